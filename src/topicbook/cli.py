@@ -1,0 +1,144 @@
+"""The `topicbook` command: thin click commands over the library.
+
+One error boundary turns the package's own exceptions into a one-line message on stderr and
+exit code 1; usage errors exit 2 (click's convention). No traceback for a user's mistake.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import webbrowser
+from pathlib import Path
+from typing import Any
+
+import click
+
+from topicbook import __version__
+from topicbook.errors import TopicbookError
+
+
+class TopicbookGroup(click.Group):
+    """A click group whose commands report TopicbookError as one line and exit 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except TopicbookError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(1)
+        except KeyboardInterrupt:
+            click.echo("Interrupted: no run folder was completed; partial output was removed.", err=True)
+            ctx.exit(130)
+
+
+def _configure_logging(verbose: int, quiet: bool) -> None:
+    level = logging.ERROR if quiet else (logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s" if verbose else "Warning: %(message)s"))
+    root = logging.getLogger("topicbook")
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    root.propagate = False
+
+
+@click.group(cls=TopicbookGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="topicbook")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors.")
+def main(verbose: int, quiet: bool) -> None:
+    """topicbook: topic models next to your qualitative codebook.
+
+    Reads interview transcripts, fits LDA and NMF, compares the topics with your codebook
+    and writes a run folder with an offline explorer page.
+    """
+    _configure_logging(verbose, quiet)
+
+
+config_argument = click.argument("config", type=click.Path(dir_okay=False, path_type=Path))
+
+
+@main.command()
+@config_argument
+@click.option("--name", help="Run name (default: the config's `name`).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("runs"),
+              show_default=True, help="Folder that receives the run folder.")
+@click.option("--open", "open_browser", is_flag=True, help="Open explorer.html in the default browser.")
+def run(config: Path, name: str | None, out_dir: Path, open_browser: bool) -> None:
+    """Run the whole pipeline for CONFIG and write a new run folder."""
+    from topicbook.config import load_config
+    from topicbook.pipeline import run as run_pipeline
+
+    cfg = load_config(config)
+    folder, result = run_pipeline(cfg, out_dir=out_dir, name=name)
+    click.echo(f"Run folder: {folder}")
+    for model in result.models:
+        ev = result.evaluation[model.name]
+        line = f"  {model.name}: {model.n_topics} topics, c_v {ev['coherence']['c_v']['mean']:.3f}, diversity {ev['diversity']:.2f}"
+        al = result.alignments.get(model.name)
+        if al is not None:
+            line += f", {len(al.matches)}/{len(al.code_ids)} codes matched, {len(al.emergent)} emergent topics, {len(al.not_found)} codes not found"
+        click.echo(line)
+    explorer = folder / "explorer.html"
+    if explorer.exists():
+        click.echo(f"Explorer: {explorer}")
+        if open_browser:
+            webbrowser.open(explorer.resolve().as_uri())
+
+
+@main.command()
+@config_argument
+def validate(config: Path) -> None:
+    """Check CONFIG, its corpus and codebook without fitting a model."""
+    from topicbook.config import load_config
+    from topicbook.pipeline import prepare
+
+    cfg = load_config(config)
+    prepared = prepare(cfg)
+    report = prepared.preprocess_report()
+    echo = click.echo
+    echo(f"Config: {config} (ok)")
+    echo(f"Documents: {report['documents']} ({report['documents_with_speaker_labels']} with speaker labels)")
+    roles = prepared.segmentation.roles
+    who = ", ".join(sorted(roles.interviewers)) or "none"
+    echo(f"Interviewer(s): {who} [{roles.method}]")
+    for line in roles.evidence:
+        echo(f"  - {line}")
+    echo("Turns: " + ", ".join(f"{n} {role}" for role, n in sorted(report["turns_by_role"].items())))
+    echo(f"Segments: {report['segments']} ({cfg.segment.unit}s, kept: {cfg.speakers.keep}); {report['segments_modelled']} with tokens after preprocessing")
+    steps = report["tokens_after_step"]
+    echo("Tokens: " + " -> ".join(f"{k} {v:,}" for k, v in steps.items()) + f"; vocabulary {report['vocabulary_size']:,}")
+    problems = list(report["warnings"])
+    if prepared.codebook is not None:
+        usable = sum(1 for row in prepared.keywords if row["usable"])
+        echo(f"Codebook: {len(prepared.codebook)} codes ({usable} with seed terms in the vocabulary)")
+        for row in prepared.keywords:
+            found = [_keyword_text(k) for k in row["keywords"] if k["terms"]]
+            echo(f"  - {row['code']}: " + (", ".join(found) if found else "no keyword in the vocabulary"))
+            if row["missing"]:
+                problems.append(f"code '{row['code']}': keywords not in the vocabulary: {', '.join(row['missing'])}")
+            if not row["usable"]:
+                problems.append(f"code '{row['code']}' has no seed term in the vocabulary; it cannot be matched")
+    else:
+        echo("Codebook: none (set codebook.path to compare topics with codes)")
+    for model in cfg.models:
+        n = model.n_topics if not model.guided else None
+        if n is not None and n >= report["segments_modelled"]:
+            problems.append(f"model '{model.label}': n_topics={n} is not below the {report['segments_modelled']} segments")
+    if problems:
+        echo(f"Problems ({len(problems)}):")
+        for p in problems:
+            echo(f"  - {p}")
+    else:
+        echo("Problems: none")
+
+
+def _keyword_text(entry: dict) -> str:
+    """`skills -> skill (12)`: a keyword, the corpus terms it became, and its segment hits."""
+    terms = " ".join(entry["terms"])
+    shown = entry["keyword"] if terms == entry["keyword"].lower().replace(" ", "_") else f"{entry['keyword']} -> {terms}"
+    return f"{shown} ({entry['segments']})"
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

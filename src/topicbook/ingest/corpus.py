@@ -1,0 +1,200 @@
+"""A corpus: documents with ids, text and metadata, read from a folder or a table."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from topicbook.config import CorpusConfig
+from topicbook.errors import InputError, TopicbookError
+
+log = logging.getLogger(__name__)
+
+TABLE_SUFFIXES = (".csv", ".jsonl", ".csv.gz", ".jsonl.gz", ".tsv")
+
+# Reader per file extension: "module:function", imported on first use so that a user without
+# .pdf files never imports pypdf. Each reader takes (path, name) and returns the document text
+# with "\n" line ends and, where the format knows speakers, "Speaker: ..." turn lines.
+READERS: dict[str, str] = {
+    ".txt": "topicbook.ingest.text:read_text_file",
+    ".md": "topicbook.ingest.text:read_text_file",
+    ".docx": "topicbook.ingest.office:read_docx",
+    ".odt": "topicbook.ingest.office:read_odt",
+    ".pdf": "topicbook.ingest.pdf:read_pdf",
+    ".vtt": "topicbook.ingest.subtitles:read_subtitles",
+    ".srt": "topicbook.ingest.subtitles:read_subtitles",
+}
+
+
+@dataclass(frozen=True)
+class Document:
+    """One source text. Segment spans index into `text` (normalised, "\\n" line ends)."""
+
+    id: str
+    text: str
+    source: str
+    metadata: dict[str, str] = field(default_factory=dict)
+    codes: tuple[str, ...] = ()
+    is_table_row: bool = False
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """Documents in reading order, the input files (for hashing) and what went wrong."""
+
+    documents: tuple[Document, ...]
+    root: Path
+    files: tuple[Path, ...]
+    warnings: tuple[str, ...] = ()
+
+    def __len__(self) -> int:
+        return len(self.documents)
+
+
+def reader_for(suffix: str) -> Callable[[Path, str], str] | None:
+    """The reader function for a file extension, or None if there is none."""
+    target = READERS.get(suffix.lower())
+    if target is None:
+        return None
+    module_name, func_name = target.split(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError:
+        return None
+    return getattr(module, func_name, None)
+
+
+def read_corpus(cfg: CorpusConfig) -> Corpus:
+    """Read the corpus named by the config: a folder of transcripts or one table file."""
+    path = cfg.path
+    if not path.exists():
+        raise InputError(f"corpus.path: {path.name!r} does not exist ({path}). Point corpus.path at a folder of transcripts or a CSV/JSONL table.")
+    if path.is_dir():
+        corpus = _read_folder(cfg)
+    elif path.name.lower().endswith(TABLE_SUFFIXES):
+        corpus = _read_table(cfg)
+    else:
+        raise InputError(f"corpus.path: {path.name} is neither a folder nor a table (.csv, .tsv, .jsonl). Point it at a folder of transcripts or a table.")
+    if cfg.metadata is not None:
+        corpus = _join_metadata(corpus, cfg.metadata)
+    if not corpus.documents:
+        detail = f" ({corpus.warnings[0]})" if corpus.warnings else ""
+        raise InputError(f"corpus.path: no readable text in {path.name}{detail}. Check corpus.include ({', '.join(cfg.include)}) and the files.")
+    return corpus
+
+
+def _read_folder(cfg: CorpusConfig) -> Corpus:
+    root = cfg.path
+    files: list[Path] = []
+    for pattern in cfg.include:
+        files.extend(p for p in root.glob(pattern) if p.is_file())
+    files = sorted(set(files), key=lambda p: p.relative_to(root).as_posix())
+    metadata_file = cfg.metadata.resolve() if cfg.metadata else None
+    files = [f for f in files if f.resolve() != metadata_file]
+    documents: list[Document] = []
+    warnings: list[str] = []
+    seen: dict[str, str] = {}
+    for file in files:
+        rel = file.relative_to(root).as_posix()
+        reader = reader_for(file.suffix)
+        if reader is None:
+            warnings.append(f"{rel}: no reader for '{file.suffix}' files; skipped. Supported: {', '.join(sorted(READERS))}.")
+            continue
+        doc_id = Path(rel).with_suffix("").as_posix()
+        if doc_id in seen:
+            warnings.append(f"{rel}: document id '{doc_id}' is already used by {seen[doc_id]}; skipped. Rename one of the files.")
+            continue
+        try:
+            text = reader(file, rel)
+        except TopicbookError as exc:
+            warnings.append(str(exc))
+            continue
+        except (OSError, ValueError) as exc:
+            warnings.append(f"{rel}: cannot be read ({type(exc).__name__}: {exc}); skipped.")
+            continue
+        if not text.strip():
+            warnings.append(f"{rel}: the file is empty; skipped.")
+            continue
+        seen[doc_id] = rel
+        documents.append(Document(id=doc_id, text=text, source=rel))
+    for w in warnings:
+        log.warning(w)
+    return Corpus(tuple(documents), root, tuple(files), tuple(warnings))
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """A CSV/TSV/JSONL table as strings, with a clear error if it cannot be parsed."""
+    name = path.name
+    try:
+        if ".jsonl" in name.lower():
+            frame = pd.read_json(path, lines=True, dtype=False)
+        else:
+            sep = "\t" if name.lower().endswith(".tsv") else ","
+            frame = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, encoding_errors="strict")
+    except UnicodeDecodeError:
+        raise InputError(f"{name}: not UTF-8 text. Re-save the table as UTF-8 CSV.") from None
+    except (ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError(f"{name}: cannot be parsed as a table ({first}). Check the file's format.") from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame
+
+
+def _read_table(cfg: CorpusConfig) -> Corpus:
+    path = cfg.path
+    frame = read_table(path)
+    for key, column in (("corpus.id_column", cfg.id_column), ("corpus.text_column", cfg.text_column)):
+        if column not in frame.columns:
+            raise InputError(f"{path.name}: no column '{column}' (set by {key}). Columns are: {', '.join(frame.columns[:20])}.")
+    meta_cols = [c for c in frame.columns if c not in {cfg.id_column, cfg.text_column, cfg.codes_column}]
+    documents: list[Document] = []
+    warnings: list[str] = []
+    seen: set[str] = set()
+    n_empty = n_dup = 0
+    ids = frame[cfg.id_column].astype(str).tolist()
+    texts = frame[cfg.text_column].fillna("").astype(str).tolist()
+    codes = frame[cfg.codes_column].fillna("").astype(str).tolist() if cfg.codes_column else None
+    meta = frame[meta_cols].fillna("").astype(str).to_dict("records") if meta_cols else [{}] * len(frame)
+    for i, (doc_id, text) in enumerate(zip(ids, texts, strict=True)):
+        if not text.strip():
+            n_empty += 1
+            continue
+        if doc_id in seen:
+            n_dup += 1
+            continue
+        seen.add(doc_id)
+        doc_codes = tuple(c.strip() for c in codes[i].replace(";", ",").split(",") if c.strip()) if codes else ()
+        documents.append(
+            Document(id=doc_id, text=text.replace("\r\n", "\n"), source=f"{path.name}:{i + 2}", metadata=meta[i], codes=doc_codes, is_table_row=True)
+        )
+    if n_empty:
+        warnings.append(f"{path.name}: {n_empty} rows with empty '{cfg.text_column}' skipped.")
+    if n_dup:
+        warnings.append(f"{path.name}: {n_dup} rows repeat an id already seen in '{cfg.id_column}'; skipped. Make the ids unique.")
+    for w in warnings:
+        log.warning(w)
+    return Corpus(tuple(documents), path.parent, (path,), tuple(warnings))
+
+
+def _join_metadata(corpus: Corpus, path: Path) -> Corpus:
+    if not path.is_file():
+        raise InputError(f"corpus.metadata: {path.name} does not exist ({path}). Fix the path or remove the key.")
+    frame = read_table(path)
+    key = next((c for c in ("document", "id", "doc_id") if c in frame.columns), frame.columns[0])
+    rows = {str(r[key]): {k: str(v) for k, v in r.items() if k != key} for r in frame.to_dict("records")}
+    known = {d.id for d in corpus.documents}
+    unmatched = sorted(set(rows) - known)
+    warnings = list(corpus.warnings)
+    if unmatched:
+        warnings.append(f"{path.name}: {len(unmatched)} metadata rows match no document (first: '{unmatched[0]}'); ignored.")
+        log.warning(warnings[-1])
+    docs = tuple(
+        Document(d.id, d.text, d.source, {**d.metadata, **rows.get(d.id, {})}, d.codes, d.is_table_row)
+        for d in corpus.documents
+    )
+    return Corpus(docs, corpus.root, corpus.files + (path,), tuple(warnings))

@@ -1,0 +1,87 @@
+"""The fitted-model record every later stage works on, and fitting from a ModelConfig."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from topicbook.config import ModelConfig
+from topicbook.errors import TopicbookError
+from topicbook.preprocess import DocumentTermMatrix
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class FittedModel:
+    """A fitted model's two matrices and what produced them.
+
+    doc_topic: (n_segments, n_topics), rows sum to 1.
+    topic_term: (n_topics, n_terms), rows sum to 1, over the DocumentTermMatrix vocabulary.
+    seeded_codes: topic index -> code id for guided models.
+    """
+
+    name: str
+    type: str
+    doc_topic: np.ndarray
+    topic_term: np.ndarray
+    params: dict
+    seeded_codes: dict[int, str] = field(default_factory=dict)
+    fit_stats: dict = field(default_factory=dict)
+
+    @property
+    def n_topics(self) -> int:
+        return self.topic_term.shape[0]
+
+
+def check_n_topics(n_topics: int, n_segments: int, model_name: str) -> None:
+    """Small-corpus guard rails: K must be below the number of segments."""
+    if n_topics >= n_segments:
+        raise TopicbookError(f"models: '{model_name}' asks for n_topics={n_topics} but the corpus has only {n_segments} segments. Use fewer topics or a smaller segment.unit.")
+    if n_segments < 5 * n_topics:
+        log.warning("%s: only %.1f segments per topic; topics may be unstable. Consider segment.unit: paragraph or fewer topics.", model_name, n_segments / n_topics)
+
+
+def fit_model(cfg: ModelConfig, dtm: DocumentTermMatrix, seed: int,
+              seed_topics: list[tuple[str, dict[int, float]]] | None = None) -> FittedModel:
+    """Fit the model a config describes. `seed_topics`: (code id, {term index: weight}) per
+    seeded topic, for guided models."""
+    from topicbook.models.lda import LdaModel
+    from topicbook.models.nmf import NmfModel
+
+    n_topics = cfg.n_topics
+    seeded: dict[int, str] = {}
+    prior = None
+    if cfg.guided:
+        if not seed_topics:
+            raise TopicbookError(f"models: '{cfg.label}' has guided: true but no code has a seed term in the vocabulary. Add a codebook (codebook.path) whose keywords occur in the corpus.")
+        n_topics = len(seed_topics) + cfg.extra_topics
+        seeded = {i: code for i, (code, _) in enumerate(seed_topics)}
+        prior = [weights for _, weights in seed_topics]
+    check_n_topics(n_topics, dtm.counts.shape[0], cfg.label)
+    if cfg.type == "lda":
+        alpha = cfg.alpha
+        model = LdaModel(n_topics=n_topics, alpha=alpha, eta=cfg.eta, passes=cfg.passes,
+                         iterations=cfg.iterations, chunksize=cfg.chunksize, random_state=seed,
+                         seed_terms=prior, seed_strength=cfg.seed_strength)
+    else:
+        model = NmfModel(n_topics=n_topics, input=cfg.input, init=cfg.init, beta_loss=cfg.beta_loss,
+                         l1_ratio=cfg.l1_ratio, alpha_W=cfg.alpha_W, alpha_H=cfg.alpha_H,
+                         max_iter=cfg.max_iter, random_state=seed, seed_terms=prior,
+                         seed_strength=cfg.seed_strength)
+    model.fit(dtm.counts, vocab=dtm.vocab)
+    return FittedModel(
+        name=cfg.label, type=cfg.type, doc_topic=model.doc_topic_, topic_term=model.topic_term_,
+        params={**model.get_params(), "seed_terms": None}, seeded_codes=seeded,
+        fit_stats=model.fit_stats_,
+    )
+
+
+def normalise_rows(matrix: np.ndarray) -> np.ndarray:
+    """Rows scaled to sum to 1; all-zero rows become uniform."""
+    matrix = np.asarray(matrix, dtype=float)
+    sums = matrix.sum(axis=1, keepdims=True)
+    out = np.divide(matrix, sums, out=np.full_like(matrix, 1.0 / matrix.shape[1]), where=sums > 0)
+    return out

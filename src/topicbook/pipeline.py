@@ -1,0 +1,188 @@
+"""The whole run: read, segment, preprocess, fit, summarize, align, report.
+
+`prepare` does everything up to the document-term matrix (what `validate` shows); `run` fits
+the models and writes the run folder.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from topicbook.align import Alignment, align
+from topicbook.codebook import Codebook, SeedTerms, keyword_report, load_codebook, seed_terms
+from topicbook.config import RunConfig
+from topicbook.evaluate import coherence, topic_diversity
+from topicbook.ingest import Corpus, read_corpus
+from topicbook.models import FittedModel, fit_model
+from topicbook.preprocess import DocumentTermMatrix, Preprocessor, vectorize
+from topicbook.segment import Segment, Segmentation, segment_corpus
+from topicbook.summarize import TopicSummary, summarize
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Timer:
+    """Wall-clock seconds per stage, in order."""
+
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        log.info("%s ...", name)
+        try:
+            yield
+        finally:
+            self.seconds[name] = round(self.seconds.get(name, 0.0) + time.perf_counter() - start, 4)
+
+
+@dataclass
+class Prepared:
+    """Everything before fitting: corpus, segments, tokens, matrix, codebook and seeds."""
+
+    cfg: RunConfig
+    corpus: Corpus
+    segmentation: Segmentation
+    preprocessor: Preprocessor
+    dtm: DocumentTermMatrix
+    codebook: Codebook | None
+    seeds: SeedTerms | None
+    keywords: list[dict]
+    timer: Timer
+
+    @property
+    def segments(self) -> dict[str, Segment]:
+        return {s.id: s for s in self.segmentation.segments}
+
+    def input_files(self) -> list[Path]:
+        files = list(self.corpus.files)
+        for extra in (self.cfg.codebook.path, self.cfg.codings.path, self.cfg.source):
+            if extra is not None and Path(extra).is_file():
+                files.append(Path(extra))
+        return files
+
+    def preprocess_report(self) -> dict:
+        seg = self.segmentation
+        return {
+            "documents": len(self.corpus),
+            "documents_with_speaker_labels": seg.n_documents_with_labels,
+            "turns_by_role": seg.turns_by_role,
+            "interviewers": sorted(seg.roles.interviewers),
+            "interviewer_method": seg.roles.method,
+            "interviewer_evidence": list(seg.roles.evidence),
+            "segments": len(seg.segments),
+            "segments_modelled": len(self.dtm.segment_ids),
+            "dropped_short_pieces": [{"span": s, "reason": r} for s, r in seg.dropped],
+            **self.preprocessor.report.as_dict(),
+            "warnings": list(self.corpus.warnings) + list(seg.warnings),
+        }
+
+
+@dataclass
+class RunResult:
+    """A finished run in memory: the prepared corpus and, per model, its outputs."""
+
+    prepared: Prepared
+    models: list[FittedModel]
+    summaries: dict[str, list[TopicSummary]]
+    evaluation: dict[str, dict]
+    alignments: dict[str, Alignment]
+
+
+def prepare(cfg: RunConfig, timer: Timer | None = None) -> Prepared:
+    """Read, segment and preprocess the corpus; read the codebook and map its seed terms."""
+    timer = timer or Timer()
+    with timer.stage("read"):
+        corpus = read_corpus(cfg.corpus)
+        codebook = load_codebook(cfg.codebook.path) if cfg.codebook.path else None
+    with timer.stage("segment"):
+        segmentation = segment_corpus(corpus, cfg.speakers, cfg.segment)
+    with timer.stage("preprocess"):
+        forced = codebook.multiword_keywords() if codebook else ()
+        pre = Preprocessor(cfg.preprocess, language=cfg.corpus.language, forced_phrases=forced)
+        tokens = pre.fit_transform([s.text for s in segmentation.segments])
+        dtm = vectorize(tokens, [s.id for s in segmentation.segments], cfg.preprocess, pre.report)
+    seeds = None
+    keywords: list[dict] = []
+    if codebook is not None:
+        with timer.stage("codebook"):
+            seeds = seed_terms(codebook, dtm.vocab, pre.transform)
+            keywords = keyword_report(codebook, seeds, dtm.tokens)
+    return Prepared(cfg, corpus, segmentation, pre, dtm, codebook, seeds, keywords, timer)
+
+
+def fit_all(prepared: Prepared) -> list[FittedModel]:
+    """Fit every model of the config with the run's seed."""
+    cfg = prepared.cfg
+    fitted = []
+    names: set[str] = set()
+    for model_cfg in cfg.models:
+        name = model_cfg.label
+        if name in names:
+            from topicbook.errors import ConfigError
+
+            raise ConfigError(f"models: two models are named '{name}'. Give one a different `name`.")
+        names.add(name)
+        seed_topics = None
+        if model_cfg.guided and prepared.seeds is not None and prepared.codebook is not None:
+            seed_topics = [(c, prepared.seeds.weights[c]) for c in prepared.codebook.ids() if prepared.seeds.weights.get(c)]
+        elif model_cfg.guided:
+            from topicbook.errors import ConfigError
+
+            raise ConfigError(f"models: '{name}' has guided: true but the config has no codebook. Set codebook.path or guided: false.")
+        with prepared.timer.stage(f"fit:{name}"):
+            fitted.append(fit_model(model_cfg, prepared.dtm, cfg.seed, seed_topics))
+    return fitted
+
+
+def analyse(prepared: Prepared, fitted: list[FittedModel]) -> RunResult:
+    """Summaries, evaluation and codebook alignment for every fitted model."""
+    cfg = prepared.cfg
+    segments = prepared.segments
+    summaries: dict[str, list[TopicSummary]] = {}
+    evaluation: dict[str, dict] = {}
+    alignments: dict[str, Alignment] = {}
+    for model in fitted:
+        with prepared.timer.stage(f"summarize:{model.name}"):
+            summaries[model.name] = summarize(
+                model, prepared.dtm, segments, top_n=max(cfg.report.top_terms, 10),
+                quotes=cfg.report.quotes_per_topic, lam=cfg.report.relevance_lambda,
+                labels=cfg.report.labels)
+        with prepared.timer.stage(f"evaluate:{model.name}"):
+            tops = [list(s.top_terms) for s in summaries[model.name]]
+            evaluation[model.name] = {
+                "type": model.type,
+                "n_topics": model.n_topics,
+                "coherence": coherence(tops, prepared.dtm.tokens),
+                "diversity": topic_diversity(_top_terms(model, prepared.dtm, 25)),
+                **model.fit_stats,
+            }
+        if prepared.codebook is not None and prepared.seeds is not None:
+            with prepared.timer.stage(f"align:{model.name}"):
+                alignments[model.name] = align(model, prepared.dtm, prepared.codebook, prepared.seeds,
+                                               threshold=cfg.align.threshold, split_ratio=cfg.align.split_ratio)
+    return RunResult(prepared, fitted, summaries, evaluation, alignments)
+
+
+def _top_terms(model: FittedModel, dtm: DocumentTermMatrix, n: int) -> list[list[str]]:
+    import numpy as np
+
+    return [[dtm.vocab[i] for i in np.argsort(-row)[:n]] for row in model.topic_term]
+
+
+def run(cfg: RunConfig, *, out_dir: Path, name: str | None = None) -> tuple[Path, RunResult]:
+    """The whole pipeline; returns the committed run folder and the in-memory result."""
+    from topicbook.report.writer import write_run
+
+    timer = Timer()
+    prepared = prepare(cfg, timer)
+    fitted = fit_all(prepared)
+    result = analyse(prepared, fitted)
+    folder = write_run(result, out_dir=out_dir, name=name or cfg.name)
+    return folder, result

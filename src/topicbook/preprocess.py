@@ -1,0 +1,295 @@
+"""Tokenisation, stopwords, lemmas or stems, phrases and the document-term matrix.
+
+Nothing here needs downloaded nltk data: words come from nltk's RegexpTokenizer, sentences from
+an untrained PunktSentenceTokenizer, stopwords from stopwordsiso, lemmas from simplemma (data in
+its wheel) and stems from nltk's Snowball stemmers.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+import scipy.sparse as sp
+
+from topicbook.config import PreprocessConfig
+from topicbook.errors import TopicbookError
+
+log = logging.getLogger(__name__)
+
+TOKEN_PATTERN = r"[^\W\d_]+(?:['’\-][^\W\d_]+)*"
+
+# Spoken-language fillers, one list per language; multi-word entries are removed as sequences.
+FILLERS: dict[str, list[str]] = {
+    "en": ["um", "uh", "uhm", "ha", "haha", "erm", "er", "ah", "oh", "hmm", "mm", "mhm", "yeah", "yep", "okay",
+           "ok", "like", "actually", "basically", "literally", "really", "just", "well", "right",
+           "sure", "maybe", "quite", "pretty", "stuff", "thing", "lot", "bit", "think", "know",
+           "mean", "say", "said", "get", "got", "go", "going", "gonna", "wanna", "want",
+           "you know", "i mean", "kind of", "sort of", "i guess", "you see"],
+    "de": ["äh", "ähm", "hm", "halt", "eigentlich", "sozusagen", "quasi", "also", "genau", "ja", "naja"],
+    "fr": ["euh", "bah", "ben", "bon", "genre", "quoi", "en fait", "tu vois", "du coup"],
+    "it": ["ehm", "cioè", "tipo", "insomma", "praticamente", "diciamo", "allora"],
+    "es": ["eh", "este", "pues", "bueno", "o sea", "en plan", "vale", "tipo"],
+    "pt": ["né", "tipo", "então", "pronto", "ou seja", "assim"],
+    "nl": ["eh", "uhm", "nou", "zeg maar", "eigenlijk", "gewoon", "dus"],
+}
+
+SNOWBALL = {"en": "english", "de": "german", "fr": "french", "it": "italian", "es": "spanish",
+            "pt": "portuguese", "nl": "dutch", "sv": "swedish", "da": "danish", "fi": "finnish",
+            "no": "norwegian", "ro": "romanian", "hu": "hungarian", "ru": "russian"}
+
+
+@lru_cache(maxsize=1)
+def _sentence_tokenizer():  # type: ignore[no-untyped-def]
+    from nltk.tokenize.punkt import PunktSentenceTokenizer
+
+    return PunktSentenceTokenizer()
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Sentence (start, end) character offsets, from nltk's untrained Punkt tokenizer."""
+    return list(_sentence_tokenizer().span_tokenize(text))
+
+
+def stopword_set(language: str, extra: Iterable[str] = ()) -> frozenset[str]:
+    """Stopwords for an ISO 639-1 language plus the user's extra words.
+
+    English uses scikit-learn's list (318 function words, Glasgow IR group): stopwordsiso's
+    English list (1,298 words) removes content words such as free, work, new and course, which
+    interview topics need. Other languages use stopwordsiso.
+    """
+    if language == "en":
+        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+        return frozenset(ENGLISH_STOP_WORDS | {"don't", "i'm", "it's", "can't", "didn't", "i've", "that's", "doesn't", "wasn't", "isn't", "you're", "they're", "we're", "i'd", "i'll", "there's", "won't"} | {w.casefold() for w in extra})
+    import stopwordsiso
+
+    if not stopwordsiso.has_lang(language):
+        raise TopicbookError(f"corpus.language: no stopword list for '{language}'. Use an ISO 639-1 code such as en, de, fr, it, es, pt, nl, or set preprocess.stopwords: false.")
+    words = {w.replace("’", "'") for w in stopwordsiso.stopwords(language)}
+    return frozenset(words | {w.casefold() for w in extra})
+
+
+@dataclass
+class PreprocessReport:
+    """Token counts before and after each step, the vocabulary size and dropped segments."""
+
+    steps: dict[str, int] = field(default_factory=dict)
+    vocabulary: int = 0
+    n_phrases: int = 0
+    dropped_segments: list[tuple[str, str]] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"tokens_after_step": dict(self.steps), "vocabulary_size": self.vocabulary,
+                "phrases_learned": self.n_phrases,
+                "dropped_segments": [{"segment": s, "reason": r} for s, r in self.dropped_segments]}
+
+
+class Preprocessor:
+    """Turns texts into token lists; the phrase model learned on the corpus is reused for
+    codebook seed text, so that a code's keywords meet the corpus's own terms.
+
+    >>> p = Preprocessor(PreprocessConfig(phrases=False), language="en")
+    >>> p.fit_transform(["Um, I learned new skills, you know."])[0]
+    ['learn', 'skill']
+    """
+
+    def __init__(self, cfg: PreprocessConfig, *, language: str = "en",
+                 forced_phrases: Sequence[str] = ()) -> None:
+        self.cfg = cfg
+        self.language = language
+        self.forced_phrases = tuple(forced_phrases)
+        from nltk.tokenize import RegexpTokenizer
+
+        self._tokenizer = RegexpTokenizer(TOKEN_PATTERN)
+        fillers = FILLERS.get(language, []) if cfg.filler_words else []
+        self._filler_words = frozenset(f for f in fillers if " " not in f)
+        self._filler_seqs = tuple(tuple(f.split()) for f in fillers if " " in f)
+        self._stop = stopword_set(language, cfg.extra_stopwords) if cfg.stopwords else frozenset(w.casefold() for w in cfg.extra_stopwords)
+        self._norm_cache: dict[str, str] = {}
+        self._phraser = None
+        self._forced: dict[tuple[str, ...], str] = {}
+        self.report = PreprocessReport()
+
+    # -- steps -----------------------------------------------------------------------------
+
+    def _words(self, text: str) -> list[str]:
+        text = unicodedata.normalize("NFKC", text).casefold().replace("’", "'")
+        return self._tokenizer.tokenize(text)
+
+    def _drop_filler_seqs(self, words: list[str]) -> list[str]:
+        if not self._filler_seqs:
+            return words
+        out: list[str] = []
+        i = 0
+        n = len(words)
+        while i < n:
+            for seq in self._filler_seqs:
+                k = len(seq)
+                if words[i] == seq[0] and tuple(words[i:i + k]) == seq:
+                    i += k
+                    break
+            else:
+                out.append(words[i])
+                i += 1
+        return out
+
+    def _normalise_word(self, word: str) -> str:
+        """Lemma or stem of one word type (cached)."""
+        cached = self._norm_cache.get(word)
+        if cached is None:
+            if self.cfg.lemmatize == "lemma":
+                import simplemma
+
+                cached = simplemma.lemmatize(word, lang=self.language).casefold()
+            elif self.cfg.lemmatize == "stem":
+                cached = _stemmer(self.language).stem(word)
+            else:
+                cached = word
+            if cached.endswith("'s"):
+                cached = cached[:-2]
+            self._norm_cache[word] = cached
+        return cached
+
+    def _content_tokens(self, text: str, counts: dict[str, int] | None = None) -> list[str]:
+        words = self._words(text)
+        if counts is not None:
+            counts["tokenized"] = counts.get("tokenized", 0) + len(words)
+        words = self._drop_filler_seqs(words)
+        stop = self._stop
+        fill = self._filler_words
+        min_len = self.cfg.min_token_length
+        kept = [w for w in words if w not in stop and w not in fill and len(w) >= min_len]
+        if counts is not None:
+            counts["stopwords_removed"] = counts.get("stopwords_removed", 0) + len(kept)
+        norm = self._normalise_word
+        lemmas = [norm(w) for w in kept]
+        return [w for w in lemmas if w not in stop and len(w) >= min_len]
+
+    def _apply_phrases(self, tokens: list[str]) -> list[str]:
+        if self._phraser is not None:
+            tokens = self._phraser[tokens]
+        if self._forced:
+            tokens = _join_forced(tokens, self._forced)
+        return tokens
+
+    # -- public ----------------------------------------------------------------------------
+
+    def fit_transform(self, texts: Sequence[str]) -> list[list[str]]:
+        """Token lists for the corpus; learns the phrase model when phrases are on."""
+        counts: dict[str, int] = {}
+        docs = [self._content_tokens(t, counts) for t in texts]
+        counts["lemmatized" if self.cfg.lemmatize != "none" else "normalised"] = sum(map(len, docs))
+        self._forced = {}
+        for phrase in self.forced_phrases:
+            parts = tuple(self._content_tokens(phrase))
+            if len(parts) > 1:
+                self._forced[parts] = "_".join(parts)
+        if self.cfg.phrases and docs:
+            from gensim.models.phrases import ENGLISH_CONNECTOR_WORDS, Phrases
+
+            min_count = max(3, min(10, len(docs) // 500))
+            phrases = Phrases(docs, min_count=min_count, threshold=self.cfg.phrase_threshold,
+                              scoring="npmi", connector_words=ENGLISH_CONNECTOR_WORDS)
+            self._phraser = phrases.freeze()
+            self.report.n_phrases = len(self._phraser.phrasegrams)
+        docs = [self._apply_phrases(d) for d in docs]
+        counts["phrases"] = sum(map(len, docs))
+        self.report.steps = counts
+        return docs
+
+    def transform(self, text: str) -> list[str]:
+        """Tokens of a new text (a codebook keyword or definition) with the learned phrases."""
+        return self._apply_phrases(self._content_tokens(text))
+
+
+def _join_forced(tokens: list[str], forced: dict[tuple[str, ...], str]) -> list[str]:
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        for seq, joined in forced.items():
+            if tuple(tokens[i:i + len(seq)]) == seq:
+                out.append(joined)
+                i += len(seq)
+                break
+        else:
+            out.append(tokens[i])
+            i += 1
+    return out
+
+
+@lru_cache(maxsize=8)
+def _stemmer(language: str):  # type: ignore[no-untyped-def]
+    from nltk.stem.snowball import SnowballStemmer
+
+    if language not in SNOWBALL:
+        raise TopicbookError(f"preprocess.lemmatize: no Snowball stemmer for '{language}'. Use lemmatize: lemma or none.")
+    return SnowballStemmer(SNOWBALL[language])
+
+
+# --------------------------------------------------------------------------- matrix
+
+
+@dataclass(frozen=True)
+class DocumentTermMatrix:
+    """Counts (csr, n_segments x n_terms), the vocabulary and the segment ids of the rows."""
+
+    counts: sp.csr_matrix
+    vocab: tuple[str, ...]
+    segment_ids: tuple[str, ...]
+    tokens: tuple[tuple[str, ...], ...]
+
+    @property
+    def n_terms(self) -> int:
+        return len(self.vocab)
+
+    def term_frequency(self) -> np.ndarray:
+        """Corpus share of each term, shape (n_terms,), sums to 1."""
+        freq = np.asarray(self.counts.sum(axis=0)).ravel().astype(float)
+        return freq / freq.sum()
+
+
+def vectorize(tokens: Sequence[Sequence[str]], segment_ids: Sequence[str], cfg: PreprocessConfig,
+              report: PreprocessReport | None = None) -> DocumentTermMatrix:
+    """Prune the vocabulary (min_df, max_df, max_vocab) and count terms per segment.
+
+    Segments left with no tokens are dropped and recorded in the report.
+    """
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    n = len(tokens)
+    if n == 0:
+        raise TopicbookError("corpus: no segments to model. Check speakers.keep, segment.min_tokens and the corpus.")
+    min_df = cfg.min_df if isinstance(cfg.min_df, float) or cfg.min_df <= n else n
+    max_df = cfg.max_df if n >= 10 else 1.0
+    vectorizer = CountVectorizer(analyzer=_identity, min_df=min_df, max_df=max_df, max_features=cfg.max_vocab)
+    try:
+        counts = vectorizer.fit_transform(tokens).tocsr()
+    except ValueError:
+        raise TopicbookError(f"preprocess: no term is left after pruning (min_df={cfg.min_df}, max_df={cfg.max_df}) over {n} segments. Lower preprocess.min_df or raise preprocess.max_df.") from None
+    vocab = tuple(vectorizer.get_feature_names_out().tolist())
+    keep = np.flatnonzero(np.asarray(counts.sum(axis=1)).ravel() > 0)
+    if report is not None:
+        report.vocabulary = len(vocab)
+        report.steps["pruned"] = int(counts.sum())
+        for i in np.setdiff1d(np.arange(n), keep):
+            report.dropped_segments.append((segment_ids[i], "no tokens left after preprocessing"))
+    vocab_set = set(vocab)
+    return DocumentTermMatrix(
+        counts=counts[keep],
+        vocab=vocab,
+        segment_ids=tuple(segment_ids[i] for i in keep),
+        tokens=tuple(tuple(t for t in tokens[i] if t in vocab_set) for i in keep),
+    )
+
+
+def _identity(tokens: Sequence[str]) -> Sequence[str]:
+    return tokens
+
+
+WORD_BOUNDARY = re.compile(r"\W+")

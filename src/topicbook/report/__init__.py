@@ -1,0 +1,1 @@
+"""Everything that writes a run folder: tables, manifest and the explorer page."""

@@ -1,0 +1,48 @@
+"""The run manifest: config, seed, versions, input hashes, timings, command line."""
+
+from __future__ import annotations
+
+import hashlib
+import platform
+import sys
+from collections.abc import Iterable
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+KEY_PACKAGES = ("topicbook", "gensim", "scikit-learn", "nltk", "numpy", "scipy", "pandas",
+                "pyLDAvis", "simplemma", "stopwordsiso", "click", "PyYAML", "Jinja2")
+
+
+def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
+    """Hex SHA-256 of a file, read in 1 MiB chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def package_versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for name in KEY_PACKAGES:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def input_hashes(files: Iterable[Path], base: Path) -> dict[str, str]:
+    """SHA-256 per input file, keyed by its path relative to `base` (or its name)."""
+    out = {}
+    for f in files:
+        try:
+            key = f.resolve().relative_to(base.resolve()).as_posix()
+        except ValueError:
+            key = f.name
+        out[key] = sha256_file(f)
+    return dict(sorted(out.items()))
+
+
+def command_line() -> list[str]:
+    return [Path(sys.argv[0]).name, *sys.argv[1:]]

@@ -1,0 +1,161 @@
+"""Write a finished run into its folder: tables, JSON, explorer and manifest."""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+from topicbook import __version__
+from topicbook.align import alignment_rows
+from topicbook.config import config_to_dict, dump_config
+from topicbook.pipeline import RunResult
+from topicbook.report.manifest import command_line, input_hashes, package_versions
+from topicbook.report.run_folder import RunFolder, utc_stamp
+
+log = logging.getLogger(__name__)
+
+SEGMENT_COLUMNS = ("segment_id", "document", "speaker", "role", "start", "end", "text", "question")
+TOPIC_COLUMNS = ("model", "topic", "label", "prevalence", "top_terms", "relevant_terms",
+                 "exclusive_terms", "coherence_c_v", "coherence_c_npmi", "coherence_u_mass",
+                 "seeded_code", "matched_code", "quotes")
+ALIGNMENT_COLUMNS = ("model", "status", "topic", "topic_label", "code", "similarity",
+                     "term_similarity", "doc_similarity")
+
+
+def _r(x: float, digits: int = 6) -> float:
+    return round(float(x), digits)
+
+
+def segment_rows(result: RunResult) -> list[dict]:
+    return [
+        {"segment_id": s.id, "document": s.document, "speaker": s.speaker or "", "role": s.role,
+         "start": s.start, "end": s.end, "text": s.text, "question": s.question or ""}
+        for s in result.prepared.segmentation.segments
+    ]
+
+
+def topic_rows(result: RunResult) -> list[dict]:
+    rows = []
+    for model in result.models:
+        ev = result.evaluation[model.name]["coherence"]
+        al = result.alignments.get(model.name)
+        matched = {k: c for c, k in al.matches.items()} if al else {}
+        for s in result.summaries[model.name]:
+            rows.append({
+                "model": model.name, "topic": s.display_id, "label": s.label,
+                "prevalence": _r(s.prevalence), "top_terms": " ".join(s.top_terms),
+                "relevant_terms": " ".join(s.relevant_terms), "exclusive_terms": " ".join(s.exclusive_terms),
+                "coherence_c_v": _r(ev["c_v"]["per_topic"][s.id], 4),
+                "coherence_c_npmi": _r(ev["c_npmi"]["per_topic"][s.id], 4),
+                "coherence_u_mass": _r(ev["u_mass"]["per_topic"][s.id], 4),
+                "seeded_code": s.seeded_code or "", "matched_code": matched.get(s.id, ""),
+                "quotes": " ".join(s.quotes),
+            })
+    return rows
+
+
+def doc_topic_table(result: RunResult) -> tuple[list[dict], list[str]]:
+    ids = result.prepared.dtm.segment_ids
+    columns = ["segment_id"]
+    rows = [{"segment_id": i} for i in ids]
+    for model in result.models:
+        for k in range(model.n_topics):
+            col = f"{model.name}:T{k + 1:02d}"
+            columns.append(col)
+            for row, value in zip(rows, model.doc_topic[:, k], strict=True):
+                row[col] = f"{value:.6f}"
+    return rows, columns
+
+
+def alignment_json(result: RunResult) -> dict:
+    out = {}
+    for name, al in result.alignments.items():
+        labels = [s.label for s in result.summaries[name]]
+        out[name] = {
+            "codes": list(al.code_ids),
+            "topics": [f"T{k + 1:02d}" for k in range(len(labels))],
+            "topic_labels": labels,
+            "threshold": al.threshold,
+            "similarity": [[_r(v, 4) for v in row] for row in al.similarity],
+            "term_similarity": [[_r(v, 4) for v in row] for row in al.term_similarity],
+            "doc_similarity": [[_r(v, 4) for v in row] for row in al.doc_similarity],
+            "matches": {c: f"T{k + 1:02d}" for c, k in al.matches.items()},
+            "splits": {c: [f"T{k + 1:02d}" for k in ks] for c, ks in al.splits.items()},
+            "merges": {f"T{k + 1:02d}": cs for k, cs in al.merges.items()},
+            "not_found": al.not_found,
+            "no_seed_terms": al.no_seed_terms,
+            "emergent": [f"T{k + 1:02d}" for k in al.emergent],
+            "codes_evidence": {
+                c: {"status": al.code_status(c), "keyword_hits": al.keyword_hits.get(c, 0),
+                    "quotes": al.code_quotes.get(c, []),
+                    "matched_topic": f"T{al.matches[c] + 1:02d}" if c in al.matches else None}
+                for c in al.code_ids
+            },
+            "emergent_topics": [
+                {"topic": f"T{k + 1:02d}", "label": labels[k],
+                 "top_terms": list(result.summaries[name][k].top_terms),
+                 "quotes": list(result.summaries[name][k].quotes)}
+                for k in al.emergent
+            ],
+        }
+    return out
+
+
+def evaluation_json(result: RunResult) -> dict:
+    out = {}
+    for name, ev in result.evaluation.items():
+        out[name] = {**ev, "coherence": {m: {"mean": _r(v["mean"], 4), "per_topic": [_r(x, 4) for x in v["per_topic"]]}
+                                         for m, v in ev["coherence"].items()},
+                     "diversity": _r(ev["diversity"], 4)}
+    return out
+
+
+def write_run(result: RunResult, *, out_dir: Path, name: str) -> Path:
+    """Write every output into a partial folder and commit it; returns the final folder."""
+    prepared = result.prepared
+    cfg = prepared.cfg
+    started = time.perf_counter()
+    folder = RunFolder(out_dir, name, utc_stamp())
+    try:
+        base = cfg.source.parent if cfg.source else Path.cwd()
+        folder.write_text("config.resolved.yaml", dump_config(cfg, relative_to=base))
+        folder.write_csv("segments.csv", segment_rows(result), SEGMENT_COLUMNS)
+        folder.write_csv("topics.csv", topic_rows(result), TOPIC_COLUMNS)
+        rows, columns = doc_topic_table(result)
+        folder.write_csv("doc_topics.csv", rows, columns)
+        al_rows = [r for n, al in result.alignments.items()
+                   for r in alignment_rows(al, [s.label for s in result.summaries[n]])]
+        folder.write_csv("alignment.csv", al_rows, ALIGNMENT_COLUMNS)
+        folder.write_json("alignment.json", alignment_json(result))
+        folder.write_json("evaluation.json", evaluation_json(result))
+        folder.write_json("preprocess_report.json", prepared.preprocess_report())
+        if prepared.keywords:
+            folder.write_json("keyword_report.json", prepared.keywords)
+        if cfg.report.explorer:
+            from topicbook.report.explorer import render_explorer
+
+            with prepared.timer.stage("explorer"):
+                folder.write_text("explorer.html", render_explorer(result, run_name=name))
+        prepared.timer.seconds["write"] = round(time.perf_counter() - started, 4)
+        manifest = {
+            "topicbook": __version__,
+            "run_name": name,
+            "created_utc": folder.stamp,
+            "command": command_line(),
+            "seed": cfg.seed,
+            "config": config_to_dict(cfg, relative_to=base),
+            "versions": package_versions(),
+            "inputs_sha256": input_hashes(prepared.input_files(), base),
+            "timings_seconds": prepared.timer.seconds,
+            "models": {m.name: {"type": m.type, "n_topics": m.n_topics,
+                                "seeded_topics": {f"T{k + 1:02d}": c for k, c in m.seeded_codes.items()},
+                                "params": {k: v for k, v in m.params.items() if k != "seed_terms"}}
+                       for m in result.models},
+            "outputs": sorted(p.relative_to(folder.path).as_posix() for p in folder.path.rglob("*") if p.is_file()) + ["manifest.json"],
+        }
+        folder.write_json("manifest.json", manifest)
+        return folder.commit()
+    except BaseException:
+        folder.discard()
+        raise

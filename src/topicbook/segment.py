@@ -1,0 +1,365 @@
+"""Speaker turns, interviewer detection and analysis segments.
+
+Every :class:`Segment` keeps the character spans it was cut from, so that
+``"\\n".join(doc.text[s:e] for s, e in seg.spans) == seg.text`` always holds and any topic or
+match can be shown as a quote in its transcript.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from topicbook.config import SegmentConfig, SpeakersConfig
+from topicbook.ingest import Corpus, Document
+
+log = logging.getLogger(__name__)
+
+_TS = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
+LABEL_RE = re.compile(
+    rf"""^[ \t]*
+    (?:[\[(]?{_TS}[\])]?[ \t]*(?:-[ \t]*)?)?                 # [00:12:03] before the label
+    (?P<label>[^\W\d_][\w.'’\-]*(?:[ \t]+[\w.'’\-]+){{0,2}}?)  # one to three words
+    [ \t]*(?:[\[(]{_TS}[\])])?                             # Name (00:01:02)
+    [ \t]*:(?!//)[ \t]*
+    (?P<body>.*)$""",
+    re.VERBOSE,
+)
+TIMESTAMP_RE = re.compile(rf"[\[(]?\b{_TS}\b[\])]?")
+WORD_RE = re.compile(r"\w+")
+
+LABEL_PATTERNS = "Name:, Interviewer 1:, Q:/A:, I:/R:, [00:12:03] Name:, Name (00:01:02):, NAME:"
+KNOWN_INTERVIEWER = re.compile(r"^(interviewer|interviewerin|moderator|facilitator|int|i|q|question)\s*\d*$")
+KNOWN_RESPONDENT = re.compile(r"^(respondent|interviewee|participant|answer|a|r|p\s*\d*|speaker\s*\d+)\s*\d*$")
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One speaker turn: `spans` cover the body lines (labels and timestamps excluded)."""
+
+    document: str
+    index: int
+    speaker: str | None
+    spans: tuple[tuple[int, int], ...]
+
+    def text(self, doc_text: str) -> str:
+        return "\n".join(doc_text[s:e] for s, e in self.spans)
+
+
+@dataclass(frozen=True)
+class RoleDecision:
+    """Which speaker keys are interviewers, and why (for `validate`)."""
+
+    interviewers: frozenset[str]
+    method: str
+    evidence: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Segment:
+    """An analysis unit: a turn, paragraph or window of one document."""
+
+    id: str
+    document: str
+    speaker: str | None
+    role: str
+    spans: tuple[tuple[int, int], ...]
+    text: str
+    question: str | None = None
+    metadata: dict[str, str] = field(default_factory=dict, compare=False)
+
+    @property
+    def start(self) -> int:
+        return self.spans[0][0]
+
+    @property
+    def end(self) -> int:
+        return self.spans[-1][1]
+
+    @property
+    def n_words(self) -> int:
+        return len(WORD_RE.findall(self.text))
+
+
+@dataclass(frozen=True)
+class Segmentation:
+    """Segments plus the counts that the preprocessing report shows."""
+
+    segments: tuple[Segment, ...]
+    roles: RoleDecision
+    turns_by_role: dict[str, int]
+    n_documents_with_labels: int
+    dropped: tuple[tuple[str, str], ...]
+    warnings: tuple[str, ...] = ()
+
+
+# --------------------------------------------------------------------------- turns
+
+
+def speaker_key(label: str) -> str:
+    """Labels are matched case-insensitively: `INTERVIEWER 1` and `Interviewer1` are one key."""
+    return re.sub(r"\s+", "", label.casefold())
+
+
+def parse_turns(doc_id: str, text: str) -> list[Turn]:
+    """Split a transcript into speaker turns; unlabelled lines continue the previous turn.
+
+    A label counts only if it is a known role label (Interviewer, Q, A, I, R, ...) or occurs at
+    least twice in the document, so that "Note: ..." in running text does not start a turn.
+    Returns one unlabelled turn per block if the document has no labels.
+    """
+    lines: list[tuple[int, int, re.Match[str] | None]] = []
+    pos = 0
+    counts: Counter[str] = Counter()
+    for line in text.split("\n"):
+        end = pos + len(line)
+        match = LABEL_RE.match(line)
+        if match:
+            counts[speaker_key(match.group("label"))] += 1
+        lines.append((pos, end, match))
+        pos = end + 1
+    valid = {
+        k for k, n in counts.items()
+        if n >= 2 or KNOWN_INTERVIEWER.match(k) or KNOWN_RESPONDENT.match(k)
+    }
+    turns: list[Turn] = []
+    speaker: str | None = None
+    spans: list[tuple[int, int]] = []
+
+    def flush() -> None:
+        if spans:
+            turns.append(Turn(doc_id, len(turns), speaker, tuple(spans)))
+
+    for start, end, match in lines:
+        if match and speaker_key(match.group("label")) in valid:
+            flush()
+            spans = []
+            speaker = " ".join(match.group("label").split())
+            body_start = start + match.start("body")
+            span = _trim(text, body_start, end)
+        else:
+            span = _trim(text, start, end)
+        if span is not None:
+            spans.append(span)
+    flush()
+    return turns
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The span without surrounding whitespace and a leading timestamp; None if empty."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    match = TIMESTAMP_RE.match(text, start, end)
+    if match:
+        start = match.end()
+        while start < end and text[start].isspace():
+            start += 1
+    return (start, end) if end > start else None
+
+
+# --------------------------------------------------------------------------- roles
+
+
+def decide_roles(turns: dict[str, list[Turn]], texts: dict[str, str], cfg: SpeakersConfig) -> RoleDecision:
+    """Find the interviewer(s): an explicit list, or `auto` by questions asked and presence.
+
+    `auto`: a speaker is an interviewer if their label is a known interviewer label, or if they
+    appear in at least 75% of the labelled documents, at least 40% of their turns contain a
+    question mark, and their question rate is at least twice that of every other speaker.
+    """
+    stats: dict[str, dict[str, float]] = defaultdict(lambda: {"turns": 0, "questions": 0, "words": 0})
+    docs_with: dict[str, set[str]] = defaultdict(set)
+    display: dict[str, str] = {}
+    for doc_id, doc_turns in turns.items():
+        for turn in doc_turns:
+            if turn.speaker is None:
+                continue
+            key = speaker_key(turn.speaker)
+            display.setdefault(key, turn.speaker)
+            body = turn.text(texts[doc_id])
+            stats[key]["turns"] += 1
+            stats[key]["questions"] += "?" in body
+            stats[key]["words"] += len(WORD_RE.findall(body))
+            docs_with[key].add(doc_id)
+    n_labelled = len({d for keys in docs_with.values() for d in keys})
+
+    def describe(key: str) -> str:
+        s = stats[key]
+        rate = s["questions"] / max(s["turns"], 1)
+        return (f"{display[key]}: {len(docs_with[key])}/{n_labelled} documents, {int(s['turns'])} turns, "
+                f"{rate:.0%} with a question, {s['words'] / max(s['turns'], 1):.0f} words per turn")
+
+    ranked = sorted(stats, key=lambda k: (-len(docs_with[k]), -stats[k]["turns"]))
+    if cfg.interviewer != "auto":
+        wanted = {speaker_key(label) for label in cfg.interviewer}
+        missing = sorted(wanted - set(stats))
+        evidence = [describe(k) for k in ranked[:8]]
+        if missing:
+            evidence.append(f"listed interviewer label(s) not found in any document: {', '.join(missing)}")
+        return RoleDecision(frozenset(wanted & set(stats)), "listed in speakers.interviewer", tuple(evidence))
+
+    rates = {k: stats[k]["questions"] / max(stats[k]["turns"], 1) for k in stats}
+    chosen: set[str] = {k for k in stats if KNOWN_INTERVIEWER.match(k)}
+    method = "known interviewer label" if chosen else ""
+    if not chosen and stats:
+        for key in stats:
+            others = [rates[o] for o in stats if o != key and docs_with[o] & docs_with[key]]
+            present = len(docs_with[key]) >= 0.75 * n_labelled
+            if present and rates[key] >= 0.4 and all(rates[key] >= 2 * r for r in others) and others:
+                chosen.add(key)
+        method = "asks most questions and appears in most documents" if chosen else "no interviewer found"
+    evidence = tuple(describe(k) for k in ranked[:8])
+    return RoleDecision(frozenset(chosen), method, evidence)
+
+
+# --------------------------------------------------------------------------- segments
+
+
+def segment_corpus(corpus: Corpus, speakers: SpeakersConfig, cfg: SegmentConfig) -> Segmentation:
+    """Cut every document into analysis segments (see module docstring for the span contract)."""
+    texts = {d.id: d.text for d in corpus.documents}
+    turns = {d.id: (_whole_text_turns(d) if d.is_table_row else parse_turns(d.id, d.text)) for d in corpus.documents}
+    n_labelled = sum(any(t.speaker for t in ts) for ts in turns.values())
+    warnings: list[str] = []
+    if n_labelled == 0 and not all(d.is_table_row for d in corpus.documents):
+        warnings.append(f"no speaker labels found in any document (tried {LABEL_PATTERNS}); read as plain text.")
+        log.warning(warnings[-1])
+    roles = decide_roles(turns, texts, speakers)
+    segments: list[Segment] = []
+    dropped: list[tuple[str, str]] = []
+    by_role: Counter[str] = Counter()
+    for doc in corpus.documents:
+        units: list[tuple[Turn, str, str | None]] = []  # (turn, role, question)
+        question: str | None = None
+        for turn in turns[doc.id]:
+            role = _role(turn, roles, n_labelled > 0)
+            by_role[role] += 1
+            if role == "interviewer":
+                question = turn.text(doc.text)
+            if speakers.keep == "respondent" and role in {"interviewer", "preamble"}:
+                continue
+            units.append((turn, role, question if role == "respondent" else None))
+        segments.extend(_cut(doc, units, cfg, dropped))
+    return Segmentation(tuple(segments), roles, dict(by_role), n_labelled, tuple(dropped), tuple(warnings))
+
+
+def _whole_text_turns(doc: Document) -> list[Turn]:
+    span = _trim(doc.text, 0, len(doc.text))
+    return [Turn(doc.id, 0, None, (span,))] if span else []
+
+
+def _role(turn: Turn, roles: RoleDecision, labelled_corpus: bool) -> str:
+    if turn.speaker is None:
+        return "preamble" if labelled_corpus and turn.index == 0 else "unknown"
+    return "interviewer" if speaker_key(turn.speaker) in roles.interviewers else "respondent"
+
+
+def _paragraph_spans(text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Split spans at blank lines (spans are line-trimmed, so paragraphs are separate spans
+    only when a blank line separated them in the source)."""
+    out: list[tuple[int, int]] = []
+    for s, e in spans:
+        pos = s
+        for m in re.finditer(r"\n[ \t]*\n", text[s:e]):
+            out.append((pos, s + m.start()))
+            pos = s + m.end()
+        out.append((pos, e))
+    return [x for x in (_trim(text, a, b) for a, b in out) if x]
+
+
+def _cut(doc: Document, units: list[tuple[Turn, str, str | None]], cfg: SegmentConfig,
+         dropped: list[tuple[str, str]]) -> list[Segment]:
+    """Make segments of one document's kept turns, merging short ones with the same speaker's next."""
+    pieces: list[tuple[str | None, str, str | None, list[tuple[int, int]]]] = []
+    for turn, role, question in units:
+        if cfg.unit == "turn":
+            pieces.append((turn.speaker, role, question, list(turn.spans)))
+        elif cfg.unit == "paragraph":
+            # a turn's lines are separate spans; group consecutive lines into paragraphs
+            for para in _group_paragraphs(doc.text, turn.spans):
+                pieces.append((turn.speaker, role, question, para))
+        else:
+            for window in _windows(doc.text, turn.spans, cfg.window, cfg.overlap):
+                pieces.append((turn.speaker, role, question, window))
+
+    segments: list[Segment] = []
+    pending: tuple[str | None, str, str | None, list[tuple[int, int]]] | None = None
+
+    def n_words(spans: Iterable[tuple[int, int]]) -> int:
+        return sum(len(WORD_RE.findall(doc.text[s:e])) for s, e in spans)
+
+    def emit(piece: tuple[str | None, str, str | None, list[tuple[int, int]]]) -> None:
+        speaker, role, question, spans = piece
+        seg_id = f"{doc.id}#{len(segments) + 1:04d}"
+        text = "\n".join(doc.text[s:e] for s, e in spans)
+        segments.append(Segment(seg_id, doc.id, speaker, role, tuple(spans), text, question, doc.metadata))
+
+    for piece in pieces:
+        if pending is not None and pending[0] == piece[0]:
+            piece = (piece[0], piece[1], pending[2], pending[3] + piece[3])
+            pending = None
+        elif pending is not None:
+            _drop_or_keep(pending, cfg, n_words, emit, dropped, doc)
+            pending = None
+        if n_words(piece[3]) < cfg.min_tokens and cfg.unit != "window":
+            pending = piece
+        else:
+            emit(piece)
+    if pending is not None:
+        _drop_or_keep(pending, cfg, n_words, emit, dropped, doc)
+    return segments
+
+
+def _drop_or_keep(piece, cfg, n_words, emit, dropped, doc) -> None:  # type: ignore[no-untyped-def]
+    """A short piece with no same-speaker successor is kept if it has at least a third of
+    min_tokens words, else dropped and counted."""
+    n = n_words(piece[3])
+    if n >= max(1, cfg.min_tokens // 3):
+        emit(piece)
+    else:
+        s, e = piece[3][0][0], piece[3][-1][1]
+        dropped.append((f"{doc.id}:{s}-{e}", f"shorter than segment.min_tokens ({n} < {cfg.min_tokens} words)"))
+
+
+def _group_paragraphs(text: str, spans: Sequence[tuple[int, int]]) -> list[list[tuple[int, int]]]:
+    """Consecutive line spans separated only by a single newline form one paragraph."""
+    groups: list[list[tuple[int, int]]] = []
+    for span in spans:
+        if groups and "\n\n" not in text[groups[-1][-1][1]:span[0]].replace(" ", "").replace("\t", ""):
+            groups[-1].append(span)
+        else:
+            groups.append([span])
+    return groups
+
+
+def _windows(text: str, spans: Sequence[tuple[int, int]], size: int, overlap: int) -> list[list[tuple[int, int]]]:
+    """Windows of about `size` words made of whole sentences, `overlap` words repeated."""
+    from topicbook.preprocess import sentence_spans
+
+    sentences: list[tuple[int, int]] = []
+    for s, e in spans:
+        sentences.extend((s + a, s + b) for a, b in sentence_spans(text[s:e]))
+    windows: list[list[tuple[int, int]]] = []
+    current: list[tuple[int, int]] = []
+    count = 0
+    for sent in sentences:
+        current.append(sent)
+        count += len(WORD_RE.findall(text[sent[0]:sent[1]]))
+        if count >= size:
+            windows.append(current)
+            carry: list[tuple[int, int]] = []
+            carried = 0
+            for prev in reversed(current):
+                if carried >= overlap or len(carry) + 1 >= len(current):
+                    break
+                carry.insert(0, prev)
+                carried += len(WORD_RE.findall(text[prev[0]:prev[1]]))
+            current, count = carry, carried
+    if current and (not windows or count > overlap):
+        windows.append(current)
+    return windows
