@@ -21,6 +21,12 @@ from topicbook.errors import TopicbookError
 class TopicbookGroup(click.Group):
     """A click group whose commands report TopicbookError as one line and exit 1."""
 
+    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any) -> click.Context:
+        argv = [info_name or "topicbook", *args]
+        ctx = super().make_context(info_name, args, parent=parent, **extra)
+        ctx.meta["topicbook.argv"] = argv
+        return ctx
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -64,13 +70,14 @@ config_argument = click.argument("config", type=click.Path(dir_okay=False, path_
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("runs"),
               show_default=True, help="Folder that receives the run folder.")
 @click.option("--open", "open_browser", is_flag=True, help="Open explorer.html in the default browser.")
-def run(config: Path, name: str | None, out_dir: Path, open_browser: bool) -> None:
+@click.pass_context
+def run(ctx: click.Context, config: Path, name: str | None, out_dir: Path, open_browser: bool) -> None:
     """Run the whole pipeline for CONFIG and write a new run folder."""
     from topicbook.config import load_config
     from topicbook.pipeline import run as run_pipeline
 
     cfg = load_config(config)
-    folder, result = run_pipeline(cfg, out_dir=out_dir, name=name)
+    folder, result = run_pipeline(cfg, out_dir=out_dir, name=name, command=ctx.meta.get("topicbook.argv"))
     click.echo(f"Run folder: {folder}")
     for model in result.models:
         ev = result.evaluation[model.name]

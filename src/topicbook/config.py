@@ -247,7 +247,7 @@ def _build(cls: type, data: Any, prefix: str, where: str, base_dir: Path) -> Any
     for key, value in data.items():
         key_s = str(key)
         if key_s not in fields:
-            raise ConfigError(f"{where}: unknown key '{prefix}{key_s}'{_suggest(key_s, fields)}.")
+            raise ConfigError(f"{where}: unknown key '{prefix}{key_s}'{_suggest(key_s, fields)}")
         kwargs[key_s] = _convert(hints[key_s], value, f"{prefix}{key_s}", where, base_dir)
     missing = [
         n for n, f in fields.items()
@@ -353,7 +353,7 @@ def _suggest(key: str, valid: typing.Iterable[str]) -> str:
     close = difflib.get_close_matches(key, list(valid), n=1, cutoff=0.5)
     if close:
         return f". Did you mean '{close[0]}'?"
-    return f". Valid keys: {', '.join(sorted(valid))}"
+    return f". Valid keys: {', '.join(sorted(valid))}."
 
 
 def _type_name(value: Any) -> str:
@@ -372,7 +372,10 @@ def config_to_dict(cfg: RunConfig, *, relative_to: Path | None = None) -> dict[s
 
     def plain(value: Any) -> Any:
         if dataclasses.is_dataclass(value):
-            return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value) if f.name != "source"}
+            skip = {"source"}
+            if isinstance(value, ModelConfig):
+                skip |= NMF_ONLY if value.type == "lda" else LDA_ONLY
+            return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value) if f.name not in skip}
         if isinstance(value, Path):
             if relative_to is not None:
                 try:

@@ -176,7 +176,8 @@ def _top_terms(model: FittedModel, dtm: DocumentTermMatrix, n: int) -> list[list
     return [[dtm.vocab[i] for i in np.argsort(-row)[:n]] for row in model.topic_term]
 
 
-def run(cfg: RunConfig, *, out_dir: Path, name: str | None = None) -> tuple[Path, RunResult]:
+def run(cfg: RunConfig, *, out_dir: Path, name: str | None = None,
+        command: list[str] | None = None) -> tuple[Path, RunResult]:
     """The whole pipeline; returns the committed run folder and the in-memory result."""
     from topicbook.report.writer import write_run
 
@@ -184,5 +185,5 @@ def run(cfg: RunConfig, *, out_dir: Path, name: str | None = None) -> tuple[Path
     prepared = prepare(cfg, timer)
     fitted = fit_all(prepared)
     result = analyse(prepared, fitted)
-    folder = write_run(result, out_dir=out_dir, name=name or cfg.name)
+    folder = write_run(result, out_dir=out_dir, name=name or cfg.name, command=command)
     return folder, result

@@ -8,7 +8,6 @@ its wheel) and stems from nltk's Snowball stemmers.
 from __future__ import annotations
 
 import logging
-import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -291,5 +290,3 @@ def vectorize(tokens: Sequence[Sequence[str]], segment_ids: Sequence[str], cfg: 
 def _identity(tokens: Sequence[str]) -> Sequence[str]:
     return tokens
 
-
-WORD_BOUNDARY = re.compile(r"\W+")

@@ -259,19 +259,6 @@ def _role(turn: Turn, roles: RoleDecision, labelled_corpus: bool) -> str:
     return "interviewer" if speaker_key(turn.speaker) in roles.interviewers else "respondent"
 
 
-def _paragraph_spans(text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Split spans at blank lines (spans are line-trimmed, so paragraphs are separate spans
-    only when a blank line separated them in the source)."""
-    out: list[tuple[int, int]] = []
-    for s, e in spans:
-        pos = s
-        for m in re.finditer(r"\n[ \t]*\n", text[s:e]):
-            out.append((pos, s + m.start()))
-            pos = s + m.end()
-        out.append((pos, e))
-    return [x for x in (_trim(text, a, b) for a, b in out) if x]
-
-
 def _cut(doc: Document, units: list[tuple[Turn, str, str | None]], cfg: SegmentConfig,
          dropped: list[tuple[str, str]]) -> list[Segment]:
     """Make segments of one document's kept turns, merging short ones with the same speaker's next."""

@@ -85,6 +85,8 @@ def read_corpus(cfg: CorpusConfig) -> Corpus:
     if not corpus.documents:
         detail = f" ({corpus.warnings[0]})" if corpus.warnings else ""
         raise InputError(f"corpus.path: no readable text in {path.name}{detail}. Check corpus.include ({', '.join(cfg.include)}) and the files.")
+    for warning in corpus.warnings:
+        log.warning(warning)
     return corpus
 
 
@@ -122,8 +124,6 @@ def _read_folder(cfg: CorpusConfig) -> Corpus:
             continue
         seen[doc_id] = rel
         documents.append(Document(id=doc_id, text=text, source=rel))
-    for w in warnings:
-        log.warning(w)
     return Corpus(tuple(documents), root, tuple(files), tuple(warnings))
 
 
@@ -176,8 +176,6 @@ def _read_table(cfg: CorpusConfig) -> Corpus:
         warnings.append(f"{path.name}: {n_empty} rows with empty '{cfg.text_column}' skipped.")
     if n_dup:
         warnings.append(f"{path.name}: {n_dup} rows repeat an id already seen in '{cfg.id_column}'; skipped. Make the ids unique.")
-    for w in warnings:
-        log.warning(w)
     return Corpus(tuple(documents), path.parent, (path,), tuple(warnings))
 
 
@@ -192,7 +190,6 @@ def _join_metadata(corpus: Corpus, path: Path) -> Corpus:
     warnings = list(corpus.warnings)
     if unmatched:
         warnings.append(f"{path.name}: {len(unmatched)} metadata rows match no document (first: '{unmatched[0]}'); ignored.")
-        log.warning(warnings[-1])
     docs = tuple(
         Document(d.id, d.text, d.source, {**d.metadata, **rows.get(d.id, {})}, d.codes, d.is_table_row)
         for d in corpus.documents

@@ -111,7 +111,7 @@ def evaluation_json(result: RunResult) -> dict:
     return out
 
 
-def write_run(result: RunResult, *, out_dir: Path, name: str) -> Path:
+def write_run(result: RunResult, *, out_dir: Path, name: str, command: list[str] | None = None) -> Path:
     """Write every output into a partial folder and commit it; returns the final folder."""
     prepared = result.prepared
     cfg = prepared.cfg
@@ -142,7 +142,7 @@ def write_run(result: RunResult, *, out_dir: Path, name: str) -> Path:
             "topicbook": __version__,
             "run_name": name,
             "created_utc": folder.stamp,
-            "command": command_line(),
+            "command": command or command_line(),
             "seed": cfg.seed,
             "config": config_to_dict(cfg, relative_to=base),
             "versions": package_versions(),

@@ -1,0 +1,117 @@
+"""Shared fixtures: a tiny interview corpus with planted themes, and the real corpora."""
+
+from __future__ import annotations
+
+import os
+import random
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_CORPORA = REPO.parent / "shared" / "corpora"
+
+# Four planted themes with disjoint vocabularies. The codebook has codes for gardening, music
+# and cooking, and one for astronomy that no document talks about; sailing has no code.
+THEMES = {
+    "gardening": ["tomato", "soil", "compost", "seedling", "harvest", "water", "greenhouse", "weed", "allotment", "shovel"],
+    "music": ["guitar", "chord", "melody", "concert", "drummer", "rhythm", "rehearsal", "choir", "piano", "lyric"],
+    "cooking": ["recipe", "oven", "flour", "dough", "spice", "simmer", "kitchen", "bakery", "saucepan", "pastry"],
+    "sailing": ["boat", "wind", "sail", "harbour", "anchor", "wave", "mast", "rudder", "keel", "dinghy"],
+}
+FILLER = ["um", "you know", "I mean", "really", "and", "the", "we", "it", "was", "so"]
+QUESTIONS = ["What did you do last spring?", "Can you say more about that?", "How did that feel?",
+             "What happened next?", "And what about weekends?", "Why was that important to you?"]
+
+PLANTED_CODEBOOK = """\
+name: Planted hobbies
+codes:
+  - id: gardening
+    name: Gardening
+    definition: Growing vegetables in a garden or allotment.
+    keywords: [tomato, soil, compost, seedling, harvest]
+  - id: music
+    name: Making music
+    definition: Playing instruments or singing with others.
+    keywords: [guitar, chord, melody, concert, rhythm]
+  - id: cooking
+    name: Cooking and baking
+    definition: Preparing food at home.
+    keywords: [recipe, oven, flour, dough, pastry]
+  - id: astronomy
+    name: Astronomy
+    definition: Watching the night sky with a telescope.
+    keywords: [telescope, planet, orbit, galaxy, nebula]
+"""
+
+
+def planted_turn(rng: random.Random, theme: str, n_words: int = 40) -> str:
+    words = []
+    for _ in range(n_words):
+        words.append(rng.choice(THEMES[theme]) if rng.random() < 0.55 else rng.choice(FILLER))
+    return " ".join(words).capitalize() + "."
+
+
+def write_planted_corpus(root: Path, n_docs: int = 8, turns_per_doc: int = 8, seed: int = 0) -> Path:
+    """Write interviews (Interviewer/Name turns), metadata, codebook and a config; returns the config path."""
+    rng = random.Random(seed)
+    corpus = root / "interviews"
+    corpus.mkdir(parents=True, exist_ok=True)
+    themes = list(THEMES)
+    names = ["Ada", "Ben", "Cleo", "Dev", "Eva", "Finn", "Gus", "Hana", "Ivo", "Jo"]
+    meta = ["document,country,education"]
+    for d in range(n_docs):
+        name = names[d % len(names)]
+        lines = []
+        for t in range(turns_per_doc):
+            theme = themes[(d + t) % len(themes)]
+            lines.append(f"Interviewer: {rng.choice(QUESTIONS)}")
+            lines.append(f"{name}: {planted_turn(rng, theme)}")
+        (corpus / f"doc{d + 1:02d}.txt").write_text("\n\n".join(lines) + "\n", encoding="utf-8")
+        meta.append(f"doc{d + 1:02d},{['FR', 'DE'][d % 2]},{['bachelor', 'master'][d % 2]}")
+    (root / "metadata.csv").write_text("\n".join(meta) + "\n", encoding="utf-8")
+    (root / "codebook.yaml").write_text(PLANTED_CODEBOOK, encoding="utf-8")
+    config = root / "config.yaml"
+    config.write_text(
+        """\
+name: planted
+seed: 7
+corpus:
+  path: interviews
+  metadata: metadata.csv
+segment:
+  min_tokens: 5
+preprocess:
+  min_df: 2
+  max_df: 0.6
+  phrases: false
+models:
+  - type: lda
+    n_topics: 4
+    passes: 20
+  - type: nmf
+    n_topics: 4
+codebook:
+  path: codebook.yaml
+report:
+  quotes_per_topic: 3
+""",
+        encoding="utf-8",
+    )
+    return config
+
+
+@pytest.fixture
+def planted(tmp_path: Path) -> Path:
+    """Config path of a fresh planted-theme corpus in tmp_path."""
+    return write_planted_corpus(tmp_path / "project")
+
+
+def shared_corpus(*parts: str) -> Path:
+    """A path in ../shared/corpora; in CI a missing corpus fails loudly instead of skipping."""
+    path = SHARED_CORPORA.joinpath(*parts)
+    if not path.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"real corpus missing in CI: {path}")
+        pytest.skip(f"real corpus not available: {path}")
+    return path
