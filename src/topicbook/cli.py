@@ -115,6 +115,9 @@ def validate(config: Path) -> None:
     echo(f"Segments: {report['segments']} ({cfg.segment.unit}s, kept: {cfg.speakers.keep}); {report['segments_modelled']} with tokens after preprocessing")
     steps = report["tokens_after_step"]
     echo("Tokens: " + " -> ".join(f"{k} {v:,}" for k, v in steps.items()) + f"; vocabulary {report['vocabulary_size']:,}")
+    short, empty = report["dropped_short_pieces"], report["dropped_segments"]
+    echo(f"Dropped: {len(short)} pieces shorter than segment.min_tokens, {len(empty)} segments with no token left"
+         + (f" (first: {(short or empty)[0].get('span') or (short or empty)[0].get('segment')})" if short or empty else ""))
     problems = list(report["warnings"])
     if prepared.codebook is not None:
         usable = sum(1 for row in prepared.keywords if row["usable"])

@@ -75,6 +75,8 @@ class PreprocessConfig:
     max_df: float = 0.5
     max_vocab: int | None = 20000
     min_token_length: int = 2
+    deidentify: bool = False  # names, e-mails, phone numbers, URLs -> [NAME], [EMAIL], ...
+    deidentify_names: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -138,6 +140,16 @@ class AlignConfig:
 
 
 @dataclass(frozen=True)
+class CacheConfig:
+    """Cache of the preprocessed corpus, keyed by the input files and the corpus, speakers,
+    segment and preprocess settings. `path` defaults to `.topicbook-cache` next to the config file
+    (no cache for a config built in Python without `path`)."""
+
+    enabled: bool = True
+    path: Path | None = None
+
+
+@dataclass(frozen=True)
 class ReportConfig:
     """What the run folder shows."""
 
@@ -165,6 +177,7 @@ class RunConfig:
     codings: CodingsConfig = field(default_factory=CodingsConfig)
     align: AlignConfig = field(default_factory=AlignConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
+    cache: CacheConfig = field(default_factory=CacheConfig)
     source: Path | None = field(default=None, compare=False)
 
 

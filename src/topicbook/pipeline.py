@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from topicbook.align import Alignment, align
+from topicbook.cache import PreparedCorpus, prepare_corpus
 from topicbook.codebook import Codebook, SeedTerms, keyword_report, load_codebook, seed_terms
 from topicbook.config import RunConfig
+from topicbook.deidentify import deidentifier_from_config, deidentify_corpus, pseudonymise_speakers
 from topicbook.evaluate import coherence, topic_diversity
 from topicbook.ingest import Corpus, read_corpus
 from topicbook.models import FittedModel, fit_model
@@ -80,7 +82,7 @@ class Prepared:
             "segments_modelled": len(self.dtm.segment_ids),
             "dropped_short_pieces": [{"span": s, "reason": r} for s, r in seg.dropped],
             **self.preprocessor.report.as_dict(),
-            "warnings": list(self.corpus.warnings) + list(seg.warnings),
+            "warnings": list(self.corpus.warnings) + list(seg.warnings) + self.preprocessor.report.warnings(),
         }
 
 
@@ -99,15 +101,10 @@ def prepare(cfg: RunConfig, timer: Timer | None = None) -> Prepared:
     """Read, segment and preprocess the corpus; read the codebook and map its seed terms."""
     timer = timer or Timer()
     with timer.stage("read"):
-        corpus = read_corpus(cfg.corpus)
         codebook = load_codebook(cfg.codebook.path) if cfg.codebook.path else None
-    with timer.stage("segment"):
-        segmentation = segment_corpus(corpus, cfg.speakers, cfg.segment)
-    with timer.stage("preprocess"):
-        forced = codebook.multiword_keywords() if codebook else ()
-        pre = Preprocessor(cfg.preprocess, language=cfg.corpus.language, forced_phrases=forced)
-        tokens = pre.fit_transform([s.text for s in segmentation.segments])
-        dtm = vectorize(tokens, [s.id for s in segmentation.segments], cfg.preprocess, pre.report)
+    forced = codebook.multiword_keywords() if codebook else ()
+    entry, _ = prepare_corpus(cfg, forced, lambda: _build_corpus(cfg, forced, timer), timer.stage)
+    corpus, segmentation, pre, dtm = entry.corpus, entry.segmentation, entry.preprocessor, entry.dtm
     seeds = None
     keywords: list[dict] = []
     if codebook is not None:
@@ -115,6 +112,22 @@ def prepare(cfg: RunConfig, timer: Timer | None = None) -> Prepared:
             seeds = seed_terms(codebook, dtm.vocab, pre.transform)
             keywords = keyword_report(codebook, seeds, dtm.tokens)
     return Prepared(cfg, corpus, segmentation, pre, dtm, codebook, seeds, keywords, timer)
+
+
+def _build_corpus(cfg: RunConfig, forced: tuple[str, ...] | list[str], timer: Timer) -> PreparedCorpus:
+    """Read (and de-identify), segment and preprocess the corpus: what the cache stores."""
+    deidentifier = deidentifier_from_config(cfg.preprocess.deidentify, cfg.preprocess.deidentify_names)
+    with timer.stage("read"):
+        corpus = deidentify_corpus(read_corpus(cfg.corpus), deidentifier)
+    with timer.stage("segment"):
+        segmentation = segment_corpus(corpus, pseudonymise_speakers(cfg.speakers, deidentifier), cfg.segment)
+    with timer.stage("preprocess"):
+        pre = Preprocessor(cfg.preprocess, language=cfg.corpus.language, forced_phrases=forced)
+        tokens = pre.fit_transform([s.text for s in segmentation.segments])
+        seg_ids = [s.id for s in segmentation.segments]
+        dtm = vectorize(tokens, seg_ids, cfg.preprocess, pre.report)
+        pre.report.note_empty_documents([d.id for d in corpus.documents], [s.document for s in segmentation.segments], dtm, seg_ids)
+    return PreparedCorpus(corpus, segmentation, pre, dtm)
 
 
 def fit_all(prepared: Prepared) -> list[FittedModel]:

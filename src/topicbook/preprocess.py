@@ -82,11 +82,34 @@ class PreprocessReport:
     vocabulary: int = 0
     n_phrases: int = 0
     dropped_segments: list[tuple[str, str]] = field(default_factory=list)
+    empty_documents: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return {"tokens_after_step": dict(self.steps), "vocabulary_size": self.vocabulary,
                 "phrases_learned": self.n_phrases,
-                "dropped_segments": [{"segment": s, "reason": r} for s, r in self.dropped_segments]}
+                "dropped_segments": [{"segment": s, "reason": r} for s, r in self.dropped_segments],
+                "empty_documents": list(self.empty_documents)}
+
+    def note_empty_documents(self, documents: Sequence[str], segment_documents: Sequence[str],
+                             dtm: DocumentTermMatrix, segment_ids: Sequence[str]) -> None:
+        """Record documents with no segment left to model.
+
+        `segment_documents[i]` is the document of `segment_ids[i]` (all segments before pruning).
+        """
+        kept = set(dtm.segment_ids)
+        modelled = {doc for doc, sid in zip(segment_documents, segment_ids, strict=True) if sid in kept}
+        self.empty_documents = [d for d in documents if d not in modelled]
+        for warning in self.warnings():
+            log.warning(warning)
+
+    def warnings(self) -> list[str]:
+        """Documents that have nothing left to model: one line each, or one summary line for more than 3."""
+        why = "nothing left to model after segmenting and preprocessing (too short, only interviewer turns, or only stopwords)"
+        empty = self.empty_documents
+        if len(empty) > 3:
+            first = ", ".join(f"'{d}'" for d in empty[:3])
+            return [f"{len(empty)} documents have {why}; they are left out (first: {first})."]
+        return [f"document '{d}': {why}; it is left out." for d in empty]
 
 
 class Preprocessor:

@@ -90,14 +90,33 @@ def read_corpus(cfg: CorpusConfig) -> Corpus:
     return corpus
 
 
-def _read_folder(cfg: CorpusConfig) -> Corpus:
+def corpus_files(cfg: CorpusConfig) -> list[Path]:
+    """The input files a corpus config reads, in reading order (metadata last), without reading them."""
+    path = cfg.path
+    if path.is_dir():
+        files = _folder_files(cfg)
+    elif path.is_file():
+        files = [path]
+    else:
+        files = []
+    if cfg.metadata is not None and cfg.metadata.is_file():
+        files.append(cfg.metadata)
+    return files
+
+
+def _folder_files(cfg: CorpusConfig) -> list[Path]:
     root = cfg.path
     files: list[Path] = []
     for pattern in cfg.include:
         files.extend(p for p in root.glob(pattern) if p.is_file())
     files = sorted(set(files), key=lambda p: p.relative_to(root).as_posix())
     metadata_file = cfg.metadata.resolve() if cfg.metadata else None
-    files = [f for f in files if f.resolve() != metadata_file]
+    return [f for f in files if f.resolve() != metadata_file]
+
+
+def _read_folder(cfg: CorpusConfig) -> Corpus:
+    root = cfg.path
+    files = _folder_files(cfg)
     documents: list[Document] = []
     warnings: list[str] = []
     seen: dict[str, str] = {}
@@ -116,8 +135,9 @@ def _read_folder(cfg: CorpusConfig) -> Corpus:
         except TopicbookError as exc:
             warnings.append(str(exc))
             continue
-        except (OSError, ValueError) as exc:
-            warnings.append(f"{rel}: cannot be read ({type(exc).__name__}: {exc}); skipped.")
+        except Exception as exc:  # noqa: BLE001 - one bad file must not stop the others
+            detail = " ".join(str(exc).split())[:120]
+            warnings.append(f"{rel}: cannot be read ({type(exc).__name__}: {detail}); skipped.")
             continue
         if not text.strip():
             warnings.append(f"{rel}: the file is empty; skipped.")

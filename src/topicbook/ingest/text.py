@@ -8,6 +8,7 @@ from pathlib import Path
 from topicbook.errors import InputError
 
 MAX_FILE_BYTES = 100 * 1024 * 1024
+CP1252_TOLERANCE = 0.05  # extra 'chaos' (charset-normalizer's mess ratio) accepted for cp1252
 
 
 def decode_bytes(raw: bytes, name: str) -> str:
@@ -30,12 +31,18 @@ def decode_bytes(raw: bytes, name: str) -> str:
 
 
 def _decode_detected(raw: bytes, name: str) -> str:
+    """Decode non-UTF-8 bytes: charset-normalizer's guess, but cp1252 (the Windows default for
+    Western European text) whenever it is about as plausible as the best guess, since short
+    Western texts are otherwise often taken for Baltic or Central European code pages."""
     from charset_normalizer import from_bytes
 
-    best = from_bytes(raw[:200_000]).best()
-    encoding = best.encoding if best is not None else "cp1252"
-    if encoding.lower().replace("_", "-") in {"utf-8", "ascii"}:
-        encoding = "cp1252"
+    matches = from_bytes(raw[:200_000])
+    best = matches.best()
+    encoding = "cp1252"
+    if best is not None and best.encoding.lower().replace("_", "-") not in {"utf-8", "ascii"}:
+        near = [m for m in matches if m.chaos <= best.chaos + CP1252_TOLERANCE]
+        if not any("cp1252" in m.could_be_from_charset for m in near):
+            encoding = best.encoding
     try:
         return raw.decode(encoding)
     except (UnicodeDecodeError, LookupError):

@@ -1,0 +1,80 @@
+"""PDF transcripts (pypdf): text per page, repeated page headers and footers dropped.
+
+Page furniture is found by comparing the first and last lines of every page: a line that,
+with its digits masked (``Page 3 of 9`` -> ``Page # of #``, margin line numbers -> ``#``),
+sits at the same edge of at least half of the pages (and of at least two) is dropped from the
+edges of all pages; a speaker label alone on its line (``Dan:``) never is. Words split by tabs or runs of spaces are joined by single spaces.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from collections import Counter
+from pathlib import Path
+
+from topicbook.errors import InputError
+
+log = logging.getLogger(__name__)
+
+_DIGITS = re.compile(r"\d+")
+_SPACES = re.compile(r"[ \t\u00a0]+")
+# a speaker label alone on its line ("Dan:" with the words on the next line) is never furniture
+_BARE_LABEL = re.compile(r"^[^\W\d_][\w.'’\- ]{0,40}(?:\(\d[\d:.]*\))?\s*:$")
+
+
+def read_pdf(path: Path, name: str | None = None) -> str:
+    """Text of a PDF with "\\n" line ends, pages joined in order, headers/footers dropped."""
+    from pypdf import PdfReader
+    from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError
+
+    name = name or path.name
+    encrypted = f"{name}: the PDF is encrypted (password-protected); skipped. Save an unprotected copy (e.g. print to PDF) and add that instead."
+    try:
+        reader = PdfReader(str(path))
+        if reader.is_encrypted:
+            try:
+                opened = reader.decrypt("")  # many PDFs are encrypted with an empty user password
+            except (DependencyError, NotImplementedError, FileNotDecryptedError):
+                opened = 0
+            if not opened:
+                raise InputError(encrypted)
+        pages = [_page_lines(page.extract_text() or "") for page in reader.pages]
+    except FileNotDecryptedError:
+        raise InputError(encrypted) from None
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise InputError(f"{name}: not a readable PDF ({type(exc).__name__}: {str(exc)[:80]}); skipped. Re-export the PDF or convert it to text.") from None
+    if not any(pages):
+        raise InputError(f"{name}: the PDF has no text layer (a scanned image?); skipped. Run OCR on it or add a text version.")
+    pages = drop_page_furniture(pages)
+    return "\n".join(line for page in pages for line in page)
+
+
+def _page_lines(text: str) -> list[str]:
+    lines = (_SPACES.sub(" ", line).strip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
+    return [line for line in lines if line]
+
+
+def drop_page_furniture(pages: list[list[str]]) -> list[list[str]]:
+    """Remove lines repeated at the top or bottom edge of most pages.
+
+    `pages`: lines per page (non-empty, stripped). Returns new lists; the middle of a page is
+    never touched. Needs at least two pages.
+    """
+    if len(pages) < 2:
+        return [list(p) for p in pages]
+    need = max(2, math.ceil(0.5 * len(pages)))
+    pages = [list(p) for p in pages]
+    for edge in (0, -1):
+        furniture: set[str] = set()
+        while True:
+            keys = Counter(_DIGITS.sub("#", p[edge]) for p in pages if p and not _BARE_LABEL.match(p[edge]))
+            new = {k for k, n in keys.items() if n >= need} - furniture
+            if not new:
+                break
+            furniture |= new
+            for p in pages:  # a known furniture line is dropped from every page's edge
+                while p and not _BARE_LABEL.match(p[edge]) and _DIGITS.sub("#", p[edge]) in furniture:
+                    p.pop(edge)
+    return pages
