@@ -59,10 +59,10 @@ class Alignment:
             status.append("split")
         if any(code_id in codes for codes in self.merges.values()):
             status.append("merged")
+        if code_id in self.not_found:
+            status.append("not_found")
         if code_id in self.no_seed_terms:
             status.append("no_seed_terms")
-        elif code_id in self.not_found:
-            status.append("not_found")
         return status
 
 
@@ -110,7 +110,8 @@ def align(model: FittedModel, dtm: DocumentTermMatrix, codebook: Codebook, seeds
         if len(strong) >= 2:
             merges[k] = strong
     no_seed = [code_ids[c] for c in range(len(code_ids)) if not usable[c]]
-    not_found = [code_ids[c] for c in range(len(code_ids)) if usable[c] and sim[:, c].max() < threshold]
+    # a code without any seed term in the vocabulary is also not found (no_seed_terms says why)
+    not_found = [code_ids[c] for c in range(len(code_ids)) if not usable[c] or sim[:, c].max() < threshold]
     emergent = [k for k in range(model.n_topics) if sim[k].max() < threshold]
 
     cell_quotes: dict[tuple[int, int], list[str]] = {}

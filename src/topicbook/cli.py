@@ -143,6 +143,36 @@ def validate(config: Path) -> None:
         echo("Problems: none")
 
 
+@main.command()
+@click.argument("run_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["qdc", "qdpx", "csv", "xlsx"]), required=True,
+              help="qdc: codebook + topics as codes; qdpx: project with sources and codings; csv/xlsx: tables.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Output file (default: RUN_DIR/export/<run>.<format>).")
+@click.option("--force", is_flag=True, help="Replace an existing export file.")
+def export(run_dir: Path, fmt: str, out: Path | None, force: bool) -> None:
+    """Export RUN_DIR's topics and codings for QDA software (REFI-QDA .qdc/.qdpx) or as tables."""
+    from topicbook.export import export_run
+
+    click.echo(f"Exported: {export_run(run_dir, fmt, out=out, force=force)}")
+
+
+@main.command()
+@click.argument("run_dir", type=click.Path(file_okay=False, path_type=Path))
+def compare(run_dir: Path) -> None:
+    """Print RUN_DIR's agreement with human codings, per model and scoring method."""
+    import json
+
+    path = run_dir / "agreement.json"
+    if not path.is_file():
+        raise TopicbookError(f"{run_dir}: no agreement.json; set codings.path in the config (or a corpus codes_column) and run again.")
+    figures = json.loads(path.read_text(encoding="utf-8"))
+    click.echo(f"{'method':28s} {'codes':>5s} {'ROC AUC':>8s} {'length':>7s} {'macro F1':>8s} {'micro F1':>8s} {'kappa':>6s}")
+    for name, fig in figures.items():
+        cells = ["-" if fig.get(k) is None else f"{fig[k]:.3f}"
+                 for k in ("macro_roc_auc", "length_floor_auc", "macro_f1", "micro_f1", "kappa")]
+        click.echo(f"{name:28s} {fig['n_codes']:5d} {cells[0]:>8s} {cells[1]:>7s} {cells[2]:>8s} {cells[3]:>8s} {cells[4]:>6s}")
+
+
 def _keyword_text(entry: dict) -> str:
     """`skills -> skill (12)`: a keyword, the corpus terms it became, and its segment hits."""
     terms = " ".join(entry["terms"])

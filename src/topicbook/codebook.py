@@ -106,7 +106,38 @@ def load_codebook(path: Path) -> Codebook:
         from topicbook.qdc import read_qdc
 
         return read_qdc(path)
-    raise InputError(f"{path.name}: unknown codebook format '{suffix}'. Use .yaml, .csv or a REFI-QDA .qdc file.")
+    if suffix == ".qdpx":
+        from topicbook.qdc import read_qdpx
+
+        project = read_qdpx(path)
+        if project.codebook is None:
+            raise InputError(f"{path.name}: the project has no codes. Export a project with a codebook.")
+        return project.codebook
+    raise InputError(f"{path.name}: unknown codebook format '{suffix}'. Use .yaml, .csv, a REFI-QDA .qdc codebook or a .qdpx project.")
+
+
+def codebook_records(codebook: Codebook) -> list[dict]:
+    """The codes as plain mappings with the YAML/CSV fields (empty fields left out)."""
+    out = []
+    for code in codebook.codes:
+        rec: dict = {"id": code.id, "name": code.name}
+        if code.definition:
+            rec["definition"] = code.definition
+        for key in ("keywords", "exclude", "examples"):
+            if getattr(code, key):
+                rec[key] = list(getattr(code, key))
+        if code.parent is not None:
+            rec["parent"] = code.parent
+        out.append(rec)
+    return out
+
+
+def codebook_to_yaml(codebook: Codebook) -> str:
+    """The codebook as YAML text in the format :func:`load_codebook` reads."""
+    import yaml
+
+    return yaml.safe_dump({"name": codebook.name, "codes": codebook_records(codebook)},
+                          sort_keys=False, allow_unicode=True, width=100)
 
 
 def _as_list(value: object, where: str) -> tuple[str, ...]:

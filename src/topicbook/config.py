@@ -126,9 +126,11 @@ class CodebookConfig:
 
 @dataclass(frozen=True)
 class CodingsConfig:
-    """Human codings for agreement figures (CSV `document,code,text` or with offsets)."""
+    """Human codings for agreement figures (CSV `document,code,text` or with offsets, or .qdpx)."""
 
     path: Path | None = None
+    holdout: float = 0.0
+    min_positives: int = 5
 
 
 @dataclass(frozen=True)
@@ -199,6 +201,8 @@ _RANGES: dict[str, tuple[typing.Callable[[Any], bool], str]] = {
     "models.chunksize": (lambda v: v >= 1, "an int >= 1"),
     "models.max_iter": (lambda v: v >= 1, "an int >= 1"),
     "models.l1_ratio": (lambda v: 0 <= v <= 1, "a float in [0, 1]"),
+    "codings.holdout": (lambda v: 0 <= v < 1, "a float in [0, 1)"),
+    "codings.min_positives": (lambda v: v >= 1, "an int >= 1"),
     "align.threshold": (lambda v: 0 <= v <= 1, "a float in [0, 1]"),
     "align.split_ratio": (lambda v: 0 < v <= 1, "a float in (0, 1]"),
     "report.quotes_per_topic": (lambda v: v >= 0, "an int >= 0"),

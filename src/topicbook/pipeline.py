@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from topicbook.agreement import RunAgreement, evaluate_run
 from topicbook.align import Alignment, align
 from topicbook.cache import PreparedCorpus, prepare_corpus
 from topicbook.codebook import Codebook, SeedTerms, keyword_report, load_codebook, seed_terms
@@ -95,6 +96,7 @@ class RunResult:
     summaries: dict[str, list[TopicSummary]]
     evaluation: dict[str, dict]
     alignments: dict[str, Alignment]
+    agreement: RunAgreement | None = None
 
 
 def prepare(cfg: RunConfig, timer: Timer | None = None) -> Prepared:
@@ -180,7 +182,11 @@ def analyse(prepared: Prepared, fitted: list[FittedModel]) -> RunResult:
             with prepared.timer.stage(f"align:{model.name}"):
                 alignments[model.name] = align(model, prepared.dtm, prepared.codebook, prepared.seeds,
                                                threshold=cfg.align.threshold, split_ratio=cfg.align.split_ratio)
-    return RunResult(prepared, fitted, summaries, evaluation, alignments)
+    agreement = None
+    if prepared.codebook is not None and prepared.seeds is not None:
+        with prepared.timer.stage("agreement"):
+            agreement = evaluate_run(prepared, fitted, alignments)
+    return RunResult(prepared, fitted, summaries, evaluation, alignments, agreement)
 
 
 def _top_terms(model: FittedModel, dtm: DocumentTermMatrix, n: int) -> list[list[str]]:

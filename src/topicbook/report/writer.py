@@ -132,6 +132,10 @@ def write_run(result: RunResult, *, out_dir: Path, name: str, command: list[str]
         folder.write_json("preprocess_report.json", prepared.preprocess_report())
         if prepared.keywords:
             folder.write_json("keyword_report.json", prepared.keywords)
+        if result.agreement is not None:
+            from topicbook.agreement import write_agreement_files
+
+            write_agreement_files(folder, result)
         if cfg.report.explorer:
             from topicbook.report.explorer import render_explorer
 

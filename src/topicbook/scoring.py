@@ -1,0 +1,210 @@
+"""Per-segment code scores: how strongly each segment looks like each code, without labels.
+
+Every scorer returns an array of shape (n_segments, n_codes) over the rows of a
+DocumentTermMatrix and the codes of a Codebook, higher = more likely coded:
+
+- :func:`topic_scores`: the doc-topic weight theta_dk of the code's seeded topic (guided
+  models) or of the topic the Hungarian pairing gave it (matched or not);
+- :func:`similarity_scores`: cosine, in one TF-IDF term space fitted on the segments, between a
+  segment and the code's full text (name, definition, keywords, examples), with terms weighted
+  by how distinctive they are across codes and `exclude` terms counting against the code;
+  plus the same cosine over character 3-5-grams (robust to typos and word forms), the two
+  standardised and averaged;
+- :func:`selftrained_scores`: a logistic regression per code trained, without any human label,
+  on pseudo-labels (the top 2% of segments by similarity score) over the word + character
+  space, averaged with the similarity score;
+- :func:`combine_scores`: the mean of per-code standardised scores;
+- :func:`keyword_scores`: a keyword dictionary (the baseline): hits of the code's top seed terms;
+- :func:`length_scores`: segment length in tokens, the floor every AUC is read against.
+
+Every setting here is fixed in advance (see README, "Codebooks, alignment and agreement"); none
+is tuned on human codings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import scipy.sparse as sp
+
+from topicbook.codebook import Codebook, SeedTerms
+from topicbook.preprocess import DocumentTermMatrix
+
+SCORE_METHODS = ("topic", "similarity", "combined", "keywords")
+PART_WEIGHTS = {"name": 1.0, "definition": 1.0, "keywords": 1.0, "examples": 2.0}
+CHAR_NGRAMS = (3, 5)
+SELF_TRAIN_SHARE = 0.02
+
+
+def _tfidf(dtm: DocumentTermMatrix) -> tuple[sp.csr_matrix, np.ndarray]:
+    """Sublinear TF-IDF rows (l2-normalised) of the segments, and the idf vector (n_terms,)."""
+    from sklearn.feature_extraction.text import TfidfTransformer
+
+    tf = TfidfTransformer(sublinear_tf=True, smooth_idf=True)
+    X = tf.fit_transform(dtm.counts)
+    return X.tocsr(), tf.idf_
+
+
+def _bag(texts: Sequence[str], index: dict[str, int], transform: Callable[[str], list[str]], n_terms: int) -> np.ndarray:
+    """Counts (n_texts, n_terms) of texts mapped through the corpus preprocessing."""
+    out = np.zeros((len(texts), n_terms))
+    for i, text in enumerate(texts):
+        for t in transform(text):
+            j = index.get(t)
+            if j is not None:
+                out[i, j] += 1.0
+    return out
+
+
+def _unit(rows: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(rows, axis=-1, keepdims=True)
+    return np.divide(rows, norms, out=np.zeros_like(rows), where=norms > 0)
+
+
+def code_vectors(codebook: Codebook, vocab: Sequence[str], transform: Callable[[str], list[str]],
+                 idf: np.ndarray) -> np.ndarray:
+    """Each code's full text as one unit vector in the segments' TF-IDF space: (n_codes, n_terms).
+
+    Parts (name, definition, keywords, the mean of the examples) are TF-IDF weighted and
+    l2-normalised, then summed with PART_WEIGHTS; each term is then multiplied by its
+    distinctiveness across codes, log(1 + n_codes / n_codes_using_term), so that words such as
+    staff or care, present in many codes, weigh little. `exclude` terms get the negative of
+    the code's largest weight.
+    """
+    index = {t: i for i, t in enumerate(vocab)}
+    n_terms = len(vocab)
+
+    def part(texts: Sequence[str]) -> np.ndarray:
+        texts = [t for t in texts if t.strip()]
+        if not texts:
+            return np.zeros(n_terms)
+        bag = _bag(texts, index, transform, n_terms)
+        tfidf = _unit(np.where(bag > 0, 1.0 + np.log(np.maximum(bag, 1.0)), 0.0) * idf)
+        return _unit(tfidf.mean(axis=0))
+
+    vecs = np.zeros((len(codebook), n_terms))
+    for c, code in enumerate(codebook.codes):
+        vecs[c] = (PART_WEIGHTS["name"] * part([code.name])
+                   + PART_WEIGHTS["definition"] * part([code.definition])
+                   + PART_WEIGHTS["keywords"] * part([" ".join(code.keywords)] if code.keywords else [])
+                   + PART_WEIGHTS["examples"] * part(code.examples))
+    used = (vecs > 0).sum(axis=0)
+    distinct = np.log1p(len(codebook) / np.maximum(used, 1))
+    vecs = vecs * distinct
+    for c, code in enumerate(codebook.codes):
+        if code.exclude:
+            bad = _bag([" ".join(code.exclude)], index, transform, n_terms)[0] > 0
+            vecs[c, bad] = -vecs[c].max() if vecs[c].max() > 0 else -1.0
+    return _unit(vecs)
+
+
+def _char_space(texts: Sequence[str]):  # type: ignore[no-untyped-def]
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    vec = TfidfVectorizer(analyzer="char_wb", ngram_range=CHAR_NGRAMS, sublinear_tf=True,
+                          min_df=2 if len(texts) >= 10 else 1, max_df=0.5 if len(texts) >= 10 else 1.0)
+    return vec, vec.fit_transform(texts).tocsr()
+
+
+def char_code_vectors(codebook: Codebook, vectorizer) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """Each code's text in the character n-gram space, weighted like :func:`code_vectors`."""
+    n_feats = len(vectorizer.vocabulary_)
+    vecs = np.zeros((len(codebook), n_feats))
+    for c, code in enumerate(codebook.codes):
+        for key, texts in (("name", [code.name]), ("definition", [code.definition]),
+                           ("keywords", [" ".join(code.keywords)]), ("examples", list(code.examples))):
+            texts = [t for t in texts if t.strip()]
+            if texts:
+                vecs[c] += PART_WEIGHTS[key] * _unit(np.asarray(vectorizer.transform(texts).mean(axis=0)).ravel())
+    used = (vecs > 0).sum(axis=0)
+    return _unit(vecs * np.log1p(len(codebook) / np.maximum(used, 1)))
+
+
+def similarity_scores(dtm: DocumentTermMatrix, codebook: Codebook,
+                      transform: Callable[[str], list[str]], texts: Sequence[str] | None = None) -> np.ndarray:
+    """Cosine of every segment with every code's full text: (n_segments, n_codes).
+
+    With `texts` (the raw text of each dtm row), the word cosine is averaged (as per-code
+    z-scores) with the cosine over character 3-5-grams.
+    """
+    X, idf = _tfidf(dtm)
+    V = code_vectors(codebook, dtm.vocab, transform, idf)
+    words = np.asarray(X @ V.T)
+    if texts is None:
+        return words
+    vec, Xc = _char_space(texts)
+    chars = np.asarray(Xc @ char_code_vectors(codebook, vec).T)
+    return combine_scores(words, chars)
+
+
+def selftrained_scores(dtm: DocumentTermMatrix, texts: Sequence[str], similarity: np.ndarray, *,
+                       share: float = SELF_TRAIN_SHARE, seed: int = 0) -> np.ndarray:
+    """Self-training without human labels: per code, a logistic regression over the word and
+    character TF-IDF space learns to separate the top `share` of segments by `similarity` from
+    the rest; its decision values are averaged (as z-scores) with `similarity`.
+    Shape (n_segments, n_codes)."""
+    from sklearn.linear_model import LogisticRegression
+
+    X, _ = _tfidf(dtm)
+    _, Xc = _char_space(texts)
+    XX = sp.hstack([X, Xc]).tocsr() / np.sqrt(2.0)
+    n = XX.shape[0]
+    m = max(2, int(share * n))
+    out = np.zeros_like(similarity)
+    if m >= n:
+        return similarity.copy()
+    for c in range(similarity.shape[1]):
+        y = np.zeros(n, dtype=bool)
+        y[np.argsort(-similarity[:, c], kind="stable")[:m]] = True
+        clf = LogisticRegression(C=1.0, max_iter=300, random_state=seed).fit(XX, y)
+        out[:, c] = clf.decision_function(XX)
+    return combine_scores(out, similarity)
+
+
+def topic_scores(doc_topic: np.ndarray, code_topic: dict[str, int], code_ids: Sequence[str]) -> np.ndarray:
+    """theta_dk of each code's topic (zeros for a code with no topic): (n_segments, n_codes)."""
+    out = np.zeros((doc_topic.shape[0], len(code_ids)))
+    for c, code in enumerate(code_ids):
+        if code in code_topic:
+            out[:, c] = doc_topic[:, code_topic[code]]
+    return out
+
+
+def standardise(scores: np.ndarray) -> np.ndarray:
+    """Per-code z-scores (columns), so that scores of different codes and methods compare."""
+    sd = scores.std(axis=0, keepdims=True)
+    return np.divide(scores - scores.mean(axis=0, keepdims=True), sd, out=np.zeros_like(scores), where=sd > 0)
+
+
+def combine_scores(*scores: np.ndarray) -> np.ndarray:
+    """The mean of per-code standardised scores (equal weights, fixed in advance)."""
+    return np.mean([standardise(s) for s in scores], axis=0)
+
+
+def dictionary_terms(codebook: Codebook, seeds: SeedTerms, top_n: int = 10) -> dict[str, list[int]]:
+    """Per code, its keyword dictionary: the terms of its keywords, then its highest-weighted
+    other seed terms, up to `top_n` vocabulary indices."""
+    out = {}
+    for code in codebook.codes:
+        weights = seeds.weights.get(code.id, {})
+        ranked = sorted(weights, key=lambda t: (-weights[t], t))
+        out[code.id] = ranked[:top_n]
+    return out
+
+
+def keyword_scores(dtm: DocumentTermMatrix, terms: dict[str, list[int]], code_ids: Sequence[str]) -> np.ndarray:
+    """Number of distinct dictionary terms present in each segment: (n_segments, n_codes)."""
+    present = (dtm.counts > 0).astype(np.float64).tocsc()
+    out = np.zeros((dtm.counts.shape[0], len(code_ids)))
+    for c, code in enumerate(code_ids):
+        idx = terms.get(code, [])
+        if idx:
+            out[:, c] = np.asarray(present[:, idx].sum(axis=1)).ravel()
+    return out
+
+
+def length_scores(dtm: DocumentTermMatrix, n_codes: int) -> np.ndarray:
+    """Segment length in tokens, repeated for every code: (n_segments, n_codes)."""
+    lengths = np.asarray(dtm.counts.sum(axis=1), dtype=float).ravel()
+    return np.repeat(lengths[:, None], n_codes, axis=1)
