@@ -70,18 +70,23 @@ config_argument = click.argument("config", type=click.Path(dir_okay=False, path_
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("runs"),
               show_default=True, help="Folder that receives the run folder.")
 @click.option("--open", "open_browser", is_flag=True, help="Open explorer.html in the default browser.")
+@click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Processes for the stability re-fits (results do not depend on it).")
 @click.pass_context
-def run(ctx: click.Context, config: Path, name: str | None, out_dir: Path, open_browser: bool) -> None:
+def run(ctx: click.Context, config: Path, name: str | None, out_dir: Path, open_browser: bool, jobs: int) -> None:
     """Run the whole pipeline for CONFIG and write a new run folder."""
     from topicbook.config import load_config
     from topicbook.pipeline import run as run_pipeline
 
     cfg = load_config(config)
-    folder, result = run_pipeline(cfg, out_dir=out_dir, name=name, command=ctx.meta.get("topicbook.argv"))
+    folder, result = run_pipeline(cfg, out_dir=out_dir, name=name, command=ctx.meta.get("topicbook.argv"), jobs=jobs)
     click.echo(f"Run folder: {folder}")
     for model in result.models:
         ev = result.evaluation[model.name]
-        line = f"  {model.name}: {model.n_topics} topics, c_v {ev['coherence']['c_v']['mean']:.3f}, diversity {ev['diversity']:.2f}"
+        coh = ", ".join(f"{m} {v['mean']:.3f}" for m, v in ev["coherence"].items())
+        line = f"  {model.name}: {model.n_topics} topics, {coh}, diversity {ev['diversity']:.2f}"
+        if ev.get("stability"):
+            line += f", stability {ev['stability']['mean']:.2f}"
         al = result.alignments.get(model.name)
         if al is not None:
             line += f", {len(al.matches)}/{len(al.code_ids)} codes matched, {len(al.emergent)} emergent topics, {len(al.not_found)} codes not found"
@@ -141,6 +146,52 @@ def validate(config: Path) -> None:
             echo(f"  - {p}")
     else:
         echo("Problems: none")
+
+
+@main.command()
+@config_argument
+@click.option("--k", "k_range", default="4:20:2", show_default=True, help="Numbers of topics: START:STOP:STEP or a list 5,8,10.")
+@click.option("--seeds", type=click.IntRange(1, 100), default=5, show_default=True, help="Seeds per K (seed, seed+1, ...).")
+@click.option("--models", "model_types", default="lda,nmf", show_default=True, help="Model types of the config to sweep.")
+@click.option("--coherence", "measures", default="c_v,u_mass", show_default=True, help="Coherence measures (c_v, c_npmi, u_mass); the first ranks K.")
+@click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True, help="Parallel processes on this machine.")
+@click.option("--scheduler", help="Address of an existing Dask scheduler (tcp://HOST:PORT) to run the grid on.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("runs"), show_default=True)
+def sweep(config: Path, k_range: str, seeds: int, model_types: str, measures: str, jobs: int,
+          scheduler: str | None, out_dir: Path) -> None:
+    """Fit every model type of CONFIG over a K x seed grid; recommend K per model."""
+    from topicbook.config import load_config
+    from topicbook.evaluate import COHERENCE_MEASURES
+    from topicbook.pipeline import prepare
+    from topicbook.sweep import parse_k_range, run_sweep
+
+    ks = parse_k_range(k_range)
+    chosen = [m.strip() for m in measures.split(",") if m.strip()]
+    bad = [m for m in chosen if m not in COHERENCE_MEASURES]
+    if bad:
+        raise TopicbookError(f"--coherence: unknown measure '{bad[0]}'. Use any of {', '.join(COHERENCE_MEASURES)}.")
+    cfg = load_config(config)
+    prepared = prepare(cfg)
+    folder, summary, recommended = run_sweep(
+        prepared, ks=ks, n_seeds=seeds, model_types=[t.strip() for t in model_types.split(",") if t.strip()],
+        out_dir=out_dir, name=cfg.name, jobs=jobs, scheduler=scheduler, measures=chosen,
+        progress=logging.getLogger("topicbook").isEnabledFor(logging.WARNING))
+    click.echo(f"Sweep folder: {folder}")
+    for model, rec in recommended.items():
+        click.echo(f"  {model}: recommended K = {rec['n_topics']} (best mean of scaled {', '.join(rec['criteria'])})")
+
+
+@main.command()
+@click.argument("run_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--open", "open_browser", is_flag=True, help="Open explorer.html in the default browser.")
+def explore(run_dir: Path, open_browser: bool) -> None:
+    """Rebuild RUN_DIR/explorer.html from the run's explorer_data.json (no refitting)."""
+    from topicbook.report.explorer import rebuild_explorer
+
+    page = rebuild_explorer(run_dir)
+    click.echo(f"Explorer: {page}")
+    if open_browser:
+        webbrowser.open(page.resolve().as_uri())
 
 
 @main.command()

@@ -94,7 +94,8 @@ class ModelConfig:
     eta: float | None = None
     passes: int = 20
     iterations: int = 200
-    chunksize: int = 2000
+    chunksize: int | None = None
+    multicore: bool = False
     # NMF (scikit-learn)
     input: Literal["tfidf", "counts"] = "tfidf"
     init: Literal["nndsvd", "nndsvda", "nndsvdar", "random"] = "nndsvda"
@@ -113,7 +114,7 @@ class ModelConfig:
         return f"{prefix}_k{self.n_topics}"
 
 
-LDA_ONLY = {"alpha", "eta", "passes", "iterations", "chunksize"}
+LDA_ONLY = {"alpha", "eta", "passes", "iterations", "chunksize", "multicore"}
 NMF_ONLY = {"input", "init", "beta_loss", "l1_ratio", "alpha_W", "alpha_H", "max_iter"}
 
 
@@ -142,6 +143,14 @@ class AlignConfig:
 
 
 @dataclass(frozen=True)
+class EvaluateConfig:
+    """Model evaluation: coherence measures and stability across seeds."""
+
+    coherence: list[Literal["c_v", "c_npmi", "u_mass"]] = field(default_factory=lambda: ["c_v", "c_npmi", "u_mass"])
+    stability_seeds: int = 3
+
+
+@dataclass(frozen=True)
 class CacheConfig:
     """Cache of the preprocessed corpus, keyed by the input files and the corpus, speakers,
     segment and preprocess settings. `path` defaults to `.topicbook-cache` next to the config file
@@ -158,6 +167,7 @@ class ReportConfig:
     quotes_per_topic: int = 5
     top_terms: int = 10
     explorer: bool = True
+    transcripts: Union[Literal["auto"], bool] = "auto"  # noqa: UP007  # full transcripts in the explorer; auto: when small
     relevance_lambda: float = 0.6
     labels: dict[str, str] = field(default_factory=dict)
 
@@ -178,6 +188,7 @@ class RunConfig:
     codebook: CodebookConfig = field(default_factory=CodebookConfig)
     codings: CodingsConfig = field(default_factory=CodingsConfig)
     align: AlignConfig = field(default_factory=AlignConfig)
+    evaluate: EvaluateConfig = field(default_factory=EvaluateConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
     cache: CacheConfig = field(default_factory=CacheConfig)
     source: Path | None = field(default=None, compare=False)
@@ -198,9 +209,10 @@ _RANGES: dict[str, tuple[typing.Callable[[Any], bool], str]] = {
     "models.seed_strength": (lambda v: v > 0, "a float > 0"),
     "models.passes": (lambda v: v >= 1, "an int >= 1"),
     "models.iterations": (lambda v: v >= 1, "an int >= 1"),
-    "models.chunksize": (lambda v: v >= 1, "an int >= 1"),
+    "models.chunksize": (lambda v: v is None or v >= 1, "an int >= 1"),
     "models.max_iter": (lambda v: v >= 1, "an int >= 1"),
     "models.l1_ratio": (lambda v: 0 <= v <= 1, "a float in [0, 1]"),
+    "evaluate.stability_seeds": (lambda v: 0 <= v <= 50, "an int in [0, 50]"),
     "codings.holdout": (lambda v: 0 <= v < 1, "a float in [0, 1)"),
     "codings.min_positives": (lambda v: v >= 1, "an int >= 1"),
     "align.threshold": (lambda v: 0 <= v <= 1, "a float in [0, 1]"),

@@ -132,34 +132,43 @@ def _build_corpus(cfg: RunConfig, forced: tuple[str, ...] | list[str], timer: Ti
     return PreparedCorpus(corpus, segmentation, pre, dtm)
 
 
+def seed_topics_of(prepared: Prepared) -> list[tuple[str, dict[int, float]]] | None:
+    """(code id, {term index: weight}) for every code with a seed term in the vocabulary."""
+    if prepared.seeds is None or prepared.codebook is None:
+        return None
+    return [(c, prepared.seeds.weights[c]) for c in prepared.codebook.ids() if prepared.seeds.weights.get(c)]
+
+
 def fit_all(prepared: Prepared) -> list[FittedModel]:
     """Fit every model of the config with the run's seed."""
+    from topicbook.errors import ConfigError
+
     cfg = prepared.cfg
     fitted = []
     names: set[str] = set()
+    seed_topics = seed_topics_of(prepared)
     for model_cfg in cfg.models:
         name = model_cfg.label
         if name in names:
-            from topicbook.errors import ConfigError
-
             raise ConfigError(f"models: two models are named '{name}'. Give one a different `name`.")
         names.add(name)
-        seed_topics = None
-        if model_cfg.guided and prepared.seeds is not None and prepared.codebook is not None:
-            seed_topics = [(c, prepared.seeds.weights[c]) for c in prepared.codebook.ids() if prepared.seeds.weights.get(c)]
-        elif model_cfg.guided:
-            from topicbook.errors import ConfigError
-
+        if model_cfg.guided and prepared.codebook is None:
             raise ConfigError(f"models: '{name}' has guided: true but the config has no codebook. Set codebook.path or guided: false.")
         with prepared.timer.stage(f"fit:{name}"):
-            fitted.append(fit_model(model_cfg, prepared.dtm, cfg.seed, seed_topics))
+            fitted.append(fit_model(model_cfg, prepared.dtm, cfg.seed, seed_topics if model_cfg.guided else None))
     return fitted
 
 
-def analyse(prepared: Prepared, fitted: list[FittedModel]) -> RunResult:
-    """Summaries, evaluation and codebook alignment for every fitted model."""
+def analyse(prepared: Prepared, fitted: list[FittedModel], jobs: int = 1) -> RunResult:
+    """Summaries, evaluation (with stability across `evaluate.stability_seeds` extra seeds, fitted
+    in `jobs` processes) and codebook alignment for every fitted model."""
+    from topicbook.sweep import stability_by_model
+
     cfg = prepared.cfg
     segments = prepared.segments
+    with prepared.timer.stage("stability"):
+        stabilities = stability_by_model(cfg.models, {m.name: m.topic_term for m in fitted}, prepared.dtm,
+                                         cfg.seed, cfg.evaluate.stability_seeds, seed_topics_of(prepared), jobs)
     summaries: dict[str, list[TopicSummary]] = {}
     evaluation: dict[str, dict] = {}
     alignments: dict[str, Alignment] = {}
@@ -174,8 +183,9 @@ def analyse(prepared: Prepared, fitted: list[FittedModel]) -> RunResult:
             evaluation[model.name] = {
                 "type": model.type,
                 "n_topics": model.n_topics,
-                "coherence": coherence(tops, prepared.dtm.tokens),
+                "coherence": coherence(tops, prepared.dtm.tokens, measures=cfg.evaluate.coherence),
                 "diversity": topic_diversity(_top_terms(model, prepared.dtm, 25)),
+                "stability": stabilities.get(model.name),
                 **model.fit_stats,
             }
         if prepared.codebook is not None and prepared.seeds is not None:
@@ -196,13 +206,13 @@ def _top_terms(model: FittedModel, dtm: DocumentTermMatrix, n: int) -> list[list
 
 
 def run(cfg: RunConfig, *, out_dir: Path, name: str | None = None,
-        command: list[str] | None = None) -> tuple[Path, RunResult]:
+        command: list[str] | None = None, jobs: int = 1) -> tuple[Path, RunResult]:
     """The whole pipeline; returns the committed run folder and the in-memory result."""
     from topicbook.report.writer import write_run
 
     timer = Timer()
     prepared = prepare(cfg, timer)
     fitted = fit_all(prepared)
-    result = analyse(prepared, fitted)
+    result = analyse(prepared, fitted, jobs=jobs)
     folder = write_run(result, out_dir=out_dir, name=name or cfg.name, command=command)
     return folder, result

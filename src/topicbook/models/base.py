@@ -65,7 +65,7 @@ def fit_model(cfg: ModelConfig, dtm: DocumentTermMatrix, seed: int,
         alpha = cfg.alpha
         model = LdaModel(n_topics=n_topics, alpha=alpha, eta=cfg.eta, passes=cfg.passes,
                          iterations=cfg.iterations, chunksize=cfg.chunksize, random_state=seed,
-                         seed_terms=prior, seed_strength=cfg.seed_strength)
+                         multicore=cfg.multicore, seed_terms=prior, seed_strength=cfg.seed_strength)
     else:
         model = NmfModel(n_topics=n_topics, input=cfg.input, init=cfg.init, beta_loss=cfg.beta_loss,
                          l1_ratio=cfg.l1_ratio, alpha_W=cfg.alpha_W, alpha_H=cfg.alpha_H,

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.base import BaseEstimator
 
 from topicbook.models.base import normalise_rows
 
 
-class NmfModel:
+class NmfModel(BaseEstimator):
     """Non-negative matrix factorisation X ~ W H of TF-IDF (default) or raw counts.
 
     Guided mode: `seed_terms` gives, for the first topics, term index -> weight; those rows of
@@ -38,11 +38,6 @@ class NmfModel:
         self.random_state = random_state
         self.seed_terms = seed_terms
         self.seed_strength = seed_strength
-
-    def get_params(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in (
-            "n_topics", "input", "init", "beta_loss", "l1_ratio", "alpha_W", "alpha_H",
-            "max_iter", "random_state", "seed_terms", "seed_strength")}
 
     def transform_input(self, counts: sp.csr_matrix) -> sp.csr_matrix:
         """The matrix NMF factorises: l2-normalised TF-IDF rows, or float counts."""

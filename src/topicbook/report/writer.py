@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from pathlib import Path
@@ -18,7 +19,7 @@ log = logging.getLogger(__name__)
 SEGMENT_COLUMNS = ("segment_id", "document", "speaker", "role", "start", "end", "text", "question")
 TOPIC_COLUMNS = ("model", "topic", "label", "prevalence", "top_terms", "relevant_terms",
                  "exclusive_terms", "coherence_c_v", "coherence_c_npmi", "coherence_u_mass",
-                 "seeded_code", "matched_code", "quotes")
+                 "stability", "stability_reappear", "seeded_code", "matched_code", "quotes")
 ALIGNMENT_COLUMNS = ("model", "status", "topic", "topic_label", "code", "similarity",
                      "term_similarity", "doc_similarity")
 
@@ -39,6 +40,7 @@ def topic_rows(result: RunResult) -> list[dict]:
     rows = []
     for model in result.models:
         ev = result.evaluation[model.name]["coherence"]
+        st = result.evaluation[model.name].get("stability") or {}
         al = result.alignments.get(model.name)
         matched = {k: c for c, k in al.matches.items()} if al else {}
         for s in result.summaries[model.name]:
@@ -46,9 +48,9 @@ def topic_rows(result: RunResult) -> list[dict]:
                 "model": model.name, "topic": s.display_id, "label": s.label,
                 "prevalence": _r(s.prevalence), "top_terms": " ".join(s.top_terms),
                 "relevant_terms": " ".join(s.relevant_terms), "exclusive_terms": " ".join(s.exclusive_terms),
-                "coherence_c_v": _r(ev["c_v"]["per_topic"][s.id], 4),
-                "coherence_c_npmi": _r(ev["c_npmi"]["per_topic"][s.id], 4),
-                "coherence_u_mass": _r(ev["u_mass"]["per_topic"][s.id], 4),
+                **{f"coherence_{m}": _r(v["per_topic"][s.id], 4) for m, v in ev.items()},
+                "stability": _r(st["per_topic"][s.id], 4) if st.get("per_topic") else "",
+                "stability_reappear": _r(st["reappear"][s.id], 4) if st.get("reappear") else "",
                 "seeded_code": s.seeded_code or "", "matched_code": matched.get(s.id, ""),
                 "quotes": " ".join(s.quotes),
             })
@@ -105,9 +107,14 @@ def alignment_json(result: RunResult) -> dict:
 def evaluation_json(result: RunResult) -> dict:
     out = {}
     for name, ev in result.evaluation.items():
+        st = ev.get("stability")
         out[name] = {**ev, "coherence": {m: {"mean": _r(v["mean"], 4), "per_topic": [_r(x, 4) for x in v["per_topic"]]}
                                          for m, v in ev["coherence"].items()},
-                     "diversity": _r(ev["diversity"], 4)}
+                     "diversity": _r(ev["diversity"], 4),
+                     "stability": None if not st else {
+                         "seeds": st["runs"], "mean": _r(st["mean"], 4),
+                         "per_topic": [_r(x, 4) for x in st["per_topic"]],
+                         "reappear": [_r(x, 4) for x in st["reappear"]]}}
     return out
 
 
@@ -137,10 +144,17 @@ def write_run(result: RunResult, *, out_dir: Path, name: str, command: list[str]
 
             write_agreement_files(folder, result)
         if cfg.report.explorer:
-            from topicbook.report.explorer import render_explorer
+            from topicbook.report import explorer
+            from topicbook.report.figures import write_figures
 
             with prepared.timer.stage("explorer"):
-                folder.write_text("explorer.html", render_explorer(result, run_name=name))
+                data = explorer.explorer_data(result, run_name=name)
+                folder.write_text(explorer.DATA_FILE, json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False))
+                folder.write_text("explorer.html", explorer.render_explorer_html(data))
+                for model in result.models:
+                    folder.write_text(f"ldavis_{model.name}.html", explorer.render_ldavis_html(data, model.name))
+            with prepared.timer.stage("figures"):
+                write_figures(data, folder.path / "figures")
         prepared.timer.seconds["write"] = round(time.perf_counter() - started, 4)
         manifest = {
             "topicbook": __version__,
