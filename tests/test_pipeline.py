@@ -84,7 +84,7 @@ def test_a_failure_while_writing_leaves_no_folder(planted, tmp_path, monkeypatch
     def boom(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(explorer, "render_explorer", boom)
+    monkeypatch.setattr(explorer, "explorer_data", boom)
     with pytest.raises(KeyboardInterrupt):
         run(load_config(planted), out_dir=tmp_path / "runs", name="x")
     assert list((tmp_path / "runs").iterdir()) == []

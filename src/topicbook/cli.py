@@ -224,6 +224,19 @@ def compare(run_dir: Path) -> None:
         click.echo(f"{name:28s} {fig['n_codes']:5d} {cells[0]:>8s} {cells[1]:>7s} {cells[2]:>8s} {cells[3]:>8s} {cells[4]:>6s}")
 
 
+@main.command()
+@click.argument("run_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--open", "open_browser", is_flag=True, help="Open explorer.html in the default browser.")
+def explore(run_dir: Path, open_browser: bool) -> None:
+    """Rebuild RUN_DIR/explorer.html from the run's explorer_data.json (no refitting)."""
+    from topicbook.report.explorer import rebuild_explorer
+
+    page = rebuild_explorer(run_dir)
+    click.echo(f"Explorer: {page}")
+    if open_browser:
+        webbrowser.open(page.resolve().as_uri())
+
+
 def _keyword_text(entry: dict) -> str:
     """`skills -> skill (12)`: a keyword, the corpus terms it became, and its segment hits."""
     terms = " ".join(entry["terms"])

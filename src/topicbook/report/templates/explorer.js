@@ -4,29 +4,49 @@
   var DATA = JSON.parse(document.getElementById("topicbook-data").textContent);
   // Okabe-Ito, colour-blind safe
   var PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"];
-  var state = { model: 0, topic: 0, doc: null };
+  var SVGNS = "http://www.w3.org/2000/svg";
+  var state = { model: 0, topic: 0, doc: null, lambda: DATA.run.relevance_lambda, field: null, ldavis: {} };
 
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
-    if (attrs) {
-      Object.keys(attrs).forEach(function (k) {
-        if (k === "text") node.textContent = attrs[k];
-        else if (k === "cls") node.className = attrs[k];
-        else if (k.slice(0, 2) === "on") node.addEventListener(k.slice(2), attrs[k]);
-        else node.setAttribute(k, attrs[k]);
-      });
-    }
+    setAttrs(node, attrs);
     (children || []).forEach(function (c) {
       if (c === null || c === undefined) return;
       node.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
     });
     return node;
   }
+  function svg(tag, attrs) { var node = document.createElementNS(SVGNS, tag); setAttrs(node, attrs); return node; }
+  function setAttrs(node, attrs) {
+    Object.keys(attrs || {}).forEach(function (k) {
+      if (k === "text") node.textContent = attrs[k];
+      else if (k === "cls") node.setAttribute("class", attrs[k]);
+      else if (k.slice(0, 2) === "on") node.addEventListener(k.slice(2), attrs[k]);
+      else node.setAttribute(k, attrs[k]);
+    });
+  }
   function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); return node; }
   function model() { return DATA.models[state.model]; }
   function topicName(t) { return t.display + " " + t.label; }
   function color(k) { return PALETTE[k % PALETTE.length]; }
-  function activate(li) { li.setAttribute("tabindex", "0"); li.addEventListener("keydown", function (e) { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); li.click(); } }); return li; }
+  function pct(x) { return (100 * x).toFixed(1) + "%"; }
+  function fmt(x, d) { return x === null || x === undefined ? "–" : Number(x).toFixed(d); }
+  /* a clickable list item or cell: focusable, Enter/Space activate, arrows move within its list */
+  function activate(node) {
+    node.setAttribute("tabindex", "0");
+    node.addEventListener("keydown", function (e) {
+      if (e.key === "Enter" || e.key === " ") { e.preventDefault(); node.click(); }
+      else if ((e.key === "ArrowDown" || e.key === "ArrowUp") && node.tagName === "LI") {
+        e.preventDefault();
+        var next = e.key === "ArrowDown" ? node.nextElementSibling : node.previousElementSibling;
+        if (next) next.focus();
+      }
+    });
+    return node;
+  }
+  function link(text, handler) {
+    return el("a", { href: "#", text: text, onclick: function (e) { e.preventDefault(); handler(); } });
+  }
 
   /* text with the given terms highlighted (terms may be phrases joined by "_") */
   function highlighted(text, terms) {
@@ -37,6 +57,7 @@
     var re = new RegExp("\\b(" + words.join("|") + ")\\w*", "gi");
     var last = 0, m;
     while ((m = re.exec(text)) !== null) {
+      if (m[0].length === 0) { re.lastIndex++; continue; }
       if (m.index > last) frag.appendChild(document.createTextNode(text.slice(last, m.index)));
       frag.appendChild(el("mark", { text: m[0] }));
       last = m.index + m[0].length;
@@ -48,104 +69,165 @@
   function quote(segId, terms) {
     var s = DATA.segments[segId];
     if (!s) return el("div", { cls: "quote muted", text: segId + " (not embedded)" });
-    var body = el("div", { cls: "quote", "data-segment": segId });
+    var body = el("blockquote", { cls: "quote", "data-segment": segId });
     if (s.q) body.appendChild(el("span", { cls: "question", text: "Q: " + s.q }));
     body.appendChild(highlighted(s.text, terms));
-    var link = el("a", { href: "#", text: "open in transcript", onclick: function (e) { e.preventDefault(); showDocument(s.doc, segId); } });
-    body.appendChild(el("div", { cls: "meta" }, [s.doc + " · " + (s.speaker || "unknown speaker") + " · " + segId + " · ", link]));
+    body.appendChild(el("div", { cls: "meta" }, [s.doc + " · " + (s.speaker || "unknown speaker") + " · " + segId + " · ",
+      link("open in transcript", function () { showDocument(s.doc, segId); })]));
     return body;
   }
 
   function showView(name) {
     document.querySelectorAll(".view").forEach(function (v) { v.classList.toggle("active", v.id === "view-" + name); });
-    document.querySelectorAll(".tab").forEach(function (b) { b.classList.toggle("active", b.getAttribute("data-view") === name); });
+    document.querySelectorAll(".tab").forEach(function (b) {
+      var on = b.getAttribute("data-view") === name;
+      b.classList.toggle("active", on); b.setAttribute("aria-pressed", on ? "true" : "false");
+    });
+    if (name === "map") renderLdavis();
+  }
+  function showTopic(modelIndex, k) {
+    if (modelIndex !== state.model) { state.model = modelIndex; document.getElementById("model").value = String(modelIndex); state.topic = k; renderAll(); }
+    state.topic = k; showView("topics"); renderTopicList(); renderTopic();
   }
 
   /* ---------------------------------------------------------------- overview */
+  function table(head, rows, cls) {
+    return el("table", cls ? { cls: cls } : {}, [el("thead", {}, [el("tr", {}, head.map(function (h) { return el("th", { scope: "col", text: h }); }))]),
+      el("tbody", {}, rows.map(function (r) { return el("tr", {}, r.map(function (v) { return typeof v === "object" && v !== null ? el("td", {}, [v]) : el("td", { text: String(v) }); })); }))]);
+  }
   function renderOverview() {
     var r = DATA.run, root = clear(document.getElementById("view-overview"));
     root.appendChild(el("h2", { text: "Run " + r.name }));
     var facts = [["Documents", r.documents], ["Segments", r.segments], ["Segments modelled", r.segments_modelled],
       ["Vocabulary", r.vocabulary], ["Interviewer(s)", (r.interviewers.join(", ") || "none") + " (" + r.interviewer_method + ")"],
-      ["Seed", r.seed], ["topicbook", r.version]];
-    root.appendChild(el("table", {}, facts.map(function (f) { return el("tr", {}, [el("th", { text: f[0] }), el("td", { text: String(f[1]) })]); })));
+      ["Seed", r.seed], ["topicbook", r.version],
+      ["Transcripts in this page", r.embedded_all_segments ? "all segments" : r.segments_embedded + " quoted segments (report.transcripts)"]];
+    root.appendChild(el("table", {}, facts.map(function (f) { return el("tr", {}, [el("th", { scope: "row", text: f[0] }), el("td", { text: String(f[1]) })]); })));
     root.appendChild(el("h3", { text: "Tokens after each preprocessing step" }));
-    root.appendChild(el("table", {}, Object.keys(r.tokens).map(function (k) { return el("tr", {}, [el("th", { text: k }), el("td", { text: String(r.tokens[k]) })]); })));
+    root.appendChild(el("table", {}, Object.keys(r.tokens).map(function (k) { return el("tr", {}, [el("th", { scope: "row", text: k }), el("td", { text: String(r.tokens[k]) })]); })));
     root.appendChild(el("h3", { text: "Models" }));
-    var head = el("tr", {}, ["Model", "Type", "K", "c_v", "c_npmi", "u_mass", "Diversity", "Matched codes", "Emergent topics"].map(function (h) { return el("th", { text: h }); }));
     var rows = DATA.models.map(function (m) {
       var a = m.alignment;
-      return el("tr", {}, [m.name, m.type, m.n_topics, m.coherence.c_v, m.coherence.c_npmi, m.coherence.u_mass, m.diversity,
-        a ? Object.keys(a.matches).length + " / " + a.codes.length : "-", a ? a.emergent.length : "-"].map(function (v) { return el("td", { text: String(v) }); }));
+      return [m.name, m.type, m.n_topics, m.coherence.c_v, m.coherence.c_npmi, m.coherence.u_mass, m.diversity, fmt(m.stability, 2),
+        a ? Object.keys(a.matches).length + " / " + a.codes.length : "–", a ? a.emergent.length : "–", a ? a.not_found.length : "–"];
     });
-    root.appendChild(el("table", {}, [head].concat(rows)));
+    root.appendChild(table(["Model", "Type", "K", "c_v", "c_npmi", "u_mass", "Diversity", "Stability", "Matched codes", "Emergent topics", "Codes not found"], rows));
+    DATA.comparisons.forEach(function (c) { root.appendChild(renderComparison(c)); });
     if (r.warnings.length) {
       root.appendChild(el("h3", { text: "Warnings" }));
       root.appendChild(el("ul", {}, r.warnings.map(function (w) { return el("li", { cls: "warn", text: w }); })));
     }
+  }
+  function modelIndex(name) { for (var i = 0; i < DATA.models.length; i++) if (DATA.models[i].name === name) return i; return -1; }
+  function renderComparison(c) {
+    var ia = modelIndex(c.a), ib = modelIndex(c.b), A = DATA.models[ia], B = DATA.models[ib];
+    var box = el("div", { cls: "comparison" }, [el("h3", { text: c.a + " vs " + c.b })]);
+    function codesOf(m) { var a = m.alignment; return a ? Object.keys(a.matches) : []; }
+    var ca = codesOf(A), cb = codesOf(B);
+    var both = ca.filter(function (x) { return cb.indexOf(x) >= 0; });
+    box.appendChild(table(["", c.a, c.b], [
+      ["Coherence c_v", A.coherence.c_v, B.coherence.c_v], ["Diversity", A.diversity, B.diversity],
+      ["Stability", fmt(A.stability, 2), fmt(B.stability, 2)],
+      ["Matched codes", ca.join(", ") || "none", cb.join(", ") || "none"],
+      ["Matched by both", both.join(", ") || "none", ""]]));
+    box.appendChild(el("p", { cls: "muted", text: "Corresponding topics: one-to-one pairing by the cosine of their term distributions (Hungarian); pairs below 0.3 barely share terms." }));
+    var pairs = c.pairs.slice().sort(function (x, y) { return y[2] - x[2]; });
+    box.appendChild(table([c.a + " topic", "matched code", c.b + " topic", "matched code", "cosine"], pairs.map(function (p) {
+      var ta = A.topics[p[0]], tb = B.topics[p[1]];
+      return [link(topicName(ta), function () { showTopic(ia, p[0]); }), ta.matched || "–",
+        link(topicName(tb), function () { showTopic(ib, p[1]); }), tb.matched || "–", p[2].toFixed(2)];
+    }), "pairs"));
+    return box;
   }
 
   /* ---------------------------------------------------------------- topics */
   function renderTopicList() {
     var list = clear(document.getElementById("topic-list"));
     model().topics.forEach(function (t, i) {
-      var info = (100 * t.prevalence).toFixed(1) + "% of tokens" + (t.matched ? " · code: " + t.matched : "") + (t.seeded ? " · seeded: " + t.seeded : "");
-      var li = activate(el("li", { "data-topic": String(i), cls: i === state.topic ? "selected" : "", onclick: function () { state.topic = i; renderTopicList(); renderTopic(); } },
-        [el("strong", { text: topicName(t) }), el("small", { text: info })]));
-      list.appendChild(li);
+      var info = pct(t.prevalence) + " of tokens" + (t.stability !== null && t.stability !== undefined ? " · stability " + fmt(t.stability, 2) : "") +
+        (t.matched ? " · code: " + t.matched : "") + (t.seeded ? " · seeded: " + t.seeded : "");
+      list.appendChild(activate(el("li", { "data-topic": String(i), cls: i === state.topic ? "selected" : "", "aria-current": i === state.topic ? "true" : "false",
+        onclick: function () { state.topic = i; renderTopicList(); renderTopic(); document.querySelector('#topic-list li[data-topic="' + i + '"]').focus(); } },
+        [el("strong", { text: topicName(t) }), el("small", { text: info })])));
+    });
+  }
+  /* top terms of a topic by relevance lam*log p(w|k) + (1-lam)*log(p(w|k)/p(w)) */
+  function rankedTerms(t, lam, n) {
+    var c = t.candidates, idx = c.terms.map(function (_, i) { return i; });
+    var score = c.terms.map(function (_, i) { var lp = Math.log(c.pk[i] + 1e-12); return lam * lp + (1 - lam) * (lp - Math.log(c.pw[i] + 1e-12)); });
+    idx.sort(function (a, b) { return score[b] - score[a]; });
+    return idx.slice(0, n).map(function (i) { return { term: c.terms[i], pk: c.pk[i], pw: c.pw[i] }; });
+  }
+  function renderTerms() {
+    var t = model().topics[state.topic], root = document.getElementById("topic-terms");
+    if (!root) return;
+    clear(root);
+    var terms = rankedTerms(t, state.lambda, Math.max(t.terms.length, 10));
+    var max = Math.max.apply(null, terms.map(function (x) { return x.pk; }));
+    terms.forEach(function (x) {
+      root.appendChild(el("div", { cls: "bar", title: "p(w|topic) " + x.pk + " · lift " + (x.pk / x.pw).toFixed(1) }, [el("span", { cls: "term", text: x.term }),
+        el("span", { cls: "track" }, [el("span", { cls: "fill", style: "width:" + (100 * x.pk / max).toFixed(1) + "%" })]),
+        el("span", { cls: "muted", text: x.pk.toFixed(4) + " · ×" + (x.pk / x.pw).toFixed(1) })]));
     });
   }
   function renderTopic() {
     var t = model().topics[state.topic], root = clear(document.getElementById("topic-detail"));
     root.appendChild(el("h2", { text: topicName(t) }));
-    root.appendChild(el("p", { cls: "muted", text: "Prevalence " + (100 * t.prevalence).toFixed(1) + "% · coherence c_v " + t.coherence +
+    root.appendChild(el("p", { cls: "muted", text: "Prevalence " + pct(t.prevalence) + " · coherence c_v " + t.coherence +
+      (t.stability !== null && t.stability !== undefined ? " · stability " + fmt(t.stability, 2) : "") +
       (t.matched ? " · matched code " + t.matched : " · no matched code") + (t.seeded ? " · seeded by " + t.seeded : "") }));
-    var max = Math.max.apply(null, t.weights);
-    root.appendChild(el("h3", { text: "Top terms" }));
-    t.terms.forEach(function (term, i) {
-      root.appendChild(el("div", { cls: "bar" }, [el("span", { text: term }), el("span", {}, [el("span", { cls: "fill", style: "width:" + (100 * t.weights[i] / max).toFixed(1) + "%" })]), el("span", { cls: "muted", text: t.weights[i].toFixed(4) })]));
-    });
-    root.appendChild(el("p", { cls: "muted", text: "Most relevant (λ): " + t.relevant.join(", ") }));
+    root.appendChild(el("h3", { text: "Top terms (λ = " + state.lambda.toFixed(2) + "; bar: p(w|topic), ×: lift over the corpus)" }));
+    root.appendChild(el("div", { id: "topic-terms" }));
+    renderTerms();
+    root.appendChild(el("p", { cls: "muted", text: "Exclusive terms (FREX): " + t.exclusive.join(", ") }));
     root.appendChild(el("h3", { text: "Representative quotes" }));
     var box = el("div", { id: "topic-quotes" });
+    if (!t.quotes.length) box.appendChild(el("p", { cls: "muted", text: "No quotes (report.quotes_per_topic is 0)." }));
     t.quotes.forEach(function (id) { box.appendChild(quote(id, t.terms)); });
     root.appendChild(box);
   }
 
   /* ---------------------------------------------------------------- codebook map */
+  function badge(s) { return el("span", { cls: "badge " + s, text: s.replace(/_/g, " ") }); }
   function renderHeatmap() {
     var root = clear(document.getElementById("heatmap"));
     clear(document.getElementById("cell-detail"));
     var m = model(), a = m.alignment;
     if (!a) { root.appendChild(el("p", { text: "No codebook in this run." })); return; }
-    root.appendChild(el("p", { cls: "muted", text: "Similarity of each topic (rows) and code (columns); matches (threshold " + a.threshold + ") are outlined. Click a cell for its quotes." }));
+    root.appendChild(el("p", { cls: "muted", text: "Similarity of each topic (rows) and code (columns); matches (threshold " + a.threshold + ") are outlined. Click a cell (or focus it and press Enter) for its quotes." }));
+    root.appendChild(el("p", { cls: "legend" }, ["Marks: "].concat(["matched", "split", "merged", "not_found", "emergent"].map(badge))));
     var codes = a.codes;
     var head = el("tr", {}, [el("th", { text: "Topic" })].concat(codes.map(function (c) {
-      return el("th", { scope: "col" }, [el("div", { text: c }), el("div", {}, (a.code_status[c] || []).map(function (s) { return el("span", { cls: "badge " + s, text: s }); }))]);
+      return el("th", { scope: "col" }, [el("div", { text: c }), el("div", {}, (a.code_status[c] || []).map(badge))]);
     })).concat([el("th", { text: "Status" })]));
     var rows = m.topics.map(function (t, k) {
       var cells = codes.map(function (c, j) {
         var v = a.similarity[k][j], shade = Math.max(0, Math.min(1, v / 0.6));
         var isMatch = a.matches[c] === k;
-        var td = el("td", { cls: "cell" + (isMatch ? " match" : ""), tabindex: "0", "data-cell": k + "," + j, title: t.display + " × " + c,
+        return activate(el("td", { cls: "cell" + (isMatch ? " match" : ""), "data-cell": k + "," + j, title: t.display + " × " + c + (isMatch ? " (matched)" : ""),
+          "aria-label": t.display + " × " + c + ": similarity " + v.toFixed(2) + (isMatch ? ", matched" : ""),
           style: "background: rgba(0,114,178," + shade.toFixed(2) + "); color:" + (shade > 0.55 ? "#fff" : "#000"), text: v.toFixed(2),
-          onclick: function () { showCell(k, j); },
-          onkeydown: function (e) { if (e.key === "Enter") showCell(k, j); } });
-        return td;
+          onclick: function () { showCell(k, j); } }));
       });
       var status = [];
       if (a.emergent.indexOf(k) >= 0) status.push("emergent");
       if (a.merges[String(k)]) status.push("merged");
-      return el("tr", {}, [el("th", { scope: "row", text: topicName(t) })].concat(cells).concat([el("td", {}, status.map(function (s) { return el("span", { cls: "badge " + s, text: s }); }))]));
+      return el("tr", {}, [el("th", { scope: "row" }, [link(topicName(t), function () { showTopic(state.model, k); })])].concat(cells).concat([el("td", {}, status.map(badge))]));
     });
-    root.appendChild(el("table", { cls: "heat" }, [head].concat(rows)));
-    var summary = el("ul", {});
+    root.appendChild(el("div", { cls: "scroll" }, [el("table", { cls: "heat" }, [head].concat(rows))]));
+    root.appendChild(el("h3", { text: "Codes" }));
+    var summary = el("ul", { cls: "codes" });
     codes.forEach(function (c) {
       var st = a.code_status[c] || [];
-      summary.appendChild(el("li", {}, [el("strong", { text: c }), " — " + (st.length ? st.join(", ") : "weak") + " · keyword hits in " + (a.keyword_hits[c] || 0) + " segments"]));
+      var code = DATA.codes.filter(function (x) { return x.id === c; })[0];
+      summary.appendChild(el("li", {}, [link(c, function () { showCode(c); }), " ", el("span", {}, st.map(badge)),
+        (code ? " " + code.name : "") + " · keyword hits in " + (a.keyword_hits[c] || 0) + " segments" + (a.matches[c] !== undefined ? " · matched " + m.topics[a.matches[c]].display : "")]));
     });
-    root.appendChild(el("h3", { text: "Codes" }));
     root.appendChild(summary);
+  }
+  function codeTerms(c) {
+    var code = DATA.codes.filter(function (x) { return x.id === c; })[0];
+    return code ? code.keywords.map(function (x) { return x.toLowerCase().replace(/ /g, "_"); }) : [];
   }
   function showCell(k, j) {
     var m = model(), a = m.alignment, t = m.topics[k], c = a.codes[j];
@@ -153,20 +235,73 @@
     root.appendChild(el("h3", { text: t.display + " " + t.label + " × " + c + " (similarity " + a.similarity[k][j].toFixed(3) + ")" }));
     var ids = a.cells[k + "," + j] || [];
     if (!ids.length) root.appendChild(el("p", { cls: "muted", text: "No segment carries both this topic and this code's seed terms." }));
+    ids.forEach(function (id) { root.appendChild(quote(id, t.terms.concat(codeTerms(c)))); });
+    root.scrollIntoView({ block: "nearest" });
+  }
+  function showCode(c) {
+    var a = model().alignment, root = clear(document.getElementById("cell-detail"));
     var code = DATA.codes.filter(function (x) { return x.id === c; })[0];
-    var terms = t.terms.concat(code ? code.keywords.map(function (x) { return x.toLowerCase().replace(/ /g, "_"); }) : []);
-    ids.forEach(function (id) { root.appendChild(quote(id, terms)); });
+    root.appendChild(el("h3", { text: "Code " + c + (code ? ": " + code.name : "") }));
+    if (code && code.definition) root.appendChild(el("p", { cls: "muted", text: code.definition }));
+    var ids = a.code_quotes[c] || [];
+    if (!ids.length) root.appendChild(el("p", { cls: "muted", text: "No segment uses this code's seed terms." }));
+    ids.forEach(function (id) { root.appendChild(quote(id, codeTerms(c))); });
     root.scrollIntoView({ block: "nearest" });
   }
 
   /* ---------------------------------------------------------------- documents */
+  function renderPrevalence() {
+    var root = clear(document.getElementById("prevalence")), m = model(), fields = Object.keys(m.prevalence_by || {});
+    if (!fields.length) return;
+    if (fields.indexOf(state.field) < 0) state.field = fields[0];
+    var pick = el("select", { id: "prevalence-field", onchange: function () { state.field = pick.value; renderPrevalence(); } },
+      fields.map(function (f) { var o = el("option", { value: f, text: f }); if (f === state.field) o.selected = true; return o; }));
+    root.appendChild(el("h2", { text: "Topic prevalence by metadata" }));
+    root.appendChild(el("p", {}, [el("label", {}, ["Field ", pick]), el("span", { cls: "muted", text: "  Share of tokens per topic among the documents with each value; whiskers: 95% bootstrap interval (documents resampled)." })]));
+    var p = m.prevalence_by[state.field], K = m.topics.length, L = p.levels.length;
+    var W = Math.max(900, K * (L * 9 + 14)), H = 260, left = 40, bottom = 40, top = 10;
+    var groupW = (W - left) / K, barW = Math.max(3, (groupW - 10) / L);
+    var max = 0; p.hi.forEach(function (row) { row.forEach(function (v) { max = Math.max(max, v); }); });
+    max = Math.max(max, 0.01);
+    var y = function (v) { return top + (H - top - bottom) * (1 - v / max); };
+    var chart = svg("svg", { viewBox: "0 0 " + W + " " + H, width: "100%", role: "img", cls: "prevalence-chart", "aria-label": "Topic prevalence by " + state.field });
+    chart.appendChild(svg("title", { text: "Topic prevalence by " + state.field }));
+    [0, 0.5, 1].forEach(function (f) {
+      chart.appendChild(svg("line", { x1: left, x2: W, y1: y(f * max), y2: y(f * max), stroke: "#ddd" }));
+      chart.appendChild(svg("text", { x: left - 4, y: y(f * max) + 4, "text-anchor": "end", "font-size": 10, text: (100 * f * max).toFixed(0) + "%" }));
+    });
+    for (var k = 0; k < K; k++) {
+      var gx = left + k * groupW + 5;
+      for (var l = 0; l < L; l++) {
+        var x = gx + l * barW, v = p.mean[l][k];
+        var rect = svg("rect", { x: x, y: y(v), width: Math.max(1, barW - 1), height: Math.max(0, y(0) - y(v)), fill: levelColor(l) });
+        rect.appendChild(svg("title", { text: m.topics[k].display + " · " + p.levels[l] + ": " + pct(v) + " (" + pct(p.lo[l][k]) + "–" + pct(p.hi[l][k]) + ")" }));
+        chart.appendChild(rect);
+        chart.appendChild(svg("line", { x1: x + barW / 2, x2: x + barW / 2, y1: y(p.lo[l][k]), y2: y(p.hi[l][k]), stroke: "#333", "stroke-width": 1 }));
+      }
+      chart.appendChild(svg("text", { x: gx + (groupW - 10) / 2, y: H - bottom + 14, "text-anchor": "middle", "font-size": 11, text: m.topics[k].display }));
+    }
+    root.appendChild(chart);
+    root.appendChild(el("p", { cls: "legend" }, p.levels.map(function (lv, l) {
+      return el("span", { cls: "key" }, [el("span", { cls: "swatch", style: "background:" + levelColor(l) }), lv + " (" + p.n_docs[l] + ")"]);
+    })));
+    var rows = m.topics.map(function (t, k) { return [t.display].concat(p.levels.map(function (_, l) { return pct(p.mean[l][k]) + " [" + pct(p.lo[l][k]) + ", " + pct(p.hi[l][k]) + "]"; })); });
+    root.appendChild(el("details", {}, [el("summary", { text: "As a table" }), el("div", { cls: "scroll" }, [table(["Topic"].concat(p.levels), rows)])]));
+  }
+  function levelColor(l) { return l < PALETTE.length ? PALETTE[l] : "hsl(" + (l * 47) % 360 + ",45%,50%)"; }
   function renderDocList() {
     var list = clear(document.getElementById("doc-list"));
+    var q = document.getElementById("doc-filter").value.trim().toLowerCase(), shown = 0, total = 0;
     DATA.documents.forEach(function (d) {
       var meta = Object.keys(d.metadata).map(function (k) { return d.metadata[k]; }).join(" · ");
+      if (q && (d.id + " " + meta).toLowerCase().indexOf(q) < 0) return;
+      total++;
+      if (shown >= 500) return;
+      shown++;
       list.appendChild(activate(el("li", { "data-doc": d.id, cls: d.id === state.doc ? "selected" : "", onclick: function () { showDocument(d.id); } },
         [el("strong", { text: d.id }), el("small", { text: meta })])));
     });
+    if (total > shown) list.appendChild(el("li", { cls: "muted", text: (total - shown) + " more: type in the filter" }));
   }
   function showDocument(docId, segId, stay) {
     state.doc = docId;
@@ -175,15 +310,19 @@
     var d = DATA.documents.filter(function (x) { return x.id === docId; })[0];
     var m = model(), root = clear(document.getElementById("doc-detail"));
     root.appendChild(el("h2", { text: docId }));
+    var metaKeys = Object.keys(d.metadata);
+    if (metaKeys.length) root.appendChild(el("p", { cls: "muted", text: metaKeys.map(function (k) { return k + ": " + d.metadata[k]; }).join(" · ") }));
     var profile = m.doc_profile[docId];
     if (profile) {
       root.appendChild(el("h3", { text: "Topic profile (" + m.name + ")" }));
       profile.forEach(function (p, k) {
-        if (p < 0.02) return;
-        root.appendChild(el("div", { cls: "bar" }, [el("span", { text: topicName(m.topics[k]) }), el("span", {}, [el("span", { cls: "fill", style: "width:" + (100 * p).toFixed(1) + "%;background:" + color(k) })]), el("span", { cls: "muted", text: (100 * p).toFixed(0) + "%" })]));
+        if (p < 2) return;
+        root.appendChild(el("div", { cls: "bar" }, [link(topicName(m.topics[k]), function () { showTopic(state.model, k); }),
+          el("span", { cls: "track" }, [el("span", { cls: "fill", style: "width:" + p + "%;background:" + color(k) })]), el("span", { cls: "muted", text: p + "%" })]));
       });
     }
     root.appendChild(el("h3", { text: "Transcript (segments coloured by their main topic)" }));
+    if (!DATA.run.embedded_all_segments) root.appendChild(el("p", { cls: "muted", text: "Only quoted segments are in this page (report.transcripts); segments.csv in the run folder has them all." }));
     var target = null;
     d.segments.forEach(function (id) {
       var s = DATA.segments[id], k = m.dominant[id];
@@ -192,10 +331,22 @@
       if (s.q) div.appendChild(el("span", { cls: "question", text: "Q: " + s.q + "\n" }));
       div.appendChild(el("strong", { text: (s.speaker || "") + (s.speaker ? ": " : "") }));
       div.appendChild(document.createTextNode(s.text));
+      if (k !== undefined) div.appendChild(el("span", { cls: "segtopic", text: " " + m.topics[k].display }));
       root.appendChild(div);
       if (id === segId) target = div;
     });
     if (target) target.scrollIntoView({ block: "center" });
+  }
+
+  /* ---------------------------------------------------------------- intertopic map */
+  function renderLdavis() {
+    var host = document.getElementById("ldavis-host"), i = state.model;
+    Object.keys(state.ldavis).forEach(function (key) { state.ldavis[key].style.display = Number(key) === i ? "" : "none"; });
+    if (state.ldavis[i] || typeof LDAvis === "undefined") return;
+    var div = el("div", { id: "ldavis-" + i, cls: "ldavis" });
+    host.appendChild(div);
+    state.ldavis[i] = div;
+    new LDAvis("#ldavis-" + i, DATA.models[i].ldavis); // eslint-disable-line no-new
   }
 
   /* ---------------------------------------------------------------- search */
@@ -203,26 +354,35 @@
     var q = document.getElementById("search-box").value.trim().toLowerCase();
     var root = clear(document.getElementById("search-results"));
     if (q.length < 2) return;
-    var m = model();
-    var topics = m.topics.filter(function (t) { return t.terms.concat(t.relevant).some(function (w) { return w.replace(/_/g, " ").indexOf(q) >= 0; }); });
-    var codes = DATA.codes.filter(function (c) { return (c.name + " " + c.definition + " " + c.keywords.join(" ")).toLowerCase().indexOf(q) >= 0; });
+    var m = model(), qt = q.replace(/ /g, "_");
+    var topics = m.topics.filter(function (t) { return t.terms.concat(t.relevant, t.exclusive).some(function (w) { return w.indexOf(qt) >= 0; }) || t.label.toLowerCase().indexOf(q) >= 0; });
+    var codes = DATA.codes.filter(function (c) { return (c.id + " " + c.name + " " + c.definition + " " + c.keywords.join(" ")).toLowerCase().indexOf(q) >= 0; });
     var hits = Object.keys(DATA.segments).filter(function (id) { return DATA.segments[id].text.toLowerCase().indexOf(q) >= 0; });
-    root.appendChild(el("p", { id: "search-summary", text: hits.length + " segments, " + topics.length + " topics, " + codes.length + " codes" }));
-    if (topics.length) root.appendChild(el("p", {}, ["Topics: "].concat(topics.map(function (t) {
-      return el("a", { href: "#", text: topicName(t) + "  ", onclick: function (e) { e.preventDefault(); state.topic = t.id; showView("topics"); renderTopicList(); renderTopic(); } });
+    root.appendChild(el("p", { id: "search-summary", text: hits.length + " segments, " + topics.length + " topics, " + codes.length + " codes" +
+      (DATA.run.embedded_all_segments ? "" : " (searching the " + DATA.run.segments_embedded + " quoted segments in this page)") }));
+    if (topics.length) root.appendChild(el("p", {}, ["Topics: "].concat(topics.map(function (t) { return el("span", {}, [link(topicName(t), function () { showTopic(state.model, t.id); }), "  "]); }))));
+    if (codes.length) root.appendChild(el("p", {}, ["Codes: "].concat(codes.map(function (c) {
+      return el("span", {}, [link(c.id, function () { showView("codebook"); if (model().alignment) showCode(c.id); }), "  "]);
     }))));
-    if (codes.length) root.appendChild(el("p", { text: "Codes: " + codes.map(function (c) { return c.id; }).join(", ") }));
-    hits.slice(0, 100).forEach(function (id) { root.appendChild(quote(id, [q.replace(/ /g, "_")])); });
+    hits.slice(0, 100).forEach(function (id) { root.appendChild(quote(id, [qt])); });
+    if (hits.length > 100) root.appendChild(el("p", { cls: "muted", text: (hits.length - 100) + " more segments: refine the search." }));
   }
 
   /* ---------------------------------------------------------------- wiring */
   var select = document.getElementById("model");
   DATA.models.forEach(function (m, i) { select.appendChild(el("option", { value: String(i), text: m.name + " (" + m.type + ", K=" + m.n_topics + ")" })); });
-  select.addEventListener("change", function () { state.model = Number(select.value); state.topic = 0; renderAll(); });
+  select.addEventListener("change", function () {
+    state.model = Number(select.value); state.topic = 0; renderAll();
+    if (document.getElementById("view-map").classList.contains("active")) renderLdavis();
+  });
   document.querySelectorAll(".tab").forEach(function (b) { b.addEventListener("click", function () { showView(b.getAttribute("data-view")); }); });
   document.getElementById("search-box").addEventListener("input", runSearch);
+  document.getElementById("doc-filter").addEventListener("input", renderDocList);
+  var slider = document.getElementById("lambda"), out = document.getElementById("lambda-value");
+  slider.value = String(state.lambda); out.textContent = state.lambda.toFixed(2);
+  slider.addEventListener("input", function () { state.lambda = Number(slider.value); out.textContent = state.lambda.toFixed(2); renderTopic(); });
   function renderAll() {
-    renderOverview(); renderTopicList(); renderTopic(); renderHeatmap(); renderDocList();
+    renderOverview(); renderTopicList(); renderTopic(); renderHeatmap(); renderPrevalence(); renderDocList();
     if (state.doc) showDocument(state.doc, null, true); else clear(document.getElementById("doc-detail"));
     runSearch();
   }

@@ -1,0 +1,142 @@
+"""Publication figures (PNG and SVG) from the explorer data: top terms per topic, the
+topic x code heatmap, and topic prevalence by a metadata field.
+
+matplotlib's object API on the Agg canvas (no pyplot state, no display needed); the
+Okabe-Ito palette, which stays distinguishable under the common colour-vision deficiencies.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+FORMATS = ("png", "svg")
+
+
+def _save(fig: Any, out_dir: Path, stem: str) -> list[Path]:
+    import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig)
+    paths = []
+    with matplotlib.rc_context({"svg.hashsalt": "topicbook", "svg.fonttype": "none"}):
+        for ext in FORMATS:
+            path = out_dir / f"{stem}.{ext}"
+            meta = {"Date": None} if ext == "svg" else {"Software": None}
+            fig.savefig(path, dpi=150, metadata=meta)
+            paths.append(path)
+    return paths
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
+
+
+def top_terms_figure(model: Mapping[str, Any], n_terms: int = 8) -> Any:
+    """Small multiples on one axes (fast to draw): per topic, bars of p(w|topic) for its top
+    terms, each panel scaled to its own largest weight."""
+    from matplotlib.figure import Figure
+
+    topics = model["topics"]
+    cols = min(5, len(topics))
+    rows = math.ceil(len(topics) / cols)
+    panel_h = n_terms + 2.0
+    fig = Figure(figsize=(2.7 * cols, 0.2 * panel_h * rows + 0.5))
+    ax = fig.add_axes((0.01, 0.01, 0.98, 1 - 0.45 / fig.get_figheight()))
+    ax.set_axis_off()
+    ax.set_xlim(0, cols)
+    ax.set_ylim(rows * panel_h, 0)
+    for i, t in enumerate(topics):
+        col, row = i % cols, i // cols
+        x0, y0 = col + 0.42, row * panel_h + 1.6
+        weights = t["weights"][:n_terms]
+        top = max(max(weights, default=0.0), 1e-12)
+        ys = [y0 + j for j in range(len(weights))]
+        ax.barh(ys, [0.52 * w / top for w in weights], left=x0, height=0.75, color=OKABE_ITO[i % 7])
+        for y, term in zip(ys, t["terms"][:n_terms], strict=True):
+            ax.text(x0 - 0.02, y, term, ha="right", va="center", fontsize=7.5)
+        title = t["display"] + (f" ({t['matched']})" if t.get("matched") else "")
+        ax.text(col + 0.02, row * panel_h + 0.5, title, fontsize=8.5, fontweight="bold", va="center")
+    fig.suptitle(f"{model['name']}: top terms (bar length: p(w | topic), per panel)", fontsize=10)
+    return fig
+
+
+def heatmap_figure(model: Mapping[str, Any]) -> Any:
+    """Topic x code similarity with matches outlined; None when the run has no codebook."""
+    import numpy as np
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Rectangle
+
+    al = model.get("alignment")
+    if not al:
+        return None
+    sim = np.asarray(al["similarity"])
+    codes = al["codes"]
+    topics = model["topics"]
+    fig = Figure(figsize=(3.5 + 0.45 * len(codes), 1.6 + 0.3 * len(topics)))
+    ax = fig.subplots()
+    image = ax.imshow(sim, cmap="cividis", vmin=min(0.0, float(sim.min())), vmax=max(0.6, float(sim.max())), aspect="auto")
+    ax.set_xticks(range(len(codes)), labels=codes, rotation=45, ha="right", fontsize=8)
+    ax.set_yticks(range(len(topics)), labels=[f"{t['display']} {t['label']}"[:40] for t in topics], fontsize=8)
+    for code, k in al["matches"].items():
+        ax.add_patch(Rectangle((codes.index(code) - 0.5, k - 0.5), 1, 1, fill=False, edgecolor="#E69F00", linewidth=2.5))
+    fig.colorbar(image, ax=ax, label="similarity", shrink=0.8)
+    fig.subplots_adjust(left=2.6 / fig.get_figwidth(), bottom=1.3 / fig.get_figheight(), top=1 - 0.4 / fig.get_figheight())
+    ax.set_title(f"{model['name']}: topics x codes (outlined: matched, threshold {al['threshold']})", fontsize=9)
+    return fig
+
+
+def prevalence_figure(model: Mapping[str, Any], field: str) -> Any:
+    """Grouped bars: prevalence of each topic per value of `field`, 95% bootstrap whiskers."""
+    import numpy as np
+    from matplotlib.figure import Figure
+
+    p = model["prevalence_by"][field]
+    mean, lo, hi = (np.asarray(p[k]) for k in ("mean", "lo", "hi"))  # (levels, topics)
+    n_levels, n_topics = mean.shape
+    width = 0.8 / n_levels
+    fig = Figure(figsize=(max(7.0, 0.35 * n_topics * max(2, n_levels) ** 0.6 + 2), 3.8))
+    ax = fig.subplots()
+    x = np.arange(n_topics)
+    colors = list(OKABE_ITO) + [f"C{i}" for i in range(max(0, n_levels - len(OKABE_ITO)))]
+    for j, level in enumerate(p["levels"]):
+        ax.bar(x - 0.4 + width * (j + 0.5), mean[j], width, yerr=[mean[j] - lo[j], hi[j] - mean[j]],
+               color=colors[j], label=f"{level} (n={p['n_docs'][j]})", error_kw={"elinewidth": 0.8, "ecolor": "#333"})
+    ax.set_xticks(x, labels=[t["display"] for t in model["topics"]], fontsize=8)
+    ax.set_ylabel("share of tokens")
+    ax.yaxis.set_major_formatter(lambda v, _: f"{100 * v:.0f}%")
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.legend(fontsize=7, ncols=min(4, n_levels), frameon=False, loc="upper left", bbox_to_anchor=(0, -0.1))
+    fig.subplots_adjust(left=0.08, right=0.98, top=0.9, bottom=0.3)
+    ax.set_title(f"{model['name']}: topic prevalence by {field} (95% bootstrap intervals, documents resampled)", fontsize=9)
+    return fig
+
+
+def default_field(prevalence_by: Mapping[str, Any]) -> str | None:
+    """The first metadata field with at most 8 values (one palette colour each), else the first."""
+    small = [f for f, p in prevalence_by.items() if len(p["levels"]) <= len(OKABE_ITO)]
+    return (small or list(prevalence_by) or [None])[0]
+
+
+def write_figures(data: Mapping[str, Any], out_dir: Path) -> list[Path]:
+    """Every figure for every model of the explorer data into `out_dir`; returns the files."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for model in data["models"]:
+        name = _safe(model["name"])
+        written += _save(top_terms_figure(model), out_dir, f"top_terms_{name}")
+        heat = heatmap_figure(model)
+        if heat is not None:
+            written += _save(heat, out_dir, f"topic_code_heatmap_{name}")
+        field = default_field(model.get("prevalence_by") or {})
+        if field is not None:
+            written += _save(prevalence_figure(model, field), out_dir, f"prevalence_{_safe(field)}_{name}")
+    log.info("figures: %d files in %s", len(written), out_dir)
+    return written

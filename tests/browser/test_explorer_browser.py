@@ -1,0 +1,259 @@
+"""The explorer in a real browser (Debian chromium via Playwright), loaded from file://.
+
+A missing Playwright or chromium fails these tests (never skips): `make test` installs
+chromium through the Makefile's `browser` target.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import write_planted_corpus  # tests/conftest.py
+
+REPO = Path(__file__).resolve().parents[2]
+SCREENSHOT = REPO / "docs" / "img" / "explorer.png"
+HOSTILE = ("Ada: <script>alert(1)</script> tomato soil compost <img src=x onerror=alert(2)> harvest seedling "
+           "</script> greenhouse water weed tomato soil compost harvest, and \"quotes\" & more.")
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:  # pragma: no cover - CI has it
+        pytest.fail(f"playwright is not installed ({exc}); run `make test` (pip install -e '.[test]').")
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing; run `make browser` (apt-get install chromium).")
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory):
+    """The demo config run into a temporary folder: (run folder, explorer data)."""
+    from topicbook.config import load_config
+    from topicbook.pipeline import run
+
+    cfg = load_config(REPO / "configs" / "demo.yaml")
+    # a fresh run: no preprocessing cache shared with other runs of the demo
+    # (and no stability re-fits: tests/test_explorer.py checks stability on the planted run)
+    cfg = dataclasses.replace(cfg, cache=dataclasses.replace(cfg.cache, enabled=False),
+                              evaluate=dataclasses.replace(cfg.evaluate, stability_seeds=0))
+    folder, _ = run(cfg, out_dir=tmp_path_factory.mktemp("demo"), name="mooc-demo")
+    return folder, json.loads((folder / "explorer_data.json").read_text(encoding="utf-8"))
+
+
+class Page:
+    """An explorer page opened from file:// that records console errors, page errors,
+    dialogs and every request; any request that is not the page itself is aborted."""
+
+    def __init__(self, browser, path: Path, width: int = 1280, height: int = 900) -> None:
+        self.url = path.resolve().as_uri()
+        self.page = browser.new_page(viewport={"width": width, "height": height})
+        self.errors: list[str] = []
+        self.requests: list[str] = []
+        self.dialogs: list[str] = []
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.on("dialog", self._dialog)
+        self.page.route("**/*", self._route)
+        self.page.goto(self.url)
+        self.page.wait_for_selector("body[data-ready='1']")
+
+    def _dialog(self, dialog) -> None:  # type: ignore[no-untyped-def]
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def _route(self, route) -> None:  # type: ignore[no-untyped-def]
+        if route.request.url.split("#")[0] == self.url:
+            route.continue_()
+        else:
+            route.abort()
+
+    def outside_requests(self) -> list[str]:
+        return [u for u in self.requests if u.split("#")[0] != self.url]
+
+    def close(self) -> None:
+        self.page.close()
+
+
+@pytest.fixture
+def open_page(browser):
+    pages: list[Page] = []
+
+    def opener(path: Path, **kwargs) -> Page:  # type: ignore[no-untyped-def]
+        p = Page(browser, path, **kwargs)
+        pages.append(p)
+        return p
+
+    yield opener
+    for p in pages:
+        p.close()
+
+
+@pytest.fixture(scope="module")
+def hostile_run(tmp_path_factory):
+    """The planted corpus plus a turn full of markup, with every transcript embedded."""
+    from topicbook.config import load_config
+    from topicbook.pipeline import run
+
+    root = tmp_path_factory.mktemp("hostile")
+    config = write_planted_corpus(root / "project")
+    config.write_text(config.read_text(encoding="utf-8") + "  transcripts: true\n", encoding="utf-8")
+    doc = root / "project" / "interviews" / "doc01.txt"
+    doc.write_text(doc.read_text(encoding="utf-8") + "\nInterviewer: Anything else?\n\n" + HOSTILE + "\n", encoding="utf-8")
+    folder, _ = run(load_config(config), out_dir=root / "runs", name="hostile")
+    return folder
+
+
+def test_demo_loads_offline_without_errors(demo_run, open_page):
+    folder, _ = demo_run
+    p = open_page(folder / "explorer.html")
+    for view in ("topics", "codebook", "documents", "map", "search", "overview"):
+        p.page.click(f"button[data-view='{view}']")
+        assert p.page.is_visible(f"#view-{view}")
+    p.page.wait_for_selector("#ldavis-host svg", state="attached")
+    assert p.errors == []
+    assert p.outside_requests() == []
+    assert p.requests and all(u.split("#")[0] == p.url for u in p.requests)
+
+
+def test_clicking_a_topic_shows_its_quotes(demo_run, open_page):
+    folder, data = demo_run
+    p = open_page(folder / "explorer.html")
+    p.page.click("button[data-view='topics']")
+    topic = data["models"][0]["topics"][3]
+    p.page.click("#topic-list li[data-topic='3']")
+    assert p.page.inner_text("#topic-detail h2") == f"{topic['display']} {topic['label']}"
+    shown = p.page.eval_on_selector_all("#topic-quotes .quote", "qs => qs.map(q => q.dataset.segment)")
+    assert shown == topic["quotes"] and len(shown) == 5
+    assert p.page.locator("#topic-quotes mark").count() > 0
+    # the link leads to the quote inside the full transcript
+    p.page.click("#topic-quotes .quote >> nth=0 >> text=open in transcript")
+    assert p.page.is_visible("#view-documents")
+    assert p.page.get_attribute("#doc-detail .seg.target", "id") == f"seg-{shown[0]}"
+    assert p.errors == []
+
+
+def test_keyboard_reaches_topics_and_cells(demo_run, open_page):
+    folder, data = demo_run
+    p = open_page(folder / "explorer.html")
+    p.page.focus("button[data-view='topics']")
+    p.page.keyboard.press("Enter")
+    p.page.focus("#topic-list li[data-topic='0']")
+    p.page.keyboard.press("ArrowDown")
+    p.page.keyboard.press("Enter")
+    assert p.page.inner_text("#topic-detail h2").startswith("T02 ")
+    p.page.click("button[data-view='codebook']")
+    p.page.focus("td[data-cell='1,1']")
+    p.page.keyboard.press("Enter")
+    assert p.page.inner_text("#cell-detail h3").startswith("T02 ")
+
+
+def test_lambda_slider_reranks_terms(demo_run, open_page):
+    folder, data = demo_run
+    p = open_page(folder / "explorer.html")
+    p.page.click("button[data-view='topics']")
+    topic = data["models"][0]["topics"][0]
+
+    def terms_at(lam: str) -> list[str]:
+        p.page.eval_on_selector("#lambda", "(s, v) => { s.value = v; s.dispatchEvent(new Event('input')); }", lam)
+        return p.page.eval_on_selector_all("#topic-terms .term", "ts => ts.map(t => t.textContent)")
+
+    assert terms_at("1") == topic["terms"]
+    low = terms_at("0")
+    assert low != topic["terms"] and len(low) == len(topic["terms"])
+
+
+def test_clicking_a_heatmap_cell_shows_that_cells_quotes(demo_run, open_page):
+    folder, data = demo_run
+    model = data["models"][1]
+    al = model["alignment"]
+    key, ids = max(al["cells"].items(), key=lambda kv: len(kv[1]))
+    k, j = (int(x) for x in key.split(","))
+    p = open_page(folder / "explorer.html")
+    p.page.select_option("#model", "1")
+    p.page.click("button[data-view='codebook']")
+    p.page.click(f"td[data-cell='{k},{j}']")
+    assert p.page.inner_text("#cell-detail h3").startswith(f"{model['topics'][k]['display']} ")
+    assert al["codes"][j] in p.page.inner_text("#cell-detail h3")
+    shown = p.page.eval_on_selector_all("#cell-detail .quote", "qs => qs.map(q => q.dataset.segment)")
+    assert shown == ids and shown
+
+
+def test_search_finds_a_known_phrase(demo_run, open_page):
+    folder, data = demo_run
+    p = open_page(folder / "explorer.html")
+    p.page.click("button[data-view='search']")
+    p.page.fill("#search-box", "open-plan office")
+    hits = p.page.eval_on_selector_all("#search-results .quote", "qs => qs.map(q => q.dataset.segment)")
+    assert hits == [sid for sid, s in data["segments"].items() if "open-plan office" in s["text"].lower()]
+    assert hits and all(h.startswith("I14#") for h in hits)
+    assert p.page.inner_text("#search-summary").startswith(f"{len(hits)} segments")
+
+
+def test_pyldavis_svg_is_drawn_for_each_model_with_our_numbering(demo_run, open_page):
+    folder, data = demo_run
+    p = open_page(folder / "explorer.html")
+    p.page.click("button[data-view='map']")
+    for i, model in enumerate(data["models"]):
+        p.page.select_option("#model", str(i))
+        p.page.wait_for_selector(f"#ldavis-{i} svg")
+        assert p.page.locator(f"#ldavis-{i} circle.dot").count() == model["n_topics"]
+        labels = p.page.eval_on_selector_all(f"#ldavis-{i} text.txt", "ts => ts.map(t => t.textContent)")
+        assert sorted(labels, key=int) == [str(k + 1) for k in range(model["n_topics"])]
+        assert p.page.is_visible(f"#ldavis-{i}")
+    assert p.errors == [] and p.outside_requests() == []
+
+
+def test_prevalence_chart_has_a_bar_and_whisker_per_topic_and_value(demo_run, open_page):
+    folder, data = demo_run
+    p = open_page(folder / "explorer.html")
+    p.page.click("button[data-view='documents']")
+    field = p.page.input_value("#prevalence-field")
+    prev = data["models"][0]["prevalence_by"][field]
+    n = len(prev["levels"]) * data["models"][0]["n_topics"]
+    assert p.page.locator(".prevalence-chart rect").count() == n
+    assert p.page.locator(".prevalence-chart line").count() == n + 3  # whiskers + 3 grid lines
+
+
+def test_hostile_transcript_is_shown_as_text(hostile_run, open_page):
+    p = open_page(hostile_run / "explorer.html")
+    data = json.loads((hostile_run / "explorer_data.json").read_text(encoding="utf-8"))
+    seg = next(sid for sid, s in data["segments"].items() if "alert(1)" in s["text"])
+    p.page.click("button[data-view='search']")
+    p.page.fill("#search-box", "alert(")
+    text = p.page.inner_text("#search-results")
+    assert "<script>alert(1)</script>" in text and "<img src=x onerror=alert(2)>" in text and "</script>" in text
+    p.page.click("button[data-view='documents']")
+    p.page.click("#doc-list li[data-doc='doc01']")
+    assert "<img src=x onerror=alert(2)>" in p.page.locator(f"[id='seg-{seg}']").inner_text()
+    assert p.page.locator("img").count() == 0
+    assert p.page.locator("script").count() == 4
+    p.page.click("button[data-view='map']")
+    p.page.wait_for_selector("#ldavis-host svg")
+    assert p.dialogs == [] and p.errors == [] and p.outside_requests() == []
+
+
+def test_readme_screenshot_from_the_demo_run(demo_run, open_page):
+    folder, data = demo_run
+    p = open_page(folder / "explorer.html", width=1280, height=800)
+    nmf = next(i for i, m in enumerate(data["models"]) if m["type"] == "nmf")
+    p.page.select_option("#model", str(nmf))
+    p.page.click("button[data-view='topics']")
+    p.page.click("#topic-list li[data-topic='0']")
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    p.page.screenshot(path=str(SCREENSHOT))
+    assert SCREENSHOT.stat().st_size > 20_000
+    assert p.errors == []
