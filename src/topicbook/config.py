@@ -168,7 +168,6 @@ class ReportConfig:
     top_terms: int = 10
     explorer: bool = True
     transcripts: Union[Literal["auto"], bool] = "auto"  # noqa: UP007  # full transcripts in the explorer; auto: when small
-    transcripts: Union[Literal["auto"], bool] = "auto"  # noqa: UP007  # full transcripts in the explorer; auto: when small
     relevance_lambda: float = 0.6
     labels: dict[str, str] = field(default_factory=dict)
 
