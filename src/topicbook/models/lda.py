@@ -84,10 +84,13 @@ class LdaModel(BaseEstimator):
             model.update(corpus, passes=self.passes, iterations=self.iterations, chunksize=chunksize)
         else:
             model = GensimLda(**common, alpha=self.alpha, update_every=1)
-        gamma, _ = model.inference(list(corpus))
+        docs = list(corpus)
+        gamma, _ = model.inference(docs)
         self.model_ = model
         self.eta_ = np.asarray(model.eta)
         self.doc_topic_ = normalise_rows(gamma)
         self.topic_term_ = normalise_rows(model.get_topics())
-        self.fit_stats_ = {"log_perplexity": float(model.log_perplexity(list(corpus)))}
+        # per-word bound, as gensim's log_perplexity, reusing gamma instead of a second E-step
+        n_words = float(counts.sum())
+        self.fit_stats_ = {"log_perplexity": float(model.bound(docs, gamma=gamma[:, None, :]) / max(n_words, 1.0))}
         return self
