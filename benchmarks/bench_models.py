@@ -19,8 +19,6 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-import numpy as np
-
 REPO = Path(__file__).resolve().parents[1]
 SOTU = REPO.parent / "shared" / "corpora" / "sotu" / "sotu_paragraphs.csv.gz"
 RESULTS = REPO / "benchmarks" / "results"
