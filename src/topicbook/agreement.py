@@ -378,6 +378,7 @@ def agreement(scores: np.ndarray, labels: np.ndarray, lengths: np.ndarray, code_
 # --------------------------------------------------------------------------- a whole run
 
 Z_PREDICT = 2.0
+SELF_TRAIN_MAX_SEGMENTS = 50_000
 
 
 @dataclass
@@ -434,7 +435,11 @@ def evaluate_run(prepared, fitted, alignments) -> RunAgreement:  # type: ignore[
     scores: dict[str, np.ndarray] = {}
     sim = similarity_scores(dtm, codebook, prepared.preprocessor.transform, texts)
     scores["similarity"] = sim
-    scores["selftrained"] = selftrained_scores(dtm, texts, sim, seed=cfg.seed)
+    if len(texts) <= SELF_TRAIN_MAX_SEGMENTS:
+        scores["selftrained"] = selftrained_scores(dtm, texts, sim, seed=cfg.seed)
+    else:
+        log.warning("agreement: %d segments; the self-trained score (one regression per code) is skipped above %d.",
+                    len(texts), SELF_TRAIN_MAX_SEGMENTS)
     scores["keywords"] = keyword_scores(dtm, dictionary_terms(codebook, prepared.seeds, 10), code_ids)
     for model in fitted:
         al = alignments.get(model.name)

@@ -59,10 +59,10 @@ class Alignment:
             status.append("split")
         if any(code_id in codes for codes in self.merges.values()):
             status.append("merged")
-        if code_id in self.not_found:
-            status.append("not_found")
-        if code_id in self.no_seed_terms:
+        if code_id in self.no_seed_terms:  # the specific reason a code is not found
             status.append("no_seed_terms")
+        elif code_id in self.not_found:
+            status.append("not_found")
         return status
 
 
