@@ -1,6 +1,8 @@
 """Speaker turns, roles and segments: every label pattern, and spans that reproduce the text."""
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from topicbook.config import SegmentConfig, SpeakersConfig
 from topicbook.ingest import Corpus, Document
@@ -58,6 +60,23 @@ def test_auto_interviewer_asks_questions_and_is_everywhere():
     assert seg.segments[0].question == "What do you do?"
 
 
+def test_auto_interviewer_needs_no_majority_question_rate_but_never_picks_a_respondent_label():
+    # like the PDPilot interviews: the interviewer asks in only a third of the turns, the
+    # participant sometimes asks back; "Participant" is a respondent label and never chosen
+    docs = []
+    for i in range(3):
+        docs.append("\n".join([
+            "Dan: Okay. Tell me about your work.", f"Participant: I build models {i}.",
+            "Dan: Right.", "Participant: Can I ask? Is this recorded?" if i == 0 else "Participant: It is fine.",
+            "Dan: Yes it is. Which tools do you use?", "Participant: Mostly notebooks and plots.",
+        ]))
+    seg = segment_corpus(corpus_of(*docs), SpeakersConfig(), SegmentConfig(min_tokens=0))
+    assert seg.roles.interviewers == {"dan"}
+    assert "Dan: 3/3 documents, 9 turns, 33% with a question, 5 words per turn, asks the most questions in 2/3 of their documents" in seg.roles.evidence
+    lone = segment_corpus(corpus_of("Participant: Why?\nParticipant: Why not?"), SpeakersConfig(), SegmentConfig(min_tokens=0))
+    assert lone.roles.interviewers == frozenset() and lone.roles.method == "no interviewer found"
+
+
 def test_explicit_interviewer_list_overrides_auto():
     a = "Dan: What?\nAna: Things.\nDan: Why?\nAna: Reasons."
     seg = segment_corpus(corpus_of(a), SpeakersConfig(interviewer=["Ana"]), SegmentConfig(min_tokens=0))
@@ -89,3 +108,40 @@ def test_windows_respect_sentence_ends():
     for s in seg.segments:
         assert s.text.endswith(".")
         assert "\n".join(text[a:b] for a, b in s.spans) == s.text
+
+
+# --------------------------------------------------------------------------- properties
+
+LINE_STARTS = ["", "Dan: ", "ANA: ", "Interviewer 1: ", "Interviewer1 : ", "Q: ", "A: ", "I: ", "R: ",
+               "[00:12:03] Dan: ", "Dan (00:01:02): ", "Note: ", "http://x.org ", "  ", "\t", "[00:01] ", "Zoë: "]
+WORDS = st.text(alphabet=st.sampled_from(list("abcxyzÉé?!.,:;()[]-' \t0123456789")), max_size=30)
+LINE = st.builds(lambda start, body: start + body, st.sampled_from(LINE_STARTS), WORDS)
+TRANSCRIPT = st.one_of(
+    st.lists(LINE, max_size=12).map("\n".join),
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=200),
+)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(TRANSCRIPT)
+def test_turn_parser_never_crashes_and_spans_reproduce_the_text(text):
+    turns = parse_turns("d", text)
+    previous_end = -1
+    for turn in turns:
+        assert turn.spans
+        for start, end in turn.spans:
+            assert previous_end < start < end <= len(text)
+            assert text[start:end] == text[start:end].strip()
+            previous_end = end
+        assert turn.text(text) == "\n".join(text[a:b] for a, b in turn.spans)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(TRANSCRIPT, min_size=1, max_size=3), st.sampled_from(["turn", "paragraph", "window"]),
+       st.integers(0, 8))
+def test_segments_spans_reproduce_segment_text(texts, unit, min_tokens):
+    corpus = corpus_of(*texts)
+    seg = segment_corpus(corpus, SpeakersConfig(keep="all"), SegmentConfig(unit=unit, min_tokens=min_tokens, window=10))
+    by_id = {d.id: d.text for d in corpus.documents}
+    for s in seg.segments:
+        assert "\n".join(by_id[s.document][a:b] for a, b in s.spans) == s.text

@@ -3,7 +3,8 @@ not read, segment and preprocess again.
 
 The key is a SHA-256 over: the content of every input file (corpus files and metadata), the
 corpus, speakers, segment and preprocess config sections, the codebook's multi-word keywords
-(they become forced phrases), and the versions of topicbook and the libraries that shape tokens.
+(they become forced phrases), the versions of the libraries that shape tokens, and the source
+of topicbook's ingest, segment and preprocess modules.
 An entry is one pickle file ``<key>.pkl`` in the cache folder (default ``.topicbook-cache``
 next to the config file), written atomically; the newest `MAX_ENTRIES` are kept. A cache file
 that cannot be loaded is ignored and rebuilt. Pickles are only read from this folder, which
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 
 MAX_ENTRIES = 8
 FORMAT = 1
+_CODE = ("config.py", "segment.py", "preprocess.py", "deidentify.py", "cache.py")
 _VERSIONED = ("topicbook", "nltk", "simplemma", "gensim", "stopwordsiso", "scikit-learn", "pypdf", "python-docx", "odfpy", "webvtt-py")
 
 
@@ -66,6 +68,17 @@ def file_digest(path: Path, chunk: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
+def code_digest() -> str:
+    """SHA-256 of topicbook's own reading, segmenting and preprocessing modules, so that any
+    change to that code (a new release or a local edit) starts a new cache entry."""
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted([*package.joinpath("ingest").glob("*.py"), *(package / n for n in _CODE)]):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def cache_key(cfg: RunConfig, forced_phrases: Sequence[str] = ()) -> str:
     """Hex key of the inputs and settings that decide the preprocessed corpus."""
     from importlib.metadata import PackageNotFoundError, version
@@ -83,6 +96,7 @@ def cache_key(cfg: RunConfig, forced_phrases: Sequence[str] = ()) -> str:
         "forced_phrases": sorted(forced_phrases),
         "files": [[str(f), file_digest(f)] for f in corpus_files(cfg.corpus)],
         "versions": versions,
+        "code": code_digest(),
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 

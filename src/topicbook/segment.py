@@ -168,11 +168,15 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:
 def decide_roles(turns: dict[str, list[Turn]], texts: dict[str, str], cfg: SpeakersConfig) -> RoleDecision:
     """Find the interviewer(s): an explicit list, or `auto` by questions asked and presence.
 
-    `auto`: a speaker is an interviewer if their label is a known interviewer label, or if they
-    appear in at least 75% of the labelled documents, at least 40% of their turns contain a
-    question mark, and their question rate is at least twice that of every other speaker.
+    `auto`: a speaker whose label is a known respondent label (Participant, Respondent, A, R,
+    P1, ...) never is the interviewer. A speaker is the interviewer if their label is a known
+    interviewer label (Interviewer, Moderator, Q, I, ...), or if at least a quarter of their
+    turns hold a question mark, that rate is at least twice the pooled rate of the other
+    speakers in their documents, and they either ask the most questions in at least 75% of
+    their documents or appear in at least 75% of the labelled documents.
     """
     stats: dict[str, dict[str, float]] = defaultdict(lambda: {"turns": 0, "questions": 0, "words": 0})
+    per_doc: dict[str, dict[str, list[int]]] = defaultdict(dict)  # doc -> key -> [turns, questions]
     docs_with: dict[str, set[str]] = defaultdict(set)
     display: dict[str, str] = {}
     for doc_id, doc_turns in turns.items():
@@ -182,17 +186,29 @@ def decide_roles(turns: dict[str, list[Turn]], texts: dict[str, str], cfg: Speak
             key = speaker_key(turn.speaker)
             display.setdefault(key, turn.speaker)
             body = turn.text(texts[doc_id])
+            asked = "?" in body
             stats[key]["turns"] += 1
-            stats[key]["questions"] += "?" in body
+            stats[key]["questions"] += asked
             stats[key]["words"] += len(WORD_RE.findall(body))
+            counts = per_doc[doc_id].setdefault(key, [0, 0])
+            counts[0] += 1
+            counts[1] += asked
             docs_with[key].add(doc_id)
-    n_labelled = len({d for keys in docs_with.values() for d in keys})
+    n_labelled = len(per_doc)
+    top_in: Counter[str] = Counter()  # documents in which a speaker asks the most questions
+    for speakers in per_doc.values():
+        if len(speakers) >= 2:
+            most = max(q for _, q in speakers.values())
+            leaders = [k for k, (_, q) in speakers.items() if q == most and q > 0]
+            if len(leaders) == 1:
+                top_in[leaders[0]] += 1
 
     def describe(key: str) -> str:
         s = stats[key]
         rate = s["questions"] / max(s["turns"], 1)
         return (f"{display[key]}: {len(docs_with[key])}/{n_labelled} documents, {int(s['turns'])} turns, "
-                f"{rate:.0%} with a question, {s['words'] / max(s['turns'], 1):.0f} words per turn")
+                f"{rate:.0%} with a question, {s['words'] / max(s['turns'], 1):.0f} words per turn, "
+                f"asks the most questions in {top_in[key]}/{len(docs_with[key])} of their documents")
 
     ranked = sorted(stats, key=lambda k: (-len(docs_with[k]), -stats[k]["turns"]))
     if cfg.interviewer != "auto":
@@ -203,16 +219,26 @@ def decide_roles(turns: dict[str, list[Turn]], texts: dict[str, str], cfg: Speak
             evidence.append(f"listed interviewer label(s) not found in any document: {', '.join(missing)}")
         return RoleDecision(frozenset(wanted & set(stats)), "listed in speakers.interviewer", tuple(evidence))
 
-    rates = {k: stats[k]["questions"] / max(stats[k]["turns"], 1) for k in stats}
     chosen: set[str] = {k for k in stats if KNOWN_INTERVIEWER.match(k)}
     method = "known interviewer label" if chosen else ""
     if not chosen and stats:
         for key in stats:
-            others = [rates[o] for o in stats if o != key and docs_with[o] & docs_with[key]]
-            present = len(docs_with[key]) >= 0.75 * n_labelled
-            if present and rates[key] >= 0.4 and all(rates[key] >= 2 * r for r in others) and others:
+            if KNOWN_RESPONDENT.match(key):
+                continue
+            rate = stats[key]["questions"] / max(stats[key]["turns"], 1)
+            other_turns = other_questions = 0
+            for doc_id in docs_with[key]:
+                for other, (n_turns, n_questions) in per_doc[doc_id].items():
+                    if other != key:
+                        other_turns += n_turns
+                        other_questions += n_questions
+            if not other_turns:
+                continue
+            leads = top_in[key] >= 0.75 * len(docs_with[key])
+            present = n_labelled >= 2 and len(docs_with[key]) >= 0.75 * n_labelled
+            if rate >= 0.25 and rate >= 2 * other_questions / other_turns and (leads or present):
                 chosen.add(key)
-        method = "asks most questions and appears in most documents" if chosen else "no interviewer found"
+        method = "asks the most questions and appears in most documents" if chosen else "no interviewer found"
     evidence = tuple(describe(k) for k in ranked[:8])
     return RoleDecision(frozenset(chosen), method, evidence)
 
