@@ -64,6 +64,7 @@ def test_cli_validate_warns_without_traceback(messy):
     for line in EXPECTED:
         assert f"Warning: {line}" in result.stderr
     assert "Documents: 1 (1 with speaker labels)" in result.stdout
+    assert "Dropped: 0 pieces shorter than segment.min_tokens, 0 segments with no token left" in result.stdout
 
 
 def test_a_corpus_with_no_readable_document_is_an_error(tmp_path):

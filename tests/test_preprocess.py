@@ -173,3 +173,12 @@ def test_the_preprocessor_pickles_and_keeps_working():
     pre.fit_transform(["the online course helped"] * 5 + ["a job market"] * 5)
     again = pickle.loads(pickle.dumps(pre))
     assert again.transform("Online course, job market") == pre.transform("Online course, job market")
+
+
+def test_two_jobs_give_the_same_tokens_counts_and_phrases_as_one():
+    texts = [f"Um, the online course helped me on the job market in {city}, you know." for city in ("Paris", "Rome", "Oslo", "Bonn")] * 10
+    one = Preprocessor(PreprocessConfig(), language="en")
+    two = Preprocessor(PreprocessConfig(), language="en")
+    assert one.fit_transform(texts) == two.fit_transform(texts, jobs=2)
+    assert one.report.as_dict() == two.report.as_dict()
+    assert one.transform("online course") == two.transform("online course") == ["online_course"]

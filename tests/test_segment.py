@@ -122,7 +122,7 @@ TRANSCRIPT = st.one_of(
 )
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(TRANSCRIPT)
 def test_turn_parser_never_crashes_and_spans_reproduce_the_text(text):
     turns = parse_turns("d", text)
@@ -136,7 +136,7 @@ def test_turn_parser_never_crashes_and_spans_reproduce_the_text(text):
         assert turn.text(text) == "\n".join(text[a:b] for a, b in turn.spans)
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(TRANSCRIPT, min_size=1, max_size=3), st.sampled_from(["turn", "paragraph", "window"]),
        st.integers(0, 8))
 def test_segments_spans_reproduce_segment_text(texts, unit, min_tokens):

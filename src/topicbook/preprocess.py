@@ -280,10 +280,21 @@ class Preprocessor:
 
     # -- public ----------------------------------------------------------------------------
 
-    def fit_transform(self, texts: Sequence[str]) -> list[list[str]]:
-        """Token lists for the corpus; learns the phrase model when phrases are on."""
+    def content_tokens_batch(self, texts: Sequence[str]) -> tuple[list[list[str]], dict[str, int]]:
+        """Tokens of each text before phrases, and the token counts after each step."""
         counts: dict[str, int] = {"tokenized": 0, "stopwords_removed": 0}
-        docs = [self._content_tokens(t, counts) for t in texts]
+        return [self._content_tokens(t, counts) for t in texts], counts
+
+    def fit_transform(self, texts: Sequence[str], *, jobs: int = 1) -> list[list[str]]:
+        """Token lists for the corpus; learns the phrase model when phrases are on.
+
+        `jobs` > 1 tokenises and lemmatises contiguous chunks of `texts` in that many processes;
+        phrases are learned and applied in this process, so the result does not depend on `jobs`.
+        """
+        if jobs > 1 and len(texts) >= 2 * jobs:
+            docs, counts = self._parallel_content_tokens(texts, jobs)
+        else:
+            docs, counts = self.content_tokens_batch(texts)
         counts["lemmatized" if self.cfg.lemmatize != "none" else "normalised"] = sum(map(len, docs))
         self._forced = {}
         for phrase in self.forced_phrases:
@@ -302,6 +313,31 @@ class Preprocessor:
     def transform(self, text: str) -> list[str]:
         """Tokens of a new text (a codebook keyword or definition) with the learned phrases."""
         return self._apply_phrases(self._content_tokens(text))
+
+    def _parallel_content_tokens(self, texts: Sequence[str], jobs: int) -> tuple[list[list[str]], dict[str, int]]:
+        from concurrent.futures import ProcessPoolExecutor
+
+        bounds = np.linspace(0, len(texts), jobs + 1).astype(int)
+        chunks = [list(texts[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+        docs: list[list[str]] = []
+        counts: dict[str, int] = {"tokenized": 0, "stopwords_removed": 0}
+        self._normalise_word("warm")  # load the lemma dictionary once, before the workers fork
+        self._norm_cache.clear()
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            for chunk_docs, chunk_counts, cache in pool.map(_tokens_of_chunk, [(self.cfg, self.language)] * jobs, chunks):
+                docs.extend(chunk_docs)
+                for key, value in chunk_counts.items():
+                    counts[key] += value
+                self._norm_cache.update(cache)
+        return docs, counts
+
+
+def _tokens_of_chunk(setup: tuple[PreprocessConfig, str], texts: list[str]) -> tuple[list[list[str]], dict[str, int], dict[str, str]]:
+    """Worker for Preprocessor.fit_transform(jobs=N): tokens, counts and the lemma cache of a chunk."""
+    cfg, language = setup
+    pre = Preprocessor(cfg, language=language)
+    docs, counts = pre.content_tokens_batch(texts)
+    return docs, counts, pre._norm_cache
 
 
 def _join_pairs(tokens: list[str], pairs: dict[tuple[str, str], str]) -> list[str]:
