@@ -126,3 +126,10 @@ def test_a_folder_with_every_format_reads_and_segments(tmp_path):
     texts = {d.id: d.text for d in corpus.documents}
     for s in seg.segments:
         assert "\n".join(texts[s.document][a:b] for a, b in s.spans) == s.text
+
+
+def test_file_extensions_match_in_any_case(tmp_path):
+    (tmp_path / "A.TXT").write_text("Interviewer: Why?\nAna: Because.", encoding="utf-8")
+    make_pdf(tmp_path / "B.Pdf", [["Interviewer: Why?", "Bo: Cost."]])
+    corpus = read_corpus(CorpusConfig(path=tmp_path))
+    assert [(d.id, d.source) for d in corpus.documents] == [("A", "A.TXT"), ("B", "B.Pdf")]

@@ -108,10 +108,18 @@ def _folder_files(cfg: CorpusConfig) -> list[Path]:
     root = cfg.path
     files: list[Path] = []
     for pattern in cfg.include:
-        files.extend(p for p in root.glob(pattern) if p.is_file())
+        files.extend(p for p in root.glob(_any_case(pattern)) if p.is_file())
     files = sorted(set(files), key=lambda p: p.relative_to(root).as_posix())
     metadata_file = cfg.metadata.resolve() if cfg.metadata else None
     return [f for f in files if f.resolve() != metadata_file]
+
+
+def _any_case(pattern: str) -> str:
+    """A glob pattern whose letters match either case (`*.pdf` also finds `P1.PDF`); patterns
+    that already use [...] classes are left as written."""
+    if "[" in pattern:
+        return pattern
+    return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() and c.lower() != c.upper() else c for c in pattern)
 
 
 def _read_folder(cfg: CorpusConfig) -> Corpus:
@@ -150,6 +158,10 @@ def _read_folder(cfg: CorpusConfig) -> Corpus:
 def read_table(path: Path) -> pd.DataFrame:
     """A CSV/TSV/JSONL table as strings, with a clear error if it cannot be parsed."""
     name = path.name
+    with open(path, "rb") as handle:
+        head = handle.read(4096)
+    if b"\x00" in head and not name.lower().endswith(".gz") and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError(f"{name}: binary content, not a text table (NUL bytes). Save it as a UTF-8 CSV.")
     try:
         if ".jsonl" in name.lower():
             frame = pd.read_json(path, lines=True, dtype=False)
