@@ -29,6 +29,8 @@ def messy(tmp_path):
     (root / "fake.docx").write_text("I am not a zip file", encoding="utf-8")
     make_pdf(root / "locked.pdf", [["Interviewer: secret?", "Ana: yes"]], password="pw")
     (root / "notes.rtf").write_text("{\\rtf1 hello}", encoding="utf-8")
+    (root / "broken.vtt").write_text("this is not WEBVTT\n", encoding="utf-8")
+    make_pdf(root / "scan.pdf", [[], []])
     (root / "good.md").write_text(GOOD, encoding="utf-8")  # same id as good.txt
     (tmp_path / "metadata.csv").write_text("document,country\ngood,FR\nghost,DE\n", encoding="utf-8")
     return tmp_path
@@ -37,11 +39,13 @@ def messy(tmp_path):
 EXPECTED = [
     "binary.txt: binary content, not text (NUL bytes). Convert it to plain text or remove it from the corpus folder.",
     "blank.md: the file is empty; skipped.",
+    "broken.vtt: not a valid .vtt subtitle file (Invalid format); skipped. Check the file or export it again.",
     "empty.txt: the file is empty; skipped.",
     "fake.docx: not a valid .docx file (not a zip package; an old .doc or a password-protected file?); skipped. Re-save it as .docx.",
     "good.txt: document id 'good' is already used by good.md; skipped. Rename one of the files.",
     "locked.pdf: the PDF is encrypted (password-protected); skipped. Save an unprotected copy (e.g. print to PDF) and add that instead.",
     "notes.rtf: no reader for '.rtf' files; skipped. Supported: .docx, .md, .odt, .pdf, .srt, .txt, .vtt.",
+    "scan.pdf: the PDF has no text layer (a scanned image?); skipped. Run OCR on it or add a text version.",
     "undecodable.txt: cannot decode byte 0x81 at offset 128 as UTF-8 or cp1252. Re-save the file as UTF-8.",
     "metadata.csv: 1 metadata rows match no document (first: 'ghost'); ignored.",
 ]

@@ -133,3 +133,17 @@ def test_file_extensions_match_in_any_case(tmp_path):
     make_pdf(tmp_path / "B.Pdf", [["Interviewer: Why?", "Bo: Cost."]])
     corpus = read_corpus(CorpusConfig(path=tmp_path))
     assert [(d.id, d.source) for d in corpus.documents] == [("A", "A.TXT"), ("B", "B.Pdf")]
+
+
+def test_jsonl_and_csv_tables_with_codes_and_a_metadata_join(tmp_path):
+    rows = ['{"id": "r1", "text": "Parking was hard to find", "site": "A", "codes": "parking; access"}',
+            '{"id": "r2", "text": "Kind staff", "site": "B", "codes": ""}']
+    (tmp_path / "t.jsonl").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    (tmp_path / "meta.csv").write_text("id,region\nr1,North\n", encoding="utf-8")
+    corpus = read_corpus(CorpusConfig(path=tmp_path / "t.jsonl", codes_column="codes", metadata=tmp_path / "meta.csv"))
+    assert [(d.id, d.codes, d.metadata) for d in corpus.documents] == [
+        ("r1", ("parking", "access"), {"site": "A", "region": "North"}), ("r2", (), {"site": "B"})]
+    assert corpus.documents[0].source == "t.jsonl:2" and corpus.documents[0].is_table_row
+    (tmp_path / "t.csv").write_text('id,text,codes\n1,"Line one\r\nline two","a,b"\n', encoding="utf-8")
+    table = read_corpus(CorpusConfig(path=tmp_path / "t.csv", codes_column="codes"))
+    assert table.documents[0].text == "Line one\nline two" and table.documents[0].codes == ("a", "b")
