@@ -87,6 +87,18 @@ def test_deidentification_reaches_documents_segments_and_questions(tmp_path):
     assert prepared.segmentation.roles.interviewers == {"person3"}
 
 
+def test_deidentification_covers_metadata_and_warns_about_named_ids(tmp_path):
+    from topicbook.deidentify import deidentify_corpus
+    from topicbook.ingest import Corpus, Document
+
+    corpus = Corpus((Document("ada_interview", "Interviewer: Hi Ada?\nAda: Hi.", "a.txt", {"interviewer": "Ben", "site": "Leeds"}),),
+                    root=tmp_path, files=())
+    out = deidentify_corpus(corpus, Deidentifier(names=("Ada", "Ben")))
+    assert out.documents[0].metadata == {"interviewer": "[NAME]", "site": "Leeds"}
+    assert out.documents[0].text == "Interviewer: Hi [NAME]?\nPerson 1: Hi."
+    assert out.warnings == ("document id 'ada_interview' (1 in all) contains a name listed in preprocess.deidentify_names; ids are written to the run folder. Rename the files.",)
+
+
 def test_deidentify_names_without_deidentify_is_a_config_error(tmp_path):
     cfg = load_config(_config(tmp_path, preprocess={"deidentify_names": ["Ada"]}))
     with pytest.raises(ConfigError) as info:

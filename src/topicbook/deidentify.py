@@ -14,6 +14,7 @@ its position in the list) so that turns and roles still work; elsewhere it becom
 from __future__ import annotations
 
 import dataclasses
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -22,11 +23,13 @@ from topicbook.config import SpeakersConfig
 from topicbook.errors import ConfigError
 from topicbook.ingest import Corpus
 
+log = logging.getLogger(__name__)
+
 URL_RE = re.compile(r"\b(?:https?://|ftp://|www\.)[^\s<>\"'()\[\]]+[^\s<>\"'()\[\].,;:!?]", re.IGNORECASE)
 EMAIL_RE = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}\b")
 # 9 to 15 digits with optional +/00 prefix, spaces, dots, dashes, slashes or (area) parentheses;
 # 8-digit dates (12.03.2020) and year ranges (1990-2000) have too few digits to match
-PHONE_RE = re.compile(r"(?<![\w+])(?:\+|\b)(?:\(?\d[\d\s().\-/]{7,22}\d)(?![\w])")
+PHONE_RE = re.compile(r"(?<![\w+(])(?:\+|\()?\d[\d \t().\-/]{7,22}\d(?!\w)")
 _PHONE_MIN_DIGITS, _PHONE_MAX_DIGITS = 9, 15
 
 PLACEHOLDERS = {"name": "[NAME]", "email": "[EMAIL]", "phone": "[PHONE]", "url": "[URL]"}
@@ -92,11 +95,23 @@ def deidentifier_from_config(enabled: bool, names: Sequence[str]) -> Deidentifie
 
 
 def deidentify_corpus(corpus: Corpus, deidentifier: Deidentifier | None) -> Corpus:
-    """A new Corpus whose documents' text went through `deidentifier` (unchanged if None)."""
+    """A new Corpus whose documents' text and metadata values went through `deidentifier`
+    (unchanged if None). Document ids are kept (metadata and codings join on them); an id that
+    contains a listed name gets a warning."""
     if deidentifier is None:
         return corpus
-    docs = tuple(dataclasses.replace(d, text=deidentifier.apply(d.text)) for d in corpus.documents)
-    return dataclasses.replace(corpus, documents=docs)
+    docs = tuple(
+        dataclasses.replace(d, text=deidentifier.apply(d.text),
+                            metadata={k: deidentifier.apply(v) for k, v in d.metadata.items()})
+        for d in corpus.documents
+    )
+    warnings = list(corpus.warnings)
+    if deidentifier._name_re is not None:
+        named = [d.id for d in corpus.documents if deidentifier._name_re.search(d.id.replace("_", " "))]
+        if named:
+            warnings.append(f"document id '{named[0]}' ({len(named)} in all) contains a name listed in preprocess.deidentify_names; ids are written to the run folder. Rename the files.")
+            log.warning(warnings[-1])
+    return dataclasses.replace(corpus, documents=docs, warnings=tuple(warnings))
 
 
 def pseudonymise_speakers(speakers: SpeakersConfig, deidentifier: Deidentifier | None) -> SpeakersConfig:
