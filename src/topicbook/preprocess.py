@@ -149,7 +149,7 @@ class Preprocessor:
 
     >>> p = Preprocessor(PreprocessConfig(phrases=False), language="en")
     >>> p.fit_transform(["Um, I learned new skills, you know."])[0]
-    ['learn', 'skill']
+    ['learn', 'new', 'skill']
     """
 
     def __init__(self, cfg: PreprocessConfig, *, language: str = "en",
