@@ -192,6 +192,10 @@ class _Builder:
         self.add_span(line, document, span[0], span[1], code, quote)
 
     def build(self) -> HumanCodings:
+        if self.n and len(self.unmatched) == self.n:
+            first = self.unmatched[0]
+            at = f"line {first['line']}: " if first["line"] else ""
+            raise InputError(f"{self.source}: none of the {self.n} codings matches a segment ({at}{first['reason']}: document '{first['document']}', code '{first['code']}'). Codes must be ids or names of the codebook's codes, documents the corpus's document ids.")
         if self.unmatched:
             log.warning("%s: %d of %d codings matched no segment (listed in agreement.json)",
                         self.source, len(self.unmatched), self.n)

@@ -241,10 +241,27 @@ def load_config(path: str | Path) -> RunConfig:
     return config_from_dict(data, base_dir=path.parent.resolve(), source=path)
 
 
+MAX_YAML_NODES = 1_000_000  # values after expanding aliases; a large codebook has ~10^5
+
+
 def parse_yaml(text: str, path: Path) -> Any:
-    """Safe YAML parsing with the error's line number; no object construction."""
+    """Safe YAML parsing with the error's line number; no object construction.
+
+    Aliases (``*name``) are counted as often as they are used: a document that expands to more
+    than ``MAX_YAML_NODES`` values (a "billion laughs" alias bomb) is refused before it is built.
+    """
     try:
-        return yaml.safe_load(text)
+        loader = yaml.SafeLoader(text)
+        try:
+            node = loader.get_single_node()
+            if node is None:
+                return None
+            size = _expanded_size(node, {})
+            if size > MAX_YAML_NODES:
+                raise ConfigError(f"{path}: the YAML expands to more than {MAX_YAML_NODES:,} values through its aliases (*name), which looks like a YAML bomb; refused. Write the values out without aliases.")
+            return loader.construct_document(node)
+        finally:
+            loader.dispose()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"line {mark.line + 1}" if mark is not None else "somewhere"
@@ -252,6 +269,23 @@ def parse_yaml(text: str, path: Path) -> Any:
         raise ConfigError(f"{path}: {where}: {problem}. Fix the YAML syntax there.") from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: invalid YAML ({exc}).") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: the YAML is nested too deeply to read. Flatten the lists and mappings.") from None
+
+
+def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:
+    """Number of values `node` stands for once every alias is expanded (memoised per node)."""
+    key = id(node)
+    if key in memo:
+        return memo[key]
+    memo[key] = 1  # a recursive alias counts once (PyYAML builds it as a cycle)
+    total = 1
+    if isinstance(node, yaml.SequenceNode):
+        total += sum(_expanded_size(child, memo) for child in node.value)
+    elif isinstance(node, yaml.MappingNode):
+        total += sum(_expanded_size(k, memo) + _expanded_size(v, memo) for k, v in node.value)
+    memo[key] = total
+    return total
 
 
 def config_from_dict(data: Any, *, base_dir: Path, source: Path | None = None) -> RunConfig:

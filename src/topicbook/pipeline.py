@@ -147,6 +147,8 @@ def fit_all(prepared: Prepared) -> list[FittedModel]:
     fitted = []
     names: set[str] = set()
     seed_topics = seed_topics_of(prepared)
+    if prepared.codebook is not None and not seed_topics:
+        raise ConfigError(f"codebook.path: none of the {len(prepared.codebook)} codes of {prepared.codebook.source or 'the codebook'} has a seed term (keyword, name or definition word) in the corpus vocabulary, so no topic can be compared with a code. Check corpus.language and the keywords (`topicbook validate` lists them).")
     for model_cfg in cfg.models:
         name = model_cfg.label
         if name in names:

@@ -268,12 +268,15 @@ def read_qdpx(path: Path) -> QdaProject:
     except (zipfile.BadZipFile, OSError):
         raise InputError(f"{name}: not a zip archive; a .qdpx project is a zip with project.qde inside. Export the project again.") from None
     with zf:
+        from topicbook.safezip import check_zip
+
+        check_zip(zf, name, "Export the project again from your QDA software.")
         members = {m.lower(): m for m in zf.namelist()}
         qde = next((m for low, m in members.items() if low.endswith(".qde") and "/" not in low), None)
         if qde is None:
             raise InputError(f"{name}: no project.qde inside the archive. Export the project again from your QDA software.")
         where = f"{name}/{qde}"
-        root = parse_xml(zf.read(qde), where)
+        root = parse_xml(_read_member(zf, qde, name), where)
         if _local(root.tag) != "Project":
             raise InputError(f"{where}: the root element is <{_local(root.tag)}>, not <Project>.")
         users = {}
@@ -316,6 +319,16 @@ def read_qdpx(path: Path) -> QdaProject:
     return QdaProject(codebook, tuple(sources), tuple(codings), users)
 
 
+def _read_member(zf: zipfile.ZipFile, member: str, name: str) -> bytes:
+    """One member's bytes; a damaged or truncated archive is a one-line InputError."""
+    import zlib
+
+    try:
+        return zf.read(member)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+        raise InputError(f"{name}: the archive is damaged ({member}: {' '.join(str(exc).split())[:80]}). Export the project again.") from None
+
+
 def _source_text(zf: zipfile.ZipFile, members: dict[str, str], src: ET.Element, where: str) -> str:
     content = _find(src, "PlainTextContent")
     if content is not None and content.text is not None:
@@ -326,7 +339,10 @@ def _source_text(zf: zipfile.ZipFile, members: dict[str, str], src: ET.Element, 
         member = members.get(f"sources/{rel}") or members.get(rel)
         if member is None:
             raise InputError(f"{where}: plainTextPath {ref} is missing from the archive.")
-        return zf.read(member).decode("utf-8-sig").replace("\r\n", "\n")
+        try:
+            return _read_member(zf, member, where.split(":")[0]).decode("utf-8-sig").replace("\r\n", "\n")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{where}: {member} is not UTF-8 text (byte {exc.start}). Export the project again.") from None
     raise InputError(f"{where}: no PlainTextContent and no internal plainTextPath; topicbook reads text sources only.")
 
 

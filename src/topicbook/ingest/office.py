@@ -38,6 +38,17 @@ def _join(lines: Iterator[str]) -> str:
     return text.replace("\x0b", "\n").replace("\xa0", " ")
 
 
+def _check_package(path: Path, name: str, fix: str) -> None:
+    """Refuse a zip bomb or unsafe member paths before the package is unpacked."""
+    from topicbook.safezip import check_zip
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            check_zip(zf, name, f"Skipped. {fix}")
+    except (zipfile.BadZipFile, OSError):
+        raise InputError(f"{name}: a damaged or truncated zip package; skipped. {fix}") from None
+
+
 # --------------------------------------------------------------------------- docx
 
 
@@ -49,6 +60,7 @@ def read_docx(path: Path, name: str | None = None) -> str:
     name = name or path.name
     if not zipfile.is_zipfile(path):
         raise InputError(f"{name}: not a valid .docx file (not a zip package; an old .doc or a password-protected file?); skipped. Re-save it as .docx.")
+    _check_package(path, name, "Re-save it as .docx.")
     try:
         document = docx.Document(str(path))
     except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile) as exc:
@@ -84,6 +96,7 @@ def read_odt(path: Path, name: str | None = None) -> str:
     name = name or path.name
     if not zipfile.is_zipfile(path):
         raise InputError(f"{name}: not a valid .odt file (not a zip package); skipped. Re-save it as .odt.")
+    _check_package(path, name, "Re-save it as .odt.")
     try:
         document = load(str(path))
     except Exception as exc:  # noqa: BLE001 - odfpy raises xml.sax errors of several kinds

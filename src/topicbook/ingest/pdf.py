@@ -17,6 +17,9 @@ from pathlib import Path
 from topicbook.errors import InputError
 
 log = logging.getLogger(__name__)
+# pypdf logs what it repairs ("EOF marker not found"); without a handler Python would print it
+# beside our one-line message. What matters reaches the user as our InputError.
+logging.getLogger("pypdf").addHandler(logging.NullHandler())
 
 _DIGITS = re.compile(r"\d+")
 _SPACES = re.compile(r"[ \t\u00a0]+")
