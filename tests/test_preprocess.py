@@ -63,7 +63,10 @@ def _config(tmp_path, **sections):
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     del data["codebook"]
     for name, values in sections.items():
-        data.setdefault(name, {}).update(values)
+        if isinstance(values, dict):
+            data.setdefault(name, {}).update(values)
+        else:
+            data[name] = values
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
     return path
 
@@ -194,3 +197,19 @@ def test_two_jobs_give_the_same_tokens_counts_and_phrases_as_one():
     assert one.fit_transform(texts) == two.fit_transform(texts, jobs=2)
     assert one.report.as_dict() == two.report.as_dict()
     assert one.transform("online course") == two.transform("online course") == ["online_course"]
+
+
+def test_no_listed_name_or_email_reaches_any_file_of_the_run_folder(tmp_path):
+    from topicbook.pipeline import run
+
+    path = _config(tmp_path, preprocess={"deidentify": True, "deidentify_names": ["Ada", "Ben", "Cleo"], "min_df": 1},
+                   models=[{"type": "nmf", "n_topics": 3}], evaluate={"stability_seeds": 0})
+    doc = tmp_path / "interviews" / "doc01.txt"
+    doc.write_text(doc.read_text(encoding="utf-8") + "\nInterviewer: Contact?\nAda: Cleo said mail ada.l@example.org, tomato soil compost harvest.\n", encoding="utf-8")
+    folder, _ = run(load_config(path), out_dir=tmp_path / "runs")
+    written = {p.name: p.read_bytes().decode("utf-8", errors="replace") for p in folder.rglob("*") if p.is_file()}
+    assert "segments.csv" in written and "explorer.html" in written
+    for name, text in written.items():
+        for secret in ("Ada", "Cleo", "ada.l@example.org"):
+            assert secret not in text, (name, secret)
+    assert "[EMAIL]" in written["segments.csv"] and "Person 1" in written["segments.csv"]

@@ -94,6 +94,7 @@ def cache_key(cfg: RunConfig, forced_phrases: Sequence[str] = ()) -> str:
         "format": FORMAT,
         "config": {k: plain[k] for k in ("corpus", "speakers", "segment", "preprocess")},
         "forced_phrases": sorted(forced_phrases),
+        "deidentify_names": cfg.preprocess.deidentify_names,  # config_to_dict writes only their count
         "files": [[str(f), file_digest(f)] for f in corpus_files(cfg.corpus)],
         "versions": versions,
         "code": code_digest(),

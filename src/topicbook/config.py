@@ -430,7 +430,8 @@ def config_to_dict(cfg: RunConfig, *, relative_to: Path | None = None) -> dict[s
     """The resolved config as plain data (all defaults filled in), for YAML or JSON.
 
     Paths are written relative to `relative_to` when given (so that a run folder does not
-    record the user's absolute paths), else as absolute paths.
+    record the user's absolute paths), else as absolute paths. The names of
+    `preprocess.deidentify_names` are never written out, only their count.
     """
 
     def plain(value: Any) -> Any:
@@ -438,7 +439,10 @@ def config_to_dict(cfg: RunConfig, *, relative_to: Path | None = None) -> dict[s
             skip = {"source"}
             if isinstance(value, ModelConfig):
                 skip |= NMF_ONLY if value.type == "lda" else LDA_ONLY
-            return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value) if f.name not in skip}
+            out = {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value) if f.name not in skip}
+            if isinstance(value, PreprocessConfig) and value.deidentify_names:
+                out["deidentify_names"] = [f"<{len(value.deidentify_names)} names, not written to outputs>"]
+            return out
         if isinstance(value, Path):
             if relative_to is not None:
                 try:
