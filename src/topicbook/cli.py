@@ -7,6 +7,7 @@ exit code 1; usage errors exit 2 (click's convention). No traceback for a user's
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import webbrowser
 from pathlib import Path
@@ -70,7 +71,7 @@ config_argument = click.argument("config", type=click.Path(dir_okay=False, path_
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("runs"),
               show_default=True, help="Folder that receives the run folder.")
 @click.option("--open", "open_browser", is_flag=True, help="Open explorer.html in the default browser.")
-@click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
+@click.option("--jobs", type=click.IntRange(1, 64), default=min(2, os.cpu_count() or 1), show_default="2 or the number of cores",
               help="Processes for the stability re-fits (results do not depend on it).")
 @click.pass_context
 def run(ctx: click.Context, config: Path, name: str | None, out_dir: Path, open_browser: bool, jobs: int) -> None:
@@ -222,19 +223,6 @@ def compare(run_dir: Path) -> None:
         cells = ["-" if fig.get(k) is None else f"{fig[k]:.3f}"
                  for k in ("macro_roc_auc", "length_floor_auc", "macro_f1", "micro_f1", "kappa")]
         click.echo(f"{name:28s} {fig['n_codes']:5d} {cells[0]:>8s} {cells[1]:>7s} {cells[2]:>8s} {cells[3]:>8s} {cells[4]:>6s}")
-
-
-@main.command()
-@click.argument("run_dir", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--open", "open_browser", is_flag=True, help="Open explorer.html in the default browser.")
-def explore(run_dir: Path, open_browser: bool) -> None:
-    """Rebuild RUN_DIR/explorer.html from the run's explorer_data.json (no refitting)."""
-    from topicbook.report.explorer import rebuild_explorer
-
-    page = rebuild_explorer(run_dir)
-    click.echo(f"Explorer: {page}")
-    if open_browser:
-        webbrowser.open(page.resolve().as_uri())
 
 
 def _keyword_text(entry: dict) -> str:

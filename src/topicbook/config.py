@@ -107,11 +107,13 @@ class ModelConfig:
 
     @property
     def label(self) -> str:
-        """The model's name in outputs: `name`, or type and K (`lda_k8`)."""
+        """The model's name in outputs: `name`, or type and K (`lda_k8`); a guided model's K
+        depends on the codebook, so it is named by its extra topics (`guided_lda_x3`)."""
         if self.name:
             return self.name
-        prefix = f"guided_{self.type}" if self.guided else self.type
-        return f"{prefix}_k{self.n_topics}"
+        if self.guided:
+            return f"guided_{self.type}_x{self.extra_topics}"
+        return f"{self.type}_k{self.n_topics}"
 
 
 LDA_ONLY = {"alpha", "eta", "passes", "iterations", "chunksize", "multicore"}
