@@ -12,7 +12,7 @@ from topicbook.align import alignment_rows
 from topicbook.config import config_to_dict, dump_config
 from topicbook.pipeline import RunResult
 from topicbook.report.manifest import command_line, input_hashes, package_versions
-from topicbook.report.run_folder import RunFolder, utc_stamp
+from topicbook.report.run_folder import RunFolder, _os_error, utc_stamp
 
 log = logging.getLogger(__name__)
 
@@ -174,6 +174,9 @@ def write_run(result: RunResult, *, out_dir: Path, name: str, command: list[str]
         }
         folder.write_json("manifest.json", manifest)
         return folder.commit()
+    except OSError as exc:  # a full disk or lost permission while a library (matplotlib) writes
+        folder.discard()
+        raise _os_error(exc, out_dir) from None
     except BaseException:
         folder.discard()
         raise

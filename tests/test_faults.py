@@ -1,0 +1,194 @@
+"""Fault behaviour: an interrupted or killed run leaves no folder that looks finished and a
+re-run works; a full disk or a read-only output folder is one clear line; two runs started at
+once with one name both complete, in separate folders.
+
+The interrupt tests run `topicbook run` in a child process whose explorer stage prints a line
+and then waits on its stdin: the test reads that line (so the run is known to be half-written)
+and only then sends the signal. No sleeps.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from topicbook.cli import main
+from topicbook.config import load_config
+
+CHEAP = "  explorer: false\nevaluate:\n  stability_seeds: 0\n"  # under the last section, report:
+
+# The child: block inside write_run (some files already in the partial folder) until told.
+CHILD = """
+import sys
+import topicbook.report.writer as writer
+from topicbook.cli import main
+
+original = writer.evaluation_json
+
+def blocking(*args, **kwargs):
+    print("REACHED", flush=True)
+    sys.stdin.readline()
+    return original(*args, **kwargs)
+
+writer.evaluation_json = blocking
+main(sys.argv[1:], prog_name="topicbook")
+"""
+
+
+@pytest.fixture
+def cheap(planted: Path) -> Path:
+    """The planted config without stability re-fits or explorer (faster; faults do not depend on them)."""
+    text = planted.read_text(encoding="utf-8")
+    assert text.endswith("report:\n  quotes_per_topic: 3\n")
+    planted.write_text(text + CHEAP, encoding="utf-8")
+    return planted
+
+
+def finished_folders(out: Path) -> list[Path]:
+    """Folders a user would take for a run: visible, or holding a manifest."""
+    if not out.exists():
+        return []
+    return sorted(p for p in out.iterdir() if not p.name.startswith(".") or (p / "manifest.json").exists())
+
+
+def start_blocked_run(config: Path, out: Path) -> subprocess.Popen:
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, "-q", "run", str(config), "--out", str(out), "--name", "study"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=config.parent)
+    assert child.stdout.readline().strip() == "REACHED"
+    partials = list(out.iterdir())
+    assert len(partials) == 1 and partials[0].name.startswith(".study-") and partials[0].name.endswith(".partial")
+    assert (partials[0] / "topics.csv").is_file()  # the run really is half-written
+    return child
+
+
+def test_ctrl_c_mid_run_removes_the_partial_folder_and_a_rerun_works(cheap: Path, tmp_path: Path) -> None:
+    out = tmp_path / "runs"
+    child = start_blocked_run(cheap, out)
+    child.send_signal(signal.SIGINT)
+    _, err = child.communicate(timeout=60)
+    assert child.returncode == 130
+    assert err == "Interrupted: no run folder was completed; partial output was removed.\n"
+    assert list(out.iterdir()) == []
+    result = CliRunner().invoke(main, ["-q", "run", str(cheap), "--out", str(out), "--name", "study"])
+    assert result.exit_code == 0, result.output
+    [done] = finished_folders(out)
+    assert json.loads((done / "manifest.json").read_text())["run_name"] == "study"
+
+
+def test_kill_mid_run_leaves_only_a_hidden_partial_and_a_rerun_works(cheap: Path, tmp_path: Path) -> None:
+    out = tmp_path / "runs"
+    child = start_blocked_run(cheap, out)
+    child.kill()  # SIGKILL: no clean-up can run
+    child.communicate(timeout=60)
+    assert child.returncode == -signal.SIGKILL
+    [left] = list(out.iterdir())
+    assert left.name.startswith(".") and left.name.endswith(".partial")
+    assert not (left / "manifest.json").exists()  # the manifest is written last
+    assert finished_folders(out) == []
+    result = CliRunner().invoke(main, ["-q", "run", str(cheap), "--out", str(out), "--name", "study"])
+    assert result.exit_code == 0, result.output
+    [done] = finished_folders(out)
+    assert (done / "manifest.json").is_file() and (done / "evaluation.json").is_file()
+
+
+def _enospc_on_topics(monkeypatch: pytest.MonkeyPatch) -> None:
+    original = Path.write_text
+
+    def full(self: Path, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if self.name == "topics.csv" and self.parent.name.endswith(".partial"):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self))
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", full)
+
+
+def _enospc_in_figures(monkeypatch: pytest.MonkeyPatch) -> None:
+    import topicbook.report.figures as figures
+
+    def full(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(figures, "write_figures", full)
+
+
+@pytest.mark.parametrize("where", [_enospc_on_topics, _enospc_in_figures], ids=["table", "matplotlib"])
+def test_a_full_disk_is_one_line_and_leaves_nothing(planted: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "runs"
+    planted.write_text(planted.read_text(encoding="utf-8") + "evaluate:\n  stability_seeds: 0\n", encoding="utf-8")
+    where(monkeypatch)
+    result = CliRunner().invoke(main, ["-q", "run", str(planted), "--out", str(out)])
+    assert result.exit_code == 1
+    assert result.output == f"Error: {out}: no space left on the device while writing the run. Free some space or use --out on another disk; no run folder was left.\n"
+    assert list(out.iterdir()) == []
+
+
+def test_a_read_only_output_folder_is_one_line(cheap: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "readonly"
+    out.mkdir()
+    if os.geteuid() == 0:  # root ignores permission bits: make the folder refuse new entries
+        import topicbook.report.run_folder as run_folder
+
+        def refuse(parent: Path, prefix: str, suffix: str) -> str:
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(parent))
+
+        monkeypatch.setattr(run_folder, "_mkdtemp", refuse)
+    else:
+        out.chmod(0o555)
+    try:
+        result = CliRunner().invoke(main, ["-q", "run", str(cheap), "--out", str(out)])
+    finally:
+        out.chmod(0o755)
+    assert result.exit_code == 1
+    assert result.output == f"Error: {out}: cannot write there (Permission denied). Use --out with a writable folder.\n"
+    assert list(out.iterdir()) == []
+
+
+def test_two_runs_at_once_with_one_name_both_complete(cheap: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both writers get the same name and second, and reach the final rename together."""
+    import topicbook.report.writer as writer
+    from topicbook.pipeline import analyse, fit_all, prepare
+    from topicbook.report.run_folder import RunFolder
+
+    prepared = prepare(load_config(cheap))
+    result = analyse(prepared, fit_all(prepared))
+    monkeypatch.setattr(writer, "utc_stamp", lambda: "20260101T000000Z")
+    barrier = threading.Barrier(2, timeout=60)
+    commit = RunFolder.commit
+
+    def together(self: RunFolder) -> Path:
+        barrier.wait()
+        return commit(self)
+
+    monkeypatch.setattr(RunFolder, "commit", together)
+    out = tmp_path / "runs"
+    folders: list[Path] = []
+    errors: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            folders.append(writer.write_run(result, out_dir=out, name="same"))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sorted(p.name for p in folders) == ["same-20260101T000000Z", "same-20260101T000000Z-2"]
+    assert sorted(p.name for p in out.iterdir()) == ["same-20260101T000000Z", "same-20260101T000000Z-2"]
+    a, b = sorted(folders)
+    for name in ("topics.csv", "doc_topics.csv", "alignment.json"):
+        assert (a / name).read_bytes() == (b / name).read_bytes()
+    assert {json.loads((f / "manifest.json").read_text())["run_name"] for f in folders} == {"same"}
