@@ -4,7 +4,6 @@ import csv
 import re
 
 from conftest import REPO
-
 from topicbook.config import load_config
 from topicbook.pipeline import prepare
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import THEMES
 
+from conftest import THEMES
 from topicbook.config import load_config
 from topicbook.errors import TopicbookError
 from topicbook.pipeline import analyse, fit_all, prepare, run
