@@ -267,6 +267,22 @@ def explorer_data(result: RunResult, run_name: str) -> dict:
                 "relevance_lambda": cfg.report.relevance_lambda},
         "models": models, "comparisons": comparisons, "codes": codes, "segments": seg_data,
         "documents": documents, "keywords": prepared.keywords,
+        "agreement": _agreement_table(result),
+    }
+
+
+def _agreement_table(result: RunResult) -> dict | None:
+    """Agreement with human codings per scoring method, for the codebook view; None without codings."""
+    run = result.agreement
+    if run is None or not run.figures:
+        return None
+    keys = ("macro_roc_auc", "length_floor_auc", "macro_f1", "micro_f1_at_prevalence", "top1_macro_f1", "kappa", "n_codes", "n_segments")
+    return {
+        "holdout_documents": list(run.holdout_documents),
+        "methods": {name: {k: fig.get(k) for k in keys} for name, fig in run.figures.items()},
+        "per_code": {name: {code: {k: v.get(k) for k in ("positives", "precision", "recall", "f1", "roc_auc")}
+                            for code, v in fig.get("per_code", {}).items()}
+                     for name, fig in run.figures.items()},
     }
 
 

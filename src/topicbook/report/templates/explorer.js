@@ -224,6 +224,37 @@
         (code ? " " + code.name : "") + " · keyword hits in " + (a.keyword_hits[c] || 0) + " segments" + (a.matches[c] !== undefined ? " · matched " + m.topics[a.matches[c]].display : "")]));
     });
     root.appendChild(summary);
+    renderAgreement(root);
+  }
+  /* agreement with human codings: one row per scoring method, then per code for the chosen one */
+  function renderAgreement(root) {
+    var ag = DATA.agreement;
+    if (!ag) return;
+    root.appendChild(el("h3", { id: "agreement", text: "Agreement with human codings" }));
+    root.appendChild(el("p", { cls: "muted", text: "Each method scores every segment for every code; a code is predicted where its score is above the threshold set at the code's prevalence" +
+      (ag.holdout_documents.length ? " in the documents not held out (figures on the " + ag.holdout_documents.length + " held-out documents)." : ".") +
+      " The length floor is the ROC AUC of segment length alone." }));
+    var cols = [["macro_roc_auc", "Macro ROC AUC"], ["length_floor_auc", "Length floor"], ["macro_f1", "Macro F1"], ["micro_f1_at_prevalence", "Micro F1"], ["top1_macro_f1", "Top-1 macro F1"], ["kappa", "Kappa"], ["n_codes", "Codes"], ["n_segments", "Segments"]];
+    var names = Object.keys(ag.methods);
+    var head = el("tr", {}, [el("th", { text: "Method" })].concat(cols.map(function (c) { return el("th", { text: c[1] }); })));
+    var rows = names.map(function (n) {
+      var f = ag.methods[n];
+      return el("tr", {}, [el("th", { scope: "row", text: n })].concat(cols.map(function (c) { var v = f[c[0]]; return el("td", { text: v === null || v === undefined ? "-" : String(v) }); })));
+    });
+    root.appendChild(el("div", { cls: "scroll" }, [el("table", { cls: "agreement" }, [head].concat(rows))]));
+    var pick = el("select", { "aria-label": "Method for the per-code table" }, names.map(function (n) { return el("option", { value: n, text: n }); }));
+    var box = el("div", {});
+    function perCode() {
+      clear(box);
+      var pc = ag.per_code[pick.value] || {};
+      var h = el("tr", {}, ["Code", "Positives", "Precision", "Recall", "F1", "ROC AUC"].map(function (x) { return el("th", { text: x }); }));
+      var r = Object.keys(pc).map(function (c) { var v = pc[c]; return el("tr", {}, [c, v.positives, v.precision, v.recall, v.f1, v.roc_auc].map(function (x) { return el("td", { text: x === null ? "-" : String(x) }); })); });
+      box.appendChild(el("table", { cls: "agreement-codes" }, [h].concat(r)));
+    }
+    pick.addEventListener("change", perCode);
+    root.appendChild(el("label", {}, ["Per code for ", pick]));
+    root.appendChild(box);
+    perCode();
   }
   function codeTerms(c) {
     var code = DATA.codes.filter(function (x) { return x.id === c; })[0];
