@@ -32,3 +32,27 @@ def test_agreement_table_from_planted_codings(planted):
     assert table["methods"]["similarity"]["macro_roc_auc"] > 0.9
     assert table["methods"]["similarity"]["n_codes"] == 3
     assert set(table["per_code"]["similarity"]) == {"gardening", "music", "cooking"}
+
+
+def test_only_coded_documents_are_evaluated(planted):
+    """Documents without any coding are unknown, not negative: coding half the documents gives
+    the same figures as dropping the other half."""
+    cfg = load_config(planted)
+    cfg = dataclasses.replace(cfg, models=[m for m in cfg.models if m.type == "nmf"],
+                              evaluate=dataclasses.replace(cfg.evaluate, stability_seeds=0))
+    prepared = prepare(cfg)
+    codings = planted.parent / "codings.csv"
+    coded_docs = {"doc01", "doc02", "doc03", "doc04"}
+    with open(codings, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["document", "code", "text"])
+        for seg in prepared.segmentation.segments:
+            if seg.document in coded_docs and sum(seg.text.lower().count(w) for w in THEMES["music"]) >= 5:
+                writer.writerow([seg.document, "music", " ".join(seg.text.split()[:10])])
+    cfg = dataclasses.replace(cfg, codings=dataclasses.replace(cfg.codings, path=codings))
+    prepared = prepare(cfg)
+    result = analyse(prepared, fit_all(prepared))
+    n_coded = sum(1 for s in prepared.dtm.segment_ids if s.split("#")[0] in coded_docs)
+    figures = result.agreement.figures["similarity"]
+    assert figures["n_segments"] == n_coded < len(prepared.dtm.segment_ids)
+    assert figures["per_code"]["music"]["precision"] == 1.0

@@ -258,6 +258,7 @@ def codings_from_codes_column(doc_codes: dict[str, Sequence[str]], *, segments: 
     for doc, codes in doc_codes.items():
         for code in codes:
             builder.add_span(None, doc, 0, max(lengths.get(doc, 1), 1), code)
+    builder.docs.update(d for d in doc_codes if d in builder.by_doc)  # a row with no code was coded too
     return builder.build()
 
 
@@ -461,9 +462,12 @@ def evaluate_run(prepared, fitted, alignments) -> RunAgreement:  # type: ignore[
                                                 for c in range(s.shape[1])]) - 1e-12
         return result
     docs = np.array([segs[s].document for s in dtm.segment_ids])
-    held = holdout_split(docs.tolist(), cfg.codings.holdout, cfg.seed)
-    evaluate = np.isin(docs, list(held)) if held else np.ones(len(docs), dtype=bool)
-    calibrate = ~evaluate if held else evaluate
+    # Only documents with at least one coding were coded: the others are unknown, not negative.
+    coded = np.isin(docs, list(human.documents))
+    held = holdout_split(sorted(human.documents), cfg.codings.holdout, cfg.seed)
+    in_held = np.isin(docs, list(held))
+    evaluate = coded & in_held if held else coded
+    calibrate = coded & ~in_held if held else evaluate
     lengths = np.asarray(dtm.counts.sum(axis=1), dtype=float).ravel()
     for name, s in scores.items():
         result.figures[name] = agreement(s, human.labels, lengths, code_ids, evaluate=evaluate,
@@ -480,8 +484,8 @@ def _human_codings(prepared) -> HumanCodings | None:  # type: ignore[no-untyped-
     if cfg.codings.path is not None:
         return read_codings(cfg.codings.path, documents={d.id: d.text for d in prepared.corpus.documents},
                             segments=segments, segment_ids=prepared.dtm.segment_ids, codebook=prepared.codebook)
-    doc_codes = {d.id: d.codes for d in prepared.corpus.documents if d.codes}
-    if doc_codes:
+    if any(d.codes for d in prepared.corpus.documents):  # every row of the table was coded
+        doc_codes = {d.id: d.codes for d in prepared.corpus.documents}
         return codings_from_codes_column(doc_codes, segments=segments, segment_ids=prepared.dtm.segment_ids,
                                          codebook=prepared.codebook, source=f"{cfg.corpus.path.name}: {cfg.corpus.codes_column}")
     return None
