@@ -516,7 +516,9 @@ def autocode_rows(run: RunAgreement, documents: dict[str, str], top: int = 3) ->
 def write_agreement_files(folder, result) -> None:  # type: ignore[no-untyped-def]
     """Into the run folder: agreement.json (per method, when there are human codings),
     codings_report.json, autocode.csv, codebook.yaml (the codebook as read) and
-    run_inputs.json (absolute input paths, for `topicbook export`)."""
+    run_inputs.json (input paths for `topicbook export`, relative to the run folder)."""
+    import os
+
     from topicbook.codebook import codebook_to_yaml
 
     run = result.agreement
@@ -528,8 +530,15 @@ def write_agreement_files(folder, result) -> None:  # type: ignore[no-untyped-de
     docs = {s.id: s.document for s in prepared.segmentation.segments}
     folder.write_csv("autocode.csv", autocode_rows(run, docs), AUTOCODE_COLUMNS)
     folder.write_text("codebook.yaml", codebook_to_yaml(prepared.codebook))
+    run_dir = Path(folder.out_dir).resolve() / "run"  # the final folder's depth (its name comes at commit)
+
+    def where(path: Path | None) -> str | None:
+        if path is None:
+            return None
+        try:
+            return Path(os.path.relpath(path.resolve(), run_dir)).as_posix()
+        except ValueError:  # another drive: nothing portable to record
+            return None
+
     folder.write_json("run_inputs.json", {
-        "config": str(cfg.source.resolve()) if cfg.source else None,
-        "corpus": str(cfg.corpus.path.resolve()),
-        "codebook": str(cfg.codebook.path.resolve()) if cfg.codebook.path else None,
-    })
+        "config": where(cfg.source), "corpus": where(cfg.corpus.path), "codebook": where(cfg.codebook.path)})

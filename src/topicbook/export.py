@@ -115,8 +115,15 @@ def _sources(run_dir: Path) -> tuple[list[tuple[str, str]], dict[str, list[tuple
 
     inputs = _read_json(run_dir / "run_inputs.json")
     resolved = run_dir / "config.resolved.yaml"
-    config_path = Path(inputs.get("config") or resolved)
+    config_path = run_dir / inputs["config"] if inputs.get("config") else resolved  # relative to the run folder
+    recorded = (_read_json(run_dir / "manifest.json").get("paths") or {}).get("config")
+    if not config_path.is_file() and recorded and Path(recorded).is_file():  # the run folder was moved (--record-paths)
+        config_path = Path(recorded)
     data = parse_yaml(resolved.read_text(encoding="utf-8"), resolved)
+    listed = (data.get("preprocess") or {}).get("deidentify_names")
+    if listed and config_path != resolved and config_path.is_file():  # the run folder holds placeholders only
+        original = parse_yaml(config_path.read_text(encoding="utf-8"), config_path) or {}
+        data["preprocess"]["deidentify_names"] = (original.get("preprocess") or {}).get("deidentify_names", listed)
     cfg = config_from_dict(data, base_dir=config_path.parent, source=config_path)
     prepared = prepare(cfg)
     seg_rows = {r["segment_id"]: r for r in _read_csv(run_dir / "segments.csv")}

@@ -208,13 +208,16 @@ def _top_terms(model: FittedModel, dtm: DocumentTermMatrix, n: int) -> list[list
 
 
 def run(cfg: RunConfig, *, out_dir: Path, name: str | None = None,
-        command: list[str] | None = None, jobs: int = 1) -> tuple[Path, RunResult]:
-    """The whole pipeline; returns the committed run folder and the in-memory result."""
+        command: list[str] | None = None, jobs: int = 1, record_paths: bool = False) -> tuple[Path, RunResult]:
+    """The whole pipeline; returns the committed run folder and the in-memory result.
+
+    `record_paths`: write absolute input/output paths into the manifest (off: none anywhere).
+    """
     from topicbook.report.writer import write_run
 
     timer = Timer()
     prepared = prepare(cfg, timer)
     fitted = fit_all(prepared)
     result = analyse(prepared, fitted, jobs=jobs)
-    folder = write_run(result, out_dir=out_dir, name=name or cfg.name, command=command)
+    folder = write_run(result, out_dir=out_dir, name=name or cfg.name, command=command, record_paths=record_paths)
     return folder, result

@@ -46,3 +46,34 @@ def input_hashes(files: Iterable[Path], base: Path) -> dict[str, str]:
 
 def command_line() -> list[str]:
     return [Path(sys.argv[0]).name, *sys.argv[1:]]
+
+
+def portable_command(argv: list[str]) -> list[str]:
+    """The command line without absolute paths of this machine: a path inside the current
+    folder becomes relative to it, any other absolute path just its file name."""
+    import os
+
+    cwd = Path.cwd()
+
+    def portable(arg: str) -> str:
+        option, eq, value = arg.partition("=") if arg.startswith("--") else ("", "", arg)
+        if not os.path.isabs(value):
+            return arg
+        path = Path(value)
+        try:
+            short = path.resolve().relative_to(cwd.resolve()).as_posix() or "."
+        except ValueError:
+            short = path.name
+        return f"{option}{eq}{short}"
+
+    return [Path(argv[0]).name, *(portable(a) for a in argv[1:])] if argv else []
+
+
+def absolute_paths(cfg, out_dir: Path) -> dict[str, str | None]:  # type: ignore[no-untyped-def]
+    """The run's input and output locations as absolute paths (only with --record-paths)."""
+    def absolute(p: Path | None) -> str | None:
+        return str(Path(p).resolve()) if p is not None else None
+
+    return {"cwd": str(Path.cwd()), "config": absolute(cfg.source), "corpus": absolute(cfg.corpus.path),
+            "metadata": absolute(cfg.corpus.metadata), "codebook": absolute(cfg.codebook.path),
+            "codings": absolute(cfg.codings.path), "out": absolute(out_dir)}

@@ -11,7 +11,13 @@ from topicbook import __version__
 from topicbook.align import alignment_rows
 from topicbook.config import config_to_dict, dump_config
 from topicbook.pipeline import RunResult
-from topicbook.report.manifest import command_line, input_hashes, package_versions
+from topicbook.report.manifest import (
+    absolute_paths,
+    command_line,
+    input_hashes,
+    package_versions,
+    portable_command,
+)
 from topicbook.report.run_folder import RunFolder, _os_error, utc_stamp
 
 log = logging.getLogger(__name__)
@@ -118,15 +124,25 @@ def evaluation_json(result: RunResult) -> dict:
     return out
 
 
-def write_run(result: RunResult, *, out_dir: Path, name: str, command: list[str] | None = None) -> Path:
-    """Write every output into a partial folder and commit it; returns the final folder."""
+def write_run(result: RunResult, *, out_dir: Path, name: str, command: list[str] | None = None,
+              record_paths: bool = False) -> Path:
+    """Write every output into a partial folder and commit it; returns the final folder.
+
+    No file records an absolute path of this machine, nor a name listed for de-identification,
+    unless `record_paths` (the manifest then has the command as typed and a `paths` section).
+    """
+    import dataclasses
+
     prepared = result.prepared
     cfg = prepared.cfg
+    listed = cfg.preprocess.deidentify_names
+    shown_cfg = dataclasses.replace(cfg, preprocess=dataclasses.replace(
+        cfg.preprocess, deidentify_names=[f"[NAME {i}]" for i in range(1, len(listed) + 1)])) if listed else cfg
     started = time.perf_counter()
     folder = RunFolder(out_dir, name, utc_stamp())
     try:
         base = cfg.source.parent if cfg.source else Path.cwd()
-        folder.write_text("config.resolved.yaml", dump_config(cfg, relative_to=base))
+        folder.write_text("config.resolved.yaml", dump_config(shown_cfg, relative_to=base))
         folder.write_csv("segments.csv", segment_rows(result), SEGMENT_COLUMNS)
         folder.write_csv("topics.csv", topic_rows(result), TOPIC_COLUMNS)
         rows, columns = doc_topic_table(result)
@@ -160,9 +176,9 @@ def write_run(result: RunResult, *, out_dir: Path, name: str, command: list[str]
             "topicbook": __version__,
             "run_name": name,
             "created_utc": folder.stamp,
-            "command": command or command_line(),
+            "command": (command or command_line()) if record_paths else portable_command(command or command_line()),
             "seed": cfg.seed,
-            "config": config_to_dict(cfg, relative_to=base),
+            "config": config_to_dict(shown_cfg, relative_to=base),
             "versions": package_versions(),
             "inputs_sha256": input_hashes(prepared.input_files(), base),
             "timings_seconds": prepared.timer.seconds,
@@ -172,6 +188,8 @@ def write_run(result: RunResult, *, out_dir: Path, name: str, command: list[str]
                        for m in result.models},
             "outputs": sorted(p.relative_to(folder.path).as_posix() for p in folder.path.rglob("*") if p.is_file()) + ["manifest.json"],
         }
+        if record_paths:
+            manifest["paths"] = absolute_paths(cfg, out_dir)
         folder.write_json("manifest.json", manifest)
         return folder.commit()
     except OSError as exc:  # a full disk or lost permission while a library (matplotlib) writes
