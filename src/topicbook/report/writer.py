@@ -128,21 +128,16 @@ def write_run(result: RunResult, *, out_dir: Path, name: str, command: list[str]
               record_paths: bool = False) -> Path:
     """Write every output into a partial folder and commit it; returns the final folder.
 
-    No file records an absolute path of this machine, nor a name listed for de-identification,
-    unless `record_paths` (the manifest then has the command as typed and a `paths` section).
+    No file records an absolute path of this machine unless `record_paths` (the manifest then
+    has the command as typed and a `paths` section).
     """
-    import dataclasses
-
     prepared = result.prepared
     cfg = prepared.cfg
-    listed = cfg.preprocess.deidentify_names
-    shown_cfg = dataclasses.replace(cfg, preprocess=dataclasses.replace(
-        cfg.preprocess, deidentify_names=[f"[NAME {i}]" for i in range(1, len(listed) + 1)])) if listed else cfg
     started = time.perf_counter()
     folder = RunFolder(out_dir, name, utc_stamp())
     try:
         base = cfg.source.parent if cfg.source else Path.cwd()
-        folder.write_text("config.resolved.yaml", dump_config(shown_cfg, relative_to=base))
+        folder.write_text("config.resolved.yaml", dump_config(cfg, relative_to=base))
         folder.write_csv("segments.csv", segment_rows(result), SEGMENT_COLUMNS)
         folder.write_csv("topics.csv", topic_rows(result), TOPIC_COLUMNS)
         rows, columns = doc_topic_table(result)
@@ -178,7 +173,7 @@ def write_run(result: RunResult, *, out_dir: Path, name: str, command: list[str]
             "created_utc": folder.stamp,
             "command": (command or command_line()) if record_paths else portable_command(command or command_line()),
             "seed": cfg.seed,
-            "config": config_to_dict(shown_cfg, relative_to=base),
+            "config": config_to_dict(cfg, relative_to=base),
             "versions": package_versions(),
             "inputs_sha256": input_hashes(prepared.input_files(), base),
             "timings_seconds": prepared.timer.seconds,
