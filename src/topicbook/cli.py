@@ -96,6 +96,13 @@ def run(ctx: click.Context, config: Path, name: str | None, out_dir: Path, open_
         if al is not None:
             line += f", {len(al.matches)}/{len(al.code_ids)} codes matched, {len(al.emergent)} emergent topics, {len(al.not_found)} codes not found"
         click.echo(line)
+    agreement = result.agreement.figures if result.agreement is not None else {}
+    if agreement:
+        floor = next(iter(agreement.values())).get("length_floor_auc")
+        click.echo(f"Agreement with {result.agreement.codings.source if result.agreement.codings else 'the codings'} "
+                   f"(macro ROC AUC; segment length alone: {floor}):")
+        ranked = sorted(agreement.items(), key=lambda kv: -(kv[1].get("macro_roc_auc") or 0))
+        click.echo("  " + ", ".join(f"{name} {fig.get('macro_roc_auc')}" for name, fig in ranked))
     explorer = folder / "explorer.html"
     if explorer.exists():
         click.echo(f"Explorer: {explorer}")
