@@ -192,6 +192,19 @@ def test_clicking_a_heatmap_cell_shows_that_cells_quotes(demo_run, open_page):
     assert shown == ids and shown
 
 
+def test_codebook_map_shows_agreement_with_the_demo_codings(demo_run, open_page):
+    folder, data = demo_run
+    methods = data["agreement"]["methods"]
+    p = open_page(folder / "explorer.html")
+    p.page.click("button[data-view='codebook']")
+    rows = p.page.eval_on_selector_all("table.agreement tr th[scope='row']", "hs => hs.map(h => h.textContent)")
+    assert rows == list(methods)
+    aucs = p.page.eval_on_selector_all("table.agreement tr td:first-of-type", "ds => ds.map(d => d.textContent)")
+    assert aucs == [str(m["macro_roc_auc"]) for m in methods.values()]
+    codes = p.page.eval_on_selector_all("table.agreement-codes tr td:first-child", "ds => ds.map(d => d.textContent)")
+    assert codes == list(data["agreement"]["per_code"][next(iter(methods))])
+
+
 def test_search_finds_a_known_phrase(demo_run, open_page):
     folder, data = demo_run
     p = open_page(folder / "explorer.html")
