@@ -102,14 +102,32 @@ def test_kill_mid_run_leaves_only_a_hidden_partial_and_a_rerun_works(cheap: Path
 
 
 def _enospc_on_topics(monkeypatch: pytest.MonkeyPatch) -> None:
-    original = Path.write_text
+    """The disk fills up when topics.csv is written, whichever file API RunFolder uses."""
+    import builtins
 
-    def full(self: Path, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if self.name == "topics.csv" and self.parent.name.endswith(".partial"):
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self))
-        return original(self, *args, **kwargs)
+    import topicbook.report.run_folder as run_folder
 
-    monkeypatch.setattr(Path, "write_text", full)
+    def is_topics(path: object) -> bool:
+        path = Path(str(path))
+        return path.name == "topics.csv" and path.parent.name.endswith(".partial")
+
+    def enospc(path: object) -> OSError:
+        return OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+
+    write_text, open_ = Path.write_text, builtins.open
+
+    def full_write_text(self: Path, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if is_topics(self):
+            raise enospc(self)
+        return write_text(self, *args, **kwargs)
+
+    def full_open(file, mode="r", *args, **kwargs):  # type: ignore[no-untyped-def]
+        if "w" in mode and is_topics(file):
+            raise enospc(file)
+        return open_(file, mode, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", full_write_text)
+    monkeypatch.setattr(run_folder, "open", full_open, raising=False)
 
 
 def _enospc_in_figures(monkeypatch: pytest.MonkeyPatch) -> None:
