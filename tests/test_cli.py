@@ -79,7 +79,8 @@ def test_validate_corpus_without_text(planted):
         f.write_text("   \n")
     result = CliRunner().invoke(main, ["validate", str(planted)])
     assert result.exit_code == 1
-    assert result.output.startswith("Error: corpus.path: no readable text in interviews (doc01.txt: the file is empty; skipped.)")
+    assert result.output == ("Error: corpus.path: no readable document in interviews. First problem: doc01.txt: "
+                             "the file is empty; skipped. (8 more problems: run with -v to see them)\n")
     assert result.output.count("\n") == 1
 
 

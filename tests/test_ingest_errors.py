@@ -76,11 +76,11 @@ def test_a_corpus_with_no_readable_document_is_an_error(tmp_path):
     (tmp_path / "fake.docx").write_bytes(b"PK but not really")
     with pytest.raises(InputError) as info:
         read_corpus(CorpusConfig(path=tmp_path))
-    assert str(info.value) == (f"corpus.path: no readable text in {tmp_path.name} (empty.txt: the file is empty; skipped.). "
-                               "Check corpus.include (*.txt, *.md, *.docx, *.odt, *.pdf, *.vtt, *.srt) and the files.")
+    assert str(info.value) == (f"corpus.path: no readable document in {tmp_path.name}. First problem: "
+                               "empty.txt: the file is empty; skipped. (1 more problems: run with -v to see them)")
     result = CliRunner().invoke(main, ["validate", str(_config(tmp_path))])
     assert result.exit_code == 1
-    assert result.stderr.startswith("Error: corpus.path: no readable text in") and result.stderr.count("\n") == 1
+    assert result.stderr.startswith("Error: corpus.path: no readable document in") and result.stderr.count("\n") == 1
 
 
 def _config(root):

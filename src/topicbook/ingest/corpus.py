@@ -83,8 +83,12 @@ def read_corpus(cfg: CorpusConfig) -> Corpus:
     if cfg.metadata is not None:
         corpus = _join_metadata(corpus, cfg.metadata)
     if not corpus.documents:
-        detail = f" ({corpus.warnings[0]})" if corpus.warnings else ""
-        raise InputError(f"corpus.path: no readable text in {path.name}{detail}. Check corpus.include ({', '.join(cfg.include)}) and the files.")
+        if corpus.warnings:
+            for warning in corpus.warnings:
+                log.info(warning)
+            more = f" ({len(corpus.warnings) - 1} more problems: run with -v to see them)" if len(corpus.warnings) > 1 else ""
+            raise InputError(f"corpus.path: no readable document in {path.name}. First problem: {corpus.warnings[0]}{more}")
+        raise InputError(f"corpus.path: no readable text in {path.name}. Check corpus.include ({', '.join(cfg.include)}) and the files.")
     for warning in corpus.warnings:
         log.warning(warning)
     return corpus
