@@ -56,3 +56,30 @@ def test_only_coded_documents_are_evaluated(planted):
     figures = result.agreement.figures["similarity"]
     assert figures["n_segments"] == n_coded < len(prepared.dtm.segment_ids)
     assert figures["per_code"]["music"]["precision"] == 1.0
+
+
+def test_holdout_option_reports_on_held_out_documents(planted, tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from topicbook.cli import main
+
+    codings = planted.parent / "codings.csv"
+    prepared = prepare(load_config(planted))
+    with open(codings, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["document", "code", "text"])
+        for seg in prepared.segmentation.segments:
+            if sum(seg.text.lower().count(w) for w in THEMES["music"]) >= 5:
+                writer.writerow([seg.document, "music", " ".join(seg.text.split()[:10])])
+    planted.write_text(planted.read_text() + "codings:\n  path: codings.csv\nevaluate:\n  stability_seeds: 0\n")
+    result = CliRunner().invoke(main, ["-q", "run", str(planted), "--out", str(tmp_path), "--holdout", "0.25"],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    (folder,) = [p for p in tmp_path.iterdir() if p.name.startswith("planted-")]
+    report = json.loads((folder / "codings_report.json").read_text())
+    assert len(report["holdout_documents"]) == 2  # 25% of the 8 coded documents
+    figures = json.loads((folder / "agreement.json").read_text())["similarity"]
+    held = sum(1 for s in prepared.dtm.segment_ids if s.split("#")[0] in report["holdout_documents"])
+    assert figures["n_segments"] == held and figures["n_calibration_segments"] == len(prepared.dtm.segment_ids) - held

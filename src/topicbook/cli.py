@@ -72,17 +72,23 @@ config_argument = click.argument("config", type=click.Path(dir_okay=False, path_
               show_default=True, help="Folder that receives the run folder.")
 @click.option("--open", "open_browser", is_flag=True, help="Open explorer.html in the default browser.")
 @click.option("--jobs", type=click.IntRange(1, 64), default=min(2, os.cpu_count() or 1), show_default="2 or the number of cores",
-              help="Processes for the stability re-fits (results do not depend on it).")
+              help="Processes for preprocessing and the stability re-fits (results do not depend on it).")
 @click.option("--record-paths", is_flag=True,
               help="Record absolute input and output paths (and the command as typed) in manifest.json; off: no file of the run holds an absolute path.")
+@click.option("--holdout", type=click.FloatRange(0, 1, max_open=True), default=None,
+              help="Share of the coded documents to report agreement on, never used to set a threshold (overrides codings.holdout).")
 @click.pass_context
 def run(ctx: click.Context, config: Path, name: str | None, out_dir: Path, open_browser: bool, jobs: int,
-        record_paths: bool) -> None:
+        record_paths: bool, holdout: float | None) -> None:
     """Run the whole pipeline for CONFIG and write a new run folder."""
+    import dataclasses
+
     from topicbook.config import load_config
     from topicbook.pipeline import run as run_pipeline
 
     cfg = load_config(config)
+    if holdout is not None:
+        cfg = dataclasses.replace(cfg, codings=dataclasses.replace(cfg.codings, holdout=holdout))
     folder, result = run_pipeline(cfg, out_dir=out_dir, name=name, command=ctx.meta.get("topicbook.argv"), jobs=jobs,
                                   record_paths=record_paths)
     click.echo(f"Run folder: {folder}")
