@@ -99,13 +99,14 @@ class RunResult:
     agreement: RunAgreement | None = None
 
 
-def prepare(cfg: RunConfig, timer: Timer | None = None) -> Prepared:
-    """Read, segment and preprocess the corpus; read the codebook and map its seed terms."""
+def prepare(cfg: RunConfig, timer: Timer | None = None, jobs: int = 1) -> Prepared:
+    """Read, segment and preprocess the corpus (tokenising in `jobs` processes; the result does
+    not depend on it); read the codebook and map its seed terms."""
     timer = timer or Timer()
     with timer.stage("read"):
         codebook = load_codebook(cfg.codebook.path) if cfg.codebook.path else None
     forced = codebook.multiword_keywords() if codebook else ()
-    entry, _ = prepare_corpus(cfg, forced, lambda: _build_corpus(cfg, forced, timer), timer.stage)
+    entry, _ = prepare_corpus(cfg, forced, lambda: _build_corpus(cfg, forced, timer, jobs), timer.stage)
     corpus, segmentation, pre, dtm = entry.corpus, entry.segmentation, entry.preprocessor, entry.dtm
     seeds = None
     keywords: list[dict] = []
@@ -116,7 +117,7 @@ def prepare(cfg: RunConfig, timer: Timer | None = None) -> Prepared:
     return Prepared(cfg, corpus, segmentation, pre, dtm, codebook, seeds, keywords, timer)
 
 
-def _build_corpus(cfg: RunConfig, forced: tuple[str, ...] | list[str], timer: Timer) -> PreparedCorpus:
+def _build_corpus(cfg: RunConfig, forced: tuple[str, ...] | list[str], timer: Timer, jobs: int = 1) -> PreparedCorpus:
     """Read (and de-identify), segment and preprocess the corpus: what the cache stores."""
     deidentifier = deidentifier_from_config(cfg.preprocess.deidentify, cfg.preprocess.deidentify_names)
     with timer.stage("read"):
@@ -125,7 +126,7 @@ def _build_corpus(cfg: RunConfig, forced: tuple[str, ...] | list[str], timer: Ti
         segmentation = segment_corpus(corpus, pseudonymise_speakers(cfg.speakers, deidentifier), cfg.segment)
     with timer.stage("preprocess"):
         pre = Preprocessor(cfg.preprocess, language=cfg.corpus.language, forced_phrases=forced)
-        tokens = pre.fit_transform([s.text for s in segmentation.segments])
+        tokens = pre.fit_transform([s.text for s in segmentation.segments], jobs=jobs)
         seg_ids = [s.id for s in segmentation.segments]
         dtm = vectorize(tokens, seg_ids, cfg.preprocess, pre.report)
         pre.report.note_empty_documents([d.id for d in corpus.documents], [s.document for s in segmentation.segments], dtm, seg_ids)
@@ -216,7 +217,7 @@ def run(cfg: RunConfig, *, out_dir: Path, name: str | None = None,
     from topicbook.report.writer import write_run
 
     timer = Timer()
-    prepared = prepare(cfg, timer)
+    prepared = prepare(cfg, timer, jobs=jobs)
     fitted = fit_all(prepared)
     result = analyse(prepared, fitted, jobs=jobs)
     folder = write_run(result, out_dir=out_dir, name=name or cfg.name, command=command, record_paths=record_paths)

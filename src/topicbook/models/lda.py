@@ -13,6 +13,8 @@ from topicbook.models.base import normalise_rows
 
 log = logging.getLogger(__name__)
 
+INFERENCE_BLOCK = 20_000  # rows per gensim inference call after fitting
+
 
 class LdaModel(BaseEstimator):
     """Latent Dirichlet allocation fitted by gensim's online variational Bayes.
@@ -84,13 +86,42 @@ class LdaModel(BaseEstimator):
             model.update(corpus, passes=self.passes, iterations=self.iterations, chunksize=chunksize)
         else:
             model = GensimLda(**common, alpha=self.alpha, update_every=1)
-        docs = list(corpus)
-        gamma, _ = model.inference(docs)
+        # doc_topic and the per-word bound (as gensim's log_perplexity, reusing gamma instead of
+        # a second E-step), in blocks of rows so that gensim's list-of-tuples documents exist
+        # for one block at a time
+        gamma = np.empty((counts.shape[0], self.n_topics))
+        bound = float(model.bound([]))  # the bound's topic-word terms
+        elogbeta = np.asarray(model.state.get_Elogbeta(), dtype=float)
+        for start in range(0, counts.shape[0], INFERENCE_BLOCK):
+            rows = counts[start:start + INFERENCE_BLOCK]
+            block, _ = model.inference(list(Sparse2Corpus(rows, documents_columns=False)))
+            gamma[start:start + rows.shape[0]] = block
+            bound += document_bound(rows, block, elogbeta, np.asarray(model.alpha, dtype=float))
         self.model_ = model
         self.eta_ = np.asarray(model.eta)
         self.doc_topic_ = normalise_rows(gamma)
         self.topic_term_ = normalise_rows(model.get_topics())
-        # per-word bound, as gensim's log_perplexity, reusing gamma instead of a second E-step
         n_words = float(counts.sum())
-        self.fit_stats_ = {"log_perplexity": float(model.bound(docs, gamma=gamma[:, None, :]) / max(n_words, 1.0))}
+        self.fit_stats_ = {"log_perplexity": float(bound / max(n_words, 1.0))}
         return self
+
+
+def document_bound(counts: sp.csr_matrix, gamma: np.ndarray, elogbeta: np.ndarray, alpha: np.ndarray) -> float:
+    """The document terms of gensim's ``LdaModel.bound`` (E[log p(w | theta, beta)] +
+    E[log p(theta | alpha) - log q(theta | gamma)]), vectorised over a block of rows.
+
+    counts: (n_docs, n_terms) csr; gamma: (n_docs, n_topics); elogbeta: (n_topics, n_terms);
+    alpha: (n_topics,). Equals gensim's per-document loop up to float rounding (tested).
+    """
+    from scipy.special import gammaln, logsumexp, psi
+
+    gamma = np.asarray(gamma, dtype=float)
+    elogtheta = psi(gamma) - psi(gamma.sum(axis=1))[:, None]
+    counts = counts.tocsr()
+    doc_of_entry = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))
+    words = logsumexp(elogtheta[doc_of_entry] + elogbeta[:, counts.indices].T, axis=1)
+    score = float(counts.data @ words)
+    score += float(np.sum((alpha - gamma) * elogtheta))
+    score += float(np.sum(gammaln(gamma)) - gamma.shape[0] * np.sum(gammaln(alpha)))
+    score += float(gamma.shape[0] * gammaln(alpha.sum()) - np.sum(gammaln(gamma.sum(axis=1))))
+    return score

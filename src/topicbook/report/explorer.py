@@ -39,6 +39,7 @@ DATA_FORMAT = 1
 TRANSCRIPT_CHAR_BUDGET = 6_000_000
 RELEVANCE_CANDIDATES = 30  # terms per topic and lambda grid point embedded for the slider
 BOOTSTRAP_SAMPLES = 200
+DOCUMENT_CAP = 20_000  # documents listed (with their profiles); above it, those with embedded segments first
 MAX_LEVELS = 25  # a metadata field with more distinct values is not offered for prevalence
 
 
@@ -133,8 +134,10 @@ def prevalence_by_metadata(doc_topic: np.ndarray, lengths: np.ndarray, doc_of_ro
         for level in levels:
             members = np.array([i for i, v in enumerate(values) if v == level])
             n = len(members)
-            weights = rng.multinomial(n, np.full(n, 1.0 / n), size=samples)  # (samples, n)
-            boot = (weights @ num[members]) / np.maximum(weights @ den[members], 1e-12)[:, None]
+            # resamples in batches so that the (batch, n) weight matrix stays under ~64 MB
+            batch = max(1, min(samples, 8_000_000 // max(n, 1)))
+            boot = np.vstack([_bootstrap(rng, min(batch, samples - b), num[members], den[members])
+                              for b in range(0, samples, batch)])
             means.append(num[members].sum(axis=0) / max(den[members].sum(), 1e-12))
             los.append(np.percentile(boot, 2.5, axis=0))
             his.append(np.percentile(boot, 97.5, axis=0))
@@ -143,6 +146,14 @@ def prevalence_by_metadata(doc_topic: np.ndarray, lengths: np.ndarray, doc_of_ro
                       "mean": np.round(means, 4).tolist(), "lo": np.round(los, 4).tolist(),
                       "hi": np.round(his, 4).tolist()}
     return out
+
+
+def _bootstrap(rng: np.random.Generator, size: int, num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """`size` bootstrap prevalences (size, n_topics) from per-document numerators (n, n_topics)
+    and denominators (n,), documents drawn with replacement."""
+    n = len(den)
+    weights = rng.multinomial(n, np.full(n, 1.0 / n), size=size)  # (size, n)
+    return (weights @ num) / np.maximum(weights @ den, 1e-12)[:, None]
 
 
 def topic_correspondence(a: np.ndarray, b: np.ndarray) -> dict:
@@ -226,7 +237,7 @@ def explorer_data(result: RunResult, run_name: str) -> dict:
             "fit": {k: round(v, 4) if isinstance(v, float) else v for k, v in model.fit_stats.items()
                     if isinstance(v, (int, float, str))},
             "topics": topics, "alignment": alignment,
-            "doc_profile": _doc_profiles(model.doc_topic, dtm.segment_ids, doc_of),
+            "doc_profile": None,  # filled in below, for the listed documents
             "prevalence_by": prevalence_by_metadata(
                 model.doc_topic, lengths, [doc_of[s] for s in dtm.segment_ids],
                 {d.id: d.metadata for d in prepared.corpus.documents}, seed=cfg.seed),
@@ -244,8 +255,12 @@ def explorer_data(result: RunResult, run_name: str) -> dict:
     for s in segments:
         if s.id in seg_data:
             segs_of_doc.setdefault(s.document, []).append(s.id)
+    listed = _listed_documents(prepared.corpus.documents, segs_of_doc, DOCUMENT_CAP)
     documents = [{"id": doc.id, "metadata": doc.metadata, "segments": segs_of_doc.get(doc.id, [])}
-                 for doc in prepared.corpus.documents]
+                 for doc in listed]
+    listed_ids = {doc.id for doc in listed}
+    for m, model in zip(models, result.models, strict=True):
+        m["doc_profile"] = _doc_profiles(model.doc_topic, dtm.segment_ids, doc_of, listed_ids)
     codes = []
     if prepared.codebook is not None:
         for code in prepared.codebook.codes:
@@ -255,6 +270,9 @@ def explorer_data(result: RunResult, run_name: str) -> dict:
                     **topic_correspondence(result.models[i].topic_term, result.models[j].topic_term)}
                    for i, j in combinations(range(len(result.models)), 2)]
     report = prepared.preprocess_report()
+    warnings = report["warnings"][:50]
+    if len(listed) < len(prepared.corpus.documents):
+        warnings.append(f"The explorer lists {len(listed):,} of {len(prepared.corpus.documents):,} documents (those with quoted segments first, then in reading order); doc_topics.csv has every segment.")
     return {
         "format": DATA_FORMAT,
         "run": {"name": run_name, "version": __version__, "seed": cfg.seed,
@@ -262,7 +280,8 @@ def explorer_data(result: RunResult, run_name: str) -> dict:
                 "segments_modelled": report["segments_modelled"], "vocabulary": report["vocabulary_size"],
                 "interviewers": report["interviewers"], "interviewer_method": report["interviewer_method"],
                 "turns_by_role": report["turns_by_role"], "tokens": report["tokens_after_step"],
-                "warnings": report["warnings"][:50], "embedded_all_segments": embed_all,
+                "warnings": warnings, "embedded_all_segments": embed_all,
+                "documents_listed": len(documents),
                 "segments_embedded": len(seg_data), "quotes_per_topic": cap,
                 "relevance_lambda": cfg.report.relevance_lambda},
         "models": models, "comparisons": comparisons, "codes": codes, "segments": seg_data,
@@ -286,12 +305,30 @@ def _agreement_table(result: RunResult) -> dict | None:
     }
 
 
-def _doc_profiles(doc_topic: np.ndarray, segment_ids: Sequence[str], doc_of: Mapping[str, str]) -> dict[str, list[int]]:
-    """Per document, the mean topic weight over its segments, in whole percent."""
+def _listed_documents(documents: Sequence[Any], segs_of_doc: Mapping[str, list[str]], cap: int) -> list[Any]:
+    """All documents when there are at most `cap`; otherwise those with embedded segments, then
+    others in reading order, up to `cap` (more if more documents have embedded segments)."""
+    if len(documents) <= cap:
+        return list(documents)
+    with_segments = [d for d in documents if d.id in segs_of_doc]
+    rest = max(0, cap - len(with_segments))
+    others = [d for d in documents if d.id not in segs_of_doc][:rest]
+    keep = {d.id for d in with_segments} | {d.id for d in others}
+    return [d for d in documents if d.id in keep]
+
+
+def _doc_profiles(doc_topic: np.ndarray, segment_ids: Sequence[str], doc_of: Mapping[str, str],
+                  only: set[str] | None = None) -> dict[str, list[int]]:
+    """Per document (of `only`, if given), the mean topic weight over its segments, in whole percent."""
     docs = [doc_of[s] for s in segment_ids]
+    if only is not None:
+        rows_kept = [i for i, d in enumerate(docs) if d in only]
+        if len(rows_kept) < len(docs):
+            doc_topic = doc_topic[rows_kept]
+            docs = [docs[i] for i in rows_kept]
     order = sorted(set(docs))
     index = {d: i for i, d in enumerate(order)}
-    rows = np.array([index[d] for d in docs])
+    rows = np.array([index[d] for d in docs], dtype=int)
     sums = np.zeros((len(order), doc_topic.shape[1]))
     np.add.at(sums, rows, doc_topic)
     share = sums / np.maximum(sums.sum(axis=1, keepdims=True), 1e-12)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import errno
-import io
 import json
 import os
 import shutil
@@ -65,11 +64,17 @@ class RunFolder:
         return self.write_text(relative, json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False, default=_json_default) + "\n")
 
     def write_csv(self, relative: str, rows: Iterable[dict], columns: Sequence[str]) -> Path:
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=list(columns), lineterminator="\n", extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(rows)
-        return self.write_text(relative, buffer.getvalue())
+        """Stream `rows` (any iterable, e.g. a generator) into a UTF-8 CSV with "\n" line ends."""
+        target = self.path / relative
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with open(target, "w", encoding="utf-8", newline="") as handle:
+                writer = csv.DictWriter(handle, fieldnames=list(columns), lineterminator="\n", extrasaction="ignore")
+                writer.writeheader()
+                writer.writerows(rows)
+        except OSError as exc:
+            raise _os_error(exc, self.out_dir) from None
+        return target
 
     def commit(self) -> Path:
         """Rename the partial folder to its final name; returns the final path."""

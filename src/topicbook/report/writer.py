@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from topicbook import __version__
@@ -34,12 +35,13 @@ def _r(x: float, digits: int = 6) -> float:
     return round(float(x), digits)
 
 
-def segment_rows(result: RunResult) -> list[dict]:
-    return [
+def segment_rows(result: RunResult) -> Iterator[dict]:
+    """One row per segment, generated as the CSV is written (no list of a million dicts)."""
+    return (
         {"segment_id": s.id, "document": s.document, "speaker": s.speaker or "", "role": s.role,
          "start": s.start, "end": s.end, "text": s.text, "question": s.question or ""}
         for s in result.prepared.segmentation.segments
-    ]
+    )
 
 
 def topic_rows(result: RunResult) -> list[dict]:
@@ -63,17 +65,22 @@ def topic_rows(result: RunResult) -> list[dict]:
     return rows
 
 
-def doc_topic_table(result: RunResult) -> tuple[list[dict], list[str]]:
+def doc_topic_table(result: RunResult, block: int = 10_000) -> tuple[Iterator[dict], list[str]]:
+    """Rows (segment_id, one column per model and topic, 6 decimals) generated `block` segments
+    at a time, and the column names."""
+    import numpy as np
+
     ids = result.prepared.dtm.segment_ids
-    columns = ["segment_id"]
-    rows = [{"segment_id": i} for i in ids]
-    for model in result.models:
-        for k in range(model.n_topics):
-            col = f"{model.name}:T{k + 1:02d}"
-            columns.append(col)
-            for row, value in zip(rows, model.doc_topic[:, k], strict=True):
-                row[col] = f"{value:.6f}"
-    return rows, columns
+    columns = ["segment_id"] + [f"{m.name}:T{k + 1:02d}" for m in result.models for k in range(m.n_topics)]
+
+    def rows() -> Iterator[dict]:
+        for start in range(0, len(ids), block):
+            values = np.hstack([m.doc_topic[start:start + block] for m in result.models])
+            text = np.char.mod("%.6f", values).tolist()
+            for sid, cells in zip(ids[start:start + block], text, strict=True):
+                yield dict(zip(columns, (sid, *cells), strict=True))
+
+    return rows(), columns
 
 
 def alignment_json(result: RunResult) -> dict:
