@@ -96,6 +96,7 @@ class ModelConfig:
     iterations: int = 200
     chunksize: int | None = None
     multicore: bool = False
+    engine: Literal["gensim", "tomotopy"] = "gensim"  # tomotopy: optional extra, unguided LDA only
     # NMF (scikit-learn)
     input: Literal["tfidf", "counts"] = "tfidf"
     init: Literal["nndsvd", "nndsvda", "nndsvdar", "random"] = "nndsvda"
@@ -116,7 +117,7 @@ class ModelConfig:
         return f"{self.type}_k{self.n_topics}"
 
 
-LDA_ONLY = {"alpha", "eta", "passes", "iterations", "chunksize", "multicore"}
+LDA_ONLY = {"alpha", "eta", "passes", "iterations", "chunksize", "multicore", "engine"}
 NMF_ONLY = {"input", "init", "beta_loss", "l1_ratio", "alpha_W", "alpha_H", "max_iter"}
 
 

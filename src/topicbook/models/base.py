@@ -61,11 +61,14 @@ def fit_model(cfg: ModelConfig, dtm: DocumentTermMatrix, seed: int,
         seeded = {i: code for i, (code, _) in enumerate(seed_topics)}
         prior = [weights for _, weights in seed_topics]
     check_n_topics(n_topics, dtm.counts.shape[0], cfg.label)
+    if cfg.type == "lda" and cfg.engine == "tomotopy" and cfg.guided:
+        raise TopicbookError(f"models: '{cfg.label}' has engine: tomotopy and guided: true; the tomotopy engine fits unguided LDA only. Set engine: gensim or guided: false.")
     if cfg.type == "lda":
         alpha = cfg.alpha
         model = LdaModel(n_topics=n_topics, alpha=alpha, eta=cfg.eta, passes=cfg.passes,
                          iterations=cfg.iterations, chunksize=cfg.chunksize, random_state=seed,
-                         multicore=cfg.multicore, seed_terms=prior, seed_strength=cfg.seed_strength)
+                         multicore=cfg.multicore, seed_terms=prior, seed_strength=cfg.seed_strength,
+                         engine=cfg.engine)
     else:
         model = NmfModel(n_topics=n_topics, input=cfg.input, init=cfg.init, beta_loss=cfg.beta_loss,
                          l1_ratio=cfg.l1_ratio, alpha_W=cfg.alpha_W, alpha_H=cfg.alpha_H,

@@ -35,7 +35,8 @@ class LdaModel(BaseEstimator):
     def __init__(self, *, n_topics: int = 10, alpha: str | float = "symmetric", eta: float | None = None,
                  passes: int = 20, iterations: int = 200, chunksize: int | None = None,
                  random_state: int | None = 0, multicore: bool = False, workers: int = 2,
-                 seed_terms: Sequence[dict[int, float]] | None = None, seed_strength: float = 50.0) -> None:
+                 seed_terms: Sequence[dict[int, float]] | None = None, seed_strength: float = 50.0,
+                 engine: str = "gensim") -> None:
         self.n_topics = n_topics
         self.alpha = alpha
         self.eta = eta
@@ -47,6 +48,7 @@ class LdaModel(BaseEstimator):
         self.workers = workers
         self.seed_terms = seed_terms
         self.seed_strength = seed_strength
+        self.engine = engine
 
     def _prior(self, n_terms: int) -> np.ndarray | float | None:
         if not self.seed_terms:
@@ -60,6 +62,8 @@ class LdaModel(BaseEstimator):
 
     def fit(self, counts: sp.csr_matrix, vocab: Sequence[str]) -> LdaModel:
         """Fit on a (n_docs, n_terms) count matrix."""
+        if self.engine == "tomotopy":
+            return self._fit_tomotopy(counts, vocab)
         from gensim.matutils import Sparse2Corpus
         from gensim.models import LdaModel as GensimLda
         from gensim.models import LdaMulticore
@@ -103,6 +107,41 @@ class LdaModel(BaseEstimator):
         self.topic_term_ = normalise_rows(model.get_topics())
         n_words = float(counts.sum())
         self.fit_stats_ = {"log_perplexity": float(bound / max(n_words, 1.0))}
+        return self
+
+    def _fit_tomotopy(self, counts: sp.csr_matrix, vocab: Sequence[str]) -> LdaModel:
+        """Collapsed Gibbs sampling with tomotopy (optional extra `topicbook[tomotopy]`), one
+        worker so that a seed gives one result: `passes` x 50 sweeps (1,000 by default); alpha
+        a number or 0.1 (tomotopy's default) for the named gensim options; eta a number or 0.01.
+        doc_topic_ is each document's sampled topic distribution; fit_stats_ its log-likelihood
+        per word."""
+        from topicbook.errors import ConfigError
+
+        if self.seed_terms:
+            raise ConfigError("models: engine: tomotopy fits unguided LDA only. Set engine: gensim or guided: false.")
+        try:
+            import tomotopy
+        except ImportError:
+            raise ConfigError("models: engine: tomotopy needs the tomotopy package, which is not installed. Run `pip install 'topicbook[tomotopy]'` or set engine: gensim.") from None
+        alpha = float(self.alpha) if isinstance(self.alpha, (int, float)) else 0.1
+        eta = float(self.eta) if self.eta is not None else 0.01
+        model = tomotopy.LDAModel(k=self.n_topics, alpha=alpha, eta=eta, seed=int(self.random_state or 0))
+        counts = counts.tocsr()
+        for row in range(counts.shape[0]):
+            start, end = counts.indptr[row], counts.indptr[row + 1]
+            words = [vocab[t] for t, n in zip(counts.indices[start:end], counts.data[start:end], strict=True) for _ in range(int(n))]
+            model.add_doc(words)
+        model.train(self.passes * 50, workers=1, show_progress=False)
+        index = {w: i for i, w in enumerate(vocab)}
+        columns = np.array([index[w] for w in model.used_vocabs])
+        topic_term = np.zeros((self.n_topics, len(vocab)))
+        for k in range(self.n_topics):
+            topic_term[k, columns] = model.get_topic_word_dist(k)
+        self.model_ = model
+        self.eta_ = np.full((self.n_topics, len(vocab)), eta)
+        self.doc_topic_ = normalise_rows(np.array([doc.get_topic_dist() for doc in model.docs]))
+        self.topic_term_ = normalise_rows(topic_term)
+        self.fit_stats_ = {"ll_per_word": float(model.ll_per_word)}
         return self
 
 
