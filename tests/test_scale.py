@@ -13,6 +13,7 @@ from gensim.matutils import Sparse2Corpus
 
 from conftest import write_planted_corpus
 from topicbook.config import load_config
+from topicbook.evaluate import coherence
 from topicbook.models import lda as lda_module
 from topicbook.models.lda import LdaModel, document_bound
 from topicbook.pipeline import prepare, run
@@ -91,3 +92,13 @@ def test_preprocessing_in_two_processes_gives_the_same_matrix_as_one(tmp_path):
     assert two.dtm.tokens == one.dtm.tokens
     assert (two.dtm.counts != one.dtm.counts).nnz == 0
     assert two.preprocessor.report.as_dict() == one.preprocessor.report.as_dict()
+
+
+def test_coherence_from_the_matrix_equals_coherence_from_bags_of_words(planted_run):
+    dtm = planted_run[1].prepared.dtm
+    rng = np.random.default_rng(2)
+    topics = [[dtm.vocab[i] for i in rng.choice(dtm.n_terms, 8, replace=False)] for _ in range(4)]
+    texts = coherence(topics, dtm.tokens)
+    matrix = coherence(topics, dtm.tokens, counts=dtm.counts, vocab=dtm.vocab)
+    for measure in ("c_v", "c_npmi", "u_mass"):
+        np.testing.assert_allclose(matrix[measure]["per_topic"], texts[measure]["per_topic"], rtol=1e-12)

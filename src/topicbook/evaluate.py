@@ -6,6 +6,7 @@ import logging
 from collections.abc import Sequence
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.optimize import linear_sum_assignment
 
 log = logging.getLogger(__name__)
@@ -15,18 +16,31 @@ COHERENCE_MEASURES = ("c_v", "c_npmi", "u_mass")
 
 def coherence(topics: Sequence[Sequence[str]], texts: Sequence[Sequence[str]],
               measures: Sequence[str] = COHERENCE_MEASURES, top_n: int = 10,
-              processes: int = 1) -> dict[str, dict]:
+              processes: int = 1, counts: sp.spmatrix | None = None,
+              vocab: Sequence[str] | None = None) -> dict[str, dict]:
     """Per-topic and mean coherence for each measure, from gensim's CoherenceModel.
 
     `topics`: top terms per topic (best first); `texts`: the segment token lists. Single
-    process by default (gensim's multiprocessing hangs on small corpora).
+    process by default (gensim's multiprocessing hangs on small corpora). With the
+    document-term matrix (`counts`, n_segments x n_terms, and its `vocab`), gensim's dictionary
+    is made from the vocabulary and u_mass streams the matrix's rows, instead of a second copy
+    of every segment as a bag of words (same figures; 10^6 short texts: see docs/benchmarks.md).
     Returns {measure: {"mean": float, "per_topic": [float, ...]}}.
     """
     from gensim.corpora import Dictionary
+    from gensim.matutils import Sparse2Corpus
     from gensim.models import CoherenceModel
 
-    dictionary = Dictionary(texts)
-    corpus = [dictionary.doc2bow(t) for t in texts]
+    if counts is not None and vocab is not None:
+        dictionary = Dictionary()
+        dictionary.token2id = {w: i for i, w in enumerate(vocab)}
+        csr = sp.csr_matrix(counts)
+        dictionary.dfs = dict(enumerate(np.diff(csr.tocsc().indptr).tolist()))
+        dictionary.num_docs = csr.shape[0]
+        corpus: Sequence | Sparse2Corpus | None = Sparse2Corpus(csr, documents_columns=False) if "u_mass" in measures else None
+    else:
+        dictionary = Dictionary(texts)
+        corpus = [dictionary.doc2bow(t) for t in texts] if "u_mass" in measures else None
     topics = [[t for t in topic[:top_n] if t in dictionary.token2id] for topic in topics]
     out: dict[str, dict] = {}
     for measure in measures:

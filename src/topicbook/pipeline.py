@@ -186,7 +186,8 @@ def analyse(prepared: Prepared, fitted: list[FittedModel], jobs: int = 1) -> Run
             evaluation[model.name] = {
                 "type": model.type,
                 "n_topics": model.n_topics,
-                "coherence": coherence(tops, prepared.dtm.tokens, measures=cfg.evaluate.coherence),
+                "coherence": coherence(tops, prepared.dtm.tokens, measures=cfg.evaluate.coherence,
+                                       counts=prepared.dtm.counts, vocab=prepared.dtm.vocab),
                 "diversity": topic_diversity(_top_terms(model, prepared.dtm, 25)),
                 "stability": stabilities.get(model.name),
                 **model.fit_stats,

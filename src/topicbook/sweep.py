@@ -57,7 +57,8 @@ def fit_cell(cell: GridCell, dtm: DocumentTermMatrix, seed_topics: SeedTopics,
     model = fit_model(cell.model, data, cell.seed, seed_topics if cell.model.guided else None)
     fit_seconds = time.perf_counter() - start
     tops = [[dtm.vocab[i] for i in np.argsort(-row)[:max(top_n, 25)]] for row in model.topic_term]
-    coh = coherence([t[:top_n] for t in tops], dtm.tokens, measures=measures, top_n=top_n) if measures else {}
+    coh = coherence([t[:top_n] for t in tops], dtm.tokens, measures=measures, top_n=top_n,
+                    counts=dtm.counts, vocab=dtm.vocab) if measures else {}
     row = {"model": cell.model.type + ("_guided" if cell.model.guided else ""), "n_topics": model.n_topics,
            "seed": cell.seed, "diversity": topic_diversity(tops, 25),
            **{f"coherence_{m}": v["mean"] for m, v in coh.items()},
