@@ -102,3 +102,20 @@ def test_coherence_from_the_matrix_equals_coherence_from_bags_of_words(planted_r
     matrix = coherence(topics, dtm.tokens, counts=dtm.counts, vocab=dtm.vocab)
     for measure in ("c_v", "c_npmi", "u_mass"):
         np.testing.assert_allclose(matrix[measure]["per_topic"], texts[measure]["per_topic"], rtol=1e-12)
+
+
+def test_bootstrap_by_index_counts_brackets_the_prevalence_like_the_multinomial(monkeypatch):
+    rng = np.random.default_rng(3)
+    n = 400
+    doc_topic = rng.dirichlet(np.ones(4), n)
+    lengths = rng.integers(5, 30, n).astype(float)
+    docs = [f"d{i}" for i in range(n)]
+    metadata = {d: {"group": "a" if i % 2 else "b"} for i, d in enumerate(docs)}
+    exact = explorer.prevalence_by_metadata(doc_topic, lengths, docs, metadata, seed=1)["group"]
+    monkeypatch.setattr(explorer, "MULTINOMIAL_MAX_DOCS", 0)
+    fast = explorer.prevalence_by_metadata(doc_topic, lengths, docs, metadata, seed=1)["group"]
+    assert fast["mean"] == exact["mean"]
+    lo, hi, mean = np.array(fast["lo"]), np.array(fast["hi"]), np.array(fast["mean"])
+    assert np.all(lo <= mean) and np.all(mean <= hi)
+    width_fast, width_exact = hi - lo, np.array(exact["hi"]) - np.array(exact["lo"])
+    np.testing.assert_allclose(width_fast, width_exact, rtol=0.35)

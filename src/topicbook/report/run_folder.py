@@ -76,6 +76,17 @@ class RunFolder:
             raise _os_error(exc, self.out_dir) from None
         return target
 
+    def write_lines(self, relative: str, lines: Iterable[str]) -> Path:
+        """Stream already formatted text lines (each ending in "\n") into a UTF-8 file."""
+        target = self.path / relative
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with open(target, "w", encoding="utf-8", newline="") as handle:
+                handle.writelines(lines)
+        except OSError as exc:
+            raise _os_error(exc, self.out_dir) from None
+        return target
+
     def commit(self) -> Path:
         """Rename the partial folder to its final name; returns the final path."""
         base = f"{self.name}-{self.stamp}"
