@@ -143,13 +143,16 @@ Per core: {_n(v['topicbook_1job']['tokens_per_second'])} tokens/s, {d['ratio_1jo
 (target 300k tokens/s: {'met' if d['target_met'] else 'not met'}). Two processes: **{speedup:.2f}x** (target 1.7x:
 {'met' if speedup >= 1.7 else 'not met'}). `topicbook run --jobs N` (default 2) uses the same path, and a
 test checks that the document-term matrix, tokens and report are identical with 1 and 2 jobs.
-Why the 2-process figure stays well below 2x, measured on this machine in one process (SOTU,
-seconds, two repeats): tokenising + lemmatising 1.35-1.69 s with one process and 0.98-1.73 s
-with two (fork, the lemma dictionary, and pickling 0.87M tokens back); phrase learning 0.47-0.71 s
-and joining 0.15 s stay in the parent so that the output cannot depend on `jobs`. With the
-parallel part at most halved, Amdahl's law caps the speed-up near 1.5x on this corpus even on an
-idle machine, so the 1.7x target is not reachable without moving phrase counting into the
-workers (their Counters would be merged in the parent: a possible next step).
+What runs where with `jobs=2`: each worker tokenises, lemmatises and counts the unigrams and
+bigrams of a contiguous half of the texts; the parent merges the two Counters, lets gensim
+score the phrases, joins them in every text and unpickles the token lists the workers send
+back. Measured in one process on this machine before the counting moved into the workers
+(SOTU, two repeats): tokenising + lemmatising 1.35-1.69 s with one process and 0.98-1.73 s
+with two (fork, loading the lemma dictionary, pickling 0.87M tokens back); phrase counting and
+scoring 0.47-0.71 s and joining 0.15 s in the parent. Moving the counting into the workers
+removes most of the 0.5-0.7 s; the joining, scoring and the transfer stay serial, which caps
+the speed-up near 1.6-1.7x on an idle 2-core machine; with other sessions' load on one of the
+two cores (see the load figures) the second process mostly waits.
 
 Before and after the hot-path fix of the preprocessing owner (one-off, both implementations in
 one process, alternating, 3 runs each, same output token for token: 1,963,678 tokenized ->
