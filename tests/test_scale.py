@@ -12,6 +12,7 @@ import scipy.sparse as sp
 from gensim.matutils import Sparse2Corpus
 
 from conftest import write_planted_corpus
+from topicbook import pipeline
 from topicbook.config import load_config
 from topicbook.evaluate import coherence
 from topicbook.models import lda as lda_module
@@ -82,7 +83,8 @@ def test_explorer_lists_at_most_the_cap_with_quoted_documents_first(planted_run,
     assert f"The explorer lists {len(listed):,} of 8 documents" in " ".join(capped["run"]["warnings"])
 
 
-def test_preprocessing_in_two_processes_gives_the_same_matrix_as_one(tmp_path):
+def test_preprocessing_in_two_processes_gives_the_same_matrix_as_one(tmp_path, monkeypatch):
+    monkeypatch.setattr(pipeline, "PARALLEL_MIN_SEGMENTS", 0)
     cfg = load_config(write_planted_corpus(tmp_path / "project", n_docs=6))
     cfg = type(cfg)(**{**cfg.__dict__, "cache": type(cfg.cache)(enabled=False)})
     one = prepare(cfg, jobs=1)

@@ -28,6 +28,10 @@ from topicbook.summarize import TopicSummary, summarize
 
 log = logging.getLogger(__name__)
 
+# Below this many segments preprocessing stays in one process: starting workers costs more than
+# it saves (SOTU, 23,606 paragraphs: 2 processes 0.97x of 1; docs/benchmarks.md).
+PARALLEL_MIN_SEGMENTS = 5_000
+
 
 @dataclass
 class Timer:
@@ -126,7 +130,9 @@ def _build_corpus(cfg: RunConfig, forced: tuple[str, ...] | list[str], timer: Ti
         segmentation = segment_corpus(corpus, pseudonymise_speakers(cfg.speakers, deidentifier), cfg.segment)
     with timer.stage("preprocess"):
         pre = Preprocessor(cfg.preprocess, language=cfg.corpus.language, forced_phrases=forced)
-        tokens = pre.fit_transform([s.text for s in segmentation.segments], jobs=jobs)
+        n_segments = len(segmentation.segments)
+        tokens = pre.fit_transform([s.text for s in segmentation.segments],
+                                   jobs=jobs if n_segments >= PARALLEL_MIN_SEGMENTS else 1)
         seg_ids = [s.id for s in segmentation.segments]
         dtm = vectorize(tokens, seg_ids, cfg.preprocess, pre.report)
         pre.report.note_empty_documents([d.id for d in corpus.documents], [s.document for s in segmentation.segments], dtm, seg_ids)
