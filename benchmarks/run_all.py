@@ -141,7 +141,7 @@ its own subprocess (so that peak RSS is its own), alternating, {d['repeats']} ti
 
 Per core: {_n(v['topicbook_1job']['tokens_per_second'])} tokens/s, {d['ratio_1job_vs_nltk_treebank']:.2f}x the plain nltk loop in the same run
 (target 300k tokens/s: {'met' if d['target_met'] else 'not met'}). Two processes: **{speedup:.2f}x** (target 1.7x:
-{'met' if speedup >= 1.7 else 'not met'}). `topicbook run --jobs N` (default 2) uses the same path, and a
+{'met' if speedup >= 1.7 else 'not met'}). `topicbook run --jobs N` (default 2) uses the same path from 5,000 segments up, and a
 test checks that the document-term matrix, tokens and report are identical with 1 and 2 jobs.
 What runs where with `jobs=2`: each worker tokenises, lemmatises and counts the unigrams and
 bigrams of a contiguous half of the texts; the parent merges the two Counters, lets gensim
