@@ -22,9 +22,10 @@ def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
-def package_versions() -> dict[str, str]:
+def package_versions(names: Iterable[str] = KEY_PACKAGES) -> dict[str, str]:
+    """Python's version and each named package's installed version (or "not installed")."""
     out = {"python": platform.python_version()}
-    for name in KEY_PACKAGES:
+    for name in names:
         try:
             out[name] = version(name)
         except PackageNotFoundError:
