@@ -63,7 +63,7 @@ def _unit(rows: np.ndarray) -> np.ndarray:
 
 
 def code_vectors(codebook: Codebook, vocab: Sequence[str], transform: Callable[[str], list[str]],
-                 idf: np.ndarray) -> np.ndarray:
+                 idf: np.ndarray, *, usage: np.ndarray | None = None, n_codes: int | None = None) -> np.ndarray:
     """Each code's full text as one unit vector in the segments' TF-IDF space: (n_codes, n_terms).
 
     Parts (name, definition, keywords, the mean of the examples) are TF-IDF weighted and
@@ -71,6 +71,10 @@ def code_vectors(codebook: Codebook, vocab: Sequence[str], transform: Callable[[
     distinctiveness across codes, log(1 + n_codes / n_codes_using_term), so that words such as
     staff or care, present in many codes, weigh little. `exclude` terms get the negative of
     the code's largest weight.
+
+    `usage` and `n_codes` weigh the codes as members of another codebook (used for the
+    pseudo-codes of :mod:`topicbook.verdicts`): `usage` (n_terms,) or (n_codes, n_terms) counts
+    the other codes of that codebook using each term, `n_codes` is its size.
     """
     index = {t: i for i, t in enumerate(vocab)}
     n_terms = len(vocab)
@@ -89,14 +93,21 @@ def code_vectors(codebook: Codebook, vocab: Sequence[str], transform: Callable[[
                    + PART_WEIGHTS["definition"] * part([code.definition])
                    + PART_WEIGHTS["keywords"] * part([" ".join(code.keywords)] if code.keywords else [])
                    + PART_WEIGHTS["examples"] * part(code.examples))
-    used = (vecs > 0).sum(axis=0)
-    distinct = np.log1p(len(codebook) / np.maximum(used, 1))
-    vecs = vecs * distinct
+    vecs = vecs * _distinctiveness(vecs, usage, n_codes)
     for c, code in enumerate(codebook.codes):
         if code.exclude:
             bad = _bag([" ".join(code.exclude)], index, transform, n_terms)[0] > 0
             vecs[c, bad] = -vecs[c].max() if vecs[c].max() > 0 else -1.0
     return _unit(vecs)
+
+
+def _distinctiveness(vecs: np.ndarray, usage: np.ndarray | None, n_codes: int | None) -> np.ndarray:
+    """log(1 + n_codes / n_codes_using_term): (n_terms,) over the codes themselves, or
+    (n_codes, n_terms) when `usage` counts the other codes of a reference codebook."""
+    if usage is None:
+        return np.log1p((n_codes or len(vecs)) / np.maximum((vecs > 0).sum(axis=0), 1))
+    used = np.asarray(usage) + (vecs > 0)
+    return np.log1p((n_codes or len(vecs)) / np.maximum(used, 1))
 
 
 def _char_space(texts: Sequence[str]):  # type: ignore[no-untyped-def]
@@ -107,8 +118,10 @@ def _char_space(texts: Sequence[str]):  # type: ignore[no-untyped-def]
     return vec, vec.fit_transform(texts).tocsr()
 
 
-def char_code_vectors(codebook: Codebook, vectorizer) -> np.ndarray:  # type: ignore[no-untyped-def]
-    """Each code's text in the character n-gram space, weighted like :func:`code_vectors`."""
+def char_code_vectors(codebook: Codebook, vectorizer, *, usage: np.ndarray | None = None,  # type: ignore[no-untyped-def]
+                      n_codes: int | None = None) -> np.ndarray:
+    """Each code's text in the character n-gram space, weighted like :func:`code_vectors`
+    (`usage`, `n_codes` likewise, over the n-gram features)."""
     n_feats = len(vectorizer.vocabulary_)
     vecs = np.zeros((len(codebook), n_feats))
     for c, code in enumerate(codebook.codes):
@@ -117,8 +130,39 @@ def char_code_vectors(codebook: Codebook, vectorizer) -> np.ndarray:  # type: ig
             texts = [t for t in texts if t.strip()]
             if texts:
                 vecs[c] += PART_WEIGHTS[key] * _unit(np.asarray(vectorizer.transform(texts).mean(axis=0)).ravel())
-    used = (vecs > 0).sum(axis=0)
-    return _unit(vecs * np.log1p(len(codebook) / np.maximum(used, 1)))
+    return _unit(vecs * _distinctiveness(vecs, usage, n_codes))
+
+
+class SimilaritySpace:
+    """The two term spaces of :func:`similarity_scores`, fitted once on the segments, so that any
+    number of codebooks (e.g. pseudo-codes) can be scored in them on the same scale.
+
+    words: sublinear TF-IDF rows (n_segments, n_terms), l2-normalised; chars: the same over
+    character 3-5-grams of `texts` (n_segments, n_features), or None without texts.
+    """
+
+    def __init__(self, dtm: DocumentTermMatrix, transform: Callable[[str], list[str]],
+                 texts: Sequence[str] | None = None) -> None:
+        self.vocab = dtm.vocab
+        self.transform = transform
+        self.words, self.idf = _tfidf(dtm)
+        self.char_vectorizer, self.chars = _char_space(texts) if texts is not None else (None, None)
+
+    def word_vectors(self, codebook: Codebook, **weighting: object) -> np.ndarray:
+        """:func:`code_vectors` in this space: (n_codes, n_terms)."""
+        return code_vectors(codebook, self.vocab, self.transform, self.idf, **weighting)  # type: ignore[arg-type]
+
+    def char_vectors(self, codebook: Codebook, **weighting: object) -> np.ndarray:
+        """:func:`char_code_vectors` in this space: (n_codes, n_features)."""
+        return char_code_vectors(codebook, self.char_vectorizer, **weighting)
+
+    def cosines(self, codebook: Codebook) -> tuple[np.ndarray, np.ndarray | None]:
+        """Raw word and character cosines of every segment with every code: two arrays
+        (n_segments, n_codes) in [-1, 1] (the second None without texts)."""
+        words = np.asarray(self.words @ self.word_vectors(codebook).T)
+        if self.chars is None:
+            return words, None
+        return words, np.asarray(self.chars @ self.char_vectors(codebook).T)
 
 
 def similarity_scores(dtm: DocumentTermMatrix, codebook: Codebook,
@@ -128,14 +172,8 @@ def similarity_scores(dtm: DocumentTermMatrix, codebook: Codebook,
     With `texts` (the raw text of each dtm row), the word cosine is averaged (as per-code
     z-scores) with the cosine over character 3-5-grams.
     """
-    X, idf = _tfidf(dtm)
-    V = code_vectors(codebook, dtm.vocab, transform, idf)
-    words = np.asarray(X @ V.T)
-    if texts is None:
-        return words
-    vec, Xc = _char_space(texts)
-    chars = np.asarray(Xc @ char_code_vectors(codebook, vec).T)
-    return combine_scores(words, chars)
+    words, chars = SimilaritySpace(dtm, transform, texts).cosines(codebook)
+    return words if chars is None else combine_scores(words, chars)
 
 
 def selftrained_scores(dtm: DocumentTermMatrix, texts: Sequence[str], similarity: np.ndarray, *,
