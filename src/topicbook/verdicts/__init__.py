@@ -1,0 +1,1 @@
+"""Evidence-based verdicts (draft)."""

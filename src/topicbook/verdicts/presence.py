@@ -1,0 +1,246 @@
+"""Presence: does the data talk about a code at all? Answered from the segments, against a null
+built from the corpus itself.
+
+Evidence scores are the word part of the codebook similarity (:mod:`topicbook.scoring`): the raw
+cosine, in the segments' sublinear TF-IDF space, between a segment and the code's whole text
+(name, definition, keywords, examples; terms weighted by distinctiveness across codes,
+`exclude` terms negative). Raw cosines, not z-scores: every z-scored column has mean 0 and
+sd 1 by construction, so it cannot be compared with a null.
+
+Null (:func:`pseudo_vectors`): per code, `n_pseudo` pseudo-codes with exactly the code's
+weight profile (the same weights, so the same length and concentration) put on terms drawn
+at random, uniformly and without replacement, from the corpus vocabulary. A pseudo-code is a
+code written with this corpus's words and no meaning. The code's null cut-off is the
+`quantile` of its pseudo-codes' cosines over all segments, so it moves with segment length,
+vocabulary size and the code's number of terms; the support is the number of segments above
+it, the expected false count the mean number of a pseudo-code's segments above it.
+
+Verdict: `present` when the support exceeds the `present_quantile` of the pseudo-codes'
+counts, is at least `min_support` segments and comes from at least `min_documents`
+documents; `absent` when it is no more than the median pseudo-code's count (or the code has
+no term in the vocabulary); `uncertain` in between. A parent code (a group) is present when
+it or any descendant is; its support is the union of theirs.
+
+The character n-gram half of the similarity score is not used here: a pseudo-code cannot keep
+the n-gram structure of real words without keeping the words. Settings (PresenceSettings)
+were chosen once on the development half of the NHS comments (see docs/verdicts.md).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from topicbook.codebook import Code, Codebook
+from topicbook.preprocess import DocumentTermMatrix
+from topicbook.scoring import SimilaritySpace
+from topicbook.verdicts._json import JsonMixin
+
+log = logging.getLogger(__name__)
+
+PRESENCE = ("present", "uncertain", "absent")
+
+
+@dataclass(frozen=True)
+class PresenceSettings:
+    """The fixed settings of the presence verdict (chosen on the NHS development half)."""
+
+    n_pseudo: int = 50            # pseudo-codes per code
+    quantile: float = 0.95        # null cut-off: this quantile of the pseudo-codes' cosines
+    present_quantile: float = 0.8  # present: support above this quantile of the pseudo-code counts
+    min_documents: int = 2        # present needs support from at least this many documents
+    min_support: int = 3          # ... and at least this many segments
+    quotes: int = 5               # strongest evidence segments kept per code
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class CodePresence(JsonMixin):
+    """One code's presence verdict.
+
+    support: segments above the null cut-off; expected_false: the mean number of a
+    pseudo-code's segments above it; null_high: the `present_quantile` of the pseudo-code
+    counts (the bar for present); p_value: share of pseudo-codes (+1) reaching the support;
+    documents: distinct documents of the support; cutoff: the null cut-off (a raw cosine);
+    quotes: the strongest evidence segment ids, best first; reason: one sentence saying why;
+    in_vocabulary: the code's terms in the corpus vocabulary; children: descendants (groups).
+    """
+
+    code: str
+    name: str
+    presence: str
+    support: int
+    expected_false: float
+    null_high: float
+    p_value: float
+    documents: int
+    cutoff: float
+    quotes: tuple[str, ...]
+    reason: str
+    in_vocabulary: int = 0
+    children: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Segment-level evidence behind the presence verdicts.
+
+    scores: (n_segments, n_codes) raw word cosines; cutoffs: (n_codes,) null cut-offs;
+    mask: (n_segments, n_codes) bool, score above the cut-off (for a parent code: its own or
+    any descendant's); null_counts: (n_codes, n_pseudo) segments above the cut-off per
+    pseudo-code; n_terms: (n_codes,) terms of each code in the vocabulary; segment_ids,
+    documents: (n_segments,) of the rows.
+    """
+
+    code_ids: tuple[str, ...]
+    segment_ids: tuple[str, ...]
+    documents: tuple[str, ...]
+    scores: np.ndarray
+    cutoffs: np.ndarray
+    mask: np.ndarray
+    null_counts: np.ndarray
+    n_terms: np.ndarray
+
+    def own_mask(self) -> np.ndarray:
+        """(n_segments, n_codes): each code's own evidence (without its descendants')."""
+        return self.scores > self.cutoffs[None, :]
+
+
+# --------------------------------------------------------------------------- null
+
+
+def pseudo_vectors(vector: np.ndarray, n_pseudo: int, rng: np.random.Generator) -> np.ndarray:
+    """`n_pseudo` pseudo-code vectors (n_pseudo, n_terms): the nonzero weights of `vector`
+    (n_terms,) put on distinct terms drawn uniformly at random, then l2-normalised."""
+    terms = np.flatnonzero(vector)
+    out = np.zeros((n_pseudo, vector.size))
+    if terms.size == 0:
+        return out
+    k = min(terms.size, vector.size)
+    for j in range(n_pseudo):
+        out[j, rng.choice(vector.size, size=k, replace=False)] = vector[terms[:k]]
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    return np.divide(out, norms, out=np.zeros_like(out), where=norms > 0)
+
+
+def evidence(dtm: DocumentTermMatrix, codebook: Codebook, transform: Callable[[str], list[str]],
+             documents: Sequence[str], settings: PresenceSettings = PresenceSettings(),
+             *, space: SimilaritySpace | None = None) -> Evidence:
+    """Raw word cosines of every segment with every code, their null cut-offs and the
+    pseudo-codes' exceedance counts (see the module docstring).
+
+    documents: (n_segments,) document id of each dtm row. `space`: a SimilaritySpace already
+    fitted on the same dtm (e.g. the one agreement scoring used), to avoid fitting it again.
+    """
+    space = space or SimilaritySpace(dtm, transform)
+    V = space.word_vectors(codebook)
+    scores = np.asarray(space.words @ V.T)
+    n_codes = len(codebook)
+    cutoffs = np.zeros(n_codes)
+    null_counts = np.zeros((n_codes, settings.n_pseudo), dtype=int)
+    rng = np.random.default_rng(settings.seed)
+    for c in range(n_codes):
+        null = np.asarray(space.words @ pseudo_vectors(V[c], settings.n_pseudo, rng).T)
+        cutoffs[c] = float(np.quantile(null, settings.quantile)) if np.any(V[c]) else np.inf
+        null_counts[c] = (null > cutoffs[c]).sum(axis=0)
+    mask = _with_descendants(scores > cutoffs[None, :], codebook)
+    return Evidence(tuple(codebook.ids()), tuple(dtm.segment_ids), tuple(documents), scores, cutoffs,
+                    mask, null_counts, (V > 0).sum(axis=1))
+
+
+def descendants(codebook: Codebook) -> dict[str, list[str]]:
+    """Code id -> ids of all its descendants (children, their children, ...), breadth first."""
+    children: dict[str, list[str]] = {c.id: [] for c in codebook.codes}
+    for code in codebook.codes:
+        if code.parent is not None:
+            children[code.parent].append(code.id)
+    out: dict[str, list[str]] = {}
+    for code in codebook.codes:
+        queue, seen = list(children[code.id]), []
+        while queue:
+            child = queue.pop(0)
+            seen.append(child)
+            queue.extend(children[child])
+        out[code.id] = seen
+    return out
+
+
+def _with_descendants(mask: np.ndarray, codebook: Codebook) -> np.ndarray:
+    index = {c: i for i, c in enumerate(codebook.ids())}
+    out = mask.copy()
+    for code, below in descendants(codebook).items():
+        for child in below:
+            out[:, index[code]] |= mask[:, index[child]]
+    return out
+
+
+# --------------------------------------------------------------------------- verdicts
+
+
+def presence(ev: Evidence, codebook: Codebook, settings: PresenceSettings = PresenceSettings()) -> tuple[CodePresence, ...]:
+    """One verdict per code (codebook order) from the evidence (see the module docstring)."""
+    docs = np.asarray(ev.documents)
+    below = descendants(codebook)
+    index = {c: i for i, c in enumerate(ev.code_ids)}
+    own = {code.id: _own_verdict(ev, c, code, docs, settings) for c, code in enumerate(codebook.codes)}
+    out = []
+    for code in codebook.codes:
+        verdict, kids = own[code.id], below[code.id]
+        if kids:
+            c = index[code.id]
+            rank = min(PRESENCE.index(own[k].presence) for k in [code.id, *kids])
+            status = PRESENCE[rank]
+            present_kids = [k for k in kids if own[k].presence == "present"]
+            if own[code.id].presence == status:
+                why = f"a group; its own text: {own[code.id].reason}"
+            elif present_kids:
+                named = ", ".join(present_kids[:3]) + (", ..." if len(present_kids) > 3 else "")
+                why = f"a group, present through {len(present_kids)} of its {len(kids)} subcodes ({named})."
+            else:
+                why = f"a group, {status} as its best-supported subcode."
+            verdict = replace(verdict, presence=status, support=int(ev.mask[:, c].sum()),
+                              documents=len(set(docs[ev.mask[:, c]])), reason=why,
+                              quotes=_quotes(ev, c, docs, settings.quotes, ev.mask[:, c]), children=tuple(kids))
+        out.append(verdict)
+    return tuple(out)
+
+
+def _own_verdict(ev: Evidence, c: int, code: Code, docs: np.ndarray, settings: PresenceSettings) -> CodePresence:
+    mask = ev.scores[:, c] > ev.cutoffs[c]
+    support = int(mask.sum())
+    counts = ev.null_counts[c]
+    high = float(np.quantile(counts, settings.present_quantile))
+    median = float(np.median(counts))
+    n_docs = len(set(docs[mask]))
+    reach = int((counts >= support).sum())
+    if ev.n_terms[c] == 0:
+        status, why = "absent", "no term of the code's text is in the corpus vocabulary."
+    elif support > high and n_docs >= settings.min_documents and support >= settings.min_support:
+        status, why = "present", f"{support} segments in {n_docs} documents above the null cut-off; {reach} of {len(counts)} pseudo-codes reach as many."
+    elif support <= median:
+        status, why = "absent", f"{support} segments above the null cut-off, no more than the median pseudo-code ({median:g})."
+    elif support > high:
+        status, why = "uncertain", f"{support} segments above the null cut-off, from {n_docs} document(s) only."
+    else:
+        status, why = "uncertain", f"{support} segments above the null cut-off; {reach} of {len(counts)} pseudo-codes reach as many."
+    return CodePresence(code=code.id, name=code.name, presence=status, support=support,
+                        expected_false=round(float(counts.mean()), 3), null_high=round(high, 3),
+                        p_value=round(float((1 + reach) / (len(counts) + 1)), 4), documents=n_docs,
+                        cutoff=round(float(ev.cutoffs[c]), 5) if np.isfinite(ev.cutoffs[c]) else float("inf"),
+                        quotes=_quotes(ev, c, docs, settings.quotes, mask), reason=why,
+                        in_vocabulary=int(ev.n_terms[c]))
+
+
+def _quotes(ev: Evidence, c: int, docs: np.ndarray, n: int, mask: np.ndarray) -> tuple[str, ...]:
+    """The `n` strongest evidence segments of code c (rows in `mask`), one per document while
+    other documents remain."""
+    rows = np.flatnonzero(mask)
+    rows = rows[np.argsort(-ev.scores[rows, c], kind="stable")]
+    chosen, seen, rest = [], set(), []
+    for i in rows:
+        (rest if docs[i] in seen else chosen).append(i)
+        seen.add(docs[i])
+    return tuple(ev.segment_ids[i] for i in (chosen + rest)[:n])
