@@ -41,10 +41,14 @@ class GridCell:
     subsample: float = 1.0
 
 
+def subsample_rows(n: int, share: float, seed: int) -> np.ndarray:
+    """The sorted row indices of a random `share` of n segments (at least 2), drawn with `seed`."""
+    return np.sort(np.random.default_rng(seed).choice(n, size=max(2, int(round(n * share))), replace=False))
+
+
 def subsample_dtm(dtm: DocumentTermMatrix, share: float, seed: int) -> DocumentTermMatrix:
     """A random `share` of the segments (rows), same vocabulary (columns)."""
-    n = dtm.counts.shape[0]
-    rows = np.sort(np.random.default_rng(seed).choice(n, size=max(2, int(round(n * share))), replace=False))
+    rows = subsample_rows(dtm.counts.shape[0], share, seed)
     return DocumentTermMatrix(dtm.counts[rows], dtm.vocab, tuple(dtm.segment_ids[i] for i in rows),
                               tuple(dtm.tokens[i] for i in rows))
 
@@ -117,6 +121,41 @@ def stability_by_model(models: Sequence[ModelConfig], reference: dict[str, np.nd
     for m in models:
         others = [r["topic_term"] for c, r in zip(cells, results, strict=True) if c.model is m]
         out[m.label] = stability(reference[m.label], others)
+    return out
+
+
+@dataclass(frozen=True)
+class Refit:
+    """One stability re-fit: the rows of the reference matrix it was fitted on (sorted,
+    (n_rows,)), its doc_topic over those rows (n_rows, n_topics) and topic_term (n_topics, n_terms)."""
+
+    seed: int
+    rows: np.ndarray
+    doc_topic: np.ndarray
+    topic_term: np.ndarray
+
+
+def _fit_refit(cell: GridCell, dtm: DocumentTermMatrix, seed_topics: SeedTopics) -> Refit:
+    rows = subsample_rows(dtm.counts.shape[0], cell.subsample, cell.seed)
+    model = fit_model(cell.model, subsample_dtm(dtm, cell.subsample, cell.seed), cell.seed,
+                      seed_topics if cell.model.guided else None)
+    return Refit(cell.seed, rows, model.doc_topic, model.topic_term)
+
+
+def stability_refits(models: Sequence[ModelConfig], dtm: DocumentTermMatrix, seed: int, n_seeds: int,
+                     seed_topics: SeedTopics = None, jobs: int = 1) -> dict[str, list[Refit]]:
+    """The re-fits of :func:`stability_by_model` (same cells: seeds seed+1 .. seed+n_seeds, each
+    on the same random 90% of the segments) with their matrices, per model label.
+    `stability(reference, [r.topic_term for r in refits])` gives stability_by_model's figures."""
+    if n_seeds <= 0:
+        return {}
+    from joblib import Parallel, delayed
+
+    cells = [GridCell(m, seed + i, SUBSAMPLE) for m in models for i in range(1, n_seeds + 1)]
+    results = Parallel(n_jobs=jobs)(delayed(_fit_refit)(cell, dtm, seed_topics) for cell in cells)
+    out: dict[str, list[Refit]] = {m.label: [] for m in models}
+    for cell, refit in zip(cells, results, strict=True):
+        out[cell.model.label].append(refit)
     return out
 
 

@@ -54,6 +54,7 @@ class PresenceSettings:
     min_documents: int = 2        # present needs support from at least this many documents
     min_support: int = 3          # ... and at least this many segments
     quotes: int = 5               # strongest evidence segments kept per code
+    n_match_null: int = 100       # pseudo-code score columns kept for the topic-match null
     seed: int = 0
 
 
@@ -103,6 +104,7 @@ class Evidence:
     mask: np.ndarray
     null_counts: np.ndarray
     n_terms: np.ndarray
+    null_scores: np.ndarray
 
     def own_mask(self) -> np.ndarray:
         """(n_segments, n_codes): each code's own evidence (without its descendants')."""
@@ -142,13 +144,20 @@ def evidence(dtm: DocumentTermMatrix, codebook: Codebook, transform: Callable[[s
     cutoffs = np.zeros(n_codes)
     null_counts = np.zeros((n_codes, settings.n_pseudo), dtype=int)
     rng = np.random.default_rng(settings.seed)
+    with_terms = [c for c in range(n_codes) if np.any(V[c])]
+    kept: list[np.ndarray] = []
+    per_code = -(-settings.n_match_null // max(len(with_terms), 1))  # ceil
     for c in range(n_codes):
         null = np.asarray(space.words @ pseudo_vectors(V[c], settings.n_pseudo, rng).T)
         cutoffs[c] = float(np.quantile(null, settings.quantile)) if np.any(V[c]) else np.inf
         null_counts[c] = (null > cutoffs[c]).sum(axis=0)
+        if np.any(V[c]):
+            kept.append(null[:, :per_code])
+    pooled = np.hstack(kept) if kept else np.zeros((scores.shape[0], 0))
+    null_scores = pooled[:, np.sort(rng.permutation(pooled.shape[1])[:settings.n_match_null])]
     mask = _with_descendants(scores > cutoffs[None, :], codebook)
     return Evidence(tuple(codebook.ids()), tuple(dtm.segment_ids), tuple(documents), scores, cutoffs,
-                    mask, null_counts, (V > 0).sum(axis=1))
+                    mask, null_counts, (V > 0).sum(axis=1), null_scores)
 
 
 def descendants(codebook: Codebook) -> dict[str, list[str]]:
