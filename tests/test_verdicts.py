@@ -1,0 +1,301 @@
+"""Evidence-based verdicts on planted-theme fixtures: presence against a corpus null, one
+structure status per code and model, procedural topics, and the JSON round trip."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import QUESTIONS, planted_turn, shared_corpus, write_planted_corpus
+from topicbook.align import align
+from topicbook.config import ModelConfig, PreprocessConfig, load_config
+from topicbook.evaluate import stability
+from topicbook.models import fit_model
+from topicbook.pipeline import prepare
+from topicbook.preprocess import Preprocessor
+from topicbook.sweep import stability_by_model, stability_refits
+from topicbook.verdicts import (
+    PROCEDURAL_WORDS,
+    STATUSES,
+    CodePresence,
+    PresenceSettings,
+    VerdictTable,
+    evaluate_verdicts,
+    evidence,
+    presence,
+    procedural_terms,
+    verdict_table,
+)
+
+CODEBOOK = """\
+name: Planted verdicts
+codes:
+  - id: hobbies
+    name: Hobbies
+    definition: A group of hobby codes.
+  - id: gardening
+    name: Gardening
+    parent: hobbies
+    keywords: [tomato, soil, compost, seedling, harvest]
+  - id: music
+    name: Making music
+    parent: hobbies
+    keywords: [guitar, chord, melody, concert, rhythm]
+  - id: outdoors
+    name: Outdoors
+    keywords: [tomato, soil, compost, boat, sail, harbour]
+  - id: astronomy
+    name: Astronomy
+    keywords: [telescope, planet, orbit, galaxy, nebula]
+  - id: empty
+    name: Zzyzx
+"""
+
+# Everyday words besides the themes, so that the vocabulary is not made of theme words only
+# (on a real corpus most terms belong to no code).
+BACKGROUND = ["window", "street", "paper", "table", "chair", "bottle", "letter", "river", "bridge", "market", "corner", "coat", "shoe", "lamp", "clock", "pencil", "mirror", "ladder", "basket", "blanket", "bucket", "carpet", "curtain", "fence", "gate", "hammer", "jacket", "kettle", "ribbon", "saddle", "scarf", "tunnel", "umbrella", "wallet", "whistle", "button", "candle", "cushion", "drawer", "envelope", "feather", "glove", "helmet", "jar", "kite", "lantern", "magnet", "needle", "pillow", "pocket", "rope", "sponge", "stamp", "thread", "tray", "vase", "wire", "zipper", "apron", "badge", "barrel", "bench", "brick", "cable", "canvas", "chalk", "clip", "compass", "crate", "dice", "doorbell", "easel", "funnel", "gravel", "hinge", "hook", "ink", "jug", "knot", "lever", "lid", "marble", "mat", "mop", "napkin", "nail", "notebook", "oar", "padlock", "pan", "pebble", "pipe", "plank", "plate", "pole", "puzzle", "quilt", "rack", "rake", "razor", "ring", "rod", "rug", "sack", "screw", "shelf", "shovel_handle", "sieve", "sling", "spool", "spring", "stool", "strap", "string", "tack", "tape", "tile", "torch", "towel", "trunk", "tube", "twig", "valve", "wagon"]
+
+GREETINGS = ["Hello, thank you, thanks for having me, happy to be recorded, consent given, hello again.",
+             "Thank you, goodbye, it was a pleasure, thanks again and bye, thank you so much, goodbye."]
+
+
+def _prepared(root: Path, codebook: str = CODEBOOK, greetings: bool = False, n_docs: int = 8,
+              n_words: int = 40):  # type: ignore[no-untyped-def]
+    config = write_planted_corpus(root, n_docs=n_docs)
+    _rewrite(config.parent / "interviews", greetings, n_words)
+    (config.parent / "codebook.yaml").write_text(codebook, encoding="utf-8")
+    cfg = load_config(config)
+    return prepare(dataclasses.replace(cfg, cache=dataclasses.replace(cfg.cache, enabled=False)))
+
+
+def _rewrite(folder: Path, greetings: bool, n_words: int) -> None:
+    """The planted interviews again, each turn with a few BACKGROUND words, optionally with
+    opening and closing pleasantries, `n_words` theme-or-filler words per turn."""
+    rng = random.Random(3)
+
+    def turn(theme: str) -> str:
+        extra = " ".join(rng.choice(BACKGROUND) for _ in range(max(4, n_words // 3)))
+        return f"{planted_turn(rng, theme, n_words)[:-1]} {extra}."
+
+    themes = ["gardening", "music", "cooking", "sailing"]
+    for d, path in enumerate(sorted(folder.glob("*.txt"))):
+        lines = []
+        if greetings:
+            lines += ["Interviewer: Shall we start?", f"Ada: {GREETINGS[0]}"]
+        for t in range(8):
+            lines += [f"Interviewer: {rng.choice(QUESTIONS)}", f"Ada: {turn(themes[(d + t) % 4])}"]
+        if greetings:
+            lines += ["Interviewer: Anything else to add?", f"Ada: {GREETINGS[1]}"]
+        path.write_text("\n\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _texts_docs(prepared):  # type: ignore[no-untyped-def]
+    segs = prepared.segments
+    return ([segs[s].text for s in prepared.dtm.segment_ids], [segs[s].document for s in prepared.dtm.segment_ids])
+
+
+def _table(prepared, models, refits=None, **kw) -> VerdictTable:  # type: ignore[no-untyped-def]
+    _, docs = _texts_docs(prepared)
+    return verdict_table(prepared.dtm, prepared.codebook, prepared.preprocessor.transform, docs, models,
+                         refits=refits, **kw)
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory):  # type: ignore[no-untyped-def]
+    prepared = _prepared(tmp_path_factory.mktemp("verdicts"))
+    configs = [ModelConfig(type="nmf", n_topics=4), ModelConfig(type="lda", n_topics=4, passes=20)]
+    models = [fit_model(m, prepared.dtm, 7) for m in configs]
+    refits = stability_refits(configs, prepared.dtm, 7, 2)
+    return prepared, configs, models, refits, _table(prepared, models, refits)
+
+
+def _presence(table: VerdictTable) -> dict[str, CodePresence]:
+    return {v.code: v for v in table.presence}
+
+
+def test_planted_codes_present_and_decoy_absent(planted) -> None:  # type: ignore[no-untyped-def]
+    verdicts = _presence(planted[4])
+    for code in ("gardening", "music", "outdoors"):
+        assert verdicts[code].presence == "present", verdicts[code]
+        assert verdicts[code].support > verdicts[code].expected_false
+        assert verdicts[code].documents >= 2 and len(verdicts[code].quotes) == 5
+    assert verdicts["astronomy"].presence == "absent"
+    assert verdicts["astronomy"].support == 0 and "vocabulary" in verdicts["astronomy"].reason
+
+
+def test_group_and_code_without_terms_get_verdicts(planted) -> None:  # type: ignore[no-untyped-def]
+    verdicts = _presence(planted[4])
+    assert verdicts["hobbies"].presence == "present"
+    assert verdicts["hobbies"].children == ("gardening", "music")
+    assert "subcodes" in verdicts["hobbies"].reason
+    assert verdicts["hobbies"].support >= verdicts["gardening"].support
+    assert verdicts["empty"].presence == "absent" and verdicts["empty"].in_vocabulary == 0
+
+
+def test_every_code_has_exactly_one_status_in_every_model(planted) -> None:  # type: ignore[no-untyped-def]
+    table = planted[4]
+    for model in table.models:
+        assert [c.code for c in model.codes] == planted[0].codebook.ids()
+        assert all(c.status in STATUSES for c in model.codes)
+        assert model.status("astronomy") == "absent" and model.status("empty") == "absent"
+        assert model.status("gardening") == "own_topic" and model.status("music") == "own_topic"
+
+
+def test_code_spread_over_two_topics_is_split_or_without_topic(planted) -> None:  # type: ignore[no-untyped-def]
+    """`outdoors` takes half its keywords from gardening and half from sailing: present, and its
+    evidence lies in those two topics (split, or present without a topic of its own)."""
+    prepared, _, models, _, table = planted
+    boat = prepared.dtm.vocab.index("boat")
+    for model, st in zip(models, table.models, strict=True):
+        outdoors = next(c for c in st.codes if c.code == "outdoors")
+        gardening_topic = next(c for c in st.codes if c.code == "gardening").topics[0]
+        sailing_topic = int(np.argmax(model.topic_term[:, boat]))
+        assert outdoors.status in ("split", "present_without_topic"), outdoors
+        assert set(outdoors.topics[:2]) == {gardening_topic, sailing_topic}
+    assert _presence(table)["outdoors"].presence == "present"
+
+
+def test_stable_matches_hold_in_refits(planted) -> None:  # type: ignore[no-untyped-def]
+    nmf = planted[4].models[0]
+    gardening = next(c for c in nmf.codes if c.code == "gardening")
+    assert gardening.stability == (1.0,) and not gardening.unstable
+
+
+def test_stability_refits_are_the_stability_cells(planted) -> None:  # type: ignore[no-untyped-def]
+    prepared, configs, models, refits, _ = planted
+    expected = stability_by_model(configs, {m.name: m.topic_term for m in models}, prepared.dtm, 7, 2)
+    for config, model in zip(configs, models, strict=True):
+        got = stability(model.topic_term, [r.topic_term for r in refits[config.label]])
+        assert got == expected[config.label]
+        assert all(r.doc_topic.shape == (len(r.rows), model.n_topics) for r in refits[config.label])
+
+
+def test_pdpilot_like_case_every_code_gets_a_status(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A code whose best topic goes to another code in align's one-to-one pairing gets no status
+    from align; verdicts give it one."""
+    codebook = CODEBOOK.split("  - id: outdoors")[0] + """\
+  - id: allotment
+    name: Allotment tools
+    keywords: [shovel, window, street, paper]
+"""
+    prepared = _prepared(tmp_path, codebook)
+    model = fit_model(ModelConfig(type="nmf", n_topics=4), prepared.dtm, 7)
+    old = align(model, prepared.dtm, prepared.codebook, prepared.seeds)
+    assert old.code_status("allotment") == []  # the fixture reproduces the PDPilot case
+    table = _table(prepared, [model])
+    statuses = {c.code: c for c in table.models[0].codes}
+    assert set(statuses) == set(prepared.codebook.ids()) and all(c.status in STATUSES for c in statuses.values())
+    allotment = statuses["allotment"]
+    assert allotment.status in ("merged", "present_without_topic"), allotment
+    assert allotment.topics[0] == statuses["gardening"].topics[0]  # the topic it shares with gardening
+    if allotment.status == "merged":
+        assert allotment.with_codes == ("gardening",)
+
+
+def test_greetings_topic_is_procedural(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    prepared = _prepared(tmp_path, greetings=True)
+    model = fit_model(ModelConfig(type="nmf", n_topics=5), prepared.dtm, 7)
+    table = _table(prepared, [model])
+    topics = table.models[0].topics
+    greeting = [t for t in topics if t.status == "procedural"]
+    assert len(greeting) == 1, topics
+    top = [prepared.dtm.vocab[i] for i in np.argsort(-model.topic_term[greeting[0].topic])[:3]]
+    assert "thank" in top
+    assert greeting[0].position > 0.5 and greeting[0].codes == ()
+    assert sum(t.status == "emergent" for t in topics) == 2  # cooking and sailing, which have no code
+
+
+def test_procedural_lexicon_reaches_every_language() -> None:
+    """Each built-in list reaches the vocabulary through that language's own preprocessing
+    (lemmas; words that are stopwords there, such as French merci, never form a topic)."""
+    greeting = {"en": "Hello", "de": "Hallo", "fr": "Bonjour", "it": "Buongiorno", "es": "Hola"}
+    for language, words in PROCEDURAL_WORDS.items():
+        pre = Preprocessor(PreprocessConfig(phrases=False), language=language)
+        terms = sorted({t for w in words for t in pre.transform(w)})
+        assert len(terms) >= 10, (language, terms)
+        assert set(pre.transform(greeting[language])) <= set(terms), language
+        marked = procedural_terms((*terms, "zzz"), pre.transform, language)
+        assert marked[:-1].all() and not marked[-1], language
+
+
+def test_null_cutoff_adapts_to_corpus(tmp_path) -> None:
+    """Longer segments spread a segment's weight over more terms: the null cut-off (a raw cosine)
+    falls. More segments: the expected false count grows with them."""
+    def run(root: Path, **kw):  # type: ignore[no-untyped-def]
+        prepared = _prepared(root, **kw)
+        _, docs = _texts_docs(prepared)
+        ev = evidence(prepared.dtm, prepared.codebook, prepared.preprocessor.transform, docs)
+        return prepared, ev, presence(ev, prepared.codebook)
+
+    _, short, short_v = run(tmp_path / "short", n_words=20)
+    _, long, long_v = run(tmp_path / "long", n_words=120)
+    usable = np.isfinite(short.cutoffs)
+    assert usable.sum() >= 3
+    assert np.all(long.cutoffs[usable] < short.cutoffs[usable])
+    small, _, small_v = run(tmp_path / "small", n_docs=8)
+    big, _, big_v = run(tmp_path / "big", n_docs=24)
+    assert big.dtm.counts.shape[0] > 2 * small.dtm.counts.shape[0]
+    for a, b in zip(small_v, big_v, strict=True):
+        if a.in_vocabulary:
+            assert b.expected_false > a.expected_false, (a, b)
+
+
+def test_presence_settings_change_the_verdict(planted) -> None:  # type: ignore[no-untyped-def]
+    prepared = planted[0]
+    _, docs = _texts_docs(prepared)
+    strict = PresenceSettings(min_documents=100)
+    ev = evidence(prepared.dtm, prepared.codebook, prepared.preprocessor.transform, docs, strict)
+    verdicts = {v.code: v for v in presence(ev, prepared.codebook, strict)}
+    assert verdicts["gardening"].presence == "uncertain" and "document" in verdicts["gardening"].reason
+
+
+def test_evaluation_against_human_codings(planted) -> None:  # type: ignore[no-untyped-def]
+    prepared, _, models, _, table = planted
+    n, ids = prepared.dtm.counts.shape[0], prepared.codebook.ids()
+    labels = np.zeros((n, len(ids)), dtype=bool)
+    theta = models[0].doc_topic
+    gardening = next(c for c in table.models[0].codes if c.code == "gardening")
+    k = gardening.topics[0]
+    top = np.argsort(-theta[:, k], kind="stable")[:10]
+    labels[top[:7], ids.index("gardening")] = True  # humans coded 7 of the topic's top 10
+    _, docs = _texts_docs(prepared)
+    ev = evaluate_verdicts(table.presence, table.models[:1], models[:1], labels, docs, np.ones(n, dtype=bool))
+    match = next(m for m in ev.matches if m.code == "gardening")
+    assert match.precision == 0.7 and match.base_rate == round(7 / n, 4)
+    check = next(c for c in ev.presence if c.code == "gardening")
+    assert check.human_segments == 7 and check.presence == "present"
+
+
+def test_json_round_trip_and_rows(planted) -> None:  # type: ignore[no-untyped-def]
+    table = planted[4]
+    again = VerdictTable.from_json(json.loads(json.dumps(table.to_json())))
+    assert again == table
+    rows = table.rows()
+    assert [r["code"] for r in rows] == planted[0].codebook.ids()
+    assert list(rows[0]) == table.columns()
+    assert {r["status:nmf_k4"] for r in rows} <= {s for s in STATUSES} | {f"{s} (unstable)" for s in STATUSES}
+    assert table.counts()["absent"] == 2
+
+
+def test_pdpilot_every_code_has_a_status() -> None:
+    """The real case of the issue: 91 codes (groups, codes without memo) in nmf_k10."""
+    import sys
+
+    shared_corpus("pdpilot-interviews")
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import tempfile
+
+    from verdict_data import load_pdpilot
+
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = load_pdpilot(Path(tmp))
+    model = fit_model(ModelConfig(type="nmf", n_topics=10), corpus.dtm, 42)
+    table = verdict_table(corpus.dtm, corpus.codebook, corpus.transform, corpus.documents, [model])
+    assert len(table.models[0].codes) == len(corpus.codebook) == 96
+    assert all(c.status in STATUSES for c in table.models[0].codes)
+    assert all(v.presence in ("present", "uncertain", "absent") for v in table.presence)
