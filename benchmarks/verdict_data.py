@@ -91,6 +91,16 @@ class BenchCorpus:
         return replace(self, name=self.name + " (names only)", codebook=Codebook(self.codebook.name + " (names only)", codes))
 
 
+def _bench_recovery():  # type: ignore[no-untyped-def]
+    """benchmarks/bench_recovery.py, whose NHS and PDPilot readers these corpora reuse."""
+    import importlib
+    import sys
+
+    if str(ROOT / "benchmarks") not in sys.path:
+        sys.path.insert(0, str(ROOT / "benchmarks"))
+    return importlib.import_module("bench_recovery")
+
+
 def _with_decoys(codebook: Codebook, corpus: str) -> tuple[Codebook, tuple[str, ...]]:
     decoys = tuple(Code(**d) for d in DECOYS[corpus])
     return Codebook(codebook.name, codebook.codes + decoys, codebook.source), tuple(d.id for d in decoys)
@@ -128,17 +138,6 @@ def load_demo() -> BenchCorpus:
                        np.isin(docs, list(human.documents)), prepared.preprocessor.transform, list(cfg.models), pos, n_in)
 
 
-def pdpilot_codebook() -> Codebook:
-    """The MAXQDA code system: code path as id, memo as definition, parents as groups."""
-    frame = pd.read_csv(PDP / "text" / "code_system.csv", keep_default_na=False)
-    codes = []
-    for rec in frame.to_dict("records"):
-        parent = rec["parent_path"].strip()
-        code_id = f"{parent} > {rec['code']}" if parent else rec["code"]
-        codes.append(Code(id=code_id, name=rec["code"], definition=rec["memo"], parent=parent or None))
-    return Codebook("PDPilot code system", tuple(codes), "code_system.csv")
-
-
 def load_pdpilot(tmp: Path) -> BenchCorpus:
     """The 7 PDPilot interviews (participant turns), the 91-code system and the coded quotes."""
     from topicbook.agreement import read_codings
@@ -154,7 +153,7 @@ def load_pdpilot(tmp: Path) -> BenchCorpus:
     segments = segmentation.segments
     tokens = pre.fit_transform([s.text for s in segments])
     dtm = vectorize(tokens, [s.id for s in segments], pre_cfg, pre.report)
-    base = pdpilot_codebook()
+    base = _bench_recovery().pdpilot_codebook()
     codings = pd.read_csv(PDP / "text" / "coded_segments.csv")
     path = tmp / "pdpilot_codings.csv"
     pd.DataFrame({"document": codings["participant"], "code": codings["code_path"], "text": codings["segment"]}).to_csv(path, index=False)
@@ -174,12 +173,7 @@ def load_pdpilot(tmp: Path) -> BenchCorpus:
 def load_nhs(half: str, n_sample: int) -> BenchCorpus:
     """A seeded sample of `n_sample` NHS comments from one half of the respondents (the split of
     bench_recovery.py: seed 42; `development` or `report`). A respondent is a document."""
-    import sys
-
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    from bench_recovery import nhs_data
-
-    comments, label_frame, base, _ = nhs_data()
+    comments, label_frame, base, _ = _bench_recovery().nhs_data()
     rng = np.random.default_rng(SEED)
     people = np.array(sorted(set(comments["respondent"])))
     dev_people = set(rng.choice(people, size=len(people) // 2, replace=False).tolist())

@@ -135,6 +135,7 @@ def test_group_and_code_without_terms_get_verdicts(planted) -> None:  # type: ig
     assert "subcodes" in verdicts["hobbies"].reason
     assert verdicts["hobbies"].support >= verdicts["gardening"].support
     assert verdicts["empty"].presence == "absent" and verdicts["empty"].in_vocabulary == 0
+    assert verdicts["empty"].cutoff is None and "vocabulary" in verdicts["empty"].reason
 
 
 def test_every_code_has_exactly_one_status_in_every_model(planted) -> None:  # type: ignore[no-untyped-def]
@@ -273,7 +274,7 @@ def test_evaluation_against_human_codings(planted) -> None:  # type: ignore[no-u
 
 def test_json_round_trip_and_rows(planted) -> None:  # type: ignore[no-untyped-def]
     table = planted[4]
-    again = VerdictTable.from_json(json.loads(json.dumps(table.to_json())))
+    again = VerdictTable.from_json(json.loads(json.dumps(table.to_json(), allow_nan=False)))
     assert again == table
     rows = table.rows()
     assert [r["code"] for r in rows] == planted[0].codebook.ids()

@@ -65,9 +65,10 @@ class CodePresence(JsonMixin):
     support: segments above the null cut-off; expected_false: the mean number of a
     pseudo-code's segments above it; null_high: the `present_quantile` of the pseudo-code
     counts (the bar for present); p_value: share of pseudo-codes (+1) reaching the support;
-    documents: distinct documents of the support; cutoff: the null cut-off (a raw cosine);
-    quotes: the strongest evidence segment ids, best first; reason: one sentence saying why;
-    in_vocabulary: the code's terms in the corpus vocabulary; children: descendants (groups).
+    documents: distinct documents of the support; cutoff: the null cut-off (a raw cosine;
+    None for a code with no term in the vocabulary); quotes: the strongest evidence segment
+    ids, best first; reason: one sentence saying why; in_vocabulary: the code's terms in the
+    corpus vocabulary; children: descendants (groups).
     """
 
     code: str
@@ -78,7 +79,7 @@ class CodePresence(JsonMixin):
     null_high: float
     p_value: float
     documents: int
-    cutoff: float
+    cutoff: float | None
     quotes: tuple[str, ...]
     reason: str
     in_vocabulary: int = 0
@@ -238,7 +239,7 @@ def _own_verdict(ev: Evidence, c: int, code: Code, docs: np.ndarray, settings: P
     return CodePresence(code=code.id, name=code.name, presence=status, support=support,
                         expected_false=round(float(counts.mean()), 3), null_high=round(high, 3),
                         p_value=round(float((1 + reach) / (len(counts) + 1)), 4), documents=n_docs,
-                        cutoff=round(float(ev.cutoffs[c]), 5) if np.isfinite(ev.cutoffs[c]) else float("inf"),
+                        cutoff=round(float(ev.cutoffs[c]), 5) if np.isfinite(ev.cutoffs[c]) else None,
                         quotes=_quotes(ev, c, docs, settings.quotes, mask), reason=why,
                         in_vocabulary=int(ev.n_terms[c]))
 
