@@ -105,6 +105,7 @@ BAD_VALUES = [
     ("models: [{type: lda, alpha: 0}]", "'models[0].alpha' must be 'symmetric', 'asymmetric', 'auto' or a float > 0; got 0."),
     ("models: [{type: lda, chunksize: 0}]", "'models[0].chunksize' must be an int >= 1; got 0."),
     ("models: [{type: lda}, {type: lda, seed_strength: 0}]", "'models[1].seed_strength' must be a float > 0; got 0.0."),
+    ("models: [{type: nmf, alpha_W: .inf}]", "'models[0].alpha_W' must be a float >= 0; got inf."),
     ("seed: -1", "'seed' must be an int in [0, 2**32); got -1."),
     ("seed: 4294967296", "'seed' must be an int in [0, 2**32); got 4294967296."),
     ("seed: 4294967295", "'seed' must be below 2**32 - 3, as the stability re-fits use seeds seed+1 to seed+3 (evaluate.stability_seeds); got 4294967295."),

@@ -21,7 +21,7 @@ from topicbook.preprocess import DocumentTermMatrix
 ADAPTERS = [(LdaModel, LdaConfig), (NmfModel, NmfConfig)]
 ADAPTER_ONLY = {LdaModel: {"random_state", "workers", "seed_terms"}, NmfModel: {"random_state", "seed_terms"}}
 PROBES = [-1, 0, 0.0, 0.5, 1, 1.0, 1.5, 2, 10, 2.5, "symmetric", "auto", "same", "tfidf", "counts", "random",
-          "kullback-leibler", "tomotopy", "gensim", "nonsense", None, [1]]
+          "kullback-leibler", "tomotopy", "gensim", "nonsense", None, [1], float("inf"), float("nan")]
 
 
 def tiny_counts() -> tuple[sp.csr_matrix, list[str]]:

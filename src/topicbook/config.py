@@ -55,6 +55,7 @@ from pydantic import (
     model_validator,
 )
 from pydantic.config import ConfigDict
+from pydantic.types import AllowInfNan
 from pydantic.dataclasses import dataclass
 from pydantic_core import PydanticCustomError
 
@@ -116,7 +117,7 @@ def _path(value: Any, info: ValidationInfo) -> Path:
 
 
 Int = Annotated[int, BeforeValidator(_int)]
-Float = Annotated[float, BeforeValidator(_float)]
+Float = Annotated[float, BeforeValidator(_float), AllowInfNan(False)]  # .inf and .nan are no bounds
 Text = Annotated[str, BeforeValidator(_text), Strict()]
 Bool = Annotated[bool, Strict()]
 TextList = Annotated[list[Text], BeforeValidator(_as_list)]
