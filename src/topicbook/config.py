@@ -55,8 +55,8 @@ from pydantic import (
     model_validator,
 )
 from pydantic.config import ConfigDict
-from pydantic.types import AllowInfNan
 from pydantic.dataclasses import dataclass
+from pydantic.types import AllowInfNan
 from pydantic_core import PydanticCustomError
 
 from topicbook.errors import ConfigError
