@@ -233,6 +233,8 @@ def test_suggestions_prefer_segments_near_the_threshold() -> None:
     assert all(p.code_id == "c0" and "unsure about 'c0'" in p.reason for p in picks)
     assert "s4" not in {p.segment_id for p in picks}  # coded segments are never suggested
     assert picks[0].uncertainty > picks[1].uncertainty > picks[2].uncertainty
+    allowed = np.array([True, False, True, True, True])  # s1 was suggested before
+    assert [p.segment_id for p in suggest_next(_hand_made(scores, ["d"] * 5, coded), 2, candidates=allowed)] == ["s3", "s2"]
 
 
 def test_suggestions_spread_over_documents_and_codes() -> None:

@@ -547,8 +547,11 @@ def _boundaries(result: LearnedScores) -> np.ndarray:
     return out
 
 
-def suggest_next(result: LearnedScores, n: int = 20) -> tuple[Suggestion, ...]:
+def suggest_next(result: LearnedScores, n: int = 20, *, candidates: np.ndarray | None = None) -> tuple[Suggestion, ...]:
     """The `n` uncoded segments whose coding would teach the learned model most.
+
+    candidates: optional (n_segments,) bool mask of the segments that may be suggested (e.g.
+    without those suggested before); coded segments are never suggested.
 
     Uncertainty sampling with diversity. For segment i and code c, the uncertainty is
     exp(-d^2 / 2), d = (score - boundary) / sd(score), where the boundary is the code's
@@ -559,7 +562,8 @@ def suggest_next(result: LearnedScores, n: int = 20) -> tuple[Suggestion, ...]:
     suggestions over documents and codes; each segment is suggested once, for its best code.
     Ties go to the earlier segment. Returns at most `n` suggestions, best first.
     """
-    rows = np.flatnonzero(~result.coded)
+    allowed = ~result.coded if candidates is None else ~result.coded & np.asarray(candidates, dtype=bool)
+    rows = np.flatnonzero(allowed)
     if n <= 0 or rows.size == 0:
         return ()
     scores = result.scores[rows]
