@@ -31,7 +31,8 @@ Neither interview corpus was used to choose anything.
 
 Usage:  .venv/bin/python benchmarks/bench_learning.py [--draws 3] [--only nhs,pdpilot,demo]
         .venv/bin/python benchmarks/bench_learning.py --develop   # the settings study (NHS dev half)
-Writes: benchmarks/results/learning.json (or learning_develop.json)
+        .venv/bin/python benchmarks/bench_learning.py --posthoc   # after the run: fixed kappas (chooses nothing)
+Writes: benchmarks/results/learning.json (or learning_develop.json, learning_posthoc.json)
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import platform
 import sys
 import time
@@ -195,11 +197,27 @@ def supervised_lr(X: sp.csr_matrix, labels: np.ndarray, coded: np.ndarray, setti
     return out
 
 
-def draw_coded(task: Task, share: float, draw: int) -> np.ndarray:
-    """A seeded share of the pool's groups (at least one, never all): (n_segments,) bool."""
-    rng = np.random.default_rng([SEED, draw, int(round(share * 1000))])
+def _draw_groups(task: Task, share: float, draw: int, attempt: int) -> frozenset[str]:
+    rng = np.random.default_rng([SEED, draw, int(round(share * 1000))] + ([attempt] if attempt else []))
     n = min(max(1, int(round(share * len(task.pool)))), len(task.pool) - 1)
-    return np.isin(task.groups, rng.choice(task.pool, size=n, replace=False))
+    return frozenset(rng.choice(task.pool, size=n, replace=False).tolist())
+
+
+def draw_coded(task: Task, share: float, draw: int) -> np.ndarray:
+    """A seeded share of the pool's groups (at least one, never all): (n_segments,) bool. Draw k
+    differs from draws 0..k-1 (redrawn with a further seed when it repeats one, as 1 of 7
+    participants easily does), as long as the pool has that many different sets."""
+    n = min(max(1, int(round(share * len(task.pool)))), len(task.pool) - 1)
+    distinct = math.comb(len(task.pool), n)
+    earlier: list[frozenset[str]] = []
+    for k in range(draw + 1):
+        attempt = 0
+        chosen = _draw_groups(task, share, k, attempt)
+        while chosen in earlier and len(earlier) < distinct:
+            attempt += 1
+            chosen = _draw_groups(task, share, k, attempt)
+        earlier.append(chosen)
+    return np.isin(task.groups, sorted(earlier[-1]))
 
 
 def figures(scores: np.ndarray, task: Task, evaluate: np.ndarray, coded: np.ndarray) -> dict:
@@ -393,6 +411,36 @@ def develop(draws: int) -> dict:
     return {"data": task.data, "rows": rows}
 
 
+# --------------------------------------------------------------------------- after the run
+
+
+POSTHOC_KAPPAS = (0.5, 1.0, 2.0, 5.0, 20.0)
+
+
+def posthoc(draws: int) -> dict:
+    """Written after the reported run, on the reported labels, and used to choose nothing: the
+    interview corpora with the prior strength fixed at each of POSTHOC_KAPPAS (the same draws),
+    to see whether any weight of the human codes would have beaten the label-free score."""
+    out: dict = {}
+    for build in (pdpilot_task, demo_task):
+        task = build()
+        out[task.name] = {}
+        for share in SHARES:
+            row = {}
+            for kappa in POSTHOC_KAPPAS:
+                settings = replace(LearningSettings(), kappa_grid=(kappa,), default_kappa=kappa)
+                figs = []
+                for draw in range(draws):
+                    coded = draw_coded(task, share, draw)
+                    res = learn_scores(task.spaces, task.selftrained, task.labels & coded[:, None], coded, task.groups,
+                                       task.segment_ids, task.code_ids, seed=SEED, settings=settings)
+                    figs.append(figures(res.scores, task, task.known & task.report & ~coded, coded))
+                row[f"{kappa:g}"] = {k: round(float(np.mean([f[k] for f in figs])), 4) for k in ("macro_roc_auc", "micro_f1")}
+            out[task.name][f"{share:.2f}"] = row
+            log.info("posthoc %s %.0f%%: %s", task.name, share * 100, row)
+    return out
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -401,6 +449,7 @@ def main() -> None:
     parser.add_argument("--draws", type=int, default=3, help="random draws of the coded documents per share")
     parser.add_argument("--only", default="nhs,pdpilot,demo", help="corpora, comma-separated")
     parser.add_argument("--develop", action="store_true", help="the settings study on the NHS development half")
+    parser.add_argument("--posthoc", action="store_true", help="after the run: fixed prior strengths on the interview corpora (chooses nothing)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     for noisy in ("topicbook", "gensim"):
@@ -418,6 +467,10 @@ def main() -> None:
         if args.develop:
             out = {"machine": machine, "command": command.strip(), "develop": develop(args.draws)}
             (RESULTS / "learning_develop.json").write_text(json.dumps(out, indent=1))
+            return
+        if args.posthoc:
+            out = {"machine": machine, "command": command.strip(), "posthoc": posthoc(args.draws)}
+            (RESULTS / "learning_posthoc.json").write_text(json.dumps(out, indent=1))
             return
         settings = LearningSettings()
         builders = {"nhs": nhs_task, "pdpilot": pdpilot_task, "demo": demo_task}
