@@ -79,7 +79,7 @@ def test_another_seed_gives_other_topics(planted, tmp_path):
 
 
 def test_a_failure_while_writing_leaves_no_folder(planted, tmp_path, monkeypatch):
-    import topicbook.report.explorer as explorer
+    import topicbook.report.explorer_data as explorer
 
     def boom(*args, **kwargs):
         raise KeyboardInterrupt

@@ -12,23 +12,26 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
+
+from nltk.tokenize.punkt import PunktSentenceTokenizer
 
 from topicbook.config import SegmentConfig, SpeakersConfig
 from topicbook.ingest import Corpus, Document
+from topicbook.ingest.speakers import SPEAKER_LABEL, TIMESTAMP
 
 log = logging.getLogger(__name__)
 
-_TS = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
 LABEL_RE = re.compile(
     rf"""^[ \t]*
-    (?:[\[(]?{_TS}[\])]?[ \t]*(?:-[ \t]*)?)?                 # [00:12:03] before the label
-    (?P<label>[^\W\d_][\w.'’\-]*(?:[ \t]+[\w.'’\-]+){{0,2}}?)  # one to three words
-    [ \t]*(?:[\[(]{_TS}[\])])?                             # Name (00:01:02)
+    (?:[\[(]?{TIMESTAMP}[\])]?[ \t]*(?:-[ \t]*)?)?         # [00:12:03] before the label
+    (?P<label>{SPEAKER_LABEL})                             # one to three words
+    [ \t]*(?:[\[(]{TIMESTAMP}[\])])?                      # Name (00:01:02)
     [ \t]*:(?!//)[ \t]*
     (?P<body>.*)$""",
     re.VERBOSE,
 )
-TIMESTAMP_RE = re.compile(rf"[\[(]?\b{_TS}\b[\])]?")
+TIMESTAMP_RE = re.compile(rf"[\[(]?\b{TIMESTAMP}\b[\])]?")
 WORD_RE = re.compile(r"\w+")
 
 LABEL_PATTERNS = "Name:, Interviewer 1:, Q:/A:, I:/R:, [00:12:03] Name:, Name (00:01:02):, NAME:"
@@ -94,6 +97,16 @@ class Segmentation:
     n_documents_with_labels: int
     dropped: tuple[tuple[str, str], ...]
     warnings: tuple[str, ...] = ()
+
+
+@lru_cache(maxsize=1)
+def _sentence_tokenizer() -> PunktSentenceTokenizer:
+    return PunktSentenceTokenizer()
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Sentence (start, end) character offsets, from nltk's untrained Punkt tokenizer."""
+    return list(_sentence_tokenizer().span_tokenize(text))
 
 
 # --------------------------------------------------------------------------- turns
@@ -352,8 +365,6 @@ def _group_paragraphs(text: str, spans: Sequence[tuple[int, int]]) -> list[list[
 
 def _windows(text: str, spans: Sequence[tuple[int, int]], size: int, overlap: int) -> list[list[tuple[int, int]]]:
     """Windows of about `size` words made of whole sentences, `overlap` words repeated."""
-    from topicbook.preprocess import sentence_spans
-
     sentences: list[tuple[int, int]] = []
     for s, e in spans:
         sentences.extend((s + a, s + b) for a, b in sentence_spans(text[s:e]))

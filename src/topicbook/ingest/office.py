@@ -14,9 +14,9 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from topicbook.errors import InputError
+from topicbook.ingest.speakers import TIMESTAMP, is_speaker_label
 
-_TIMESTAMP_CELL = re.compile(r"^[\[(]?\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?[\])]?$")
-_LABEL_CELL = re.compile(r"^[^\W\d_][\w.'’\- ]{0,39}$")
+_TIMESTAMP_CELL = re.compile(rf"^[\[(]?{TIMESTAMP}[\])]?$")
 
 
 def table_row_line(cells: Sequence[str]) -> str:
@@ -28,7 +28,7 @@ def table_row_line(cells: Sequence[str]) -> str:
     cells = [" ".join(c.split()) for c in cells]
     if cells and _TIMESTAMP_CELL.match(cells[0]) and len(cells) >= 3:
         cells = cells[1:]
-    if len(cells) == 2 and cells[1] and _LABEL_CELL.match(cells[0]) and len(cells[0].split()) <= 3:
+    if len(cells) == 2 and cells[1] and is_speaker_label(cells[0]):
         return f"{cells[0].rstrip(':')}: {cells[1]}"
     return " | ".join(c for c in cells if c)
 

@@ -15,6 +15,7 @@ from collections import Counter
 from pathlib import Path
 
 from topicbook.errors import InputError
+from topicbook.ingest.speakers import SPEAKER_LABEL
 
 log = logging.getLogger(__name__)
 # pypdf logs what it repairs ("EOF marker not found"); without a handler Python would print it
@@ -24,7 +25,7 @@ logging.getLogger("pypdf").addHandler(logging.NullHandler())
 _DIGITS = re.compile(r"\d+")
 _SPACES = re.compile(r"[ \t\u00a0]+")
 # a speaker label alone on its line ("Dan:" with the words on the next line) is never furniture
-_BARE_LABEL = re.compile(r"^[^\W\d_][\w.'’\- ]{0,40}(?:\(\d[\d:.]*\))?\s*:$")
+_BARE_LABEL = re.compile(rf"^{SPEAKER_LABEL}(?:[ \t]*\(\d[\d:.]*\))?\s*:$")
 
 
 def read_pdf(path: Path, name: str | None = None) -> str:

@@ -13,9 +13,10 @@ import re
 from pathlib import Path
 
 from topicbook.errors import InputError
+from topicbook.ingest.speakers import SPEAKER_LABEL
 from topicbook.ingest.text import read_text_file
 
-_PREFIX = re.compile(r"^(?P<label>[^\W\d_][\w.'’\-]*(?: [\w.'’\-]+){0,2}) ?:(?!//)\s*(?P<body>.*)$", re.DOTALL)
+_PREFIX = re.compile(rf"^(?P<label>{SPEAKER_LABEL}) ?:(?!//)\s*(?P<body>.*)$", re.DOTALL)
 
 
 def read_subtitles(path: Path, name: str | None = None) -> str:
