@@ -29,10 +29,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from topicbook.codings import normalise
-from topicbook.metrics import agreement
 from topicbook.codebook import Code, Codebook, seed_terms
+from topicbook.codings import normalise
 from topicbook.config import ModelConfig, PreprocessConfig
+from topicbook.metrics import agreement
 from topicbook.models import fit_model
 from topicbook.preprocess import Preprocessor, vectorize
 from topicbook.scoring import (
