@@ -174,9 +174,9 @@ def align(model: FittedModel, dtm: DocumentTermMatrix, codebook: Codebook, seeds
             splits[code] = strong
     for k in range(model.n_topics):
         best = sim[k].max()
-        strong = [code_ids[c] for c in np.argsort(-sim[k]) if sim[k, c] >= threshold and sim[k, c] >= split_ratio * best]
-        if len(strong) >= 2:
-            merges[k] = strong
+        carried = [code_ids[c] for c in np.argsort(-sim[k]) if sim[k, c] >= threshold and sim[k, c] >= split_ratio * best]
+        if len(carried) >= 2:
+            merges[k] = carried
     no_seed = [code_ids[c] for c in range(len(code_ids)) if not usable[c]]
     # a code without any seed term in the vocabulary is also not found (no_seed_terms says why)
     not_found = [code_ids[c] for c in range(len(code_ids)) if not usable[c] or sim[:, c].max() < threshold]

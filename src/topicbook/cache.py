@@ -76,7 +76,7 @@ def cache_key(cfg: RunConfig, forced_phrases: Sequence[str] = ()) -> str:
     from importlib.metadata import PackageNotFoundError, version
 
     plain = config_to_dict(cfg)
-    versions = {}
+    versions: dict[str, str | None] = {}
     for name in _VERSIONED:
         try:
             versions[name] = version(name)

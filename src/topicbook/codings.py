@@ -130,7 +130,7 @@ def segments_for_span(segments: Sequence[Segment], start: int, end: int) -> list
 
 
 def _code_lookup(codebook: Codebook) -> dict[str, str]:
-    lookup = {}
+    lookup: dict[str, str] = {}
     for code in codebook.codes:
         lookup.setdefault(code.name.casefold().strip(), code.id)
     for code in codebook.codes:
@@ -253,7 +253,7 @@ def read_codings(path: Path, *, documents: dict[str, str], segments: Sequence[Se
     return builder.build()
 
 
-def codings_from_codes_column(doc_codes: dict[str, Sequence[str]], *, segments: Sequence[Segment],
+def codings_from_codes_column(doc_codes: Mapping[str, Sequence[str]], *, segments: Sequence[Segment],
                               segment_ids: Sequence[str], codebook: Codebook, source: str) -> HumanCodings:
     """Codes given per document (a table corpus's `codes` column) label all its segments."""
     builder = _Builder(source, segments, segment_ids, codebook)

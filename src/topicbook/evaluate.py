@@ -92,7 +92,7 @@ class ModelEvaluation:
 
 def coherence(topics: Sequence[Sequence[str]], texts: Sequence[Sequence[str]],
               measures: Sequence[str] = COHERENCE_MEASURES, top_n: int = 10,
-              processes: int = 1, counts: sp.spmatrix | None = None,
+              processes: int = 1, counts: sp.csr_matrix | None = None,
               vocab: Sequence[str] | None = None,
               on_measure: Callable[[str], None] | None = None) -> dict[str, Coherence]:
     """Per-topic and mean coherence for each measure, from gensim's CoherenceModel.

@@ -41,7 +41,8 @@ class CodeAgreement:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> CodeAgreement:
-        return cls(**{f.name: data.get(f.name) for f in fields(cls)})
+        values: dict[str, Any] = {f.name: data.get(f.name) for f in fields(cls)}
+        return cls(**values)
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ class MethodAgreement:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> MethodAgreement:
-        scalar = {f.name: data.get(f.name) for f in fields(cls) if f.name not in ("per_code", "confusion")}
+        scalar: dict[str, Any] = {f.name: data.get(f.name) for f in fields(cls) if f.name not in ("per_code", "confusion")}
         return cls(**scalar, per_code={c: CodeAgreement.from_json(v) for c, v in data.get("per_code", {}).items()},
                    confusion={a: dict(row) for a, row in data.get("confusion", {}).items()})
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -131,7 +132,7 @@ def analyse(prepared: Prepared, fitted: list[FittedModel], jobs: int = 1, *, pro
                 evaluation[model.name] = ModelEvaluation(
                     type=model.type, n_topics=model.n_topics,
                     coherence=coherence(tops, prepared.dtm.tokens, measures=measures, counts=prepared.dtm.counts,
-                                        vocab=prepared.dtm.vocab, on_measure=lambda _: bar.update()),
+                                        vocab=prepared.dtm.vocab, on_measure=lambda _: _step(bar)),
                     diversity=topic_diversity(_top_terms(model, prepared.dtm, 25)),
                     stability=stabilities.get(model.name),
                     fit_stats=dict(model.fit_stats),
@@ -153,6 +154,10 @@ def analyse(prepared: Prepared, fitted: list[FittedModel], jobs: int = 1, *, pro
                                      prepared.seeds, prepared.preprocessor.transform, fitted, alignments, human,
                                      seed=cfg.seed, holdout=cfg.codings.holdout, min_positives=cfg.codings.min_positives)
     return RunResult(prepared, fitted, summaries, evaluation, alignments, agreement)
+
+
+def _step(bar: Any) -> None:
+    bar.update()
 
 
 def _top_terms(model: FittedModel, dtm: DocumentTermMatrix, n: int) -> list[list[str]]:

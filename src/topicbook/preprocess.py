@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+from nltk.stem.snowball import SnowballStemmer
 from nltk.tokenize import RegexpTokenizer
 
 from topicbook.config import PreprocessConfig
@@ -173,7 +174,7 @@ class _ReTokenizer(RegexpTokenizer):
     """
 
     def _check_regexp(self) -> None:
-        if self._regexp is None:
+        if getattr(self, "_regexp", None) is None:
             self._regexp = re.compile(self._pattern, self._flags)
 
 
@@ -206,7 +207,7 @@ class Preprocessor:
         self._stop = stopword_set(language, cfg.extra_stopwords) if cfg.stopwords else frozenset(normalise_text(w) for w in cfg.extra_stopwords)
         self._drop = self._stop | self._filler_words
         self._norm_cache: dict[str, str] = {}  # word -> lemma/stem, "" when the lemma is dropped
-        self._phraser = None
+        self._phraser: Any = None  # gensim FrozenPhrases once learned
         self._pairs: dict[tuple[str, str], str] | None = None  # phrase pairs when no connector words occur
         self._forced: dict[tuple[str, ...], str] = {}
         self.report = TokenReport()
@@ -432,9 +433,7 @@ def _join_forced(tokens: list[str], forced: dict[tuple[str, ...], str]) -> list[
 
 
 @lru_cache(maxsize=8)
-def _stemmer(language: str):  # type: ignore[no-untyped-def]
-    from nltk.stem.snowball import SnowballStemmer
-
+def _stemmer(language: str) -> SnowballStemmer:
     if language not in SNOWBALL:
         raise TopicbookError(f"preprocess.lemmatize: no Snowball stemmer for '{language}'. Use lemmatize: lemma or none.")
     return SnowballStemmer(SNOWBALL[language])
@@ -491,8 +490,8 @@ def vectorize(tokens: Sequence[Sequence[str]], segment_ids: Sequence[str], cfg: 
     return DocumentTermMatrix(
         counts=counts[keep],
         vocab=vocab,
-        segment_ids=tuple(segment_ids[i] for i in keep),
-        tokens=tuple(tuple(t for t in tokens[i] if t in vocab_set) for i in keep),
+        segment_ids=tuple(segment_ids[int(i)] for i in keep),
+        tokens=tuple(tuple(t for t in tokens[int(i)] if t in vocab_set) for i in keep),
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -227,10 +227,10 @@ def decide_roles(turns: dict[str, list[Turn]], texts: dict[str, str], cfg: Speak
     if cfg.interviewer != "auto":
         wanted = {speaker_key(label) for label in cfg.interviewer}
         missing = sorted(wanted - set(stats))
-        evidence = [describe(k) for k in ranked[:8]]
+        listed = [describe(k) for k in ranked[:8]]
         if missing:
-            evidence.append(f"listed interviewer label(s) not found in any document: {', '.join(missing)}")
-        return RoleDecision(frozenset(wanted & set(stats)), "listed in speakers.interviewer", tuple(evidence))
+            listed.append(f"listed interviewer label(s) not found in any document: {', '.join(missing)}")
+        return RoleDecision(frozenset(wanted & set(stats)), "listed in speakers.interviewer", tuple(listed))
 
     chosen: set[str] = {k for k in stats if KNOWN_INTERVIEWER.match(k)}
     method = "known interviewer label" if chosen else ""
@@ -298,10 +298,13 @@ def _role(turn: Turn, roles: RoleDecision, labelled_corpus: bool) -> str:
     return "interviewer" if speaker_key(turn.speaker) in roles.interviewers else "respondent"
 
 
+_Piece = tuple[str | None, str, str | None, list[tuple[int, int]]]  # speaker, role, question, spans
+
+
 def _cut(doc: Document, units: list[tuple[Turn, str, str | None]], cfg: SegmentConfig,
          dropped: list[tuple[str, str]]) -> list[Segment]:
     """Make segments of one document's kept turns, merging short ones with the same speaker's next."""
-    pieces: list[tuple[str | None, str, str | None, list[tuple[int, int]]]] = []
+    pieces: list[_Piece] = []
     for turn, role, question in units:
         if cfg.unit == "turn":
             pieces.append((turn.speaker, role, question, list(turn.spans)))
@@ -314,12 +317,12 @@ def _cut(doc: Document, units: list[tuple[Turn, str, str | None]], cfg: SegmentC
                 pieces.append((turn.speaker, role, question, window))
 
     segments: list[Segment] = []
-    pending: tuple[str | None, str, str | None, list[tuple[int, int]]] | None = None
+    pending: _Piece | None = None
 
     def n_words(spans: Iterable[tuple[int, int]]) -> int:
         return sum(len(WORD_RE.findall(doc.text[s:e])) for s, e in spans)
 
-    def emit(piece: tuple[str | None, str, str | None, list[tuple[int, int]]]) -> None:
+    def emit(piece: _Piece) -> None:
         speaker, role, question, spans = piece
         seg_id = f"{doc.id}#{len(segments) + 1:04d}"
         text = "\n".join(doc.text[s:e] for s, e in spans)
@@ -341,7 +344,8 @@ def _cut(doc: Document, units: list[tuple[Turn, str, str | None]], cfg: SegmentC
     return segments
 
 
-def _drop_or_keep(piece, cfg, n_words, emit, dropped, doc) -> None:  # type: ignore[no-untyped-def]
+def _drop_or_keep(piece: _Piece, cfg: SegmentConfig, n_words: Callable[[Iterable[tuple[int, int]]], int],
+                  emit: Callable[[_Piece], None], dropped: list[tuple[str, str]], doc: Document) -> None:
     """A short piece with no same-speaker successor is kept if it has at least a third of
     min_tokens words, else dropped and counted."""
     n = n_words(piece[3])

@@ -97,7 +97,7 @@ def summarize(model: FittedModel, dtm: DocumentTermMatrix, segments: Mapping[str
     return out
 
 
-def pick_quotes(order: Sequence[int], segment_ids: Sequence[str], segments: Mapping[str, Segment],
+def pick_quotes(order: Sequence[int] | np.ndarray, segment_ids: Sequence[str], segments: Mapping[str, Segment],
                 n: int, min_words: int) -> list[str]:
     """The first `n` segments in `order` with enough words, one per document while possible."""
     chosen: list[str] = []

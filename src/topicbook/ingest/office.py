@@ -12,6 +12,7 @@ import re
 import zipfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from topicbook.errors import InputError
 from topicbook.ingest.speakers import TIMESTAMP, is_speaker_label
@@ -68,7 +69,7 @@ def read_docx(path: Path, name: str | None = None) -> str:
     return _join(_docx_lines(document))
 
 
-def _docx_lines(container) -> Iterator[str]:  # type: ignore[no-untyped-def]
+def _docx_lines(container: Any) -> Iterator[str]:
     from docx.table import Table
 
     for block in container.iter_inner_content():
@@ -108,7 +109,7 @@ _TEXT_NS = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
 _TABLE_NS = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 
 
-def _odt_lines(element) -> Iterator[str]:  # type: ignore[no-untyped-def]
+def _odt_lines(element: Any) -> Iterator[str]:
     from odf import teletype
     from odf.element import Node
 
@@ -127,7 +128,7 @@ def _odt_lines(element) -> Iterator[str]:  # type: ignore[no-untyped-def]
             yield from _odt_lines(child)
 
 
-def _odt_rows(table) -> Iterator[list[str]]:  # type: ignore[no-untyped-def]
+def _odt_rows(table: Any) -> Iterator[list[str]]:
     from odf import teletype
     from odf.element import Node
 

@@ -39,9 +39,9 @@ def read_pdf(path: Path, name: str | None = None) -> str:
         reader = PdfReader(str(path))
         if reader.is_encrypted:
             try:
-                opened = reader.decrypt("")  # many PDFs are encrypted with an empty user password
+                opened = bool(reader.decrypt(""))  # many PDFs are encrypted with an empty user password
             except (DependencyError, NotImplementedError, FileNotDecryptedError):
-                opened = 0
+                opened = False
             if not opened:
                 raise InputError(encrypted)
         pages = [_page_lines(page.extract_text() or "") for page in reader.pages]

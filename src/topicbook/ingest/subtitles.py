@@ -32,7 +32,7 @@ def read_subtitles(path: Path, name: str | None = None) -> str:
     except MalformedFileError as exc:
         raise InputError(f"{name}: not a valid {path.suffix.lower()} subtitle file ({exc}); skipped. Check the file or export it again.") from None
     cues: list[tuple[str | None, str]] = []
-    for caption in captions:
+    for caption in captions.captions:
         body = " ".join(caption.text.split())
         speaker = caption.voice
         if speaker is None:

@@ -51,7 +51,7 @@ def _inline(text: str) -> Markup:
 
 
 def _asset(name: str) -> Markup:
-    return _inline(files("topicbook.report").joinpath("templates", name).read_text(encoding="utf-8"))
+    return _inline(files("topicbook.report").joinpath("templates").joinpath(name).read_text(encoding="utf-8"))
 
 
 # --------------------------------------------------------------------------- render

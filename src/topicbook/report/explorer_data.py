@@ -229,16 +229,16 @@ def explorer_data(result: RunResult, run_name: str) -> dict[str, Any]:
             "_dominant": np.argmax(model.doc_topic, axis=1),
         })
     seg_data = {
-        s.id: {"doc": s.document, "speaker": s.speaker or "", "text": s.text, "q": s.question or ""}
-        for s in segments if embed_all or s.id in referenced
+        seg.id: {"doc": seg.document, "speaker": seg.speaker or "", "text": seg.text, "q": seg.question or ""}
+        for seg in segments if embed_all or seg.id in referenced
     }
     for m in models:
         dominant = m.pop("_dominant")
         m["dominant"] = {sid: int(dominant[row_of[sid]]) for sid in seg_data if sid in row_of}
     segs_of_doc: dict[str, list[str]] = {}
-    for s in segments:
-        if s.id in seg_data:
-            segs_of_doc.setdefault(s.document, []).append(s.id)
+    for seg in segments:
+        if seg.id in seg_data:
+            segs_of_doc.setdefault(seg.document, []).append(seg.id)
     listed = _listed_documents(prepared.corpus.documents, segs_of_doc, DOCUMENT_CAP)
     documents = [{"id": doc.id, "metadata": doc.metadata, "segments": segs_of_doc.get(doc.id, [])}
                  for doc in listed]

@@ -124,7 +124,8 @@ def prevalence_figure(model: Mapping[str, Any], field: str) -> Any:
 def default_field(prevalence_by: Mapping[str, Any]) -> str | None:
     """The first metadata field with at most 8 values (one palette colour each), else the first."""
     small = [f for f, p in prevalence_by.items() if len(p["levels"]) <= len(OKABE_ITO)]
-    return (small or list(prevalence_by) or [None])[0]
+    fields = small or list(prevalence_by)
+    return fields[0] if fields else None
 
 
 def write_figures(data: Mapping[str, Any], out_dir: Path) -> list[Path]:
