@@ -121,6 +121,7 @@ def _planted_codings(config: Path, holdout: float) -> None:
     config.write_text(config.read_text(encoding="utf-8") + f"codings:\n  path: codings.csv\n  holdout: {holdout}\n  min_positives: 3\n", encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_run_writes_agreement_autocode_and_codings_report(planted: Path, tmp_path: Path) -> None:
     from topicbook.config import load_config
     from topicbook.pipeline import run

@@ -19,6 +19,8 @@ import pytest
 import topicbook.pipeline as pipeline
 from topicbook.config import CacheConfig, load_config
 
+pytestmark = pytest.mark.slow  # real corpora or several full runs
+
 REPO = Path(__file__).resolve().parents[1]
 COMPARED = ("topics.csv", "doc_topics.csv", "alignment.csv", "alignment.json")
 

@@ -3,6 +3,8 @@
 import csv
 import dataclasses
 
+import pytest
+
 from conftest import THEMES
 from topicbook.config import load_config
 from topicbook.pipeline import analyse, fit_all, prepare
@@ -58,6 +60,7 @@ def test_only_coded_documents_are_evaluated(planted):
     assert figures.per_code["music"].precision == 1.0
 
 
+@pytest.mark.slow
 def test_holdout_option_reports_on_held_out_documents(planted, tmp_path):
     import json
 

@@ -71,6 +71,7 @@ def start_blocked_run(config: Path, out: Path) -> subprocess.Popen:
     return child
 
 
+@pytest.mark.slow
 def test_ctrl_c_mid_run_removes_the_partial_folder_and_a_rerun_works(cheap: Path, tmp_path: Path) -> None:
     out = tmp_path / "runs"
     child = start_blocked_run(cheap, out)
@@ -85,6 +86,7 @@ def test_ctrl_c_mid_run_removes_the_partial_folder_and_a_rerun_works(cheap: Path
     assert json.loads((done / "manifest.json").read_text())["run_name"] == "study"
 
 
+@pytest.mark.slow
 def test_kill_mid_run_leaves_only_a_hidden_partial_and_a_rerun_works(cheap: Path, tmp_path: Path) -> None:
     out = tmp_path / "runs"
     child = start_blocked_run(cheap, out)
@@ -171,6 +173,7 @@ def test_a_read_only_output_folder_is_one_line(cheap: Path, tmp_path: Path, monk
     assert list(out.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_two_runs_at_once_with_one_name_both_complete(cheap: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Both writers get the same name and second, and reach the final rename together."""
     import topicbook.report.writer as writer

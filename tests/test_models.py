@@ -92,6 +92,7 @@ def test_topic_diversity():
     assert topic_diversity([["a", "b"], ["a", "b"]]) == 0.5
 
 
+@pytest.mark.slow
 def test_run_reports_stability_per_topic(planted, tmp_path):
     import csv
 

@@ -24,6 +24,7 @@ def sweep(planted, out, *extra):
     return next(p for p in out.iterdir() if p.name.startswith("planted-sweep"))
 
 
+@pytest.mark.slow
 def test_sweep_writes_grid_summary_plots_and_a_recommended_k(planted, tmp_path):
     folder = sweep(planted, tmp_path / "a", "--jobs", "2")
     rows = read_rows(folder, "sweep.csv")
@@ -42,6 +43,7 @@ def test_sweep_writes_grid_summary_plots_and_a_recommended_k(planted, tmp_path):
     assert (folder / "sweep.png").stat().st_size > 1000 and (folder / "sweep.svg").exists()
 
 
+@pytest.mark.slow
 def test_sweep_figures_do_not_depend_on_jobs_or_dask(planted, tmp_path):
     distributed = pytest.importorskip("distributed")
     one = read_rows(sweep(planted, tmp_path / "one"), "sweep.csv")
