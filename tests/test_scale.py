@@ -20,6 +20,8 @@ from topicbook.models.lda import LdaModel, document_bound
 from topicbook.pipeline import prepare, run
 from topicbook.report import explorer_data as explorer
 
+pytestmark = pytest.mark.slow  # the scale paths: a full run and large random matrices
+
 
 @pytest.fixture(scope="module")
 def planted_run(tmp_path_factory):

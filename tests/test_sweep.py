@@ -70,6 +70,7 @@ def test_recommend_k_uses_scaled_criteria_then_the_smaller_k():
     assert recommend_k(tied, "c_v")["m"].n_topics == 4
 
 
+@pytest.mark.slow  # waits out Dask's 10 s connect timeout
 def test_unreachable_scheduler_is_a_clear_error(planted, tmp_path):
     result = CliRunner().invoke(main, ["sweep", str(planted), "--k", "3", "--seeds", "1",
                                        "--scheduler", "tcp://127.0.0.1:9", "--out", str(tmp_path)])
