@@ -40,7 +40,7 @@ def messy(tmp_path):
 EXPECTED = [
     "binary.txt: binary content, not text (NUL bytes). Convert it to plain text or remove it from the corpus folder.",
     "blank.md: the file is empty; skipped.",
-    "broken.vtt: not a valid .vtt subtitle file (Invalid format); skipped. Check the file or export it again.",
+    "broken.vtt: not a valid .vtt subtitle file (no cue with a timing line such as 00:00:01.000 --> 00:00:04.000); skipped. Check the file or export it again.",
     "empty.txt: the file is empty; skipped.",
     "fake.docx: not a valid .docx file (not a zip package; an old .doc or a password-protected file?); skipped. Re-save it as .docx.",
     "good.txt: document id 'good' is already used by good.md; skipped. Rename one of the files.",

@@ -53,6 +53,17 @@ def _line_of(text: str, needle: str) -> int | None:
     return text.count("\n", 0, pos) + 1 if pos >= 0 else None
 
 
+# expat's reasons for a parse error, in our words
+XML_PROBLEMS = {
+    "no element found": "the file ends before its XML is complete",
+    "mismatched tag": "a closing tag does not match the open element",
+    "not well-formed (invalid token)": "a character or name XML does not allow",
+    "unclosed token": "a tag or comment is not closed",
+    "junk after document element": "text after the last closing tag",
+    "syntax error": "no XML element where one should start",
+}
+
+
 def parse_xml(data: bytes | str, name: str) -> ET.Element:
     """Parse XML safely (defusedxml) with one-line errors naming `name` and the line."""
     import defusedxml
@@ -73,7 +84,7 @@ def parse_xml(data: bytes | str, name: str) -> ET.Element:
         raise InputError(f"{name}: unsafe XML refused ({type(exc).__name__}). Export the file again from your QDA software.") from None
     except ET.ParseError as exc:
         line, col = exc.position
-        reason = str(exc).split(":")[0]
+        reason = XML_PROBLEMS.get(str(exc).split(":")[0], "the text there breaks the XML rules")
         raise InputError(f"{name}: line {line}, column {col + 1}: not well-formed XML ({reason}). Fix the XML there or export the file again.") from None
 
 

@@ -48,7 +48,8 @@ def read_pdf(path: Path, name: str | None = None) -> str:
     except FileNotDecryptedError:
         raise InputError(encrypted) from None
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise InputError(f"{name}: not a readable PDF ({type(exc).__name__}: {str(exc)[:80]}); skipped. Re-export the PDF or convert it to text.") from None
+        log.debug("%s: pypdf: %s: %s", name, type(exc).__name__, exc)
+        raise InputError(f"{name}: not a readable PDF (damaged, truncated or not a PDF at all); skipped. Re-export the PDF or convert it to text.") from None
     if not any(pages):
         raise InputError(f"{name}: the PDF has no text layer (a scanned image?); skipped. Run OCR on it or add a text version.")
     pages = drop_page_furniture(pages)

@@ -29,8 +29,8 @@ def read_subtitles(path: Path, name: str | None = None) -> str:
     try:
         fmt = "srt" if path.suffix.lower() == ".srt" else "vtt"
         captions = webvtt.from_buffer(io.StringIO(text), format=fmt)
-    except MalformedFileError as exc:
-        raise InputError(f"{name}: not a valid {path.suffix.lower()} subtitle file ({exc}); skipped. Check the file or export it again.") from None
+    except MalformedFileError:
+        raise InputError(f"{name}: not a valid {path.suffix.lower()} subtitle file (no cue with a timing line such as 00:00:01.000 --> 00:00:04.000); skipped. Check the file or export it again.") from None
     cues: list[tuple[str | None, str]] = []
     for caption in captions.captions:
         body = " ".join(caption.text.split())
