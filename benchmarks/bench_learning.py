@@ -50,7 +50,6 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from topicbook.agreement import agreement
 from topicbook.learning import (
     LearningSettings,
     design_matrix,
@@ -58,6 +57,7 @@ from topicbook.learning import (
     learning_curve,
     suggest_next,
 )
+from topicbook.metrics import agreement
 from topicbook.scoring import (
     FeatureSpaces,
     feature_spaces,
@@ -152,7 +152,7 @@ def pdpilot_task() -> Task:
 
 
 def demo_task() -> Task:
-    from topicbook.agreement import read_codings
+    from topicbook.codings import read_codings
     from topicbook.config import load_config
     from topicbook.pipeline import prepare
 
@@ -229,9 +229,9 @@ def figures(scores: np.ndarray, task: Task, evaluate: np.ndarray, coded: np.ndar
                         min_positives=EVAL_MIN_POSITIVES)
     from_coded = agreement(scores[:, cols], task.labels[:, cols], task.lengths, ids, evaluate=evaluate,
                            calibrate=coded, min_positives=EVAL_MIN_POSITIVES)
-    return {"macro_roc_auc": at_prev["macro_roc_auc"], "micro_f1": at_prev["micro_f1"],
-            "micro_f1_coded_thresholds": from_coded["micro_f1"], "n_codes": at_prev["n_codes"],
-            "n_segments": at_prev["n_segments"]}
+    return {"macro_roc_auc": at_prev.macro_roc_auc, "micro_f1": at_prev.micro_f1,
+            "micro_f1_coded_thresholds": from_coded.micro_f1, "n_codes": at_prev.n_codes,
+            "n_segments": at_prev.n_segments}
 
 
 def run_draw(task: Task, share: float, draw: int, settings: LearningSettings, X: sp.csr_matrix) -> dict:

@@ -121,7 +121,7 @@ def test_codings_on_half_the_documents_raise_the_auc_on_the_other_half(planted_s
     # the out-of-fold scores of the coded half beat the prior there too
     assert _macro_auc(result.scores, planted_study.truth, coded, themed) > _macro_auc(planted_study.prior, planted_study.truth, coded, themed)
     figures = learned_agreement(result, planted_study.truth & coded[:, None], planted_study.lengths)
-    assert figures is not None and figures["n_segments"] == int(coded.sum())
+    assert figures is not None and figures.n_segments == int(coded.sum())
 
 
 def test_grouped_cv_never_puts_a_document_in_both_train_and_test(planted_study: Planted) -> None:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from topicbook.config import RunConfig, config_to_dict
+from topicbook.files import sha256_file
 from topicbook.ingest import Corpus, corpus_files
 from topicbook.preprocess import DocumentTermMatrix, Preprocessor
 from topicbook.segment import Segmentation
@@ -59,15 +60,6 @@ def cache_folder(cfg: RunConfig) -> Path | None:
     return None
 
 
-def file_digest(path: Path, chunk: int = 1 << 20) -> str:
-    """SHA-256 hex digest of a file's bytes."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def code_digest() -> str:
     """SHA-256 of topicbook's own reading, segmenting and preprocessing modules, so that any
     change to that code (a new release or a local edit) starts a new cache entry."""
@@ -84,7 +76,7 @@ def cache_key(cfg: RunConfig, forced_phrases: Sequence[str] = ()) -> str:
     from importlib.metadata import PackageNotFoundError, version
 
     plain = config_to_dict(cfg)
-    versions = {}
+    versions: dict[str, str | None] = {}
     for name in _VERSIONED:
         try:
             versions[name] = version(name)
@@ -95,7 +87,7 @@ def cache_key(cfg: RunConfig, forced_phrases: Sequence[str] = ()) -> str:
         "config": {k: plain[k] for k in ("corpus", "speakers", "segment", "preprocess")},
         "forced_phrases": sorted(forced_phrases),
         "deidentify_names": cfg.preprocess.deidentify_names,  # config_to_dict writes only their count
-        "files": [[str(f), file_digest(f)] for f in corpus_files(cfg.corpus)],
+        "files": [[str(f), sha256_file(f)] for f in corpus_files(cfg.corpus)],
         "versions": versions,
         "code": code_digest(),
     }

@@ -54,8 +54,11 @@ from typing import Any, Literal
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import GroupKFold
 
-from topicbook.agreement import agreement, prevalence_thresholds
+from topicbook.metrics import MethodAgreement, agreement, prevalence_thresholds
 from topicbook.scoring import FeatureSpaces, standardise
 
 log = logging.getLogger(__name__)
@@ -217,7 +220,7 @@ def design_matrix(spaces: FeatureSpaces) -> sp.csr_matrix:
 
 
 def _check_inputs(X: sp.csr_matrix, prior: np.ndarray, labels: np.ndarray, coded: np.ndarray,
-                  groups: Sequence[str], segment_ids: Sequence[str], code_ids: Sequence[str]) -> None:
+                  groups: np.ndarray, segment_ids: Sequence[str], code_ids: Sequence[str]) -> None:
     n = X.shape[0]
     shapes = {"prior": prior.shape, "labels": labels.shape}
     for name, shape in shapes.items():
@@ -250,8 +253,6 @@ def _regressions(X: sp.csr_matrix, labels: np.ndarray, train: np.ndarray, npos: 
                  settings: LearningSettings, seed: int) -> dict[int, np.ndarray]:
     """Per learnable code (enough positives among `train`), the regression's decision values on
     every segment, standardised over all segments."""
-    from sklearn.linear_model import LogisticRegression
-
     out: dict[int, np.ndarray] = {}
     Xt = X[train]
     for c in range(labels.shape[1]):
@@ -279,8 +280,6 @@ def _blend(z_prior: np.ndarray, regressions: Mapping[int, np.ndarray], ndocs: np
 def grouped_folds(groups: np.ndarray, rows: np.ndarray, n_folds: int) -> list[np.ndarray]:
     """Test masks (over all segments) of a grouped K-fold over the segments in `rows`
     (scikit-learn GroupKFold: every group in exactly one test fold; K = min(n_folds, groups))."""
-    from sklearn.model_selection import GroupKFold
-
     idx = np.flatnonzero(rows)
     n_groups = len(set(groups[idx].tolist()))
     if n_groups < 2:
@@ -294,8 +293,6 @@ def grouped_folds(groups: np.ndarray, rows: np.ndarray, n_folds: int) -> list[np
 
 
 def _macro_auc(scores: np.ndarray, labels: np.ndarray, rows: np.ndarray, codes: Sequence[int]) -> float | None:
-    from sklearn.metrics import roc_auc_score
-
     vals = []
     for c in codes:
         y = labels[rows, c]
@@ -392,9 +389,9 @@ def learn_scores(spaces: FeatureSpaces, prior: np.ndarray, labels: np.ndarray, c
 
 
 def learned_agreement(result: LearnedScores, labels: np.ndarray, lengths: np.ndarray, *,
-                      min_positives: int = 1) -> dict | None:
+                      min_positives: int = 1) -> MethodAgreement | None:
     """Agreement figures of the learned score on the coded segments, from their out-of-fold
-    scores only (:func:`topicbook.agreement.agreement`); None without a grouped CV (fewer than
+    scores only (:func:`topicbook.metrics.agreement`); None without a grouped CV (fewer than
     two coded documents), since every coded segment was then seen in training."""
     if not result.folds:
         return None
@@ -469,7 +466,7 @@ def learning_curve(spaces: FeatureSpaces, prior: np.ndarray, labels: np.ndarray,
     each size m (default 1, 2, 4, ... up to the smallest training fold), m of the fold's training
     documents are drawn (seeded) and the blend is fitted on their segments alone, then scored on
     the fold's test documents. Out-of-fold scores are pooled over the folds and compared with
-    the labels by :func:`topicbook.agreement.agreement` (codes with at least `min_positives`
+    the labels by :func:`topicbook.metrics.agreement` (codes with at least `min_positives`
     positives among the coded segments). `kappa`: the prior strength (default: the settings'
     default_kappa; pass the run's chosen one). Inputs as :func:`learn_scores`; lengths:
     (n_segments,) tokens per segment. No point when fewer than two documents were coded.
@@ -499,8 +496,8 @@ def learning_curve(spaces: FeatureSpaces, prior: np.ndarray, labels: np.ndarray,
             pooled[test] = blended[test]
         learned = agreement(pooled, labels, lengths, code_ids, evaluate=coded, min_positives=min_positives)
         base = agreement(z_prior, labels, lengths, code_ids, evaluate=coded, min_positives=min_positives)
-        points.append(CurvePoint(int(m), learned["macro_roc_auc"], learned["micro_f1"], base["macro_roc_auc"],
-                                 base["micro_f1"], learned["n_segments"], learned["n_codes"]))
+        points.append(CurvePoint(int(m), learned.macro_roc_auc, learned.micro_f1, base.macro_roc_auc,
+                                 base.micro_f1, learned.n_segments, learned.n_codes))
     return LearningCurve(tuple(points), len(folds), float(kappa), seed)
 
 

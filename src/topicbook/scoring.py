@@ -28,10 +28,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfTransformer, TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
 
 from topicbook.codebook import Codebook, SeedTerms
 from topicbook.preprocess import DocumentTermMatrix
@@ -44,8 +45,6 @@ SELF_TRAIN_SHARE = 0.02
 
 def _tfidf(dtm: DocumentTermMatrix) -> tuple[sp.csr_matrix, np.ndarray]:
     """Sublinear TF-IDF rows (l2-normalised) of the segments, and the idf vector (n_terms,)."""
-    from sklearn.feature_extraction.text import TfidfTransformer
-
     tf = TfidfTransformer(sublinear_tf=True, smooth_idf=True)
     X = tf.fit_transform(dtm.counts)
     return X.tocsr(), tf.idf_
@@ -104,15 +103,13 @@ def code_vectors(codebook: Codebook, vocab: Sequence[str], transform: Callable[[
     return _unit(vecs)
 
 
-def _char_space(texts: Sequence[str]):  # type: ignore[no-untyped-def]
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
+def _char_space(texts: Sequence[str]) -> tuple[TfidfVectorizer, sp.csr_matrix]:
     vec = TfidfVectorizer(analyzer="char_wb", ngram_range=CHAR_NGRAMS, sublinear_tf=True,
                           min_df=2 if len(texts) >= 10 else 1, max_df=0.5 if len(texts) >= 10 else 1.0)
     return vec, vec.fit_transform(texts).tocsr()
 
 
-def char_code_vectors(codebook: Codebook, vectorizer) -> np.ndarray:  # type: ignore[no-untyped-def]
+def char_code_vectors(codebook: Codebook, vectorizer: TfidfVectorizer) -> np.ndarray:
     """Each code's text in the character n-gram space, weighted like :func:`code_vectors`."""
     n_feats = len(vectorizer.vocabulary_)
     vecs = np.zeros((len(codebook), n_feats))
@@ -140,7 +137,7 @@ class FeatureSpaces:
     words: sp.csr_matrix
     idf: np.ndarray
     chars: sp.csr_matrix | None = None
-    char_vectorizer: Any = None
+    char_vectorizer: TfidfVectorizer | None = None
 
     @property
     def n_segments(self) -> int:
@@ -173,7 +170,7 @@ def similarity_from_spaces(spaces: FeatureSpaces, codebook: Codebook, vocab: Seq
     (n_segments, n_codes); word and character cosines combined when `spaces.chars` exists."""
     V = code_vectors(codebook, vocab, transform, spaces.idf)
     words = np.asarray(spaces.words @ V.T)
-    if spaces.chars is None:
+    if spaces.chars is None or spaces.char_vectorizer is None:
         return words
     chars = np.asarray(spaces.chars @ char_code_vectors(codebook, spaces.char_vectorizer).T)
     return combine_scores(words, chars)
@@ -192,8 +189,6 @@ def similarity_scores(dtm: DocumentTermMatrix, codebook: Codebook,
 def selftrained_from_spaces(spaces: FeatureSpaces, similarity: np.ndarray, *,
                             share: float = SELF_TRAIN_SHARE, seed: int = 0) -> np.ndarray:
     """:func:`selftrained_scores` over prebuilt spaces (words and characters): (n_segments, n_codes)."""
-    from sklearn.linear_model import LogisticRegression
-
     XX = spaces.combined()
     n = XX.shape[0]
     m = max(2, int(share * n))

@@ -13,9 +13,10 @@ import re
 from pathlib import Path
 
 from topicbook.errors import InputError
+from topicbook.ingest.speakers import SPEAKER_LABEL
 from topicbook.ingest.text import read_text_file
 
-_PREFIX = re.compile(r"^(?P<label>[^\W\d_][\w.'’\-]*(?: [\w.'’\-]+){0,2}) ?:(?!//)\s*(?P<body>.*)$", re.DOTALL)
+_PREFIX = re.compile(rf"^(?P<label>{SPEAKER_LABEL}) ?:(?!//)\s*(?P<body>.*)$", re.DOTALL)
 
 
 def read_subtitles(path: Path, name: str | None = None) -> str:
@@ -28,10 +29,10 @@ def read_subtitles(path: Path, name: str | None = None) -> str:
     try:
         fmt = "srt" if path.suffix.lower() == ".srt" else "vtt"
         captions = webvtt.from_buffer(io.StringIO(text), format=fmt)
-    except MalformedFileError as exc:
-        raise InputError(f"{name}: not a valid {path.suffix.lower()} subtitle file ({exc}); skipped. Check the file or export it again.") from None
+    except MalformedFileError:
+        raise InputError(f"{name}: not a valid {path.suffix.lower()} subtitle file (no cue with a timing line such as 00:00:01.000 --> 00:00:04.000); skipped. Check the file or export it again.") from None
     cues: list[tuple[str | None, str]] = []
-    for caption in captions:
+    for caption in captions.captions:
         body = " ".join(caption.text.split())
         speaker = caption.voice
         if speaker is None:
