@@ -41,6 +41,7 @@ class CorpusConfig:
     text_column: str = "text"
     codes_column: str | None = None
     language: str = "en"
+    follow_symlinks: bool = False  # read files reached through symbolic links (they may point anywhere)
 
 
 @dataclass(frozen=True)

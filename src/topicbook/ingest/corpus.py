@@ -95,10 +95,12 @@ def read_corpus(cfg: CorpusConfig) -> Corpus:
 
 
 def corpus_files(cfg: CorpusConfig) -> list[Path]:
-    """The input files a corpus config reads, in reading order (metadata last), without reading them."""
+    """The input files a corpus config reads, in reading order (metadata last), without reading
+    them. Files that the include patterns find in the corpus folder through a symbolic link are
+    left out unless corpus.follow_symlinks; paths named in the config are taken as named."""
     path = cfg.path
     if path.is_dir():
-        files = _folder_files(cfg)
+        files = [f for f in _folder_files(cfg) if cfg.follow_symlinks or not through_link(path, f)]
     elif path.is_file():
         files = [path]
     else:
@@ -108,7 +110,16 @@ def corpus_files(cfg: CorpusConfig) -> list[Path]:
     return files
 
 
+def linked_files(cfg: CorpusConfig) -> list[Path]:
+    """The matched files of a corpus folder that are not read because they are reached through
+    a symbolic link (none when corpus.follow_symlinks is true or the corpus is a table)."""
+    if cfg.follow_symlinks or not cfg.path.is_dir():
+        return []
+    return [f for f in _folder_files(cfg) if through_link(cfg.path, f)]
+
+
 def _folder_files(cfg: CorpusConfig) -> list[Path]:
+    """Every file the include patterns match in the corpus folder, symbolic links included."""
     root = cfg.path
     files: list[Path] = []
     for pattern in cfg.include:
@@ -116,6 +127,22 @@ def _folder_files(cfg: CorpusConfig) -> list[Path]:
     files = sorted(set(files), key=lambda p: p.relative_to(root).as_posix())
     metadata_file = cfg.metadata.resolve() if cfg.metadata else None
     return [f for f in files if f.resolve() != metadata_file]
+
+
+def through_link(root: Path, path: Path) -> bool:
+    """True when `path` (inside `root`) is a symbolic link or lies in a linked subfolder: it may
+    point anywhere on the machine, outside the corpus folder."""
+    current = root
+    for part in path.relative_to(root).parts:
+        current = current / part
+        if current.is_symlink():
+            return True
+    return False
+
+
+def _link_warning(rel: str) -> str:
+    return (f"{rel}: a symbolic link; not read (it may point outside the corpus folder). "
+            "Set corpus.follow_symlinks: true to read linked files.")
 
 
 def _any_case(pattern: str) -> str:
@@ -132,8 +159,13 @@ def _read_folder(cfg: CorpusConfig) -> Corpus:
     documents: list[Document] = []
     warnings: list[str] = []
     seen: dict[str, str] = {}
+    read: list[Path] = []
     for file in files:
         rel = file.relative_to(root).as_posix()
+        if not cfg.follow_symlinks and through_link(root, file):
+            warnings.append(_link_warning(rel))
+            continue
+        read.append(file)
         reader = reader_for(file.suffix)
         if reader is None:
             warnings.append(f"{rel}: no reader for '{file.suffix}' files; skipped. Supported: {', '.join(sorted(READERS))}.")
@@ -147,6 +179,9 @@ def _read_folder(cfg: CorpusConfig) -> Corpus:
         except TopicbookError as exc:
             warnings.append(str(exc))
             continue
+        except OSError as exc:  # permission denied, a vanished file, an I/O error
+            warnings.append(f"{rel}: cannot be read ({exc.strerror or type(exc).__name__}); skipped. Check that the file is readable.")
+            continue
         except Exception as exc:  # noqa: BLE001 - one bad file must not stop the others
             detail = " ".join(str(exc).split())[:120]
             warnings.append(f"{rel}: cannot be read ({type(exc).__name__}: {detail}); skipped.")
@@ -156,14 +191,17 @@ def _read_folder(cfg: CorpusConfig) -> Corpus:
             continue
         seen[doc_id] = rel
         documents.append(Document(id=doc_id, text=text, source=rel))
-    return Corpus(tuple(documents), root, tuple(files), tuple(warnings))
+    return Corpus(tuple(documents), root, tuple(read), tuple(warnings))
 
 
 def read_table(path: Path) -> pd.DataFrame:
     """A CSV/TSV/JSONL table as strings, with a clear error if it cannot be parsed."""
     name = path.name
-    with open(path, "rb") as handle:
-        head = handle.read(4096)
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(4096)
+    except OSError as exc:
+        raise InputError(f"{name}: cannot be read ({exc.strerror or type(exc).__name__}). Check that the file is readable.") from None
     if b"\x00" in head and not name.lower().endswith(".gz") and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise InputError(f"{name}: binary content, not a text table (NUL bytes). Save it as a UTF-8 CSV.")
     try:
