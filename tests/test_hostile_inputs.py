@@ -76,3 +76,59 @@ def test_a_link_added_later_is_warned_about_with_the_cache_on(planted: Path, tmp
     (planted.parent / "interviews" / "late.txt").symlink_to(tmp_path / "secret.txt")
     result = CliRunner().invoke(main, ["validate", str(planted)])
     assert "Warning: late.txt: a symbolic link; not read" in result.output
+
+
+# --------------------------------------------------------------------------- NUL and control characters
+
+
+def test_a_nul_byte_after_the_binary_check_skips_the_file_with_its_line(planted: Path) -> None:
+    doc = planted.parent / "interviews" / "doc09.txt"
+    head = ("Interviewer: What did you grow?\n\nIda: Tomato soil compost harvest seedling water greenhouse.\n\n" * 60)
+    doc.write_bytes(head.encode() + b"Ida: marmalade\x00zanzibar quokka\n")
+    assert len(head) > 4096
+    result = CliRunner().invoke(main, ["validate", str(planted)])
+    assert result.exit_code == 0, result.output
+    line = head.count("\n") + 1
+    assert result.output.splitlines()[0] == (
+        f"Warning: doc09.txt: a NUL character at line {line} (character {len(head) + 14:,}), which text does not hold; the file looks "
+        "damaged or partly binary; skipped. Remove the NUL characters or re-save the file as plain text.")
+    assert "Documents: 8 " in result.output
+
+
+@pytest.mark.parametrize("where", ["corpus", "metadata"])
+def test_a_nul_byte_in_a_table_is_one_error_line(planted: Path, where: str) -> None:
+    if where == "corpus":
+        table = planted.parent / "answers.csv"
+        rows = "".join(f"{i},Tomato soil compost harvest seedling {i}\n" for i in range(200))
+        table.write_bytes(f"id,text\n{rows}".encode() + b"200,zanzibar\x00quokka\n")
+        planted.write_text(planted.read_text(encoding="utf-8").replace("path: interviews\n  metadata: metadata.csv", "path: answers.csv"), encoding="utf-8")
+        expected = "Error: answers.csv: line 202, column 'text': a NUL character"
+    else:
+        meta = planted.parent / "metadata.csv"
+        padding = "".join(f"doc{i},FR,bachelor\n" for i in range(10, 400))  # past the 4 KB binary check
+        meta.write_bytes(meta.read_bytes() + padding.encode() + b"doc400,F\x00R,master\n")
+        expected = "Error: metadata.csv: line 400, column 'country': a NUL character"
+    result = CliRunner().invoke(main, ["-q", "validate", str(planted)])
+    assert result.exit_code == 1
+    assert result.output == (f"{expected}, which text does not hold; the file looks damaged or partly binary. "
+                             "Remove the NUL characters or export the table again.\n")
+
+
+def test_escape_sequences_in_file_names_never_reach_the_terminal(planted: Path) -> None:
+    corpus = planted.parent / "interviews"
+    evil = "evil\x1b[2J\x1b]0;pwned\x07\u202e.txt"
+    (corpus / evil).write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00")
+    (corpus / "red\x1b[31m.txt").write_text("Interviewer: Anything else?\n\nInterviewer: No?\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["validate", str(planted)])
+    assert result.exit_code == 0, result.output
+    assert not any(c in result.output for c in ("\x1b", "\x07", "\u202e"))
+    lines = result.output.splitlines()
+    assert ("Warning: evil\\x1b[2J\\x1b]0;pwned\\x07\\u202e.txt: binary content, not text (NUL bytes). Convert it to "
+            "plain text or remove it from the corpus folder.") in lines
+    assert any("'red\\x1b[31m'" in line for line in lines)
+
+
+def test_escape_sequences_in_an_error_line_are_escaped(planted: Path) -> None:
+    result = CliRunner().invoke(main, ["-q", "validate", str(planted.parent / "no\x1b[2Jconfig.yaml")])
+    assert result.exit_code == 1
+    assert result.output == f"Error: {planted.parent}/no\\x1b[2Jconfig.yaml: config file not found. Check the path, or copy configs/demo.yaml to start one.\n"

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from topicbook.chars import find_nul
 from topicbook.config import CorpusConfig
 from topicbook.errors import InputError, TopicbookError
 
@@ -189,9 +190,31 @@ def _read_folder(cfg: CorpusConfig) -> Corpus:
         if not text.strip():
             warnings.append(f"{rel}: the file is empty; skipped.")
             continue
+        nul = find_nul(text)
+        if nul is not None:
+            warnings.append(nul_warning(rel, *nul))
+            continue
         seen[doc_id] = rel
         documents.append(Document(id=doc_id, text=text, source=rel))
     return Corpus(tuple(documents), root, tuple(read), tuple(warnings))
+
+
+def nul_warning(name: str, offset: int, line: int) -> str:
+    """The one line for a text with a NUL character (binary junk or a damaged file)."""
+    return (f"{name}: a NUL character at line {line} (character {offset:,}), which text does not hold; "
+            "the file looks damaged or partly binary; skipped. Remove the NUL characters or re-save the file as plain text.")
+
+
+def _check_no_nul(frame: pd.DataFrame, name: str, first_line: int) -> None:
+    """Raise InputError for the first cell of a table that holds a NUL character."""
+    for column in frame.columns:
+        values = frame[column]
+        if values.dtype.kind in "iufb":
+            continue
+        hits = values.astype(str).str.contains("\x00", regex=False).to_numpy()
+        if hits.any():
+            row = int(hits.argmax())
+            raise InputError(f"{name}: line {row + first_line}, column '{column}': a NUL character, which text does not hold; the file looks damaged or partly binary. Remove the NUL characters or export the table again.")
 
 
 def read_table(path: Path) -> pd.DataFrame:
@@ -216,6 +239,7 @@ def read_table(path: Path) -> pd.DataFrame:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InputError(f"{name}: cannot be parsed as a table ({first}). Check the file's format.") from None
     frame.columns = [str(c).strip() for c in frame.columns]
+    _check_no_nul(frame, name, 1 if ".jsonl" in name.lower() else 2)
     return frame
 
 
