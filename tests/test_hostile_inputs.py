@@ -132,3 +132,61 @@ def test_escape_sequences_in_an_error_line_are_escaped(planted: Path) -> None:
     result = CliRunner().invoke(main, ["-q", "validate", str(planted.parent / "no\x1b[2Jconfig.yaml")])
     assert result.exit_code == 1
     assert result.output == f"Error: {planted.parent}/no\\x1b[2Jconfig.yaml: config file not found. Check the path, or copy configs/demo.yaml to start one.\n"
+
+
+# --------------------------------------------------------------------------- figures: text is text
+
+
+def _with_metadata_value(config: Path, value: str, label: str) -> Path:
+    meta = config.parent / "metadata.csv"
+    meta.write_text(meta.read_text(encoding="utf-8").replace(",FR,", f",{value},"), encoding="utf-8")
+    text = config.read_text(encoding="utf-8").replace("  quotes_per_topic: 3\n", f"  quotes_per_topic: 3\n  labels: {{'nmf_k4.T01': '{label}'}}\n")
+    config.write_text(text, encoding="utf-8")
+    return _cheap(config)
+
+
+def test_dollar_signs_in_metadata_and_labels_are_drawn_as_text(planted: Path) -> None:
+    config = _with_metadata_value(planted, "$\\frac{a", "$x^2$ costs")
+    result = _run(config)
+    assert result.exit_code == 0, result.output
+    [folder] = (config.parent / "runs").iterdir()
+    figures = {p.name: p.read_text(encoding="utf-8") for p in (folder / "figures").glob("*.svg")}
+    assert "$\\frac{a (n=4)" in figures["prevalence_country_nmf_k4.svg"]
+    assert "T01 $x^2$ costs" in figures["topic_code_heatmap_nmf_k4.svg"]
+
+
+def test_glyphs_no_font_has_are_one_warning_not_one_per_character(planted: Path) -> None:
+    import warnings
+
+    from topicbook.report.figure_text import fallback_fonts
+
+    cjk = "受访者学习很有用"
+    config = _with_metadata_value(planted, "受访者", "学习很有用")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = _run(config)
+    assert result.exit_code == 0, result.output
+    glyph_warnings = [str(w.message) for w in caught if "missing from font" in str(w.message)]
+    assert glyph_warnings == []
+    assert "Glyph" not in result.output
+    families, missing = fallback_fonts(cjk)
+    ours = [line for line in result.output.splitlines() if line.startswith("Warning: figures:")]
+    if missing:  # no installed font has them (this machine has no CJK font): one line says so
+        assert ours == [f"Warning: figures: {len(missing)} characters of the labels have no glyph in any installed font (first: "
+                        + ", ".join(f"'{c}'" for c in sorted(missing)[:3]) + "); the PNG figures show them as boxes (the SVG files "
+                        "keep the text). Install a font that has them, e.g. Noto Sans CJK (fonts-noto-cjk)."]
+    else:
+        assert families and ours == []
+
+
+def test_a_font_with_the_missing_glyphs_is_chosen() -> None:
+    from matplotlib import font_manager
+
+    from topicbook.report.figure_text import _charmap, fallback_fonts
+
+    assert fallback_fonts("plain text, Zürich") == ([], set())
+    rare = "\u1d81\u1d84"  # phonetic letters: not in DejaVu Sans, in STIX (shipped with matplotlib)
+    families, missing = fallback_fonts("abc " + rare)
+    assert families and missing == set()
+    path = font_manager.findfont(font_manager.FontProperties(family=families[0]), fallback_to_default=False)
+    assert all(ord(c) in _charmap(path) for c in rare)
