@@ -190,3 +190,108 @@ def test_a_font_with_the_missing_glyphs_is_chosen() -> None:
     assert families and missing == set()
     path = font_manager.findfont(font_manager.FontProperties(family=families[0]), fallback_to_default=False)
     assert all(ord(c) in _charmap(path) for c in rare)
+
+
+# --------------------------------------------------------------------------- silent data problems
+
+
+def _validate(config: Path, *args: str) -> object:
+    return CliRunner().invoke(main, [*args, "validate", str(config)])
+
+
+def test_two_different_metadata_rows_for_one_document_are_an_error(planted: Path) -> None:
+    meta = planted.parent / "metadata.csv"
+    meta.write_text(meta.read_text(encoding="utf-8") + "doc03,DE,phd\n", encoding="utf-8")
+    result = _validate(planted, "-q")
+    assert result.exit_code == 1
+    assert result.output == ("Error: metadata.csv: lines 4 and 10 are both for document 'doc03' and differ; metadata needs one row per "
+                             "document, and topicbook cannot tell which is right. Keep one row for 'doc03'.\n")
+
+
+def test_a_repeated_identical_metadata_row_is_a_warning(planted: Path) -> None:
+    meta = planted.parent / "metadata.csv"
+    meta.write_text(meta.read_text(encoding="utf-8") + "doc03,FR,bachelor\ndoc03,FR,bachelor\n", encoding="utf-8")
+    result = _validate(planted)
+    assert result.exit_code == 0, result.output
+    assert "Warning: metadata.csv: lines 4, 10 and 11 repeat document 'doc03' with the same values; one row is used." in result.output.splitlines()
+
+
+def test_identical_documents_are_named(planted: Path) -> None:
+    corpus = planted.parent / "interviews"
+    (corpus / "doc01_copy.txt").write_text((corpus / "doc01.txt").read_text(encoding="utf-8") + "\n\n", encoding="utf-8")
+    result = _validate(planted)
+    assert result.exit_code == 0, result.output
+    assert ("Warning: documents 'doc01' and 'doc01_copy' have identical text; a copy counts its words twice in every topic. "
+            "Remove the copies, or check how the files were exported.") in result.output.splitlines()
+
+
+def test_a_corpus_of_identical_documents_is_named(planted: Path) -> None:
+    corpus = planted.parent / "interviews"
+    text = (corpus / "doc01.txt").read_text(encoding="utf-8")
+    for f in corpus.iterdir():
+        f.write_text(text, encoding="utf-8")
+    result = _validate(planted)
+    assert ("Warning: all 8 documents have identical text ('doc01', 'doc02' and 'doc03' and 5 more); a copy counts its words twice in "
+            "every topic. Remove the copies, or check how the files were exported.") in result.output.splitlines()
+
+
+def test_repeated_short_answers_in_a_table_are_not_a_warning_but_one_repeated_text_is(planted: Path) -> None:
+    from topicbook.config import CorpusConfig
+    from topicbook.ingest import read_corpus
+
+    table = planted.parent / "answers.csv"
+    table.write_text("id,text\n1,Nothing\n2,Nothing\n3,The tomato soil was great\n", encoding="utf-8")
+    assert read_corpus(CorpusConfig(path=table)).warnings == ()
+    table.write_text("id,text\n1,Nothing\n2,Nothing\n3,Nothing\n", encoding="utf-8")
+    assert read_corpus(CorpusConfig(path=table)).warnings == (
+        "all 3 documents have identical text ('1', '2' and '3'); a copy counts its words twice in every topic. "
+        "Remove the copies, or check how the files were exported.",)
+
+
+VTT_CUES = [("Smith, Dan (Host)", "Thanks for joining. How did the online course go for you?"),
+            ("{r}", "It was hard at first. The weekly compost and tomato exercises helped with my allotment."),
+            ("{r}", "My seedling harvest doubled, the soil is better, and the greenhouse is full."),
+            ("Smith, Dan (Host)", "Did that change anything at work?"),
+            ("{r}", "Yes, I now run the garden centre greenhouse and teach compost workshops every week."),
+            ("Smith, Dan (Host)", "What would you tell other learners?"),
+            ("{r}", "Start small: a tomato, some soil, a little water, and patience with every seedling.")]
+
+
+def _vtt(respondent: str) -> str:
+    blocks = []
+    for n, (voice, text) in enumerate(VTT_CUES):
+        blocks.append(f"{n + 1}\n00:00:{n * 5:02d}.000 --> 00:00:{n * 5 + 4:02d}.000\n<v {voice.format(r=respondent)}>{text}</v>\n")
+    return "WEBVTT\n\n" + "\n".join(blocks)
+
+
+def test_vtt_voices_naming_people_are_speakers_and_the_interviewer_is_found(tmp_path: Path) -> None:
+    import dataclasses
+
+    from topicbook.config import CacheConfig, config_from_dict
+    from topicbook.pipeline import prepare
+
+    corpus = tmp_path / "zoom"
+    corpus.mkdir()
+    respondents = {"p1": "María José García López", "p2": "Lee, Kim (Guest)", "p3": "Ana 🙂"}
+    for doc_id, name in respondents.items():
+        (corpus / f"{doc_id}.vtt").write_text(_vtt(name), encoding="utf-8")
+    cfg = config_from_dict({"corpus": {"path": str(corpus)}, "segment": {"min_tokens": 3}, "preprocess": {"min_df": 1}}, base_dir=tmp_path)
+    prepared = prepare(dataclasses.replace(cfg, cache=CacheConfig(enabled=False)))
+    seg = prepared.segmentation
+    assert seg.roles.interviewers == frozenset({"smithdanhost"})
+    assert seg.turns_by_role == {"interviewer": 9, "respondent": 9}  # consecutive cues of one voice merge
+    speakers = {s.document: s.speaker for s in seg.segments}
+    assert speakers == {"p1": "María José García-López", "p2": "Lee Kim Guest", "p3": "Ana"}
+    respondent_text = " ".join(s.text for s in seg.segments)
+    assert "seedling harvest doubled" in respondent_text and "compost workshops" in respondent_text
+    assert "online course" not in respondent_text  # the interviewer's questions are not analysed
+    assert all(s.role == "respondent" and s.question for s in seg.segments)
+
+
+def test_a_document_of_only_interviewer_turns_says_so_in_words(planted: Path) -> None:
+    (planted.parent / "interviews" / "solo.txt").write_text(
+        "Interviewer: Hello, is anyone there?\n\nInterviewer: Can you hear me?\n\nInterviewer: I will try again later, shall I?\n", encoding="utf-8")
+    result = _validate(planted)
+    assert result.exit_code == 0, result.output
+    assert ("Warning: document 'solo': all 3 turns were judged interviewer turns (Interviewer), so nothing of it is analysed; set "
+            "speakers.interviewer to the interviewer's own label(s), or speakers.keep: all to analyse every turn.") in result.output.splitlines()

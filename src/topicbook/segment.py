@@ -262,16 +262,28 @@ def segment_corpus(corpus: Corpus, speakers: SpeakersConfig, cfg: SegmentConfig)
     for doc in corpus.documents:
         units: list[tuple[Turn, str, str | None]] = []  # (turn, role, question)
         question: str | None = None
+        doc_roles: Counter[str] = Counter()
         for turn in turns[doc.id]:
             role = _role(turn, roles, n_labelled > 0)
             by_role[role] += 1
+            doc_roles[role] += 1
             if role == "interviewer":
                 question = turn.text(doc.text)
             if speakers.keep == "respondent" and role in {"interviewer", "preamble"}:
                 continue
             units.append((turn, role, question if role == "respondent" else None))
+        if speakers.keep == "respondent" and doc_roles["interviewer"] and not doc_roles["respondent"]:
+            warnings.append(_all_interviewer_warning(doc.id, turns[doc.id], doc_roles["interviewer"]))
+            log.warning(warnings[-1])
         segments.extend(_cut(doc, units, cfg, dropped))
     return Segmentation(tuple(segments), roles, dict(by_role), n_labelled, tuple(dropped), tuple(warnings))
+
+
+def _all_interviewer_warning(doc_id: str, turns: list[Turn], n: int) -> str:
+    """The line for a document of which nothing is analysed: every speaker turn is an interviewer's."""
+    who = ", ".join(sorted({t.speaker for t in turns if t.speaker}))
+    return (f"document '{doc_id}': all {n} turns were judged interviewer turns ({who}), so nothing of it is analysed; "
+            "set speakers.interviewer to the interviewer's own label(s), or speakers.keep: all to analyse every turn.")
 
 
 def _whole_text_turns(doc: Document) -> list[Turn]:

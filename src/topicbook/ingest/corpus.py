@@ -81,6 +81,9 @@ def read_corpus(cfg: CorpusConfig) -> Corpus:
         corpus = _read_table(cfg)
     else:
         raise InputError(f"corpus.path: {path.name} is neither a folder nor a table (.csv, .tsv, .jsonl). Point it at a folder of transcripts or a table.")
+    duplicates = identical_documents(corpus)
+    if duplicates:
+        corpus = Corpus(corpus.documents, corpus.root, corpus.files, (*corpus.warnings, duplicates))
     if cfg.metadata is not None:
         corpus = _join_metadata(corpus, cfg.metadata)
     if not corpus.documents:
@@ -277,15 +280,70 @@ def _read_table(cfg: CorpusConfig) -> Corpus:
     return Corpus(tuple(documents), path.parent, (path,), tuple(warnings))
 
 
+def identical_documents(corpus: Corpus) -> str | None:
+    """One warning line naming documents with identical text (whitespace aside), or None.
+
+    Files of a folder: any two identical ones (a copy weighs its words twice in every topic).
+    Rows of a table: only when every row is the same (short answers such as "Nothing" repeat
+    by nature; a table of one repeated text is a broken export).
+    """
+    groups: dict[str, list[str]] = {}
+    for doc in corpus.documents:
+        groups.setdefault(" ".join(doc.text.split()), []).append(doc.id)
+    copies = [ids for ids in groups.values() if len(ids) > 1]
+    if not copies or (corpus.documents[0].is_table_row and len(groups) > 1):
+        return None
+    fix = "a copy counts its words twice in every topic. Remove the copies, or check how the files were exported."
+    if len(groups) == 1:
+        ids = copies[0]
+        return f"all {len(ids)} documents have identical text ({_quoted(ids)}); {fix}"
+    if len(copies) == 1:
+        return f"documents {_quoted(copies[0])} have identical text; {fix}"
+    first = copies[0]
+    return f"{len(copies)} groups of documents have identical text ({sum(map(len, copies))} documents; first: {_quoted(first)}); {fix}"
+
+
+def _quoted(ids: list[str], shown: int = 3) -> str:
+    """'a', 'b' and 'c' (and N more)."""
+    names = [f"'{i}'" for i in ids[:shown]]
+    text = ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else names[0]
+    return text + (f" and {len(ids) - shown} more" if len(ids) > shown else "")
+
+
+def _repeated_metadata_rows(frame: pd.DataFrame, key: str, name: str) -> list[str]:
+    """Raise InputError when two rows for one document differ (which one is right is the user's
+    call); rows that repeat a document with the same values give one warning line."""
+    ids = frame[key].astype(str).tolist()
+    first_line = 1 if ".jsonl" in name.lower() else 2
+    lines: dict[str, list[int]] = {}
+    for i, doc_id in enumerate(ids):
+        lines.setdefault(doc_id, []).append(i)
+    repeats = [(doc_id, rows) for doc_id, rows in lines.items() if len(rows) > 1]
+    records = frame.astype(str).to_dict("records") if repeats else []
+    same = []
+    for doc_id, rows in repeats:
+        where = ", ".join(str(r + first_line) for r in rows[:-1]) + f" and {rows[-1] + first_line}"
+        if any(records[r] != records[rows[0]] for r in rows[1:]):
+            both = "both" if len(rows) == 2 else "all"
+            raise InputError(f"{name}: lines {where} are {both} for document '{doc_id}' and differ; metadata needs one row per document, and topicbook cannot tell which is right. Keep one row for '{doc_id}'.")
+        same.append((doc_id, where))
+    if not same:
+        return []
+    doc_id, where = same[0]
+    more = f" ({len(same) - 1} more documents repeated)" if len(same) > 1 else ""
+    return [f"{name}: lines {where} repeat document '{doc_id}' with the same values{more}; one row is used."]
+
+
 def _join_metadata(corpus: Corpus, path: Path) -> Corpus:
     if not path.is_file():
         raise InputError(f"corpus.metadata: {path.name} does not exist ({path}). Fix the path or remove the key.")
     frame = read_table(path)
     key = next((c for c in ("document", "id", "doc_id") if c in frame.columns), frame.columns[0])
+    warnings = list(corpus.warnings)
+    warnings += _repeated_metadata_rows(frame, key, path.name)
     rows = {str(r[key]): {k: str(v) for k, v in r.items() if k != key} for r in frame.to_dict("records")}
     known = {d.id for d in corpus.documents}
     unmatched = sorted(set(rows) - known)
-    warnings = list(corpus.warnings)
     if unmatched:
         warnings.append(f"{path.name}: {len(unmatched)} metadata rows match no document (first: '{unmatched[0]}'); ignored.")
     docs = tuple(
