@@ -90,7 +90,7 @@ def test_a_nul_byte_after_the_binary_check_skips_the_file_with_its_line(planted:
     assert result.exit_code == 0, result.output
     line = head.count("\n") + 1
     assert result.output.splitlines()[0] == (
-        f"Warning: doc09.txt: a NUL character at line {line} (character {len(head) + 14:,}), which text does not hold; the file looks "
+        f"Warning: doc09.txt: a NUL character at line {line} of its text (character {len(head) + 14:,}); text never holds one, so the file looks "
         "damaged or partly binary; skipped. Remove the NUL characters or re-save the file as plain text.")
     assert "Documents: 8 " in result.output
 
@@ -110,7 +110,7 @@ def test_a_nul_byte_in_a_table_is_one_error_line(planted: Path, where: str) -> N
         expected = "Error: metadata.csv: line 400, column 'country': a NUL character"
     result = CliRunner().invoke(main, ["-q", "validate", str(planted)])
     assert result.exit_code == 1
-    assert result.output == (f"{expected}, which text does not hold; the file looks damaged or partly binary. "
+    assert result.output == (f"{expected}; text never holds one, so the file looks damaged or partly binary. "
                              "Remove the NUL characters or export the table again.\n")
 
 

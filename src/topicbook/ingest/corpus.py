@@ -13,6 +13,7 @@ import pandas as pd
 from topicbook.chars import find_nul
 from topicbook.config import CorpusConfig
 from topicbook.errors import InputError, TopicbookError
+from topicbook.ingest.text import nul_warning
 
 log = logging.getLogger(__name__)
 
@@ -202,12 +203,6 @@ def _read_folder(cfg: CorpusConfig) -> Corpus:
     return Corpus(tuple(documents), root, tuple(read), tuple(warnings))
 
 
-def nul_warning(name: str, offset: int, line: int) -> str:
-    """The one line for a text with a NUL character (binary junk or a damaged file)."""
-    return (f"{name}: a NUL character at line {line} (character {offset:,}), which text does not hold; "
-            "the file looks damaged or partly binary; skipped. Remove the NUL characters or re-save the file as plain text.")
-
-
 def _check_no_nul(frame: pd.DataFrame, name: str, first_line: int) -> None:
     """Raise InputError for the first cell of a table that holds a NUL character."""
     for column in frame.columns:
@@ -217,7 +212,7 @@ def _check_no_nul(frame: pd.DataFrame, name: str, first_line: int) -> None:
         hits = values.astype(str).str.contains("\x00", regex=False).to_numpy()
         if hits.any():
             row = int(hits.argmax())
-            raise InputError(f"{name}: line {row + first_line}, column '{column}': a NUL character, which text does not hold; the file looks damaged or partly binary. Remove the NUL characters or export the table again.")
+            raise InputError(f"{name}: line {row + first_line}, column '{column}': a NUL character; text never holds one, so the file looks damaged or partly binary. Remove the NUL characters or export the table again.")
 
 
 def read_table(path: Path) -> pd.DataFrame:
