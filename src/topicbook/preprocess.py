@@ -22,6 +22,7 @@ from nltk.tokenize import RegexpTokenizer
 
 from topicbook.config import PreprocessConfig
 from topicbook.errors import TopicbookError
+from topicbook.languages import SNOWBALL
 
 log = logging.getLogger(__name__)
 
@@ -47,11 +48,6 @@ FILLERS: dict[str, list[str]] = {
     "nl": ["eh", "uhm", "hm", "nou", "eigenlijk", "gewoon", "dus", "hè", "ja", "okay", "oké", "toch", "hoor",
            "zeg maar", "weet je", "ik bedoel", "een beetje", "soort van", "nou ja"],
 }
-
-SNOWBALL = {"en": "english", "de": "german", "fr": "french", "it": "italian", "es": "spanish",
-            "pt": "portuguese", "nl": "dutch", "sv": "swedish", "da": "danish", "fi": "finnish",
-            "no": "norwegian", "ro": "romanian", "hu": "hungarian", "ru": "russian"}
-
 
 def normalise_text(text: str) -> str:
     """NFKC, lowercase (not casefold: German ß must stay ß for the lemmatiser), ’ -> '."""
