@@ -71,6 +71,7 @@ def start_blocked_run(config: Path, out: Path) -> subprocess.Popen:
     return child
 
 
+@pytest.mark.slow
 def test_ctrl_c_mid_run_removes_the_partial_folder_and_a_rerun_works(cheap: Path, tmp_path: Path) -> None:
     out = tmp_path / "runs"
     child = start_blocked_run(cheap, out)
@@ -85,6 +86,7 @@ def test_ctrl_c_mid_run_removes_the_partial_folder_and_a_rerun_works(cheap: Path
     assert json.loads((done / "manifest.json").read_text())["run_name"] == "study"
 
 
+@pytest.mark.slow
 def test_kill_mid_run_leaves_only_a_hidden_partial_and_a_rerun_works(cheap: Path, tmp_path: Path) -> None:
     out = tmp_path / "runs"
     child = start_blocked_run(cheap, out)
@@ -102,7 +104,7 @@ def test_kill_mid_run_leaves_only_a_hidden_partial_and_a_rerun_works(cheap: Path
 
 
 def _enospc_on_topics(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The disk fills up when topics.csv is written, whichever file API RunFolder uses."""
+    """The disk fills up when topics.csv is written, whichever file API RunFolderWriter uses."""
     import builtins
 
     import topicbook.report.run_folder as run_folder
@@ -171,23 +173,24 @@ def test_a_read_only_output_folder_is_one_line(cheap: Path, tmp_path: Path, monk
     assert list(out.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_two_runs_at_once_with_one_name_both_complete(cheap: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Both writers get the same name and second, and reach the final rename together."""
     import topicbook.report.writer as writer
     from topicbook.pipeline import analyse, fit_all, prepare
-    from topicbook.report.run_folder import RunFolder
+    from topicbook.report.run_folder import RunFolderWriter
 
     prepared = prepare(load_config(cheap))
     result = analyse(prepared, fit_all(prepared))
     monkeypatch.setattr(writer, "utc_stamp", lambda: "20260101T000000Z")
     barrier = threading.Barrier(2, timeout=60)
-    commit = RunFolder.commit
+    commit = RunFolderWriter.commit
 
-    def together(self: RunFolder) -> Path:
+    def together(self: RunFolderWriter) -> Path:
         barrier.wait()
         return commit(self)
 
-    monkeypatch.setattr(RunFolder, "commit", together)
+    monkeypatch.setattr(RunFolderWriter, "commit", together)
     out = tmp_path / "runs"
     folders: list[Path] = []
     errors: list[BaseException] = []

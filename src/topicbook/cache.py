@@ -43,12 +43,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import scipy.sparse as sp
 
 from topicbook.config import RunConfig, config_to_dict
+from topicbook.files import sha256_file
 from topicbook.ingest import Corpus, Document, corpus_files
 from topicbook.ingest.corpus import linked_files
 from topicbook.preprocess import DocumentTermMatrix, Preprocessor
@@ -92,18 +93,10 @@ def _digest_or_error(path: Path) -> str:
     """The file's SHA-256, or a marker naming why it cannot be read (reading it then gives the
     usual one-line warning, and a readable file later gives a new key)."""
     try:
-        return file_digest(path)
+        return sha256_file(path)
     except OSError as exc:
         return f"unreadable: {exc.errno}"
 
-
-def file_digest(path: Path, chunk: int = 1 << 20) -> str:
-    """SHA-256 hex digest of a file's bytes."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def code_digest() -> str:
@@ -122,7 +115,7 @@ def cache_key(cfg: RunConfig, forced_phrases: Sequence[str] = ()) -> str:
     from importlib.metadata import PackageNotFoundError, version
 
     plain = config_to_dict(cfg)
-    versions = {}
+    versions: dict[str, str | None] = {}
     for name in _VERSIONED:
         try:
             versions[name] = version(name)
@@ -177,7 +170,7 @@ def store(folder: Path, key: str, entry: PreparedCorpus) -> Path | None:
         fd, name = tempfile.mkstemp(dir=folder, prefix=_TMP_PREFIX, suffix=".partial")
         tmp = Path(name)
         with os.fdopen(fd, "wb") as handle:
-            np.savez(handle, **arrays)
+            np.savez(handle, **cast(dict[str, Any], arrays))
         target = folder / f"{key}{SUFFIX}"
         os.replace(tmp, target)
         tmp = None
@@ -269,8 +262,8 @@ def _entry_from(meta: dict, arrays: dict[str, np.ndarray], cfg: RunConfig | None
     segmentation = Segmentation(tuple(segments), roles, dict(sg["turns_by_role"]), int(sg["n_documents_with_labels"]),
                                 tuple((str(a), str(b)) for a, b in sg["dropped"]), tuple(sg["warnings"]))
     vocab = tuple(meta["dtm"]["vocab"])
-    shape = tuple(int(n) for n in arrays["counts_shape"])
-    counts = sp.csr_matrix((arrays["counts_data"], arrays["counts_indices"], arrays["counts_indptr"]), shape=shape)
+    n_rows, n_cols = (int(n) for n in arrays["counts_shape"])
+    counts = sp.csr_matrix((arrays["counts_data"], arrays["counts_indices"], arrays["counts_indptr"]), shape=(n_rows, n_cols))
     words = [vocab[t] for t in arrays["token_ids"].tolist()]
     tokens = tuple(tuple(words[a:b]) for a, b in pairwise(arrays["token_offsets"].tolist()))
     dtm = DocumentTermMatrix(counts=counts, vocab=vocab, segment_ids=tuple(meta["dtm"]["segment_ids"]), tokens=tokens)

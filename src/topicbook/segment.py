@@ -10,25 +10,19 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
+
+from nltk.tokenize.punkt import PunktSentenceTokenizer
 
 from topicbook.config import SegmentConfig, SpeakersConfig
 from topicbook.ingest import Corpus, Document
+from topicbook.ingest.speakers import LABEL_RE, TIMESTAMP, speaker_key
 
 log = logging.getLogger(__name__)
 
-_TS = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
-LABEL_RE = re.compile(
-    rf"""^[ \t]*
-    (?:[\[(]?{_TS}[\])]?[ \t]*(?:-[ \t]*)?)?                 # [00:12:03] before the label
-    (?P<label>[^\W\d_][\w.'’\-]*(?:[ \t]+[\w.'’\-]+){{0,2}}?)  # one to three words
-    [ \t]*(?:[\[(]{_TS}[\])])?                             # Name (00:01:02)
-    [ \t]*:(?!//)[ \t]*
-    (?P<body>.*)$""",
-    re.VERBOSE,
-)
-TIMESTAMP_RE = re.compile(rf"[\[(]?\b{_TS}\b[\])]?")
+TIMESTAMP_RE = re.compile(rf"[\[(]?\b{TIMESTAMP}\b[\])]?")
 WORD_RE = re.compile(r"\w+")
 
 LABEL_PATTERNS = "Name:, Interviewer 1:, Q:/A:, I:/R:, [00:12:03] Name:, Name (00:01:02):, NAME:"
@@ -96,12 +90,17 @@ class Segmentation:
     warnings: tuple[str, ...] = ()
 
 
+@lru_cache(maxsize=1)
+def _sentence_tokenizer() -> PunktSentenceTokenizer:
+    return PunktSentenceTokenizer()
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Sentence (start, end) character offsets, from nltk's untrained Punkt tokenizer."""
+    return list(_sentence_tokenizer().span_tokenize(text))
+
+
 # --------------------------------------------------------------------------- turns
-
-
-def speaker_key(label: str) -> str:
-    """Labels are matched case-insensitively: `INTERVIEWER 1` and `Interviewer1` are one key."""
-    return re.sub(r"\s+", "", label.casefold())
 
 
 def parse_turns(doc_id: str, text: str) -> list[Turn]:
@@ -214,10 +213,10 @@ def decide_roles(turns: dict[str, list[Turn]], texts: dict[str, str], cfg: Speak
     if cfg.interviewer != "auto":
         wanted = {speaker_key(label) for label in cfg.interviewer}
         missing = sorted(wanted - set(stats))
-        evidence = [describe(k) for k in ranked[:8]]
+        listed = [describe(k) for k in ranked[:8]]
         if missing:
-            evidence.append(f"listed interviewer label(s) not found in any document: {', '.join(missing)}")
-        return RoleDecision(frozenset(wanted & set(stats)), "listed in speakers.interviewer", tuple(evidence))
+            listed.append(f"listed interviewer label(s) not found in any document: {', '.join(missing)}")
+        return RoleDecision(frozenset(wanted & set(stats)), "listed in speakers.interviewer", tuple(listed))
 
     chosen: set[str] = {k for k in stats if KNOWN_INTERVIEWER.match(k)}
     method = "known interviewer label" if chosen else ""
@@ -297,10 +296,13 @@ def _role(turn: Turn, roles: RoleDecision, labelled_corpus: bool) -> str:
     return "interviewer" if speaker_key(turn.speaker) in roles.interviewers else "respondent"
 
 
+_Piece = tuple[str | None, str, str | None, list[tuple[int, int]]]  # speaker, role, question, spans
+
+
 def _cut(doc: Document, units: list[tuple[Turn, str, str | None]], cfg: SegmentConfig,
          dropped: list[tuple[str, str]]) -> list[Segment]:
     """Make segments of one document's kept turns, merging short ones with the same speaker's next."""
-    pieces: list[tuple[str | None, str, str | None, list[tuple[int, int]]]] = []
+    pieces: list[_Piece] = []
     for turn, role, question in units:
         if cfg.unit == "turn":
             pieces.append((turn.speaker, role, question, list(turn.spans)))
@@ -313,12 +315,12 @@ def _cut(doc: Document, units: list[tuple[Turn, str, str | None]], cfg: SegmentC
                 pieces.append((turn.speaker, role, question, window))
 
     segments: list[Segment] = []
-    pending: tuple[str | None, str, str | None, list[tuple[int, int]]] | None = None
+    pending: _Piece | None = None
 
     def n_words(spans: Iterable[tuple[int, int]]) -> int:
         return sum(len(WORD_RE.findall(doc.text[s:e])) for s, e in spans)
 
-    def emit(piece: tuple[str | None, str, str | None, list[tuple[int, int]]]) -> None:
+    def emit(piece: _Piece) -> None:
         speaker, role, question, spans = piece
         seg_id = f"{doc.id}#{len(segments) + 1:04d}"
         text = "\n".join(doc.text[s:e] for s, e in spans)
@@ -340,7 +342,8 @@ def _cut(doc: Document, units: list[tuple[Turn, str, str | None]], cfg: SegmentC
     return segments
 
 
-def _drop_or_keep(piece, cfg, n_words, emit, dropped, doc) -> None:  # type: ignore[no-untyped-def]
+def _drop_or_keep(piece: _Piece, cfg: SegmentConfig, n_words: Callable[[Iterable[tuple[int, int]]], int],
+                  emit: Callable[[_Piece], None], dropped: list[tuple[str, str]], doc: Document) -> None:
     """A short piece with no same-speaker successor is kept if it has at least a third of
     min_tokens words, else dropped and counted."""
     n = n_words(piece[3])
@@ -364,8 +367,6 @@ def _group_paragraphs(text: str, spans: Sequence[tuple[int, int]]) -> list[list[
 
 def _windows(text: str, spans: Sequence[tuple[int, int]], size: int, overlap: int) -> list[list[tuple[int, int]]]:
     """Windows of about `size` words made of whole sentences, `overlap` words repeated."""
-    from topicbook.preprocess import sentence_spans
-
     sentences: list[tuple[int, int]] = []
     for s, e in spans:
         sentences.extend((s + a, s + b) for a, b in sentence_spans(text[s:e]))

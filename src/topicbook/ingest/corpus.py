@@ -342,7 +342,7 @@ def _join_metadata(corpus: Corpus, path: Path) -> Corpus:
     if unmatched:
         warnings.append(f"{path.name}: {len(unmatched)} metadata rows match no document (first: '{unmatched[0]}'); ignored.")
     docs = tuple(
-        Document(d.id, d.text, d.source, {**d.metadata, **rows.get(d.id, {})}, d.codes, d.is_table_row)
+        Document(d.id, d.text, d.source, {**d.metadata, **{str(k): v for k, v in rows.get(d.id, {}).items()}}, d.codes, d.is_table_row)
         for d in corpus.documents
     )
     return Corpus(docs, corpus.root, corpus.files + (path,), tuple(warnings))

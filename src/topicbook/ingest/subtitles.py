@@ -18,11 +18,12 @@ import re
 from pathlib import Path
 
 from topicbook.errors import InputError
+from topicbook.ingest.speakers import LABEL_RE, SPEAKER_LABEL, speaker_key
 from topicbook.ingest.text import read_text_file
 
 _NOT_LABEL = re.compile(r"[^\w.'’\-]+")
 _LETTER = re.compile(r"[^\W\d_]")
-_PREFIX = re.compile(r"^(?P<label>[^\W\d_][\w.'’\-]*(?: [\w.'’\-]+){0,2}) ?:(?!//)\s*(?P<body>.*)$", re.DOTALL)
+_PREFIX = re.compile(rf"^(?P<label>{SPEAKER_LABEL}) ?:(?!//)\s*(?P<body>.*)$", re.DOTALL)
 
 
 def read_subtitles(path: Path, name: str | None = None) -> str:
@@ -35,10 +36,10 @@ def read_subtitles(path: Path, name: str | None = None) -> str:
     try:
         fmt = "srt" if path.suffix.lower() == ".srt" else "vtt"
         captions = webvtt.from_buffer(io.StringIO(text), format=fmt)
-    except MalformedFileError as exc:
-        raise InputError(f"{name}: not a valid {path.suffix.lower()} subtitle file ({exc}); skipped. Check the file or export it again.") from None
+    except MalformedFileError:
+        raise InputError(f"{name}: not a valid {path.suffix.lower()} subtitle file (no cue with a timing line such as 00:00:01.000 --> 00:00:04.000); skipped. Check the file or export it again.") from None
     cues: list[tuple[str | None, str]] = []
-    for caption in captions:
+    for caption in captions.captions:
         body = " ".join(caption.text.split())
         speaker = caption.voice
         if speaker is None:
@@ -58,7 +59,6 @@ def speaker_labels(names: list[str]) -> dict[str, str]:
     joined to it with ``-``, a name that does not start with a letter gets ``Speaker`` in front,
     and a name with nothing left is ``Speaker N``. Different names never share a label (a
     second one gets `` 2``, ...)."""
-    from topicbook.segment import LABEL_RE, speaker_key
 
     labels: dict[str, str] = {}
     used: set[str] = set()

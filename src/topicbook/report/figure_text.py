@@ -35,9 +35,8 @@ def data_text(texts: Iterable[str]) -> Iterator[list[str]]:
         log.warning("figures: %d characters of the labels have no glyph in any installed font (first: %s); the PNG figures show "
                     "them as boxes (the SVG files keep the text). Install a font that has them, e.g. Noto Sans CJK (fonts-noto-cjk).",
                     len(missing), shown)
-    rc = {"text.parse_math": False, "text.usetex": False,
-          "font.family": [*matplotlib.rcParams["font.family"], *families]}
-    with matplotlib.rc_context(rc), warnings.catch_warnings():
+    with matplotlib.rc_context({"text.parse_math": False, "text.usetex": False,
+          "font.family": [*matplotlib.rcParams["font.family"], *families]}), warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from font", category=UserWarning)
         yield families
 
