@@ -144,6 +144,7 @@ class CorpusConfig:
     text_column: Text = "text"
     codes_column: Text | None = None
     language: Annotated[str, BeforeValidator(_language), Strict()] = "en"
+    follow_symlinks: Bool = False  # read files reached through symbolic links (they may point anywhere)
 
 
 @dataclass(frozen=True, config=SECTION)

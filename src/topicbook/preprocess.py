@@ -91,6 +91,18 @@ class TokenReport:
                 "dropped_segments": [{"segment": s, "reason": r} for s, r in self.dropped_segments],
                 "empty_documents": list(self.empty_documents)}
 
+    def state(self) -> dict:
+        """The report as JSON-ready data (see :meth:`from_state`)."""
+        return {"steps": dict(self.steps), "vocabulary": self.vocabulary, "n_phrases": self.n_phrases,
+                "dropped_segments": [list(d) for d in self.dropped_segments],
+                "empty_documents": list(self.empty_documents)}
+
+    @classmethod
+    def from_state(cls, state: dict) -> TokenReport:
+        return cls(steps=dict(state["steps"]), vocabulary=int(state["vocabulary"]), n_phrases=int(state["n_phrases"]),
+                   dropped_segments=[(str(s), str(r)) for s, r in state["dropped_segments"]],
+                   empty_documents=[str(d) for d in state["empty_documents"]])
+
     def note_empty_documents(self, documents: Sequence[str], segment_documents: Sequence[str],
                              dtm: DocumentTermMatrix, segment_ids: Sequence[str]) -> None:
         """Record documents with no segment left to model.
@@ -331,11 +343,7 @@ class Preprocessor:
         else:
             docs, counts = self.content_tokens_batch(texts)
         counts["lemmatized" if self.cfg.lemmatize != "none" else "normalised"] = sum(map(len, docs))
-        self._forced = {}
-        for phrase in self.forced_phrases:
-            parts = tuple(self._content_tokens(phrase))
-            if len(parts) > 1:
-                self._forced[parts] = "_".join(parts)
+        self._forced = self._forced_sequences()
         self._phraser = self._pairs = None
         if self.cfg.phrases and docs:
             self._learn_phrases(docs, counted)
@@ -348,6 +356,46 @@ class Preprocessor:
     def transform(self, text: str) -> list[str]:
         """Tokens of a new text (a codebook keyword or definition) with the learned phrases."""
         return self._apply_phrases(self._content_tokens(text))
+
+    def _forced_sequences(self) -> dict[tuple[str, ...], str]:
+        """The codebook's multi-word keywords as token sequences -> their joined phrase token."""
+        forced: dict[tuple[str, ...], str] = {}
+        for phrase in self.forced_phrases:
+            parts = tuple(self._content_tokens(phrase))
+            if len(parts) > 1:
+                forced[parts] = "_".join(parts)
+        return forced
+
+    def state(self) -> dict:
+        """What a fitted preprocessor knows beyond its config, as JSON-ready data: the learned
+        phrases (pairs, or gensim's phrasegram scores when connector words occur) and the report.
+        The lemma cache is not kept (lemmas are recomputed on demand, with the same result)."""
+        if self._pairs is not None:
+            phrases: dict | None = {"pairs": [[a, b, joined] for (a, b), joined in self._pairs.items()]}
+        elif self._phraser is not None:
+            phrases = {"phrasegrams": dict(self._phraser.phrasegrams)}
+        else:
+            phrases = None
+        return {"phrases": phrases, "report": self.report.state()}
+
+    @classmethod
+    def from_state(cls, cfg: PreprocessConfig, state: dict, *, language: str = "en",
+                   forced_phrases: Sequence[str] = ()) -> Preprocessor:
+        """A fitted preprocessor rebuilt from :meth:`state` (same config, language and forced
+        phrases as the one that made it): `transform` gives the same tokens."""
+        pre = cls(cfg, language=language, forced_phrases=forced_phrases)
+        pre._forced = pre._forced_sequences()
+        phrases = state["phrases"]
+        if phrases is not None and "pairs" in phrases:
+            pre._pairs = {(a, b): joined for a, b, joined in phrases["pairs"]}
+        elif phrases is not None:
+            from gensim.models.phrases import ENGLISH_CONNECTOR_WORDS, Phrases
+
+            frozen = Phrases(threshold=cfg.phrase_threshold, scoring="npmi", connector_words=ENGLISH_CONNECTOR_WORDS).freeze()
+            frozen.phrasegrams = {str(k): float(v) for k, v in phrases["phrasegrams"].items()}
+            pre._phraser = frozen
+        pre.report = TokenReport.from_state(state["report"])
+        return pre
 
     def _parallel_content_tokens(self, texts: Sequence[str], jobs: int) -> tuple[list[list[str]], dict[str, int], tuple[Counter, Counter] | None]:
         """Tokens of contiguous chunks of `texts` in `jobs` processes, their step counts, and

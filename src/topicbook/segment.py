@@ -18,19 +18,10 @@ from nltk.tokenize.punkt import PunktSentenceTokenizer
 
 from topicbook.config import SegmentConfig, SpeakersConfig
 from topicbook.ingest import Corpus, Document
-from topicbook.ingest.speakers import SPEAKER_LABEL, TIMESTAMP
+from topicbook.ingest.speakers import LABEL_RE, TIMESTAMP, speaker_key
 
 log = logging.getLogger(__name__)
 
-LABEL_RE = re.compile(
-    rf"""^[ \t]*
-    (?:[\[(]?{TIMESTAMP}[\])]?[ \t]*(?:-[ \t]*)?)?         # [00:12:03] before the label
-    (?P<label>{SPEAKER_LABEL})                             # one to three words
-    [ \t]*(?:[\[(]{TIMESTAMP}[\])])?                      # Name (00:01:02)
-    [ \t]*:(?!//)[ \t]*
-    (?P<body>.*)$""",
-    re.VERBOSE,
-)
 TIMESTAMP_RE = re.compile(rf"[\[(]?\b{TIMESTAMP}\b[\])]?")
 WORD_RE = re.compile(r"\w+")
 
@@ -110,11 +101,6 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 
 
 # --------------------------------------------------------------------------- turns
-
-
-def speaker_key(label: str) -> str:
-    """Labels are matched case-insensitively: `INTERVIEWER 1` and `Interviewer1` are one key."""
-    return re.sub(r"\s+", "", label.casefold())
 
 
 def parse_turns(doc_id: str, text: str) -> list[Turn]:
@@ -275,16 +261,28 @@ def segment_corpus(corpus: Corpus, speakers: SpeakersConfig, cfg: SegmentConfig)
     for doc in corpus.documents:
         units: list[tuple[Turn, str, str | None]] = []  # (turn, role, question)
         question: str | None = None
+        doc_roles: Counter[str] = Counter()
         for turn in turns[doc.id]:
             role = _role(turn, roles, n_labelled > 0)
             by_role[role] += 1
+            doc_roles[role] += 1
             if role == "interviewer":
                 question = turn.text(doc.text)
             if speakers.keep == "respondent" and role in {"interviewer", "preamble"}:
                 continue
             units.append((turn, role, question if role == "respondent" else None))
+        if speakers.keep == "respondent" and doc_roles["interviewer"] and not doc_roles["respondent"]:
+            warnings.append(_all_interviewer_warning(doc.id, turns[doc.id], doc_roles["interviewer"]))
+            log.warning(warnings[-1])
         segments.extend(_cut(doc, units, cfg, dropped))
     return Segmentation(tuple(segments), roles, dict(by_role), n_labelled, tuple(dropped), tuple(warnings))
+
+
+def _all_interviewer_warning(doc_id: str, turns: list[Turn], n: int) -> str:
+    """The line for a document of which nothing is analysed: every speaker turn is an interviewer's."""
+    who = ", ".join(sorted({t.speaker for t in turns if t.speaker}))
+    return (f"document '{doc_id}': all {n} turns were judged interviewer turns ({who}), so nothing of it is analysed; "
+            "set speakers.interviewer to the interviewer's own label(s), or speakers.keep: all to analyse every turn.")
 
 
 def _whole_text_turns(doc: Document) -> list[Turn]:
