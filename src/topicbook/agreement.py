@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from topicbook.codebook import Codebook
+from topicbook.codebook import Codebook, code_lookup
 from topicbook.errors import InputError
 from topicbook.segment import Segment
 
@@ -120,15 +120,6 @@ def segments_for_span(segments: Sequence[Segment], start: int, end: int) -> list
 # --------------------------------------------------------------------------- reading codings
 
 
-def _code_lookup(codebook: Codebook) -> dict[str, str]:
-    lookup = {}
-    for code in codebook.codes:
-        lookup.setdefault(code.name.casefold().strip(), code.id)
-    for code in codebook.codes:
-        lookup[code.id.casefold().strip()] = code.id
-    return lookup
-
-
 class _Builder:
     """Collects (segment, code) labels and what could not be placed."""
 
@@ -141,7 +132,7 @@ class _Builder:
         self.row = {s: i for i, s in enumerate(segment_ids)}
         self.segment_ids = tuple(segment_ids)
         self.codebook = codebook
-        self.lookup = _code_lookup(codebook)
+        self.lookup = code_lookup(codebook)
         self.col = {c: i for i, c in enumerate(codebook.ids())}
         self.labels = np.zeros((len(segment_ids), len(codebook)), dtype=bool)
         self.unmatched: list[dict] = []
@@ -150,7 +141,7 @@ class _Builder:
         self.docs: set[str] = set()
 
     def code_id(self, code: str) -> str | None:
-        found = self.lookup.get(code.casefold().strip())
+        found = self.lookup.find(code)
         if found is None:
             self.unknown[code] = self.unknown.get(code, 0) + 1
         return found

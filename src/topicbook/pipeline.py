@@ -140,10 +140,11 @@ def _build_corpus(cfg: RunConfig, forced: tuple[str, ...] | list[str], timer: Ti
 
 
 def seed_topics_of(prepared: Prepared) -> list[tuple[str, dict[int, float]]] | None:
-    """(code id, {term index: weight}) for every code with a seed term in the vocabulary."""
+    """(code id, {term index: weight}) for every analysed code (leaves; a parent code is a group,
+    Codebook.analysed_ids) with a seed term in the vocabulary."""
     if prepared.seeds is None or prepared.codebook is None:
         return None
-    return [(c, prepared.seeds.weights[c]) for c in prepared.codebook.ids() if prepared.seeds.weights.get(c)]
+    return [(c, prepared.seeds.weights[c]) for c in prepared.codebook.analysed_ids() if prepared.seeds.weights.get(c)]
 
 
 def fit_all(prepared: Prepared) -> list[FittedModel]:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-from topicbook.codebook import Code, Codebook
+from topicbook.codebook import Code, Codebook, code_slug
 from topicbook.errors import InputError
 
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
@@ -104,10 +104,6 @@ def join_description(code: Code) -> str:
     return f"{code.definition}\n\n{block}" if code.definition else block
 
 
-def _slug(name: str) -> str:
-    return re.sub(r"[^\w]+", "_", name.casefold()).strip("_")
-
-
 def codes_from_element(codes_el: ET.Element, name: str) -> tuple[tuple[Code, ...], dict[str, str]]:
     """Codes from a `<Codes>` element (nested codes become `parent`), and GUID -> code id."""
     codes: list[Code] = []
@@ -133,7 +129,7 @@ def codes_from_element(codes_el: ET.Element, name: str) -> tuple[tuple[Code, ...
             definition, extra = split_description(_description(child))
             code_id = str(extra.get("id") or "").strip()
             if not code_id:
-                code_id = _slug(code_name) or guid
+                code_id = code_slug(code_name) or guid
                 if code_id in used:
                     code_id = f"{parent}.{code_id}" if parent else guid
                 if code_id in used:
