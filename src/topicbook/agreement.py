@@ -55,9 +55,9 @@ class HumanCodings:
 
     def summary(self) -> dict:
         return {
-            "source": self.source, "codings": self.n_codings,
+            "source": self.source, "codings": self.n_codings, "placed": self.n_codings - len(self.unmatched),
             "matched": self.n_codings - len(self.unmatched), "unmatched": len(self.unmatched),
-            "unmatched_codings": self.unmatched[:200], "unknown_codes": self.unknown_codes,
+            "unmatched_codings": self.unmatched, "unknown_codes": self.unknown_codes,
             "positives": {c: int(n) for c, n in zip(self.code_ids, self.labels.sum(axis=0), strict=True)},
         }
 
@@ -188,7 +188,7 @@ class _Builder:
             at = f"line {first['line']}: " if first["line"] else ""
             raise InputError(f"{self.source}: none of the {self.n} codings matches a segment ({at}{first['reason']}: document '{first['document']}', code '{first['code']}'). Codes must be ids or names of the codebook's codes, documents the corpus's document ids.")
         if self.unmatched:
-            log.warning("%s: %d of %d codings matched no segment (listed in agreement.json)",
+            log.warning("%s: %d of %d codings matched no segment (listed in codings_report.json)",
                         self.source, len(self.unmatched), self.n)
         return HumanCodings(self.source, self.segment_ids, tuple(self.codebook.ids()), self.labels,
                             tuple(sorted(self.docs)), self.n, self.unmatched, sorted(self.unknown))
@@ -196,13 +196,20 @@ class _Builder:
 
 def read_codings(path: Path, *, documents: dict[str, str], segments: Sequence[Segment],
                  segment_ids: Sequence[str], codebook: Codebook) -> HumanCodings:
-    """Read human codings (CSV with quotes or offsets, or a .qdpx project) onto segments.
+    """Read human codings (CSV with quotes or offsets, a .qdpx project, or Word comments in a
+    .docx or a folder of them) onto segments.
 
     documents: document id -> its text (the offsets and quotes refer to it).
     """
+    builder = _Builder(path.name, segments, segment_ids, codebook)
+    if path.is_dir() or path.suffix.lower() == ".docx":  # codes written as Word comments
+        from topicbook.ingest.comments import read_comment_codings
+
+        for c in read_comment_codings(path):
+            builder.add_span(None, c.document, c.start, c.end, c.code, c.text)
+        return builder.build()
     if not path.is_file():
         raise InputError(f"codings.path: {path.name} does not exist ({path}). Fix the path or remove codings.path.")
-    builder = _Builder(path.name, segments, segment_ids, codebook)
     if path.suffix.lower() == ".qdpx":
         from topicbook.qdc import read_qdpx
 
@@ -213,9 +220,9 @@ def read_codings(path: Path, *, documents: dict[str, str], segments: Sequence[Se
             text = documents.get(coding.document, "")[coding.start:coding.end]
             builder.add_span(None, coding.document, coding.start, coding.end, code, text)
         return builder.build()
-    from topicbook.ingest.corpus import read_table
+    from topicbook.ingest.codings import codings_table
 
-    frame = read_table(path)
+    frame = codings_table(path)
     cols = set(frame.columns)
     if set(SPAN_COLUMNS) <= cols:
         for i, rec in enumerate(frame.to_dict("records")):

@@ -249,7 +249,8 @@ def explorer_data(result: RunResult, run_name: str) -> dict:
             "_dominant": np.argmax(model.doc_topic, axis=1),
         })
     seg_data = {
-        s.id: {"doc": s.document, "speaker": s.speaker or "", "text": s.text, "q": s.question or ""}
+        s.id: {"doc": s.document, "speaker": s.speaker or "", "text": s.text, "q": s.question or "",
+               **({"qa": list(s.answer_starts)} if len(s.answer_starts) > 1 else {})}
         for s in segments if embed_all or s.id in referenced
     }
     for m in models:
