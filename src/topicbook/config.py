@@ -41,6 +41,7 @@ class CorpusConfig:
     text_column: str = "text"
     codes_column: str | None = None
     language: str = "en"
+    remove_page_break_repeats: bool = True  # PDF: a line repeated at the top of the next page (MAXQDA)
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,9 @@ class PreprocessConfig:
     min_token_length: int = 2
     deidentify: bool = False  # names, e-mails, phone numbers, URLs -> [NAME], [EMAIL], ...
     deidentify_names: list[str] = field(default_factory=list)
+    remove_redaction_marks: bool = True  # XXXX, [NAME], [REDACTED] (not tokens; the text keeps them)
+    remove_transcription_notes: bool = True  # [inaudible], (unintelligible), (laughs), [crosstalk]
+    remove_timestamps: bool = True  # 00:12:03, [12:03 pm]
 
 
 @dataclass(frozen=True)
