@@ -111,3 +111,37 @@ def test_missing_keywords_are_one_warning_per_codebook(caplog: pytest.LogCapture
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert warnings == ["codebook: 4 codes have keywords missing from the vocabulary; `topicbook validate` lists them"]
     assert seeds.missing_keywords["c0"] == ["zebra"] and seeds.text_terms["c3"] == ["code"]
+
+
+def test_pdpilot_coded_segments_place_by_code_path(tmp_path: Path) -> None:
+    """The authors' 261 coded segments, in MAXQDA's "Coded segments" columns, against the PDFs."""
+    import csv
+
+    from topicbook.agreement import read_codings
+    from topicbook.config import config_from_dict
+    from topicbook.pipeline import prepare
+
+    root = shared_corpus("pdpilot-interviews")
+    with (root / "text" / "coded_segments.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    exported = tmp_path / "coded_segments.csv"
+    with exported.open("w", newline="", encoding="utf-8") as fh:  # the header MAXQDA writes
+        writer = csv.writer(fh)
+        writer.writerow(["Document name", "Code", "Segment"])
+        writer.writerows([r["participant"], r["code_path"], r["segment"]] for r in rows)
+    cfg = config_from_dict({"corpus": {"path": str(root / "original" / "transcripts"), "include": ["*.pdf"]},
+                            "codebook": {"path": str(root / "text" / "code_system.csv")},
+                            "cache": {"enabled": False}}, base_dir=tmp_path)
+    prepared = prepare(cfg)
+    human = read_codings(exported, documents={d.id: d.text for d in prepared.corpus.documents},
+                         segments=prepared.segmentation.segments, segment_ids=prepared.dtm.segment_ids,
+                         codebook=prepared.codebook)
+    report = human.summary()
+    reasons = sorted(u["reason"] for u in report["unmatched_codings"])
+    # left: two rows whose code path the text extraction glued to the segment, two interviewer turns
+    assert (report["codings"], report["placed"]) == (261, 257)
+    assert reasons == ["code not in the codebook"] * 2 + ["overlaps no analysed segment"] * 2
+    lookup = code_lookup(prepared.codebook)
+    frequent = {p for p in {r["code_path"] for r in rows} if sum(r["code_path"] == p for r in rows) >= 10}
+    assert len(frequent) == 5
+    assert all(report["positives"][lookup.find(p)] >= 10 for p in frequent)
