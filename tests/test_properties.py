@@ -26,10 +26,14 @@ REL_PATH = st.lists(WORD, min_size=1, max_size=3).map("/".join)
 @st.composite
 def configs(draw: st.DrawFn) -> dict:
     """A valid run config as parsed YAML, over many keys of every section."""
+    codebook = draw(st.none() | REL_PATH)
     models = []
-    for _ in range(draw(st.integers(1, 3))):
+    for i in range(draw(st.integers(1, 3))):
         kind = draw(st.sampled_from(["lda", "nmf"]))
-        model = {"type": kind, "n_topics": draw(st.integers(2, 60)), "guided": draw(st.booleans())}
+        # a valid config: one name per model, guided models only with a codebook
+        model = {"type": kind, "n_topics": draw(st.integers(2, 60)), "guided": codebook is not None and draw(st.booleans())}
+        if i:
+            model["name"] = f"{kind}_{i}"
         if kind == "lda":
             model |= {"alpha": draw(st.sampled_from(["symmetric", "asymmetric", "auto", 0.1])),
                       "passes": draw(st.integers(1, 50)), "chunksize": draw(st.none() | st.integers(1, 5000))}
@@ -49,7 +53,7 @@ def configs(draw: st.DrawFn) -> dict:
         "preprocess": {"min_df": draw(st.integers(1, 9) | st.floats(0.01, 0.99)), "max_df": draw(st.floats(0.01, 1.0)),
                        "extra_stopwords": draw(st.lists(WORD, max_size=4)), "deidentify": draw(st.booleans())},
         "models": models,
-        "codebook": {"path": draw(st.none() | REL_PATH)},
+        "codebook": {"path": codebook},
         "codings": {"holdout": draw(st.floats(0, 0.9))},
         "align": {"threshold": draw(st.floats(0, 1)), "split_ratio": draw(st.floats(0.01, 1))},
         "report": {"labels": draw(st.dictionaries(WORD, WORD, max_size=3)), "transcripts": draw(st.sampled_from(["auto", True, False]))},

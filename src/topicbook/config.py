@@ -1,114 +1,207 @@
 """Typed run configuration, strict YAML loading and the resolved config.
 
-A run config is a YAML mapping with the sections below. Every key is checked: an unknown key is
-an error that suggests the nearest valid one, a value of the wrong type or out of range is an
-error naming the key and the allowed values. Relative paths are resolved from the folder of the
-config file.
+A run config is a YAML mapping with the sections below. Every key is checked when the config is
+loaded, before any input is read: an unknown key is an error that suggests the nearest valid
+one; a value of the wrong type or out of range is an error naming the key and the allowed
+values; settings that do not work together (two models with one name, a guided model without a
+codebook, the tomotopy engine with a guided model, a language preprocessing cannot handle) are
+errors too. Relative paths are resolved from the folder of the config file.
+
+Design. Each section is a frozen pydantic (v2) dataclass with ``extra="forbid"``. Pydantic
+dataclasses rather than ``BaseModel``, because the package and its tests use
+``dataclasses.replace(cfg, ...)`` (which re-validates the rebuilt section), ``dataclasses.fields``
+and ``dataclasses.is_dataclass``, and all of those keep working. A field's type carries its
+bounds (``annotated_types``: ``Ge(2)``, ``Interval(gt=0, le=1)``); the one-line messages ("must
+be an int >= 2") and the model adapters' scikit-learn ``_parameter_constraints``
+(:mod:`topicbook.models.params`) are both derived from those types, so each bound is written
+once. The value types are YAML-strict as before: no true/false for a number, no '5' for an int,
+an int is taken for a float (1 -> 1.0), a number for text, a single value for a list. A model is
+an :class:`LdaConfig` or an :class:`NmfConfig`, picked by its ``type`` (a discriminated union),
+so a key of the other type is an error; ``ModelConfig(type="lda", ...)`` still builds the right
+one. Checks across fields run on :class:`RunConfig` once its fields are valid. Pydantic's errors
+become our one-line :class:`ConfigError` in one place (:func:`_config_error`), first error in the
+order of the YAML keys, and its wording never reaches the user. Built directly in Python, an
+invalid section raises pydantic's ``ValidationError`` (a ValueError).
 
 >>> cfg = config_from_dict({"corpus": {"path": "."}}, base_dir=Path("/data"))
 >>> cfg.corpus.path
 PosixPath('/data')
+>>> ModelConfig(type="nmf", n_topics=4)
+NmfConfig(type='nmf', n_topics=4, name=None, guided=False, extra_topics=3, seed_strength=50.0, input='tfidf', init='nndsvda', beta_loss='frobenius', l1_ratio=0.0, alpha_W=0.0, alpha_H='same', max_iter=400)
 """
 
 from __future__ import annotations
 
 import dataclasses
 import difflib
-import re
+import numbers
+import os
 import types
 import typing
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import field
 from pathlib import Path
-from typing import Any, Literal, Union
+from typing import Annotated, Any, Literal, Union
 
 import yaml
+from annotated_types import Ge, Gt, Interval, Le, Lt
+from pydantic import (
+    BeforeValidator,
+    Field,
+    Strict,
+    TypeAdapter,
+    ValidationError,
+    ValidationInfo,
+    model_validator,
+)
+from pydantic.config import ConfigDict
+from pydantic.dataclasses import dataclass
+from pydantic.types import AllowInfNan
+from pydantic_core import PydanticCustomError
 
 from topicbook.errors import ConfigError
+from topicbook.languages import language_problem
+
+# --------------------------------------------------------------------------- value types
+# YAML-strict scalars. Their own error texts are pydantic's and never shown: _config_error
+# writes the message from the field's type.
+
+
+@dataclasses.dataclass(frozen=True)
+class Hint:
+    """A note appended to a field's description in messages: "a float in (0, 1] (npmi scoring)"."""
+
+    text: str
+
+
+def _int(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise PydanticCustomError("int_type", "Input should be an integer")
+    return int(value)
+
+
+def _float(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise PydanticCustomError("float_type", "Input should be a number")
+    return float(value)
+
+
+def _text(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise PydanticCustomError("string_type", "Input should be text (YAML reads yes/no/on/off as true/false)")
+    return str(value) if isinstance(value, int | float) else value
+
+
+def _as_list(value: Any) -> Any:
+    """A single value where a list belongs is a list of one (`include: "*.txt"`)."""
+    return [value] if isinstance(value, str | int | float) else value
+
+
+def _language(value: Any) -> Any:
+    value = _text(value)
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+def _path(value: Any, info: ValidationInfo) -> Path:
+    """A path; relative ones resolve from `base_dir` in the validation context (the config's
+    folder) when there is one."""
+    if isinstance(value, Path):
+        path = value
+    elif isinstance(value, str) and value.strip():
+        path = Path(value)
+    else:
+        raise PydanticCustomError("path_type", "Input should be a path (text)")
+    path = path.expanduser()
+    base_dir = (info.context or {}).get("base_dir")
+    return path if path.is_absolute() or base_dir is None else (Path(base_dir) / path).resolve()
+
+
+Int = Annotated[int, BeforeValidator(_int)]
+Float = Annotated[float, BeforeValidator(_float), AllowInfNan(False)]  # .inf and .nan are no bounds
+Text = Annotated[str, BeforeValidator(_text), Strict()]
+Bool = Annotated[bool, Strict()]
+TextList = Annotated[list[Text], BeforeValidator(_as_list)]
+ConfigPath = Annotated[Path, BeforeValidator(_path)]
+Seed = Annotated[Int, Interval(ge=0, lt=2**32)]  # numpy's and gensim's RandomState take 0 .. 2**32 - 1
+LEFT_TO_RIGHT = Field(union_mode="left_to_right")  # a union tries its types in order, as written
+
+SECTION = ConfigDict(extra="forbid")
 
 # --------------------------------------------------------------------------- sections
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=SECTION)
 class CorpusConfig:
-    """Where the texts are. A folder of transcripts, or one CSV/JSONL table."""
+    """Where the texts are. A folder of transcripts, or one CSV/JSONL table. `language` is an
+    ISO 639-1 code (any case; stored in lower case)."""
 
-    path: Path
-    include: list[str] = field(
+    path: ConfigPath
+    include: TextList = field(
         default_factory=lambda: ["*.txt", "*.md", "*.docx", "*.odt", "*.pdf", "*.vtt", "*.srt"]
     )
-    metadata: Path | None = None
-    id_column: str = "id"
-    text_column: str = "text"
-    codes_column: str | None = None
-    language: str = "en"
-    remove_page_break_repeats: bool = True  # PDF: a line repeated at the top of the next page (MAXQDA)
+    metadata: ConfigPath | None = None
+    id_column: Text = "id"
+    text_column: Text = "text"
+    codes_column: Text | None = None
+    language: Annotated[str, BeforeValidator(_language), Strict()] = "en"
+    remove_page_break_repeats: Bool = True  # PDF: a line repeated at the top of the next page (MAXQDA)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=SECTION)
 class SpeakersConfig:
     """Who speaks: `interviewer` is `auto` or a list of labels; `keep` respondent or all turns."""
 
-    interviewer: Union[Literal["auto"], list[str]] = "auto"  # noqa: UP007
+    interviewer: Annotated[Union[Literal["auto"], TextList], LEFT_TO_RIGHT] = "auto"  # noqa: UP007
     keep: Literal["respondent", "all"] = "respondent"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=SECTION)
 class SegmentConfig:
     """Analysis units: whole turns, paragraphs, or windows of about `window` tokens."""
 
     unit: Literal["turn", "paragraph", "window"] = "turn"
-    min_tokens: int = 15
-    window: int = 120
-    overlap: int = 0
+    min_tokens: Annotated[Int, Ge(0)] = 15
+    window: Annotated[Int, Ge(10)] = 120
+    overlap: Annotated[Int, Ge(0)] = 0  # below `window` (checked on RunConfig)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=SECTION)
 class PreprocessConfig:
     """Tokenisation, stopwords, lemmas or stems, phrases, pruning of the vocabulary."""
 
     lemmatize: Literal["lemma", "stem", "none"] = "lemma"
-    stopwords: bool = True
-    filler_words: bool = True
-    extra_stopwords: list[str] = field(default_factory=list)
-    phrases: bool = True
-    phrase_threshold: float = 0.5
-    min_df: Union[int, float] = 2  # noqa: UP007
-    max_df: float = 0.5
-    max_vocab: int | None = 20000
-    min_token_length: int = 2
-    deidentify: bool = False  # names, e-mails, phone numbers, URLs -> [NAME], [EMAIL], ...
-    deidentify_names: list[str] = field(default_factory=list)
-    remove_redaction_marks: bool = True  # XXXX, [NAME], [REDACTED] (not tokens; the text keeps them)
-    remove_transcription_notes: bool = True  # [inaudible], (unintelligible), (laughs), [crosstalk]
-    remove_timestamps: bool = True  # 00:12:03, [12:03 pm]
+    stopwords: Bool = True
+    filler_words: Bool = True
+    extra_stopwords: TextList = field(default_factory=list)
+    phrases: Bool = True
+    phrase_threshold: Annotated[Float, Interval(gt=0, le=1), Hint("npmi scoring")] = 0.5
+    min_df: Annotated[Union[Annotated[Int, Ge(1)], Annotated[Float, Interval(gt=0, lt=1)]], LEFT_TO_RIGHT] = 2  # noqa: UP007
+    max_df: Annotated[Float, Interval(gt=0, le=1)] = 0.5
+    max_vocab: Annotated[Int, Ge(10)] | None = 20000
+    min_token_length: Annotated[Int, Ge(0)] = 2
+    deidentify: Bool = False  # names, e-mails, phone numbers, URLs -> [NAME], [EMAIL], ...
+    deidentify_names: TextList = field(default_factory=list)
+    remove_redaction_marks: Bool = True  # XXXX, [NAME], [REDACTED] (not tokens; the text keeps them)
+    remove_transcription_notes: Bool = True  # [inaudible], (unintelligible), (laughs), [crosstalk]
+    remove_timestamps: Bool = True  # 00:12:03, [12:03 pm]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=SECTION)
 class ModelConfig:
-    """One topic model to fit. Keys other than these depend on the model type."""
+    """One topic model to fit: the keys every type has. A model is an :class:`LdaConfig` or
+    an :class:`NmfConfig`; ``ModelConfig(type="lda", ...)`` builds the one its `type` names."""
 
     type: Literal["lda", "nmf"]
-    n_topics: int = 10
-    name: str | None = None
-    guided: bool = False
-    extra_topics: int = 3
-    seed_strength: float = 50.0
-    # LDA (gensim)
-    alpha: Union[Literal["symmetric", "asymmetric", "auto"], float] = "symmetric"  # noqa: UP007
-    eta: float | None = None
-    passes: int = 20
-    iterations: int = 200
-    chunksize: int | None = None
-    multicore: bool = False
-    engine: Literal["gensim", "tomotopy"] = "gensim"  # tomotopy: optional extra, unguided LDA only
-    # NMF (scikit-learn)
-    input: Literal["tfidf", "counts"] = "tfidf"
-    init: Literal["nndsvd", "nndsvda", "nndsvdar", "random"] = "nndsvda"
-    beta_loss: Literal["frobenius", "kullback-leibler"] = "frobenius"
-    l1_ratio: float = 0.0
-    alpha_W: float = 0.0
-    alpha_H: Union[Literal["same"], float] = "same"  # noqa: UP007
-    max_iter: int = 400
+    n_topics: Annotated[Int, Ge(2)] = 10
+    name: Text | None = None
+    guided: Bool = False
+    extra_topics: Annotated[Int, Ge(0)] = 3
+    seed_strength: Annotated[Float, Gt(0)] = 50.0
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> ModelConfig:  # noqa: D102 - see the class docstring
+        if cls is ModelConfig:
+            cls = MODEL_TYPES.get(kwargs.get("type"), cls)  # type: ignore[arg-type]
+        return super().__new__(cls)
 
     @property
     def label(self) -> str:
@@ -121,76 +214,107 @@ class ModelConfig:
         return f"{self.type}_k{self.n_topics}"
 
 
-LDA_ONLY = {"alpha", "eta", "passes", "iterations", "chunksize", "multicore", "engine"}
-NMF_ONLY = {"input", "init", "beta_loss", "l1_ratio", "alpha_W", "alpha_H", "max_iter"}
+@dataclass(frozen=True, config=SECTION)
+class LdaConfig(ModelConfig):
+    """LDA (gensim's online variational Bayes; or tomotopy's Gibbs sampling, unguided only).
+    The keys are :class:`topicbook.models.LdaModel`'s parameters."""
+
+    type: Literal["lda"] = "lda"
+    alpha: Annotated[Union[Literal["symmetric", "asymmetric", "auto"], Annotated[Float, Gt(0)]], LEFT_TO_RIGHT] = "symmetric"  # noqa: UP007
+    eta: Annotated[Float, Gt(0)] | None = None
+    passes: Annotated[Int, Ge(1)] = 20
+    iterations: Annotated[Int, Ge(1)] = 200
+    chunksize: Annotated[Int, Ge(1)] | None = None
+    multicore: Bool = False
+    engine: Literal["gensim", "tomotopy"] = "gensim"  # tomotopy: optional extra, unguided LDA only
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=SECTION)
+class NmfConfig(ModelConfig):
+    """NMF (scikit-learn). The keys are :class:`topicbook.models.NmfModel`'s parameters."""
+
+    type: Literal["nmf"] = "nmf"
+    input: Literal["tfidf", "counts"] = "tfidf"
+    init: Literal["nndsvd", "nndsvda", "nndsvdar", "random"] = "nndsvda"
+    beta_loss: Literal["frobenius", "kullback-leibler"] = "frobenius"
+    l1_ratio: Annotated[Float, Interval(ge=0, le=1)] = 0.0
+    alpha_W: Annotated[Float, Ge(0)] = 0.0
+    alpha_H: Annotated[Union[Literal["same"], Annotated[Float, Ge(0)]], LEFT_TO_RIGHT] = "same"  # noqa: UP007
+    max_iter: Annotated[Int, Ge(1)] = 400
+
+
+MODEL_TYPES: dict[str, type[LdaConfig] | type[NmfConfig]] = {"lda": LdaConfig, "nmf": NmfConfig}
+AnyModelConfig = Annotated[Union[LdaConfig, NmfConfig], Field(discriminator="type")]  # noqa: UP007
+
+
+@dataclass(frozen=True, config=SECTION)
 class CodebookConfig:
     """The researcher's codebook (YAML, CSV or REFI-QDA .qdc)."""
 
-    path: Path | None = None
+    path: ConfigPath | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=SECTION)
 class CodingsConfig:
     """Human codings for agreement figures (CSV `document,code,text` or with offsets, or .qdpx)."""
 
-    path: Path | None = None
-    holdout: float = 0.0
-    min_positives: int = 5
+    path: ConfigPath | None = None
+    holdout: Annotated[Float, Interval(ge=0, lt=1)] = 0.0
+    min_positives: Annotated[Int, Ge(1)] = 5
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=SECTION)
 class AlignConfig:
     """How topics are matched to codes."""
 
-    threshold: float = 0.25
-    split_ratio: float = 0.6
+    threshold: Annotated[Float, Interval(ge=0, le=1)] = 0.25
+    split_ratio: Annotated[Float, Interval(gt=0, le=1)] = 0.6
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=SECTION)
 class EvaluateConfig:
     """Model evaluation: coherence measures and stability across seeds."""
 
-    coherence: list[Literal["c_v", "c_npmi", "u_mass"]] = field(default_factory=lambda: ["c_v", "c_npmi", "u_mass"])
-    stability_seeds: int = 3
+    coherence: Annotated[list[Literal["c_v", "c_npmi", "u_mass"]], BeforeValidator(_as_list)] = field(
+        default_factory=lambda: ["c_v", "c_npmi", "u_mass"])
+    stability_seeds: Annotated[Int, Interval(ge=0, le=50)] = 3
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=SECTION)
 class CacheConfig:
     """Cache of the preprocessed corpus, keyed by the input files and the corpus, speakers,
     segment and preprocess settings. `path` defaults to `.topicbook-cache` next to the config file
     (no cache for a config built in Python without `path`)."""
 
-    enabled: bool = True
-    path: Path | None = None
+    enabled: Bool = True
+    path: ConfigPath | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=SECTION)
 class ReportConfig:
     """What the run folder shows."""
 
-    quotes_per_topic: int = 5
-    top_terms: int = 10
-    explorer: bool = True
-    transcripts: Union[Literal["auto"], bool] = "auto"  # noqa: UP007  # full transcripts in the explorer; auto: when small
-    relevance_lambda: float = 0.6
-    labels: dict[str, str] = field(default_factory=dict)
+    quotes_per_topic: Annotated[Int, Ge(0)] = 5
+    top_terms: Annotated[Int, Ge(3)] = 10
+    explorer: Bool = True
+    transcripts: Annotated[Union[Literal["auto"], Bool], LEFT_TO_RIGHT] = "auto"  # noqa: UP007  # full transcripts in the explorer; auto: when small
+    relevance_lambda: Annotated[Float, Interval(ge=0, le=1)] = 0.6
+    labels: dict[Text, Text] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=SECTION)
 class RunConfig:
-    """A whole run: inputs, preprocessing, models, codebook and report."""
+    """A whole run: inputs, preprocessing, models, codebook and report. `source` is the config
+    file it was read from (not a YAML key)."""
 
     corpus: CorpusConfig
-    name: str = "run"
-    seed: int = 42
+    name: Text = "run"
+    seed: Seed = 42
     speakers: SpeakersConfig = field(default_factory=SpeakersConfig)
     segment: SegmentConfig = field(default_factory=SegmentConfig)
     preprocess: PreprocessConfig = field(default_factory=PreprocessConfig)
-    models: list[ModelConfig] = field(
-        default_factory=lambda: [ModelConfig(type="lda"), ModelConfig(type="nmf")]
+    models: Annotated[list[AnyModelConfig], BeforeValidator(_as_list)] = field(
+        default_factory=lambda: [LdaConfig(), NmfConfig()]
     )
     codebook: CodebookConfig = field(default_factory=CodebookConfig)
     codings: CodingsConfig = field(default_factory=CodingsConfig)
@@ -200,34 +324,40 @@ class RunConfig:
     cache: CacheConfig = field(default_factory=CacheConfig)
     source: Path | None = field(default=None, compare=False)
 
+    @model_validator(mode="after")
+    def _settings_work_together(self) -> RunConfig:
+        problem = settings_problem(self)
+        if problem is not None:
+            raise PydanticCustomError("topicbook", "{message}", {"message": problem})
+        return self
 
-# range checks: key -> (predicate, description)
-_RANGES: dict[str, tuple[typing.Callable[[Any], bool], str]] = {
-    "seed": (lambda v: v >= 0, "an int >= 0"),
-    "segment.min_tokens": (lambda v: v >= 0, "an int >= 0"),
-    "segment.window": (lambda v: v >= 10, "an int >= 10"),
-    "segment.overlap": (lambda v: v >= 0, "an int >= 0"),
-    "preprocess.min_df": (lambda v: v >= 1 if isinstance(v, int) else 0 < v < 1, "an int >= 1 or a float in (0, 1)"),
-    "preprocess.max_df": (lambda v: 0 < v <= 1, "a float in (0, 1]"),
-    "preprocess.max_vocab": (lambda v: v is None or v >= 10, "an int >= 10"),
-    "preprocess.phrase_threshold": (lambda v: 0 < v <= 1, "a float in (0, 1] (npmi scoring)"),
-    "models.n_topics": (lambda v: v >= 2, "an int >= 2"),
-    "models.extra_topics": (lambda v: v >= 0, "an int >= 0"),
-    "models.seed_strength": (lambda v: v > 0, "a float > 0"),
-    "models.passes": (lambda v: v >= 1, "an int >= 1"),
-    "models.iterations": (lambda v: v >= 1, "an int >= 1"),
-    "models.chunksize": (lambda v: v is None or v >= 1, "an int >= 1"),
-    "models.max_iter": (lambda v: v >= 1, "an int >= 1"),
-    "models.l1_ratio": (lambda v: 0 <= v <= 1, "a float in [0, 1]"),
-    "evaluate.stability_seeds": (lambda v: 0 <= v <= 50, "an int in [0, 50]"),
-    "codings.holdout": (lambda v: 0 <= v < 1, "a float in [0, 1)"),
-    "codings.min_positives": (lambda v: v >= 1, "an int >= 1"),
-    "align.threshold": (lambda v: 0 <= v <= 1, "a float in [0, 1]"),
-    "align.split_ratio": (lambda v: 0 < v <= 1, "a float in (0, 1]"),
-    "report.quotes_per_topic": (lambda v: v >= 0, "an int >= 0"),
-    "report.top_terms": (lambda v: v >= 3, "an int >= 3"),
-    "report.relevance_lambda": (lambda v: 0 <= v <= 1, "a float in [0, 1]"),
-}
+
+def settings_problem(cfg: RunConfig) -> str | None:
+    """The first pair of settings that do not work together, as a one-line message, or None."""
+    reruns = cfg.evaluate.stability_seeds
+    if cfg.seed + reruns >= 2**32:
+        return (f"'seed' must be below 2**32 - {reruns}, as the stability re-fits use seeds seed+1 to "
+                f"seed+{reruns} (evaluate.stability_seeds); got {cfg.seed}.")
+    if cfg.segment.overlap >= cfg.segment.window:
+        return f"'segment.overlap' must be smaller than segment.window ({cfg.segment.window}); got {cfg.segment.overlap}."
+    problem = language_problem(cfg.corpus.language, stopwords=cfg.preprocess.stopwords,
+                               lemmatize=cfg.preprocess.lemmatize)
+    if problem is not None:
+        return problem
+    names: set[str] = set()
+    for model in cfg.models:
+        name = model.label
+        if name in names:
+            return f"models: two models are named '{name}'. Give one a different `name`."
+        names.add(name)
+        if model.guided and cfg.codebook.path is None:
+            return f"models: '{name}' has guided: true but the config has no codebook. Set codebook.path or guided: false."
+        if isinstance(model, LdaConfig) and model.engine == "tomotopy":
+            if model.guided:
+                return f"models: '{name}' has engine: tomotopy and guided: true; the tomotopy engine fits unguided LDA only. Set engine: gensim or guided: false."
+            if model.multicore:
+                return f"models: '{name}' has engine: tomotopy and multicore: true; the tomotopy engine samples with one worker, so that a seed gives one result. Set multicore: false."
+    return None
 
 
 # --------------------------------------------------------------------------- loading
@@ -295,6 +425,9 @@ def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:
     return total
 
 
+_RUN_CONFIG: TypeAdapter[RunConfig] = TypeAdapter(RunConfig)
+
+
 def config_from_dict(data: Any, *, base_dir: Path, source: Path | None = None) -> RunConfig:
     """Build a :class:`RunConfig` from parsed YAML, checking every key and value."""
     where = str(source) if source else "config"
@@ -302,124 +435,236 @@ def config_from_dict(data: Any, *, base_dir: Path, source: Path | None = None) -
         raise ConfigError(f"{where}: the config must be a mapping of sections (corpus, models, ...); got {_type_name(data)}.")
     if "corpus" not in data:
         raise ConfigError(f"{where}: missing section 'corpus'. Add `corpus: {{path: <folder or table>}}`.")
-    cfg = _build(RunConfig, data, "", where, base_dir)
-    if source is not None:
-        cfg = dataclasses.replace(cfg, source=source)
-    return cfg
+    data = _string_keys(data)
+    if "source" in data:  # a field of RunConfig, but not a key of the YAML
+        raise ConfigError(f"{where}: unknown key 'source'{_suggest('source', yaml_keys(RunConfig))}")
+    try:
+        return _RUN_CONFIG.validate_python({**data, "source": source}, context={"base_dir": base_dir})
+    except ValidationError as exc:
+        raise _config_error(exc, data, where) from None
 
 
-def _build(cls: type, data: Any, prefix: str, where: str, base_dir: Path) -> Any:
-    if not isinstance(data, dict):
-        raise ConfigError(f"{where}: '{prefix.rstrip('.')}' must be a mapping of keys; got {_type_name(data)}.")
-    hints = typing.get_type_hints(cls)
-    fields = {f.name: f for f in dataclasses.fields(cls) if f.name != "source"}
-    kwargs: dict[str, Any] = {}
-    for key, value in data.items():
-        key_s = str(key)
-        if key_s not in fields:
-            raise ConfigError(f"{where}: unknown key '{prefix}{key_s}'{_suggest(key_s, fields)}")
-        kwargs[key_s] = _convert(hints[key_s], value, f"{prefix}{key_s}", where, base_dir)
-    missing = [
-        n for n, f in fields.items()
-        if n not in kwargs and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
-    ]
-    if missing:
-        raise ConfigError(f"{where}: missing key '{prefix}{missing[0]}'. Add it to the '{prefix.rstrip('.') or 'top'}' section.")
-    obj = cls(**kwargs)
-    if cls is ModelConfig:
-        _check_model_keys(obj, data, prefix, where)
-    return obj
+def _string_keys(value: Any) -> Any:
+    """Parsed YAML with every mapping key as text (`1: x` is the key '1')."""
+    if isinstance(value, dict):
+        return {str(k): _string_keys(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_string_keys(v) for v in value]
+    return value
 
 
-def _check_model_keys(model: ModelConfig, data: dict, prefix: str, where: str) -> None:
-    foreign = NMF_ONLY if model.type == "lda" else LDA_ONLY
-    for key in data:
-        if key in foreign:
-            raise ConfigError(f"{where}: key '{prefix}{key}' does not apply to type '{model.type}'. Remove it, or set `type: {'nmf' if model.type == 'lda' else 'lda'}`.")
+# --------------------------------------------------------------------------- field types
+# What the messages and the model adapters' parameter constraints are derived from.
 
 
-def _convert(hint: Any, value: Any, key: str, where: str, base_dir: Path) -> Any:
-    range_key = re.sub(r"\[\d+\]", "", key)
-    origin = typing.get_origin(hint)
-    args = typing.get_args(hint)
-    if origin in (Union, types.UnionType):
-        if value is None and type(None) in args:
-            return None
-        options = [a for a in args if a is not type(None)]
-        errors = []
-        for option in options:
-            try:
-                return _convert(option, value, key, where, base_dir)
-            except ConfigError as exc:
-                errors.append(exc)
-        allowed = " or ".join(_describe(o) for o in options)
-        raise ConfigError(f"{where}: '{key}' must be {allowed}; got {value!r}.")
-    if origin is Literal:
-        if value in args and type(value) is type(args[args.index(value)]):
-            return value
-        allowed = ", ".join(repr(a) for a in args)
-        raise ConfigError(f"{where}: '{key}' must be one of {allowed}; got {value!r}.")
+def split_annotation(hint: Any) -> tuple[Any, list[Any]]:
+    """A field type without its ``Annotated`` layers, and their metadata (bounds, validators)."""
+    metadata: list[Any] = []
+    while typing.get_origin(hint) is Annotated:
+        metadata.extend(hint.__metadata__)
+        hint = typing.get_args(hint)[0]
+    return hint, metadata
+
+
+def bounds_of(metadata: Iterable[Any]) -> dict[str, float]:
+    """The bounds in a field's metadata: any of ``ge``, ``gt``, ``le``, ``lt``."""
+    out: dict[str, float] = {}
+    for item in metadata:
+        if isinstance(item, Ge | Gt | Le | Lt | Interval):
+            for name in ("ge", "gt", "le", "lt"):
+                value = getattr(item, name, None)
+                if value is not None:
+                    out[name] = value
+    return out
+
+
+def union_options(hint: Any) -> tuple[Any, ...] | None:
+    """The types of a union (``X | Y``, ``Union[X, Y]``), or None for any other type."""
+    if typing.get_origin(hint) in (Union, types.UnionType):
+        return typing.get_args(hint)
+    return None
+
+
+_FIELD_TYPES: dict[type, dict[str, Any]] = {}
+
+
+def field_types(cls: type) -> dict[str, Any]:
+    """A section's field names and types, with their ``Annotated`` metadata."""
+    if cls not in _FIELD_TYPES:
+        _FIELD_TYPES[cls] = typing.get_type_hints(cls, include_extras=True)
+    return _FIELD_TYPES[cls]
+
+
+def yaml_keys(cls: type) -> list[str]:
+    """The keys a section takes in YAML; a model takes those of every type (the others' are
+    refused as not applying to its type)."""
+    if issubclass(cls, ModelConfig):
+        return list(dict.fromkeys(k for model in MODEL_TYPES.values() for k in field_types(model)))
+    return [k for k in field_types(cls) if k != "source"]
+
+
+def _is_section(hint: Any) -> bool:
+    """A dataclass section, or the union of the model types."""
+    options = union_options(hint)
+    if options is not None:
+        return all(_is_section(o) for o in options)
+    return isinstance(hint, type) and dataclasses.is_dataclass(hint)
+
+
+# --------------------------------------------------------------------------- messages
+
+_ABSENT = object()
+
+
+@dataclasses.dataclass
+class _Spot:
+    """Where one of pydantic's errors points in the YAML: the dotted key ('models[1].n_topics'),
+    the value written there, its field type, the section holding it and a sort position (the
+    order of the keys in the YAML)."""
+
+    error: Any
+    key: str = ""
+    value: Any = _ABSENT
+    hint: Any = None
+    section: type | None = None
+    unknown: str | None = None  # a key the section does not have
+    position: list[int] = dataclasses.field(default_factory=list)
+
+
+def _config_error(exc: ValidationError, data: dict[str, Any], where: str) -> ConfigError:
+    """Pydantic's first error, in the order of the YAML keys, as our one-line message (the only
+    place where pydantic's errors are turned into messages)."""
+    spots = [_locate(error, data) for error in exc.errors(include_url=False)]
+    first = min(spots, key=lambda spot: spot.position)
+    return ConfigError(f"{where}: {_message(first)}")
+
+
+def _locate(error: Any, data: dict[str, Any]) -> _Spot:
+    spot = _Spot(error, value=data, hint=RunConfig)
+    for part in error["loc"]:
+        hint, _ = split_annotation(spot.hint)
+        if _is_section(hint):
+            if union_options(hint) is not None:  # the model union: `part` is the chosen type
+                spot.hint = MODEL_TYPES[str(part)]
+                continue
+            raw = spot.value if isinstance(spot.value, dict) else {}
+            keys = list(raw)
+            name = str(part)
+            spot.section = hint
+            spot.key = f"{spot.key}.{name}" if spot.key else name
+            spot.value = raw.get(name, _ABSENT)
+            if name not in field_types(hint) or name == "source":
+                spot.unknown = name
+                foreign = issubclass(hint, ModelConfig) and name in yaml_keys(hint)
+                spot.position.append(keys.index(name) + (len(keys) if foreign else 0))  # as before: after the model's values
+                break
+            spot.hint = field_types(hint)[name]
+            spot.position.append(keys.index(name) if name in keys else 2 * len(keys))
+        elif typing.get_origin(hint) is list and isinstance(part, int):
+            spot.key += f"[{part}]"
+            if isinstance(spot.value, list):
+                spot.value = spot.value[part]
+            spot.hint = typing.get_args(hint)[0]
+            spot.position.append(part)
+        elif typing.get_origin(hint) is dict and isinstance(spot.value, dict) and part in spot.value:
+            spot.key += f".{part}"
+            spot.position.append(list(spot.value).index(part))
+            spot.value = spot.value[part]
+            spot.hint = typing.get_args(hint)[1]
+        else:  # the tag of one type of a union: the error is about the union's value
+            break
+    return spot
+
+
+def _message(spot: _Spot) -> str:
+    error, key, value = spot.error, spot.key, spot.value
+    kind = error["type"]
+    if kind == "topicbook":
+        return str(error["ctx"]["message"])
+    if spot.unknown is not None and spot.section is not None:
+        section = spot.section
+        if issubclass(section, ModelConfig) and spot.unknown in yaml_keys(section):
+            own = field_types(section)["type"]
+            mine = typing.get_args(split_annotation(own)[0])[0]
+            other = next(t for t in MODEL_TYPES if t != mine)
+            return f"key '{key}' does not apply to type '{mine}'. Remove it, or set `type: {other}`."
+        return f"unknown key '{key}'{_suggest(spot.unknown, yaml_keys(section))}"
+    if kind == "missing":
+        return f"missing key '{key}'. Add it to the '{key.rpartition('.')[0] or 'top'}' section."
+    if kind == "union_tag_not_found":
+        return f"missing key '{key}.type'. Add it to the '{key}' section."
+    if kind == "union_tag_invalid":
+        return _must_be(f"{key}.type", Literal["lda", "nmf"], value.get("type") if isinstance(value, dict) else value)
+    return _must_be(key, spot.hint, None if value is _ABSENT else value)
+
+
+def _must_be(key: str, hint: Any, value: Any) -> str:
+    """"'key' must be <what the type allows>; got <value>." """
+    base, _ = split_annotation(hint)
+    if _is_section(base):
+        return f"'{key}' must be a mapping of keys; got {_type_name(value)}."
+    origin = typing.get_origin(base)
     if origin is list:
-        if isinstance(value, str | int | float) and args[0] is not dict:
-            value = [value]
-        if not isinstance(value, list):
-            raise ConfigError(f"{where}: '{key}' must be a list; got {_type_name(value)}.")
-        return [_convert(args[0], v, f"{key}[{i}]", where, base_dir) for i, v in enumerate(value)]
+        return f"'{key}' must be a list; got {_type_name(value)}."
     if origin is dict:
-        if not isinstance(value, dict):
-            raise ConfigError(f"{where}: '{key}' must be a mapping; got {_type_name(value)}.")
-        return {str(k): _convert(args[1], v, f"{key}.{k}", where, base_dir) for k, v in value.items()}
-    if dataclasses.is_dataclass(hint):
-        return _build(hint, value, f"{key}.", where, base_dir)
-    if hint is Path:
-        if not isinstance(value, str) or not value.strip():
-            raise ConfigError(f"{where}: '{key}' must be a path (text); got {value!r}.")
-        p = Path(value).expanduser()
-        return p if p.is_absolute() else (base_dir / p).resolve()
-    if hint is bool:
-        if not isinstance(value, bool):
-            raise ConfigError(f"{where}: '{key}' must be true or false; got {value!r}.")
-        return value
-    if hint is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigError(f"{where}: '{key}' must be {_range_text(range_key, 'an int')}; got {value!r}.")
-        _check_range(range_key, value, key, where)
-        return value
-    if hint is float:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ConfigError(f"{where}: '{key}' must be {_range_text(range_key, 'a number')}; got {value!r}.")
-        value = float(value)
-        _check_range(range_key, value, key, where)
-        return value
-    if hint is str:
-        if isinstance(value, bool):
-            raise ConfigError(f"{where}: '{key}' must be text; got {value!r} (YAML reads yes/no/on/off as true/false). Put the word in quotes.")
-        if not isinstance(value, str | int | float):
-            raise ConfigError(f"{where}: '{key}' must be text; got {value!r}.")
-        return str(value)
-    raise TypeError(f"unsupported config type {hint!r}")  # pragma: no cover - programming error
-
-
-def _check_range(range_key: str, value: Any, key: str, where: str) -> None:
-    check = _RANGES.get(range_key)
-    if check and not check[0](value):
-        raise ConfigError(f"{where}: '{key}' must be {check[1]}; got {value!r}.")
-
-
-def _range_text(range_key: str, default: str) -> str:
-    return _RANGES[range_key][1] if range_key in _RANGES else default
-
-
-def _describe(hint: Any) -> str:
-    origin = typing.get_origin(hint)
+        return f"'{key}' must be a mapping; got {_type_name(value)}."
     if origin is Literal:
-        return ", ".join(repr(a) for a in typing.get_args(hint))
-    if origin is list:
-        return "a list"
-    return {int: "an int", float: "a number", str: "text", bool: "true or false", Path: "a path"}.get(hint, str(hint))
+        return f"'{key}' must be one of {describe(base)}; got {value!r}."
+    if base is str and isinstance(value, bool):
+        return f"'{key}' must be text; got {value!r} (YAML reads yes/no/on/off as true/false). Put the word in quotes."
+    if base is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)  # what the check saw
+    return f"'{key}' must be {describe(hint)}; got {value!r}."
 
 
-def _suggest(key: str, valid: typing.Iterable[str]) -> str:
+def describe(hint: Any, *, in_union: bool = False) -> str:
+    """What a field type allows, in words: "an int >= 2", "'symmetric', 'auto' or a float > 0"."""
+    base, metadata = split_annotation(hint)
+    options = union_options(base)
+    if options is not None:
+        text = " or ".join(describe(o, in_union=True) for o in options if o is not type(None))
+    elif typing.get_origin(base) is Literal:
+        text = ", ".join(repr(a) for a in typing.get_args(base))
+    elif typing.get_origin(base) is list:
+        text = "a list"
+    elif typing.get_origin(base) is dict:
+        text = "a mapping"
+    elif _is_section(base):
+        text = "a mapping of keys"
+    elif base is Path:
+        text = "a path" if in_union else "a path (text)"
+    elif base is bool:
+        text = "true or false"
+    elif base in (int, float):
+        text = _range_text(base, bounds_of(metadata))
+    else:
+        text = "text"
+    notes = [m.text for m in metadata if isinstance(m, Hint)]
+    return f"{text} ({'; '.join(notes)})" if notes else text
+
+
+def _range_text(kind: type, bounds: dict[str, float]) -> str:
+    noun = "an int" if kind is int else "a float"
+    if not bounds:
+        return "an int" if kind is int else "a number"
+    low = ("[", bounds["ge"]) if "ge" in bounds else ("(", bounds["gt"]) if "gt" in bounds else None
+    high = ("]", bounds["le"]) if "le" in bounds else (")", bounds["lt"]) if "lt" in bounds else None
+    if low and high:
+        return f"{noun} in {low[0]}{_number(low[1])}, {_number(high[1])}{high[0]}"
+    if low:
+        return f"{noun} {'>=' if low[0] == '[' else '>'} {_number(low[1])}"
+    assert high is not None  # noqa: S101 - a bound exists
+    return f"{noun} {'<=' if high[0] == ']' else '<'} {_number(high[1])}"
+
+
+def _number(value: float) -> str:
+    """A bound as written: 2**32 for the large powers of two, else the number."""
+    if isinstance(value, int) and value >= 2**16 and value & (value - 1) == 0:
+        return f"2**{value.bit_length() - 1}"
+    return str(value)
+
+
+def _suggest(key: str, valid: Iterable[str]) -> str:
     close = difflib.get_close_matches(key, list(valid), n=1, cutoff=0.5)
     if close:
         return f". Did you mean '{close[0]}'?"
@@ -442,18 +687,15 @@ def config_to_dict(cfg: RunConfig, *, relative_to: Path | None = None) -> dict[s
     """
 
     def plain(value: Any) -> Any:
-        if dataclasses.is_dataclass(value):
-            skip = {"source"}
-            if isinstance(value, ModelConfig):
-                skip |= NMF_ONLY if value.type == "lda" else LDA_ONLY
-            out = {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value) if f.name not in skip}
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            out = {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value) if f.name != "source"}
             if isinstance(value, PreprocessConfig) and value.deidentify_names:
                 out["deidentify_names"] = [f"<{len(value.deidentify_names)} names, not written to outputs>"]
             return out
         if isinstance(value, Path):
             if relative_to is not None:
                 try:
-                    return Path(_relpath(value, relative_to)).as_posix()
+                    return Path(os.path.relpath(value, relative_to)).as_posix()
                 except ValueError:
                     return value.name
             return str(value)
@@ -463,13 +705,8 @@ def config_to_dict(cfg: RunConfig, *, relative_to: Path | None = None) -> dict[s
             return {k: plain(v) for k, v in value.items()}
         return value
 
-    return plain(cfg)
-
-
-def _relpath(path: Path, start: Path) -> str:
-    import os
-
-    return os.path.relpath(path, start)
+    out: dict[str, Any] = plain(cfg)
+    return out
 
 
 def dump_config(cfg: RunConfig, *, relative_to: Path | None = None) -> str:

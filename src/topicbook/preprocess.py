@@ -22,6 +22,7 @@ from nltk.tokenize import RegexpTokenizer
 
 from topicbook.config import PreprocessConfig
 from topicbook.errors import TopicbookError
+from topicbook.languages import SNOWBALL
 
 log = logging.getLogger(__name__)
 
@@ -94,11 +95,6 @@ def strip_noise(pattern: re.Pattern[str], text: str, counts: dict[str, int] | No
         return " "
 
     return pattern.sub(blank, text)
-
-
-SNOWBALL = {"en": "english", "de": "german", "fr": "french", "it": "italian", "es": "spanish",
-            "pt": "portuguese", "nl": "dutch", "sv": "swedish", "da": "danish", "fi": "finnish",
-            "no": "norwegian", "ro": "romanian", "hu": "hungarian", "ru": "russian"}
 
 
 def normalise_text(text: str) -> str:

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
-from topicbook.config import ModelConfig
+from topicbook.config import LdaConfig, ModelConfig
 from topicbook.errors import TopicbookError
+from topicbook.models.lda import LdaModel
+from topicbook.models.nmf import NmfModel
+from topicbook.models.params import config_params
 from topicbook.preprocess import DocumentTermMatrix
 
 log = logging.getLogger(__name__)
@@ -27,13 +31,13 @@ class FittedModel:
     type: str
     doc_topic: np.ndarray
     topic_term: np.ndarray
-    params: dict
+    params: dict[str, Any]
     seeded_codes: dict[int, str] = field(default_factory=dict)
-    fit_stats: dict = field(default_factory=dict)
+    fit_stats: dict[str, float] = field(default_factory=dict)
 
     @property
     def n_topics(self) -> int:
-        return self.topic_term.shape[0]
+        return int(self.topic_term.shape[0])
 
 
 def check_n_topics(n_topics: int, n_segments: int, model_name: str) -> None:
@@ -44,13 +48,13 @@ def check_n_topics(n_topics: int, n_segments: int, model_name: str) -> None:
         log.warning("%s: only %.1f segments per topic; topics may be unstable. Consider segment.unit: paragraph or fewer topics.", model_name, n_segments / n_topics)
 
 
+ESTIMATORS: dict[str, type[LdaModel] | type[NmfModel]] = {"lda": LdaModel, "nmf": NmfModel}
+
+
 def fit_model(cfg: ModelConfig, dtm: DocumentTermMatrix, seed: int,
               seed_topics: list[tuple[str, dict[int, float]]] | None = None) -> FittedModel:
     """Fit the model a config describes. `seed_topics`: (code id, {term index: weight}) per
     seeded topic, for guided models."""
-    from topicbook.models.lda import LdaModel
-    from topicbook.models.nmf import NmfModel
-
     n_topics = cfg.n_topics
     seeded: dict[int, str] = {}
     prior = None
@@ -58,33 +62,18 @@ def fit_model(cfg: ModelConfig, dtm: DocumentTermMatrix, seed: int,
         if not seed_topics:
             raise TopicbookError(f"models: '{cfg.label}' has guided: true but no code has a seed term in the vocabulary. Add a codebook (codebook.path) whose keywords occur in the corpus.")
         n_topics = len(seed_topics) + cfg.extra_topics
+        if n_topics < 2:
+            raise TopicbookError(f"models: '{cfg.label}' has 1 seeded topic and extra_topics: 0, but a model needs at least 2 topics. Set extra_topics: 1 or more.")
         seeded = {i: code for i, (code, _) in enumerate(seed_topics)}
         prior = [weights for _, weights in seed_topics]
     check_n_topics(n_topics, dtm.counts.shape[0], cfg.label)
-    if cfg.type == "lda" and cfg.engine == "tomotopy" and cfg.guided:
+    if isinstance(cfg, LdaConfig) and cfg.engine == "tomotopy" and cfg.guided:
         raise TopicbookError(f"models: '{cfg.label}' has engine: tomotopy and guided: true; the tomotopy engine fits unguided LDA only. Set engine: gensim or guided: false.")
-    if cfg.type == "lda":
-        alpha = cfg.alpha
-        model = LdaModel(n_topics=n_topics, alpha=alpha, eta=cfg.eta, passes=cfg.passes,
-                         iterations=cfg.iterations, chunksize=cfg.chunksize, random_state=seed,
-                         multicore=cfg.multicore, seed_terms=prior, seed_strength=cfg.seed_strength,
-                         engine=cfg.engine)
-    else:
-        model = NmfModel(n_topics=n_topics, input=cfg.input, init=cfg.init, beta_loss=cfg.beta_loss,
-                         l1_ratio=cfg.l1_ratio, alpha_W=cfg.alpha_W, alpha_H=cfg.alpha_H,
-                         max_iter=cfg.max_iter, random_state=seed, seed_terms=prior,
-                         seed_strength=cfg.seed_strength)
+    estimator = ESTIMATORS[cfg.type]
+    model = estimator(**{**config_params(cfg, estimator), "n_topics": n_topics, "random_state": seed, "seed_terms": prior})
     model.fit(dtm.counts, vocab=dtm.vocab)
     return FittedModel(
         name=cfg.label, type=cfg.type, doc_topic=model.doc_topic_, topic_term=model.topic_term_,
         params={**model.get_params(), "seed_terms": None}, seeded_codes=seeded,
         fit_stats=model.fit_stats_,
     )
-
-
-def normalise_rows(matrix: np.ndarray) -> np.ndarray:
-    """Rows scaled to sum to 1; all-zero rows become uniform."""
-    matrix = np.asarray(matrix, dtype=float)
-    sums = matrix.sum(axis=1, keepdims=True)
-    out = np.divide(matrix, sums, out=np.full_like(matrix, 1.0 / matrix.shape[1]), where=sums > 0)
-    return out

@@ -4,12 +4,25 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import Any, ClassVar
 
 import numpy as np
 import scipy.sparse as sp
+from gensim.matutils import Sparse2Corpus
+from gensim.models import LdaModel as GensimLda
+from gensim.models import LdaMulticore
+from scipy.special import gammaln, logsumexp, psi
 from sklearn.base import BaseEstimator
 
-from topicbook.models.base import normalise_rows
+from topicbook.config import LdaConfig
+from topicbook.errors import ConfigError
+from topicbook.models.arrays import normalise_rows
+from topicbook.models.params import (
+    RANDOM_STATE,
+    config_constraints,
+    estimator_parameters,
+    int_at_least,
+)
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +43,18 @@ class LdaModel(BaseEstimator):
 
     Attributes after fit: doc_topic_ (n_docs, n_topics), topic_term_ (n_topics, n_terms),
     eta_ (n_topics, n_terms) the prior used, fit_stats_ {log_perplexity, ...}, model_ (gensim).
+
+    Parameters are checked at the start of `fit` (scikit-learn's parameter validation, with the
+    bounds of :class:`~topicbook.config.LdaConfig`): ``LdaModel(eta=-0.5).fit(...)`` raises
+    "The 'eta' parameter of LdaModel must be a float in the range (0.0, inf) or None. ...".
     """
+
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        **config_constraints(LdaConfig, estimator_parameters(LdaConfig)),
+        "random_state": RANDOM_STATE,
+        "workers": [int_at_least(1)],
+        "seed_terms": [list, tuple, None],
+    }
 
     def __init__(self, *, n_topics: int = 10, alpha: str | float = "symmetric", eta: float | None = None,
                  passes: int = 20, iterations: int = 200, chunksize: int | None = None,
@@ -62,12 +86,9 @@ class LdaModel(BaseEstimator):
 
     def fit(self, counts: sp.csr_matrix, vocab: Sequence[str]) -> LdaModel:
         """Fit on a (n_docs, n_terms) count matrix."""
+        self._validate_params()
         if self.engine == "tomotopy":
             return self._fit_tomotopy(counts, vocab)
-        from gensim.matutils import Sparse2Corpus
-        from gensim.models import LdaModel as GensimLda
-        from gensim.models import LdaMulticore
-
         corpus = Sparse2Corpus(counts, documents_columns=False)
         id2word = dict(enumerate(vocab))
         prior = self._prior(len(vocab))
@@ -115,12 +136,10 @@ class LdaModel(BaseEstimator):
         a number or 0.1 (tomotopy's default) for the named gensim options; eta a number or 0.01.
         doc_topic_ is each document's sampled topic distribution; fit_stats_ its log-likelihood
         per word."""
-        from topicbook.errors import ConfigError
-
         if self.seed_terms:
             raise ConfigError("models: engine: tomotopy fits unguided LDA only. Set engine: gensim or guided: false.")
         try:
-            import tomotopy
+            import tomotopy  # optional extra: imported only when asked for
         except ImportError:
             raise ConfigError("models: engine: tomotopy needs the tomotopy package, which is not installed. Run `pip install 'topicbook[tomotopy]'` or set engine: gensim.") from None
         alpha = float(self.alpha) if isinstance(self.alpha, (int, float)) else 0.1
@@ -152,8 +171,6 @@ def document_bound(counts: sp.csr_matrix, gamma: np.ndarray, elogbeta: np.ndarra
     counts: (n_docs, n_terms) csr; gamma: (n_docs, n_topics); elogbeta: (n_topics, n_terms);
     alpha: (n_topics,). Equals gensim's per-document loop up to float rounding (tested).
     """
-    from scipy.special import gammaln, logsumexp, psi
-
     gamma = np.asarray(gamma, dtype=float)
     elogtheta = psi(gamma) - psi(gamma.sum(axis=1))[:, None]
     counts = counts.tocsr()

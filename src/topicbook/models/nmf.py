@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any, ClassVar
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator
+from sklearn.decomposition import NMF
+from sklearn.feature_extraction.text import TfidfTransformer
 
-from topicbook.models.base import normalise_rows
+from topicbook.config import NmfConfig
+from topicbook.models.arrays import normalise_rows
+from topicbook.models.params import RANDOM_STATE, config_constraints, estimator_parameters
 
 
 class NmfModel(BaseEstimator):
@@ -21,7 +26,17 @@ class NmfModel(BaseEstimator):
 
     Attributes after fit: doc_topic_ (W rows normalised), topic_term_ (H rows normalised),
     fit_stats_ {reconstruction_error, n_iter}, model_ (sklearn NMF).
+
+    Parameters are checked at the start of `fit` (scikit-learn's parameter validation, with the
+    bounds of :class:`~topicbook.config.NmfConfig`): ``NmfModel(alpha_W=-1).fit(...)`` raises
+    "The 'alpha_W' parameter of NmfModel must be a float in the range [0.0, inf). ...".
     """
+
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        **config_constraints(NmfConfig, estimator_parameters(NmfConfig)),
+        "random_state": RANDOM_STATE,
+        "seed_terms": [list, tuple, None],
+    }
 
     def __init__(self, *, n_topics: int = 10, input: str = "tfidf", init: str = "nndsvda",
                  beta_loss: str = "frobenius", l1_ratio: float = 0.0, alpha_W: float = 0.0,
@@ -43,8 +58,6 @@ class NmfModel(BaseEstimator):
         """The matrix NMF factorises: l2-normalised TF-IDF rows, or float counts."""
         if self.input == "counts":
             return counts.astype(np.float64)
-        from sklearn.feature_extraction.text import TfidfTransformer
-
         return TfidfTransformer(sublinear_tf=True).fit_transform(counts)
 
     def _custom_init(self, X: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
@@ -62,8 +75,7 @@ class NmfModel(BaseEstimator):
 
     def fit(self, counts: sp.csr_matrix, vocab: Sequence[str] | None = None) -> NmfModel:
         """Fit on a (n_docs, n_terms) count matrix."""
-        from sklearn.decomposition import NMF
-
+        self._validate_params()
         X = self.transform_input(counts)
         solver = "mu" if self.beta_loss != "frobenius" else "cd"
         model = NMF(n_components=self.n_topics, init="custom" if self.seed_terms else self.init,
