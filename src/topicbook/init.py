@@ -131,7 +131,7 @@ def _transcripts_by_folder(root: Path, suffixes: set[str], depth: int = 2) -> di
     out: dict[Path, list[Path]] = {}
     folders = [root]
     for _ in range(depth + 1):
-        nxt = []
+        nxt: list[Path] = []
         for folder in folders:
             try:
                 entries = sorted(folder.iterdir())

@@ -22,8 +22,9 @@ ALIASES = {
 
 
 def codings_table(path: Path) -> pd.DataFrame:
-    """The codings table with its columns renamed to topicbook's (see module docstring); a
-    column whose canonical name is already present keeps its own name."""
+    """The codings table with its columns renamed to topicbook's (see module docstring), when
+    that gives a complete quote or offset table; otherwise as written (so an error names the
+    file's own columns). A column whose canonical name is already present keeps its name."""
     from topicbook.ingest.corpus import read_table
 
     frame = read_table(path)
@@ -34,4 +35,7 @@ def codings_table(path: Path) -> pd.DataFrame:
         if canonical and canonical != column and canonical not in taken:
             rename[column] = canonical
             taken.add(canonical)
-    return frame.rename(columns=rename)
+    renamed = set(frame.rename(columns=rename).columns)
+    if {"document", "code", "text"} <= renamed or {"document", "start", "end", "code"} <= renamed:
+        return frame.rename(columns=rename)
+    return frame
