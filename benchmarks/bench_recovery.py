@@ -29,9 +29,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from topicbook.agreement import agreement, normalise
 from topicbook.codebook import Code, Codebook, seed_terms
+from topicbook.codings import normalise
 from topicbook.config import ModelConfig, PreprocessConfig
+from topicbook.metrics import agreement
 from topicbook.models import fit_model
 from topicbook.preprocess import Preprocessor, vectorize
 from topicbook.scoring import (
@@ -154,7 +155,7 @@ def evaluate_methods(methods: dict[str, np.ndarray], labels: np.ndarray, lengths
     for name, scores in methods.items():
         out[name] = {}
         for half, mask in halves.items():
-            res = agreement(scores, labels, lengths, code_ids, evaluate=mask, min_positives=min_positives)
+            res = agreement(scores, labels, lengths, code_ids, evaluate=mask, min_positives=min_positives).to_json()
             res.pop("confusion")
             out[name][half] = res
     return out
@@ -245,7 +246,7 @@ def pdpilot_codebook() -> Codebook:
 
 
 def run_pdpilot() -> dict:
-    from topicbook.agreement import read_codings
+    from topicbook.codings import read_codings
     from topicbook.config import CorpusConfig, SegmentConfig, SpeakersConfig
     from topicbook.ingest import read_corpus
     from topicbook.segment import segment_corpus

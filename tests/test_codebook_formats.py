@@ -131,7 +131,7 @@ XXE = """<?xml version="1.0"?>
     (BOMB, "evil.qdc: line 3: the XML declares an entity ('lol'); topicbook does not expand XML entities (they allow XML bombs and reading local files). Remove the <!DOCTYPE> block and export the file again."),
     (XXE, "evil.qdc: line 2: the XML declares an entity ('xxe'); topicbook does not expand XML entities (they allow XML bombs and reading local files). Remove the <!DOCTYPE> block and export the file again."),
     ("<CodeBook>\n<Codes><Code guid='a' name='x'></Codes></CodeBook>",
-     "evil.qdc: line 2, column 34: not well-formed XML (mismatched tag). Fix the XML there or export the file again."),
+     "evil.qdc: line 2, column 34: not well-formed XML (a closing tag does not match the open element). Fix the XML there or export the file again."),
     ("<CodeBook><Codes/></CodeBook>",
      "evil.qdc: the codebook has no codes (no <Code> inside <Codes>). Export a codebook with at least one code."),
     ("<CodeBook><Codes><Code guid='a' name='A'/><Code guid='b'/></Codes></CodeBook>",

@@ -117,7 +117,7 @@ def test_pdpilot_coded_segments_place_by_code_path(tmp_path: Path) -> None:
     """The authors' 261 coded segments, in MAXQDA's "Coded segments" columns, against the PDFs."""
     import csv
 
-    from topicbook.agreement import read_codings
+    from topicbook.codings import read_codings
     from topicbook.config import config_from_dict
     from topicbook.pipeline import prepare
 
@@ -136,7 +136,7 @@ def test_pdpilot_coded_segments_place_by_code_path(tmp_path: Path) -> None:
     human = read_codings(exported, documents={d.id: d.text for d in prepared.corpus.documents},
                          segments=prepared.segmentation.segments, segment_ids=prepared.dtm.segment_ids,
                          codebook=prepared.codebook)
-    report = human.summary()
+    report = human.to_json()
     reasons = sorted(u["reason"] for u in report["unmatched_codings"])
     # left: two rows whose code path the text extraction glued to the segment, two interviewer turns
     assert (report["codings"], report["placed"]) == (261, 257)

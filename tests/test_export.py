@@ -9,9 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from refi import assert_valid_refi
-from topicbook.agreement import read_codings
 from topicbook.cli import main
 from topicbook.codebook import load_codebook
+from topicbook.codings import read_codings
 from topicbook.export import read_export_codebook
 from topicbook.qdc import read_qdpx
 from topicbook.segment import Segment

@@ -47,9 +47,9 @@ def test_segment_text_keeps_the_marks_and_the_report_counts_them(tmp_path) -> No
     assert len(noisy) == 1
     assert prepared.corpus.documents[0].text[noisy[0].start:noisy[0].end] == noisy[0].text
     report = prepared.preprocess_report()
-    assert report["noise_removed"] == {"transcription_notes": 2, "redaction_marks": 1, "timestamps": 0}
+    assert report.noise_removed == {"transcription_notes": 2, "redaction_marks": 1, "timestamps": 0}
     assert not {"inaudible", "xxx", "laugh"} & set(prepared.dtm.vocab)
-    json.dumps(report)
+    json.dumps(report.to_json())
 
 
 def test_a_line_repeated_at_a_page_break_is_dropped_once() -> None:

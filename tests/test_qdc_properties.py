@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from refi import assert_valid_refi
-from topicbook.agreement import find_quote, normalise
 from topicbook.codebook import Code, Codebook, codebook_to_yaml, load_codebook
+from topicbook.codings import find_quote, normalise
 from topicbook.qdc import read_qdc, write_qdc
 
 # XML 1.0 text: no control characters or surrogates; leading/trailing space is stripped on read

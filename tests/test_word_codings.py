@@ -8,7 +8,7 @@ from pathlib import Path
 import docx
 import pytest
 
-from topicbook.agreement import read_codings
+from topicbook.codings import read_codings
 from topicbook.codebook import Code, Codebook
 from topicbook.config import SegmentConfig, SpeakersConfig
 from topicbook.errors import InputError
@@ -79,7 +79,7 @@ def test_word_codings_place_on_the_answers_split_by_dashes(tmp_path: Path) -> No
              for seg_id, row in zip(human.segment_ids, human.labels, strict=True) if row.any()}
     assert coded == {answers[0].id: {"skills", "tools"}, answers[1].id: {"career", "certificates"},
                      answers[2].id: {"stats"}}
-    report = human.summary()
+    report = human.to_json()
     assert (report["codings"], report["placed"], report["unmatched_codings"]) == (5, 5, [])
 
 
@@ -90,7 +90,7 @@ def test_unplaced_word_codings_are_listed_with_their_reason(tmp_path: Path) -> N
     book = Codebook("small", (Code("skills", "Skills"),))
     human = read_codings(path, documents={doc.id: doc.text}, segments=seg.segments,
                          segment_ids=[s.id for s in seg.segments], codebook=book)
-    report = human.summary()
+    report = human.to_json()
     assert (report["codings"], report["placed"]) == (5, 1)
     assert {(u["code"], u["reason"]) for u in report["unmatched_codings"]} == {
         ("Tools and software", "code not in the codebook"), ("Career > Certificates", "code not in the codebook"),

@@ -19,13 +19,18 @@ Every format gives ids to codes that have none, from their paths
 
 from __future__ import annotations
 
+import csv
 import logging
+import zipfile
 from pathlib import Path
 
 import pandas as pd
 
-from topicbook.codebook import Codebook, codes_from_records
+from topicbook.codes import Codebook, codes_from_records
 from topicbook.errors import InputError
+from topicbook.ingest.corpus import read_table
+from topicbook.ingest.text import read_text_file
+from topicbook.safezip import check_zip
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +72,7 @@ def _column_key(column: object) -> str:
 
 
 def _from_records(frame: pd.DataFrame, path: Path, rename: dict[str, str]) -> Codebook:
-    records = [{rename[k]: v for k, v in rec.items() if str(v).strip() != ""}
+    records = [{rename[str(k)]: v for k, v in rec.items() if str(v).strip() != ""}
                for rec in frame.to_dict("records")]
     codes = codes_from_records(records, path.name, line_of=list(range(2, len(records) + 2)))
     return Codebook(path.stem, codes, path.name)
@@ -84,17 +89,11 @@ def _qualcoder_codebook(rows: list[list[str]], path: Path) -> Codebook:
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
-    from topicbook.ingest.corpus import read_table
-
     return read_table(path)
 
 
 def _csv_rows(path: Path) -> list[list[str]]:
     """A headerless CSV/TSV (QualCoder's code list) as rows of cells; rows may differ in length."""
-    import csv
-
-    from topicbook.ingest.text import read_text_file
-
     text = read_text_file(path, path.name)
     return [row for row in csv.reader(text.splitlines(), delimiter="\t" if path.suffix.lower() == ".tsv" else ",")
             if any(cell.strip() for cell in row)]
@@ -102,10 +101,6 @@ def _csv_rows(path: Path) -> list[list[str]]:
 
 def _read_xlsx(path: Path) -> pd.DataFrame:
     """The first sheet of an .xlsx as text, refusing zip bombs and unsafe paths first."""
-    import zipfile
-
-    from topicbook.safezip import check_zip
-
     try:
         with zipfile.ZipFile(path) as zf:
             check_zip(zf, path.name, "Save the code system again from your QDA software.")
@@ -117,6 +112,4 @@ def _read_xlsx(path: Path) -> pd.DataFrame:
 
 
 def _qualcoder_txt_rows(path: Path) -> list[list[str]]:
-    from topicbook.ingest.text import read_text_file
-
     return [line.split("\t", 1) for line in read_text_file(path, path.name).split("\n") if line.strip()]

@@ -145,6 +145,7 @@ class CorpusConfig:
     codes_column: Text | None = None
     language: Annotated[str, BeforeValidator(_language), Strict()] = "en"
     remove_page_break_repeats: Bool = True  # PDF: a line repeated at the top of the next page (MAXQDA)
+    follow_symlinks: Bool = False  # read files reached through symbolic links (they may point anywhere)
 
 
 @dataclass(frozen=True, config=SECTION)

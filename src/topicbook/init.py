@@ -26,10 +26,24 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
+from topicbook import __version__
+from topicbook.codebook import load_codebook
+from topicbook.config import (
+    CorpusConfig,
+    SegmentConfig,
+    SpeakersConfig,
+    config_from_dict,
+    parse_yaml,
+)
 from topicbook.errors import InputError, TopicbookError
+from topicbook.ingest import read_corpus
+from topicbook.ingest.codings import codings_table
+from topicbook.ingest.corpus import READERS, TABLE_SUFFIXES, read_table
+from topicbook.segment import TIMESTAMP_RE, parse_turns, segment_corpus, speaker_key
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +117,6 @@ class Findings:
 
 def inspect_folder(path: Path) -> Findings:
     """Look at a folder of transcripts (or one CSV/JSONL table) and say what a config needs."""
-    from topicbook.ingest.corpus import READERS, TABLE_SUFFIXES
 
     path = Path(path).resolve()
     if not path.exists():
@@ -158,9 +171,6 @@ def _study_name(path: Path) -> str:
 
 
 def _inspect_transcripts(folder: Path, corpus_dir: Path, files: list[Path]) -> Findings:
-    from topicbook.config import CorpusConfig, SegmentConfig, SpeakersConfig
-    from topicbook.ingest import read_corpus
-    from topicbook.segment import segment_corpus
 
     suffixes = Counter(p.suffix.lower() for p in files)
     include = sorted(f"*{s}" for s in suffixes)
@@ -186,8 +196,7 @@ def _inspect_transcripts(folder: Path, corpus_dir: Path, files: list[Path]) -> F
     return findings
 
 
-def _describe_speakers(findings: Findings, corpus, seg) -> None:  # type: ignore[no-untyped-def]
-    from topicbook.segment import TIMESTAMP_RE, parse_turns, speaker_key
+def _describe_speakers(findings: Findings, corpus: Any, seg: Any) -> None:
 
     styles: Counter[str] = Counter()
     speakers: Counter[str] = Counter()
@@ -251,9 +260,6 @@ def _is_side_table(path: Path) -> bool:
 
 def _find_side_files(findings: Findings, folders: list[Path], doc_ids: set[str]) -> None:
     """Metadata, codebook and codings tables among the files of `folders`."""
-    from topicbook.codebook import load_codebook
-    from topicbook.ingest.codings import codings_table
-    from topicbook.ingest.corpus import read_table
 
     candidates = []
     for folder in folders:
@@ -293,7 +299,6 @@ def _find_side_files(findings: Findings, folders: list[Path], doc_ids: set[str])
 
 
 def _inspect_table(path: Path, folder: Path) -> Findings:
-    from topicbook.ingest.corpus import read_table
 
     frame = read_table(path)
     if frame.empty or not len(frame.columns):
@@ -311,7 +316,7 @@ def _inspect_table(path: Path, folder: Path) -> Findings:
     return findings
 
 
-def guess_table_columns(frame) -> TableGuess:  # type: ignore[no-untyped-def]
+def guess_table_columns(frame: Any) -> TableGuess:
     """Which columns of a corpus table hold the id, the text and human codes (by name, else:
     the text is the column with the longest values, the id the first column whose values are
     unique and short)."""
@@ -376,7 +381,6 @@ def _rel(path: Path, config_dir: Path) -> str:
 
 def config_text(findings: Findings, config_path: Path) -> str:
     """The commented YAML config for `findings`, paths relative to `config_path`'s folder."""
-    from topicbook import __version__
 
     here = config_path.resolve().parent
     f = findings
@@ -469,7 +473,6 @@ def config_text(findings: Findings, config_path: Path) -> str:
 def write_config(folder: Path, out: Path, *, force: bool = False) -> tuple[Path, Findings]:
     """Inspect `folder`, write the config to `out` (refused if it exists, unless `force`) and
     return its path and the findings. The text is checked as a config before it is written."""
-    from topicbook.config import config_from_dict, parse_yaml
 
     out = Path(out)
     if out.exists() and not force:

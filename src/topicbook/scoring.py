@@ -27,6 +27,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfTransformer, TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
 
 from topicbook.codebook import Codebook, SeedTerms
 from topicbook.preprocess import DocumentTermMatrix
@@ -39,8 +41,6 @@ SELF_TRAIN_SHARE = 0.02
 
 def _tfidf(dtm: DocumentTermMatrix) -> tuple[sp.csr_matrix, np.ndarray]:
     """Sublinear TF-IDF rows (l2-normalised) of the segments, and the idf vector (n_terms,)."""
-    from sklearn.feature_extraction.text import TfidfTransformer
-
     tf = TfidfTransformer(sublinear_tf=True, smooth_idf=True)
     X = tf.fit_transform(dtm.counts)
     return X.tocsr(), tf.idf_
@@ -99,15 +99,13 @@ def code_vectors(codebook: Codebook, vocab: Sequence[str], transform: Callable[[
     return _unit(vecs)
 
 
-def _char_space(texts: Sequence[str]):  # type: ignore[no-untyped-def]
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
+def _char_space(texts: Sequence[str]) -> tuple[TfidfVectorizer, sp.csr_matrix]:
     vec = TfidfVectorizer(analyzer="char_wb", ngram_range=CHAR_NGRAMS, sublinear_tf=True,
                           min_df=2 if len(texts) >= 10 else 1, max_df=0.5 if len(texts) >= 10 else 1.0)
     return vec, vec.fit_transform(texts).tocsr()
 
 
-def char_code_vectors(codebook: Codebook, vectorizer) -> np.ndarray:  # type: ignore[no-untyped-def]
+def char_code_vectors(codebook: Codebook, vectorizer: TfidfVectorizer) -> np.ndarray:
     """Each code's text in the character n-gram space, weighted like :func:`code_vectors`."""
     n_feats = len(vectorizer.vocabulary_)
     vecs = np.zeros((len(codebook), n_feats))
@@ -144,8 +142,6 @@ def selftrained_scores(dtm: DocumentTermMatrix, texts: Sequence[str], similarity
     character TF-IDF space learns to separate the top `share` of segments by `similarity` from
     the rest; its decision values are averaged (as z-scores) with `similarity`.
     Shape (n_segments, n_codes)."""
-    from sklearn.linear_model import LogisticRegression
-
     X, _ = _tfidf(dtm)
     _, Xc = _char_space(texts)
     XX = sp.hstack([X, Xc]).tocsr() / np.sqrt(2.0)

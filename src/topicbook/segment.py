@@ -10,25 +10,19 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
+
+from nltk.tokenize.punkt import PunktSentenceTokenizer
 
 from topicbook.config import SegmentConfig, SpeakersConfig
 from topicbook.ingest import Corpus, Document
+from topicbook.ingest.speakers import LABEL_RE, TIMESTAMP, speaker_key
 
 log = logging.getLogger(__name__)
 
-_TS = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
-LABEL_RE = re.compile(
-    rf"""^[ \t]*
-    (?:[\[(]?{_TS}[\])]?[ \t]*(?:-[ \t]*)?)?                 # [00:12:03] before the label
-    (?P<label>[^\W\d_][\w.'’\-]*(?:[ \t]+[\w.'’\-]+){{0,2}}?)  # one to three words
-    [ \t]*(?:[\[(]{_TS}[\])])?                             # Name (00:01:02)
-    [ \t]*:(?!//)[ \t]*
-    (?P<body>.*)$""",
-    re.VERBOSE,
-)
-TIMESTAMP_RE = re.compile(rf"[\[(]?\b{_TS}\b[\])]?")
+TIMESTAMP_RE = re.compile(rf"[\[(]?\b{TIMESTAMP}\b[\])]?")
 WORD_RE = re.compile(r"\w+")
 # A line of three or more dashes separates answers (e.g. in a Word file coded with comments).
 SEPARATOR_LINE = re.compile(r"^\s*[-–—](?:\s*[-–—]){2,}\s*$")
@@ -112,12 +106,17 @@ class Segmentation:
     warnings: tuple[str, ...] = ()
 
 
+@lru_cache(maxsize=1)
+def _sentence_tokenizer() -> PunktSentenceTokenizer:
+    return PunktSentenceTokenizer()
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Sentence (start, end) character offsets, from nltk's untrained Punkt tokenizer."""
+    return list(_sentence_tokenizer().span_tokenize(text))
+
+
 # --------------------------------------------------------------------------- turns
-
-
-def speaker_key(label: str) -> str:
-    """Labels are matched case-insensitively: `INTERVIEWER 1` and `Interviewer1` are one key."""
-    return re.sub(r"\s+", "", label.casefold())
 
 
 def parse_turns(doc_id: str, text: str) -> list[Turn]:
@@ -230,10 +229,10 @@ def decide_roles(turns: dict[str, list[Turn]], texts: dict[str, str], cfg: Speak
     if cfg.interviewer != "auto":
         wanted = {speaker_key(label) for label in cfg.interviewer}
         missing = sorted(wanted - set(stats))
-        evidence = [describe(k) for k in ranked[:8]]
+        listed = [describe(k) for k in ranked[:8]]
         if missing:
-            evidence.append(f"listed interviewer label(s) not found in any document: {', '.join(missing)}")
-        return RoleDecision(frozenset(wanted & set(stats)), "listed in speakers.interviewer", tuple(evidence))
+            listed.append(f"listed interviewer label(s) not found in any document: {', '.join(missing)}")
+        return RoleDecision(frozenset(wanted & set(stats)), "listed in speakers.interviewer", tuple(listed))
 
     chosen: set[str] = {k for k in stats if KNOWN_INTERVIEWER.match(k)}
     method = "known interviewer label" if chosen else ""
@@ -278,16 +277,28 @@ def segment_corpus(corpus: Corpus, speakers: SpeakersConfig, cfg: SegmentConfig)
     for doc in corpus.documents:
         units: list[tuple[Turn, str, _Question | None]] = []  # (turn, role, question)
         question: _Question | None = None
+        doc_roles: Counter[str] = Counter()
         for turn in turns[doc.id]:
             role = _role(turn, roles, n_labelled > 0)
             by_role[role] += 1
+            doc_roles[role] += 1
             if role == "interviewer":
                 question = (turn.index, turn.text(doc.text))
             if speakers.keep == "respondent" and role in {"interviewer", "preamble"}:
                 continue
             units.append((turn, role, question if role == "respondent" else None))
+        if speakers.keep == "respondent" and doc_roles["interviewer"] and not doc_roles["respondent"]:
+            warnings.append(_all_interviewer_warning(doc.id, turns[doc.id], doc_roles["interviewer"]))
+            log.warning(warnings[-1])
         segments.extend(_cut(doc, units, cfg, dropped))
     return Segmentation(tuple(segments), roles, dict(by_role), n_labelled, tuple(dropped), tuple(warnings))
+
+
+def _all_interviewer_warning(doc_id: str, turns: list[Turn], n: int) -> str:
+    """The line for a document of which nothing is analysed: every speaker turn is an interviewer's."""
+    who = ", ".join(sorted({t.speaker for t in turns if t.speaker}))
+    return (f"document '{doc_id}': all {n} turns were judged interviewer turns ({who}), so nothing of it is analysed; "
+            "set speakers.interviewer to the interviewer's own label(s), or speakers.keep: all to analyse every turn.")
 
 
 def _whole_text_turns(doc: Document) -> list[Turn]:
@@ -361,7 +372,8 @@ def _cut(doc: Document, units: list[tuple[Turn, str, _Question | None]], cfg: Se
     return segments
 
 
-def _drop_or_keep(piece, cfg, n_words, emit, dropped, doc) -> None:  # type: ignore[no-untyped-def]
+def _drop_or_keep(piece: _Piece, cfg: SegmentConfig, n_words: Callable[[Iterable[tuple[int, int]]], int],
+                  emit: Callable[[_Piece], None], dropped: list[tuple[str, str]], doc: Document) -> None:
     """A short piece with no same-speaker successor is kept if it has at least a third of
     min_tokens words, else dropped and counted."""
     n = n_words(piece[3])
@@ -391,8 +403,6 @@ def _group_paragraphs(text: str, spans: Sequence[tuple[int, int]]) -> list[list[
 
 def _windows(text: str, spans: Sequence[tuple[int, int]], size: int, overlap: int) -> list[list[tuple[int, int]]]:
     """Windows of about `size` words made of whole sentences, `overlap` words repeated."""
-    from topicbook.preprocess import sentence_spans
-
     sentences: list[tuple[int, int]] = []
     for s, e in spans:
         sentences.extend((s + a, s + b) for a, b in sentence_spans(text[s:e]))

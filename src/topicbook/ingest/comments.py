@@ -21,6 +21,7 @@ import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from topicbook.errors import InputError
 
@@ -110,7 +111,7 @@ def read_docx_comments(path: Path, document: str, *, name: str | None = None) ->
     return out
 
 
-def _mark_anchors(doc) -> dict[str, tuple[str, int]]:  # type: ignore[no-untyped-def]
+def _mark_anchors(doc: Any) -> dict[str, tuple[str, int]]:
     """Put a marker run at every comment range start and end; marker char -> (kind, comment id)."""
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
@@ -133,7 +134,7 @@ def _mark_anchors(doc) -> dict[str, tuple[str, int]]:  # type: ignore[no-untyped
     return anchors
 
 
-def _insert_run(anchor, run, kind: str) -> None:  # type: ignore[no-untyped-def]
+def _insert_run(anchor: Any, run: Any, kind: str) -> None:
     """Insert `run` where the reader sees it: beside the anchor's ancestor that is a direct child
     of a paragraph, or, for an anchor between paragraphs, at the start of the next paragraph
     (a range start) or the end of the previous one (a range end)."""

@@ -23,6 +23,7 @@ from itertools import pairwise
 from pathlib import Path
 
 from topicbook.errors import InputError
+from topicbook.ingest.speakers import SPEAKER_LABEL
 
 log = logging.getLogger(__name__)
 # pypdf logs what it repairs ("EOF marker not found"); without a handler Python would print it
@@ -32,7 +33,7 @@ logging.getLogger("pypdf").addHandler(logging.NullHandler())
 _DIGITS = re.compile(r"\d+")
 _SPACES = re.compile(r"[ \t\u00a0]+")
 # a speaker label alone on its line ("Dan:" with the words on the next line) is never furniture
-_BARE_LABEL = re.compile(r"^[^\W\d_][\w.'’\- ]{0,40}(?:\(\d[\d:.]*\))?\s*:$")
+_BARE_LABEL = re.compile(rf"^{SPEAKER_LABEL}(?:[ \t]*\(\d[\d:.]*\))?\s*:$")
 MAX_REPEAT_LINES = 3
 MIN_REPEAT_CHARS = 20
 
@@ -49,16 +50,17 @@ def read_pdf(path: Path, name: str | None = None, *, remove_page_break_repeats: 
         reader = PdfReader(str(path))
         if reader.is_encrypted:
             try:
-                opened = reader.decrypt("")  # many PDFs are encrypted with an empty user password
+                opened = bool(reader.decrypt(""))  # many PDFs are encrypted with an empty user password
             except (DependencyError, NotImplementedError, FileNotDecryptedError):
-                opened = 0
+                opened = False
             if not opened:
                 raise InputError(encrypted)
         pages = [_page_lines(page.extract_text() or "") for page in reader.pages]
     except FileNotDecryptedError:
         raise InputError(encrypted) from None
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise InputError(f"{name}: not a readable PDF ({type(exc).__name__}: {str(exc)[:80]}); skipped. Re-export the PDF or convert it to text.") from None
+        log.debug("%s: pypdf: %s: %s", name, type(exc).__name__, exc)
+        raise InputError(f"{name}: not a readable PDF (damaged, truncated or not a PDF at all); skipped. Re-export the PDF or convert it to text.") from None
     if not any(pages):
         raise InputError(f"{name}: the PDF has no text layer (a scanned image?); skipped. Run OCR on it or add a text version.")
     pages = drop_page_furniture(pages)

@@ -1,11 +1,31 @@
 /* topicbook explorer: renders the embedded JSON with DOM nodes and textContent only. */
 (function () {
   "use strict";
+  /* Ids (documents, codes, speakers, topics, segments, metadata fields) come from the user's data.
+     A plain object used as a map would answer "constructor", "toString" or "__proto__" with members
+     of Object.prototype, so every id-keyed map of the data is rebuilt without a prototype. */
+  function idMap(obj) {
+    var map = Object.create(null);
+    if (obj) Object.keys(obj).forEach(function (k) { map[k] = obj[k]; });
+    return map;
+  }
+  function mapValues(obj, fn) { var map = idMap(obj); Object.keys(map).forEach(function (k) { map[k] = fn(map[k]); }); return map; }
   var DATA = JSON.parse(document.getElementById("topicbook-data").textContent);
+  DATA.segments = idMap(DATA.segments);
+  DATA.documents.forEach(function (d) { d.metadata = idMap(d.metadata); });
+  DATA.models.forEach(function (m) {
+    m.doc_profile = idMap(m.doc_profile); m.dominant = idMap(m.dominant); m.prevalence_by = idMap(m.prevalence_by);
+    var a = m.alignment;
+    if (a) ["matches", "code_status", "keyword_hits", "code_quotes", "merges", "cells"].forEach(function (k) { a[k] = idMap(a[k]); });
+  });
+  if (DATA.agreement) {
+    DATA.agreement.methods = idMap(DATA.agreement.methods);
+    DATA.agreement.per_code = mapValues(DATA.agreement.per_code, idMap);
+  }
   // Okabe-Ito, colour-blind safe
   var PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"];
   var SVGNS = "http://www.w3.org/2000/svg";
-  var state = { model: 0, topic: 0, doc: null, lambda: DATA.run.relevance_lambda, field: null, ldavis: {} };
+  var state = { model: 0, topic: 0, doc: null, lambda: DATA.run.relevance_lambda, field: null, ldavis: Object.create(null) };
 
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
