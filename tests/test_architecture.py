@@ -20,13 +20,13 @@ LAYERS = [
     {"ingest"},
     {"deidentify", "segment"},
     {"preprocess", "cache"},
-    {"codes", "qdc", "codebook"},
+    {"codes", "qdc", "codebook", "codebook_formats"},
     {"models"},
     {"summarize", "evaluate", "stability"},
     {"align", "scoring", "codings", "metrics", "learning", "agreement"},
     {"results"},
     {"report"},
-    {"pipeline", "sweep", "export"},
+    {"pipeline", "sweep", "export", "init"},
     {"cli"},
 ]
 

@@ -58,7 +58,7 @@ from topicbook.segment import RoleDecision, Segment, Segmentation
 log = logging.getLogger(__name__)
 
 MAX_ENTRIES = 8
-FORMAT = 2
+FORMAT = 3  # 3: segments keep answer_starts, the token report its noise counts
 SUFFIX = ".npz"
 _ENTRY_NAME = re.compile(r"^[0-9a-f]{64}\.npz$")
 _TMP_PREFIX = ".topicbook-tmp-"
@@ -223,6 +223,7 @@ def _entry_arrays(entry: PreparedCorpus, key: str) -> dict[str, np.ndarray]:
             "id": [s.id for s in seg.segments], "document": [s.document for s in seg.segments],
             "speaker": [s.speaker for s in seg.segments], "role": [s.role for s in seg.segments],
             "question": [s.question for s in seg.segments],
+            "answer_starts": [list(s.answer_starts) for s in seg.segments],
             "roles": {"interviewers": sorted(seg.roles.interviewers), "method": seg.roles.method,
                       "evidence": list(seg.roles.evidence)},
             "turns_by_role": seg.turns_by_role, "n_documents_with_labels": seg.n_documents_with_labels,
@@ -257,7 +258,8 @@ def _entry_from(meta: dict, arrays: dict[str, np.ndarray], cfg: RunConfig | None
         doc = by_id[sg["document"][i]]
         spans = tuple((int(a), int(b)) for a, b in bounds[offsets[i]:offsets[i + 1]])
         segments.append(Segment(seg_id, doc.id, sg["speaker"][i], sg["role"][i], spans,
-                                "\n".join(doc.text[a:b] for a, b in spans), sg["question"][i], doc.metadata))
+                                "\n".join(doc.text[a:b] for a, b in spans), sg["question"][i], doc.metadata,
+                                tuple(int(n) for n in sg["answer_starts"][i])))
     roles = RoleDecision(frozenset(sg["roles"]["interviewers"]), sg["roles"]["method"], tuple(sg["roles"]["evidence"]))
     segmentation = Segmentation(tuple(segments), roles, dict(sg["turns_by_role"]), int(sg["n_documents_with_labels"]),
                                 tuple((str(a), str(b)) for a, b in sg["dropped"]), tuple(sg["warnings"]))

@@ -272,5 +272,26 @@ def _keyword_text(hit: KeywordHit) -> str:
     return f"{shown} ({hit.segments})"
 
 
+@main.command()
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Config file to write (default: <study name>.yaml in the current folder).")
+@click.option("--force", is_flag=True, help="Replace an existing config file.")
+def init(folder: Path, out: Path | None, force: bool) -> None:
+    """Look at FOLDER (transcripts, or one CSV/JSONL table) and write a config for it.
+
+    \b
+    Example:
+        topicbook init interviews/ --out study.yaml
+        topicbook validate study.yaml && topicbook run study.yaml
+    """
+    from topicbook.init import _study_name, findings_lines, write_config
+
+    target = out or Path(f"{_study_name(folder.resolve())}.yaml")
+    written, findings = write_config(folder, target, force=force)
+    for line in findings_lines(findings, written):
+        click.echo(line)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -28,7 +28,7 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 from topicbook.chars import strip_xml_illegal
-from topicbook.codes import Code, Codebook
+from topicbook.codes import Code, Codebook, code_slug
 from topicbook.errors import InputError
 from topicbook.safezip import check_zip
 
@@ -120,10 +120,6 @@ def join_description(code: Code) -> str:
     return f"{code.definition}\n\n{block}" if code.definition else block
 
 
-def _slug(name: str) -> str:
-    return re.sub(r"[^\w]+", "_", name.casefold()).strip("_")
-
-
 def codes_from_element(codes_el: ET.Element, name: str) -> tuple[tuple[Code, ...], dict[str, str]]:
     """Codes from a `<Codes>` element (nested codes become `parent`), and GUID -> code id."""
     codes: list[Code] = []
@@ -149,7 +145,7 @@ def codes_from_element(codes_el: ET.Element, name: str) -> tuple[tuple[Code, ...
             definition, extra = split_description(_description(child))
             code_id = str(extra.get("id") or "").strip()
             if not code_id:
-                code_id = _slug(code_name) or guid
+                code_id = code_slug(code_name) or guid
                 if code_id in used:
                     code_id = f"{parent}.{code_id}" if parent else guid
                 if code_id in used:

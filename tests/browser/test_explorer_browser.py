@@ -112,9 +112,14 @@ def hostile_run(tmp_path_factory):
     config = write_planted_corpus(root / "project")
     config.write_text(config.read_text(encoding="utf-8") + "  transcripts: true\n", encoding="utf-8")
     doc = root / "project" / "interviews" / "doc01.txt"
-    doc.write_text(doc.read_text(encoding="utf-8") + "\nInterviewer: Anything else?\n\n" + HOSTILE + "\n", encoding="utf-8")
+    doc.write_text(doc.read_text(encoding="utf-8") + "\nInterviewer: Anything else?\n\n" + HOSTILE + "\n" + MERGED, encoding="utf-8")
     folder, _ = run(load_config(config), out_dir=root / "runs", name="hostile")
     return folder
+
+
+# a short answer merged with the next one: the segment answers two questions
+MERGED = ("\nInterviewer: Did it rain last spring?\n\nAda: Yes.\n\nInterviewer: And the harvest after the rain?\n\n"
+          "Ada: Tomato soil compost harvest seedling greenhouse water weed allotment shovel tomato soil.\n")
 
 
 def test_demo_loads_offline_without_errors(demo_run, open_page):
@@ -257,6 +262,19 @@ def test_hostile_transcript_is_shown_as_text(hostile_run, open_page):
     p.page.click("button[data-view='map']")
     p.page.wait_for_selector("#ldavis-host svg")
     assert p.dialogs == [] and p.errors == [] and p.outside_requests() == []
+
+
+def test_a_merged_segment_shows_each_question_above_its_answer(hostile_run, open_page):
+    data = json.loads((hostile_run / "explorer_data.json").read_text(encoding="utf-8"))
+    seg_id, seg = next((k, v) for k, v in data["segments"].items() if "Yes.\nTomato" in v["text"])
+    assert seg["q"] == "Did it rain last spring?\n\nAnd the harvest after the rain?" and seg["qa"] == [0, 1]
+    p = open_page(hostile_run / "explorer.html")
+    p.page.click("button[data-view='documents']")
+    p.page.click("#doc-list li[data-doc='doc01']")
+    shown = p.page.locator(f"[id='seg-{seg_id}']").inner_text()
+    order = [shown.index(part) for part in ("Q: Did it rain", "Yes.", "Q: And the harvest", "Tomato soil")]
+    assert order == sorted(order)
+    assert p.errors == []
 
 
 def test_readme_screenshot_from_the_demo_run(demo_run, open_page):

@@ -158,6 +158,11 @@ def _any_case(pattern: str) -> str:
     return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() and c.lower() != c.upper() else c for c in pattern)
 
 
+def _reader_options(cfg: CorpusConfig, suffix: str) -> dict[str, bool]:
+    """Keyword options from the corpus config for the reader of one file type."""
+    return {"remove_page_break_repeats": cfg.remove_page_break_repeats} if suffix.lower() == ".pdf" else {}
+
+
 def _read_folder(cfg: CorpusConfig) -> Corpus:
     root = cfg.path
     files = _folder_files(cfg)
@@ -180,7 +185,7 @@ def _read_folder(cfg: CorpusConfig) -> Corpus:
             warnings.append(f"{rel}: document id '{doc_id}' is already used by {seen[doc_id]}; skipped. Rename one of the files.")
             continue
         try:
-            text = reader(file, rel)
+            text = reader(file, rel, **_reader_options(cfg, file.suffix))
         except TopicbookError as exc:
             warnings.append(str(exc))
             continue

@@ -86,12 +86,24 @@
     return frag;
   }
 
+  /* A segment's text with each interviewer question above its answer: `q` holds the questions
+     joined by a blank line, `qa` (when several) the line of `text` where each answer starts. */
+  function questionsAndAnswers(parent, s, render) {
+    var qs = s.q ? s.q.split("\n\n") : [], lines = s.text.split("\n");
+    var starts = s.qa && s.qa.length === qs.length ? s.qa : [0];
+    if (starts.length < 2) qs = qs.length ? [qs.join("\n")] : [];
+    if (!qs.length) { parent.appendChild(render(s.text)); return; }
+    qs.forEach(function (q, i) {
+      parent.appendChild(el("span", { cls: "question", text: "Q: " + q }));
+      parent.appendChild(render(lines.slice(starts[i], i + 1 < starts.length ? starts[i + 1] : lines.length).join("\n")));
+    });
+  }
+
   function quote(segId, terms) {
     var s = DATA.segments[segId];
     if (!s) return el("div", { cls: "quote muted", text: segId + " (not embedded)" });
     var body = el("blockquote", { cls: "quote", "data-segment": segId });
-    if (s.q) body.appendChild(el("span", { cls: "question", text: "Q: " + s.q }));
-    body.appendChild(highlighted(s.text, terms));
+    questionsAndAnswers(body, s, function (t) { return highlighted(t, terms); });
     body.appendChild(el("div", { cls: "meta" }, [s.doc + " · " + (s.speaker || "unknown speaker") + " · " + segId + " · ",
       link("open in transcript", function () { showDocument(s.doc, segId); })]));
     return body;
@@ -379,9 +391,14 @@
       var s = DATA.segments[id], k = m.dominant[id];
       var div = el("div", { cls: "seg" + (id === segId ? " target" : ""), id: "seg-" + id, title: k === undefined ? "not modelled" : topicName(m.topics[k]),
         style: "border-left-color:" + (k === undefined ? "transparent" : color(k)) });
-      if (s.q) div.appendChild(el("span", { cls: "question", text: "Q: " + s.q + "\n" }));
-      div.appendChild(el("strong", { text: (s.speaker || "") + (s.speaker ? ": " : "") }));
-      div.appendChild(document.createTextNode(s.text));
+      var first = true;
+      questionsAndAnswers(div, s, function (t) {
+        var part = document.createDocumentFragment();
+        if (first) part.appendChild(el("strong", { text: (s.speaker || "") + (s.speaker ? ": " : "") }));
+        first = false;
+        part.appendChild(document.createTextNode(t));
+        return part;
+      });
       if (k !== undefined) div.appendChild(el("span", { cls: "segtopic", text: " " + m.topics[k].display }));
       root.appendChild(div);
       if (id === segId) target = div;
