@@ -8,8 +8,8 @@ from pathlib import Path
 import docx
 import pytest
 
-from topicbook.codings import read_codings
 from topicbook.codebook import Code, Codebook
+from topicbook.codings import read_codings
 from topicbook.config import SegmentConfig, SpeakersConfig
 from topicbook.errors import InputError
 from topicbook.ingest import Corpus, Document, read_docx
