@@ -48,7 +48,7 @@ def fit_models(corpus: BenchCorpus, seeds, quick: bool):  # type: ignore[no-unty
     import dataclasses
 
     from topicbook.models import fit_model
-    from topicbook.sweep import stability_refits
+    from topicbook.stability import stability_refits
 
     seed_topics = [(c, seeds.weights[c]) for c in corpus.codebook.ids() if seeds.weights.get(c)]
     configs = [dataclasses.replace(m, passes=min(m.passes, 5)) if quick and m.type == "lda" else m for m in corpus.models]

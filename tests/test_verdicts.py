@@ -18,7 +18,7 @@ from topicbook.evaluate import stability
 from topicbook.models import fit_model
 from topicbook.pipeline import prepare
 from topicbook.preprocess import Preprocessor
-from topicbook.sweep import stability_by_model, stability_refits
+from topicbook.stability import SUBSAMPLE, stability_refits, subsample_dtm, subsample_rows
 from topicbook.verdicts import (
     PROCEDURAL_WORDS,
     STATUSES,
@@ -168,12 +168,19 @@ def test_stable_matches_hold_in_refits(planted) -> None:  # type: ignore[no-unty
 
 
 def test_stability_refits_are_the_stability_cells(planted) -> None:  # type: ignore[no-untyped-def]
+    """The re-fits are the stability cells (seeds seed+1.., each on its 90% subsample), so the
+    stability figure from them is the one a direct re-fit of those cells gives."""
     prepared, configs, models, refits, _ = planted
-    expected = stability_by_model(configs, {m.name: m.topic_term for m in models}, prepared.dtm, 7, 2)
+    n = prepared.dtm.counts.shape[0]
     for config, model in zip(configs, models, strict=True):
-        got = stability(model.topic_term, [r.topic_term for r in refits[config.label]])
-        assert got == expected[config.label]
-        assert all(r.doc_topic.shape == (len(r.rows), model.n_topics) for r in refits[config.label])
+        assert [r.seed for r in refits[config.label]] == [8, 9]
+        direct = [fit_model(config, subsample_dtm(prepared.dtm, SUBSAMPLE, seed), seed) for seed in (8, 9)]
+        for r, d in zip(refits[config.label], direct, strict=True):
+            assert np.array_equal(r.rows, subsample_rows(n, SUBSAMPLE, r.seed))
+            assert np.array_equal(r.topic_term, d.topic_term) and np.array_equal(r.doc_topic, d.doc_topic)
+            assert r.doc_topic.shape == (len(r.rows), model.n_topics)
+        assert stability(model.topic_term, [r.topic_term for r in refits[config.label]]) == \
+            stability(model.topic_term, [d.topic_term for d in direct])
 
 
 def test_pdpilot_like_case_every_code_gets_a_status(tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -17,7 +17,7 @@ Statuses, in this order:
 - `present_without_topic`: present or uncertain, but no topic beats the null; `topics` names
   the topics that hold most of its evidence segments (by summed theta over them).
 
-Stability: with re-fits (sweep.stability_refits), each match is looked for again in every
+Stability: with re-fits (stability.stability_refits), each match is looked for again in every
 re-fit: the re-fit topic paired with k by the Hungarian matching of topic-term cosines must
 beat the null on the re-fit's rows too. `stability` is the share of re-fits in which it does;
 a match holding in fewer than `min_stable` of them is marked unstable.
@@ -30,10 +30,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from topicbook.align import _row_corr
 from topicbook.evaluate import match_topics
 from topicbook.models import FittedModel
-from topicbook.sweep import Refit
+from topicbook.pairing import column_correlations
+from topicbook.stability import Refit
 from topicbook.verdicts._json import JsonMixin
 from topicbook.verdicts.presence import CodePresence, Evidence
 from topicbook.verdicts.procedural import edge_segments, is_procedural, procedural_signals
@@ -105,7 +105,7 @@ def match_cutoffs(doc_topic: np.ndarray, null_scores: np.ndarray, quantile: floa
     """Per topic (n_topics,): the `quantile` of its correlations with the pseudo-code scores."""
     if null_scores.shape[1] == 0:
         return np.full(doc_topic.shape[1], np.inf)
-    return np.quantile(_row_corr(doc_topic, null_scores), quantile, axis=1)
+    return np.quantile(column_correlations(doc_topic, null_scores), quantile, axis=1)
 
 
 def structure(model: FittedModel, ev: Evidence, verdicts: Sequence[CodePresence], *,
@@ -117,7 +117,7 @@ def structure(model: FittedModel, ev: Evidence, verdicts: Sequence[CodePresence]
     terms (procedural.procedural_terms), None for no procedural labels.
     """
     theta = model.doc_topic
-    sim = _row_corr(theta, ev.scores)  # (K, C)
+    sim = column_correlations(theta, ev.scores)  # (K, C)
     cut = match_cutoffs(theta, ev.null_scores, settings.match_quantile)
     usable = np.array([v.presence != "absent" for v in verdicts])
     matched = (sim > cut[:, None]) & usable[None, :]
@@ -166,7 +166,7 @@ def _stability(model: FittedModel, ev: Evidence, matched: np.ndarray, refits: Se
     pairs = list(zip(*np.nonzero(matched), strict=True))
     for refit in refits:
         order, _ = match_topics(model.topic_term, refit.topic_term)
-        sim = _row_corr(refit.doc_topic, ev.scores[refit.rows])
+        sim = column_correlations(refit.doc_topic, ev.scores[refit.rows])
         cut = match_cutoffs(refit.doc_topic, ev.null_scores[refit.rows], settings.match_quantile)
         for k, c in pairs:
             j = order[k]
@@ -184,7 +184,7 @@ def _topic_verdicts(model: FittedModel, ev: Evidence, matched: np.ndarray, usabl
         lex, pos = procedural_signals(theta, model.topic_term, lexicon, edge_segments(ev.documents))
     else:
         lex, pos = np.zeros(model.n_topics), np.zeros(model.n_topics)
-    sim = _row_corr(theta, ev.scores)
+    sim = column_correlations(theta, ev.scores)
     sim_order = [[ev.code_ids[c] for c in np.argsort(-sim[k], kind="stable") if matched[k, c]] for k in range(model.n_topics)]
     out = []
     for k in range(model.n_topics):
