@@ -31,13 +31,13 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def test_alignment_names_matched_emergent_and_not_found(run_dir: Path) -> None:
+def test_alignment_names_own_topics_emergent_and_absent(run_dir: Path) -> None:
     with (run_dir / "alignment.csv").open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     for model in ("lda_k4", "nmf_k4"):
         mine = [r for r in rows if r["model"] == model]
-        assert {r["code"] for r in mine if r["status"] == "matched"} == {"gardening", "music", "cooking"}
-        assert [r["code"] for r in mine if r["status"] == "not_found"] == ["astronomy"]
+        assert {r["code"] for r in mine if r["status"] == "own_topic"} == {"gardening", "music", "cooking"}
+        assert [r["code"] for r in mine if r["status"] == "absent"] == ["astronomy"]
         emergent = [r for r in mine if r["status"] == "emergent"]
         assert len(emergent) == 1 and any(w in emergent[0]["topic_label"] for w in ("sail", "wind", "mast", "boat", "harbour"))
 
@@ -51,7 +51,10 @@ def test_qdc_export_round_trips(run_dir: Path) -> None:
     original = load_codebook(run_dir / "codebook.yaml")
     assert {c.id: c for c in book.codes if c.id in original.ids()} == {c.id: c for c in original.codes}
     topics = [c for c in book.codes if c.parent == "topicbook_nmf_k4"]
-    assert len(topics) == 4 and sum("Matched code:" in c.definition for c in topics) == 3
+    assert len(topics) == 4
+    carried = sorted(c.definition.split("Carries codes: ")[1] for c in topics if "Carries codes:" in c.definition)
+    assert carried == ["cooking (own topic).", "gardening (own topic).", "music (own topic)."]
+    assert sum("Emergent topic: no code's evidence explains it." in c.definition for c in topics) == 1
     again = CliRunner().invoke(main, ["export", str(run_dir), "--format", "qdc"])
     assert again.exit_code == 1
     assert again.output.strip() == f"Error: {path}: already exists. Use --force to replace it, or --out to write elsewhere."

@@ -24,11 +24,13 @@ from topicbook.models import FittedModel
 from topicbook.pairing import hungarian
 from topicbook.preprocess import DocumentTermMatrix
 from topicbook.scoring import (
+    FeatureSpaces,
     combine_scores,
     dictionary_terms,
+    feature_spaces,
     keyword_scores,
-    selftrained_scores,
-    similarity_scores,
+    selftrained_from_spaces,
+    similarity_from_spaces,
     standardise,
     topic_scores,
 )
@@ -81,18 +83,20 @@ def code_topics(model: FittedModel, alignment: Alignment) -> dict[str, int]:
 def evaluate_run(dtm: DocumentTermMatrix, texts: Sequence[str], documents: Sequence[str], codebook: Codebook,
                  seeds: SeedTerms, transform: Callable[[str], list[str]], fitted: Sequence[FittedModel],
                  alignments: Mapping[str, Alignment], human: HumanCodings | None, *, seed: int,
-                 holdout: float = 0.0, min_positives: int = 5) -> RunAgreement:
+                 holdout: float = 0.0, min_positives: int = 5, spaces: FeatureSpaces | None = None) -> RunAgreement:
     """Scores for every method and, with human codings, their agreement with them.
 
     texts, documents: the raw text and the document id of each dtm row; transform: the
-    corpus's preprocessing of a text (for the codebook's texts).
+    corpus's preprocessing of a text (for the codebook's texts); spaces: the run's feature
+    spaces of `dtm` and `texts` (:func:`topicbook.scoring.feature_spaces`; built here when not given).
     """
     code_ids = tuple(codebook.ids())
     scores: dict[str, np.ndarray] = {}
-    sim = similarity_scores(dtm, codebook, transform, texts)
+    spaces = spaces or feature_spaces(dtm, texts)
+    sim = similarity_from_spaces(spaces, codebook, dtm.vocab, transform)
     scores["similarity"] = sim
     if len(texts) <= SELF_TRAIN_MAX_SEGMENTS:
-        scores["selftrained"] = selftrained_scores(dtm, texts, sim, seed=seed)
+        scores["selftrained"] = selftrained_from_spaces(spaces, sim, seed=seed)
     else:
         log.warning("agreement: %d segments; the self-trained score (one regression per code) is skipped above %d.",
                     len(texts), SELF_TRAIN_MAX_SEGMENTS)

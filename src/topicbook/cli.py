@@ -110,15 +110,23 @@ def run(ctx: click.Context, config: Path, name: str | None, out_dir: Path, open_
     folder, result = run_pipeline(cfg, out_dir=out_dir, name=name, command=ctx.meta.get("topicbook.argv"), jobs=jobs,
                                   record_paths=record_paths, progress=_progress_wanted())
     _echo(f"Run folder: {folder}")
+    verdicts = result.verdicts
+    if verdicts is not None:
+        counts = verdicts.counts()
+        _echo(f"Presence in the data ({len(verdicts.presence)} codes): "
+              + ", ".join(f"{n} {p}" for p, n in counts.items()))
     for model in result.models:
         ev = result.evaluation[model.name]
         coh = ", ".join(f"{m} {v.mean:.3f}" for m, v in ev.coherence.items())
         line = f"  {model.name}: {model.n_topics} topics, {coh}, diversity {ev.diversity:.2f}"
         if ev.stability is not None:
             line += f", stability {ev.stability.mean:.2f}"
-        al = result.alignments.get(model.name)
-        if al is not None:
-            line += f", {len(al.matches)}/{len(al.code_ids)} codes matched, {len(al.emergent)} emergent topics, {len(al.not_found)} codes not found"
+        if verdicts is not None:
+            codes = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in verdicts.status_counts(model.name).items())
+            unstable = verdicts.unstable(model.name)
+            topics = verdicts.topic_counts(model.name)
+            line += (f"; codes: {codes}" + (f" ({unstable} unstable)" if unstable else "")
+                     + f"; topics: {topics['emergent']} emergent, {topics['procedural']} procedural")
         _echo(line)
     run_agreement = result.agreement
     if run_agreement is not None and run_agreement.figures:

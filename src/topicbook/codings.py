@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +62,18 @@ class HumanCodings:
             "positives": {c: int(n) for c, n in zip(self.code_ids, self.labels.sum(axis=0), strict=True)},
             "documents": list(self.documents),
         }
+
+    def used_codes(self) -> tuple[str, ...]:
+        """The codes at least one placed coding applies, in codebook order."""
+        hits = np.flatnonzero(self.labels.any(axis=0))
+        return tuple(self.code_ids[c] for c in hits)
+
+    def subset(self, code_ids: Sequence[str]) -> HumanCodings:
+        """The same codings over `code_ids` only (each must be one of `self.code_ids`): labels
+        (n_segments, len(code_ids)) in that order."""
+        column = {c: i for i, c in enumerate(self.code_ids)}
+        return replace(self, code_ids=tuple(code_ids),
+                                   labels=self.labels[:, [column[c] for c in code_ids]])
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any], *, labels: np.ndarray, segment_ids: Sequence[str],

@@ -1,8 +1,8 @@
 """`topicbook export RUN_DIR --format qdc|qdpx|csv|xlsx`: a run's topics back into QDA software.
 
 - qdc: the original codebook plus, per model, a parent code `topicbook <model>` whose children
-  are the topics as candidate codes (top terms as keywords; label, top terms and matched code in
-  the definition).
+  are the topics as candidate codes (top terms as keywords; label, top terms and the verdict in
+  the definition: the codes the topic carries with their status, or emergent, or procedural).
 - qdpx: the same codebook, the source texts, and codings: each segment's dominant topic per
   model and the codes the codebook-similarity score predicts (autocode.csv), all created by the
   user `topicbook:<run name>`, so that NVivo, ATLAS.ti, MAXQDA and QualCoder users can review
@@ -28,6 +28,7 @@ from topicbook.ids import topic_key
 from topicbook.qdc import Coding, write_qdc, write_qdpx
 from topicbook.report.run_folder import RunFolder, load_run
 from topicbook.scoring import standardise
+from topicbook.verdicts import ModelStructure
 
 log = logging.getLogger(__name__)
 
@@ -47,20 +48,28 @@ def topic_codebook(run: RunFolder) -> Codebook:
         used.add(parent)
         codes.append(Code(id=parent, name=f"topicbook {model}",
                           definition=f"Topics of the model {model}, as candidate codes."))
-        al = run.alignments.get(model)
-        matched_code = {k: c for c, k in al.matches.items()} if al else {}
+        verdicts = run.verdicts.model(model) if run.verdicts is not None else None
         for s in summaries:
-            matched = matched_code.get(s.id, "")
             top_terms = " ".join(s.top_terms)
-            definition = f"Topic {s.display_id} of {model}: {s.label}. Top terms: {top_terms}."
-            if matched:
-                definition += f" Matched code: {matched}."
-            else:
-                definition += " No matching code (emergent or weak)."
+            definition = f"Topic {s.display_id} of {model}: {s.label}. Top terms: {top_terms}. "
+            definition += topic_verdict_text(verdicts, s.id) if verdicts else "No codebook verdicts in this run."
             codes.append(Code(id=topic_key(model, s.id), name=f"{model} {s.display_id}: {s.label}",
                               definition=definition, keywords=tuple(s.top_terms[:10]), parent=parent))
     name = base.name if base else run.path.name
     return Codebook(name, tuple(codes), f"{run.path.name}/topics.csv")
+
+
+def topic_verdict_text(structure: ModelStructure, topic: int) -> str:
+    """One sentence on what the verdicts say of a topic: the codes it carries with each code's
+    status in the model, or emergent, or procedural."""
+    verdict = structure.topics[topic]
+    if verdict.status == "procedural":
+        return "Procedural topic (interview routine), not a theme."
+    if verdict.status == "emergent":
+        return "Emergent topic: no code's evidence explains it."
+    status = {c.code: c.status for c in structure.codes}
+    carried = ", ".join(f"{c} ({status[c].replace('_', ' ')})" for c in verdict.codes)
+    return f"Carries codes: {carried}."
 
 
 def run_codings(run: RunFolder, *, spans: bool = True) -> list[Coding]:

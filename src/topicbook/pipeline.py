@@ -18,7 +18,6 @@ from topicbook.agreement import evaluate_run
 from topicbook.align import Alignment, align
 from topicbook.cache import PreparedCorpus, prepare_corpus
 from topicbook.codebook import CodeKeywords, keyword_report, load_codebook, seed_terms
-from topicbook.codings import human_codings
 from topicbook.config import RunConfig
 from topicbook.deidentify import deidentifier_from_config, deidentify_corpus, pseudonymise_speakers
 from topicbook.errors import ConfigError
@@ -29,9 +28,11 @@ from topicbook.preprocess import DocumentTermMatrix, Preprocessor, vectorize
 from topicbook.progress import progress_bar
 from topicbook.report.writer import write_run
 from topicbook.results import Prepared, RunResult, Timer
+from topicbook.scoring import feature_spaces
 from topicbook.segment import segment_corpus
 from topicbook.stability import stability_refits
 from topicbook.summarize import TopicSummary, summarize
+from topicbook.verdicts import verdict_table
 
 __all__ = ["Prepared", "RunResult", "Timer", "analyse", "fit_all", "prepare", "run", "seed_topics_of"]
 
@@ -109,8 +110,9 @@ def fit_all(prepared: Prepared, *, progress: bool = False) -> list[FittedModel]:
 
 def analyse(prepared: Prepared, fitted: list[FittedModel], jobs: int = 1, *, progress: bool = False) -> RunResult:
     """Summaries, evaluation (with stability across `evaluate.stability_seeds` extra seeds, fitted
-    in `jobs` processes) and codebook alignment for every fitted model, then the code scores and
-    their agreement with human codings."""
+    in `jobs` processes) and codebook alignment for every fitted model, then the code scores,
+    their agreement with human codings and the verdicts (presence per code, structure per model,
+    from the same feature spaces and stability re-fits)."""
     cfg = prepared.cfg
     segments = prepared.segments
     with prepared.timer.stage("stability"):
@@ -121,6 +123,7 @@ def analyse(prepared: Prepared, fitted: list[FittedModel], jobs: int = 1, *, pro
     summaries: dict[str, list[TopicSummary]] = {}
     evaluation: dict[str, ModelEvaluation] = {}
     alignments: dict[str, Alignment] = {}
+    analysed = prepared.analysed
     measures = cfg.evaluate.coherence
     with progress_bar(len(fitted) * len(measures), "coherence", enabled=progress, unit="measure") as bar:
         for model in fitted:
@@ -139,23 +142,31 @@ def analyse(prepared: Prepared, fitted: list[FittedModel], jobs: int = 1, *, pro
                     stability=stabilities.get(model.name),
                     fit_stats=dict(model.fit_stats),
                 )
-            if prepared.codebook is not None and prepared.seeds is not None:
+            if analysed is not None and prepared.seeds is not None:
                 with prepared.timer.stage(f"align:{model.name}"):
-                    alignments[model.name] = align(model, prepared.dtm, prepared.codebook, prepared.seeds,
+                    alignments[model.name] = align(model, prepared.dtm, analysed, prepared.seeds,
                                                    threshold=cfg.align.threshold, split_ratio=cfg.align.split_ratio,
                                                    topic_labels=[s.label for s in summaries[model.name]])
-    agreement = None
-    if prepared.codebook is not None and prepared.seeds is not None:
+    agreement = verdicts = None
+    if prepared.codebook is not None and analysed is not None and prepared.seeds is not None:
+        dtm = prepared.dtm
+        texts = [segments[s].text for s in dtm.segment_ids]
+        documents = [segments[s].document for s in dtm.segment_ids]
+        human = prepared.codings
+        with prepared.timer.stage("spaces"):
+            spaces = feature_spaces(dtm, texts)
         with prepared.timer.stage("agreement"):
-            dtm = prepared.dtm
-            codes_source = f"{cfg.corpus.path.name}: {cfg.corpus.codes_column}"
-            human = human_codings(cfg.codings.path, corpus=prepared.corpus, segments=prepared.segmentation.segments,
-                                  segment_ids=dtm.segment_ids, codebook=prepared.codebook, codes_source=codes_source)
-            agreement = evaluate_run(dtm, [segments[s].text for s in dtm.segment_ids],
-                                     [segments[s].document for s in dtm.segment_ids], prepared.codebook,
-                                     prepared.seeds, prepared.preprocessor.transform, fitted, alignments, human,
-                                     seed=cfg.seed, holdout=cfg.codings.holdout, min_positives=cfg.codings.min_positives)
-    return RunResult(prepared, fitted, summaries, evaluation, alignments, agreement)
+            agreement = evaluate_run(dtm, texts, documents, analysed, prepared.seeds, prepared.preprocessor.transform,
+                                     fitted, alignments, human.subset(analysed.ids()) if human else None,
+                                     seed=cfg.seed, holdout=cfg.codings.holdout, min_positives=cfg.codings.min_positives,
+                                     spaces=spaces)
+        with prepared.timer.stage("verdicts"):
+            verdicts = verdict_table(dtm, prepared.codebook, prepared.preprocessor.transform, documents, fitted,
+                                     refits=refits, language=cfg.corpus.language, space=spaces,
+                                     labels=human.labels if human else None,
+                                     coded=np.isin(documents, list(human.documents)) if human else None,
+                                     analysed=analysed.ids())
+    return RunResult(prepared, fitted, summaries, evaluation, alignments, agreement, verdicts)
 
 
 def _step(bar: Any) -> None:

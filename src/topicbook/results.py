@@ -12,11 +12,13 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from topicbook.agreement import RunAgreement
 from topicbook.align import Alignment
 from topicbook.codebook import Codebook, CodeKeywords, SeedTerms
+from topicbook.codings import HumanCodings, human_codings
 from topicbook.config import RunConfig
 from topicbook.evaluate import ModelEvaluation
 from topicbook.ingest import Corpus
@@ -24,6 +26,7 @@ from topicbook.models import FittedModel
 from topicbook.preprocess import DocumentTermMatrix, Preprocessor, PreprocessReport
 from topicbook.segment import Segment, Segmentation
 from topicbook.summarize import TopicSummary
+from topicbook.verdicts import VerdictTable
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +49,8 @@ class Timer:
 
 @dataclass
 class Prepared:
-    """Everything before fitting: corpus, segments, tokens, matrix, codebook and seeds."""
+    """Everything before fitting: corpus, segments, tokens, matrix, codebook and seeds; the
+    human codings and the analysed codes are read on first use (:attr:`codings`)."""
 
     cfg: RunConfig
     corpus: Corpus
@@ -69,12 +73,37 @@ class Prepared:
                 files.append(Path(extra))
         return files
 
-    def seed_topics(self) -> list[tuple[str, dict[int, float]]] | None:
-        """(code id, {term index: weight}) for every analysed code (leaves, and groups the codings
-        use: Codebook.analysed_ids) with a seed term in the vocabulary."""
-        if self.seeds is None or self.codebook is None:
+    @cached_property
+    def codings(self) -> HumanCodings | None:
+        """The human codings (codings.path, or a table corpus's codes column) placed on the
+        modelled segments, over the whole codebook; None without a codebook or codings. Read
+        once, on first use: `fit_all` needs them (through :attr:`analysed`) before fitting;
+        `validate` never reads them."""
+        if self.codebook is None:
             return None
-        return [(c, self.seeds.weights[c]) for c in self.codebook.analysed_ids() if self.seeds.weights.get(c)]
+        cfg = self.cfg
+        with self.timer.stage("codings"):
+            return human_codings(cfg.codings.path, corpus=self.corpus, segments=self.segmentation.segments,
+                                 segment_ids=self.dtm.segment_ids, codebook=self.codebook,
+                                 codes_source=f"{cfg.corpus.path.name}: {cfg.corpus.codes_column}")
+
+    @cached_property
+    def analysed(self) -> Codebook | None:
+        """The codes a run seeds, aligns, scores and gives a structure of their own: every leaf,
+        and every group (parent code) the human codings apply (Codebook.analysed_ids); None
+        without a codebook. `codebook` stays whole for codebook.yaml and the exports; a group
+        outside this set gets its verdicts through its subcodes."""
+        if self.codebook is None:
+            return None
+        used = self.codings.used_codes() if self.codings is not None else ()
+        return self.codebook.subset(self.codebook.analysed_ids(used))
+
+    def seed_topics(self) -> list[tuple[str, dict[int, float]]] | None:
+        """(code id, {term index: weight}) for every analysed code (:attr:`analysed`) with a
+        seed term in the vocabulary."""
+        if self.seeds is None or self.analysed is None:
+            return None
+        return [(c, self.seeds.weights[c]) for c in self.analysed.ids() if self.seeds.weights.get(c)]
 
     def preprocess_report(self) -> PreprocessReport:
         seg = self.segmentation
@@ -109,3 +138,4 @@ class RunResult:
     evaluation: dict[str, ModelEvaluation]
     alignments: dict[str, Alignment]
     agreement: RunAgreement | None = None
+    verdicts: VerdictTable | None = None

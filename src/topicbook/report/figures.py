@@ -73,7 +73,8 @@ def top_terms_figure(model: Mapping[str, Any], n_terms: int = 8) -> Any:
 
 
 def heatmap_figure(model: Mapping[str, Any]) -> Any:
-    """Topic x code similarity with matches outlined; None when the run has no codebook."""
+    """Topic x code correlation (a topic's weights with a code's evidence scores) with the
+    verdicts' matches outlined; None when the run has no codebook."""
     import numpy as np
     from matplotlib.figure import Figure
     from matplotlib.patches import Rectangle
@@ -89,11 +90,13 @@ def heatmap_figure(model: Mapping[str, Any]) -> Any:
     image = ax.imshow(sim, cmap="cividis", vmin=min(0.0, float(sim.min())), vmax=max(0.6, float(sim.max())), aspect="auto")
     ax.set_xticks(range(len(codes)), labels=codes, rotation=45, ha="right", fontsize=8)
     ax.set_yticks(range(len(topics)), labels=[f"{t['display']} {t['label']}"[:40] for t in topics], fontsize=8)
-    for code, k in al["matches"].items():
-        ax.add_patch(Rectangle((codes.index(code) - 0.5, k - 0.5), 1, 1, fill=False, edgecolor="#E69F00", linewidth=2.5))
-    fig.colorbar(image, ax=ax, label="similarity", shrink=0.8)
+    for j, code in enumerate(codes):
+        if al["status"].get(code) in ("own_topic", "split", "merged"):
+            for k in al["topics"].get(code, ()):
+                ax.add_patch(Rectangle((j - 0.5, k - 0.5), 1, 1, fill=False, edgecolor="#E69F00", linewidth=2.5))
+    fig.colorbar(image, ax=ax, label="correlation with the code's evidence", shrink=0.8)
     fig.subplots_adjust(left=2.6 / fig.get_figwidth(), bottom=1.3 / fig.get_figheight(), top=1 - 0.4 / fig.get_figheight())
-    ax.set_title(f"{model['name']}: topics x codes (outlined: matched, threshold {al['threshold']})", fontsize=9)
+    ax.set_title(f"{model['name']}: topics x codes (outlined: the topic carries the code)", fontsize=9)
     return fig
 
 

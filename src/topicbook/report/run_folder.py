@@ -45,6 +45,7 @@ from topicbook.report.explorer_data import check_explorer_data
 from topicbook.report.manifest import Manifest
 from topicbook.segment import Segment
 from topicbook.summarize import TopicSummary
+from topicbook.verdicts import VerdictTable
 
 PARTIAL_SUFFIX = ".partial"
 
@@ -192,6 +193,8 @@ KEYWORD_REPORT = "keyword_report.json"
 CODEBOOK = "codebook.yaml"
 RUN_INPUTS = "run_inputs.json"
 EXPLORER_DATA = "explorer_data.json"
+VERDICTS = "verdicts.json"
+VERDICTS_CSV = "verdicts.csv"
 
 
 def format_spans(spans: Sequence[tuple[int, int]]) -> str:
@@ -216,8 +219,8 @@ class RunFolder:
     """A finished run folder, read back: every attribute is read (and checked) on first use.
 
     manifest, config, documents, segments, vocab, segment_ids (rows of doc_topic), models
-    (FittedModel per name), summaries, evaluation, alignments, agreement, preprocess_report,
-    keywords, codebook, explorer_data, and `name` (the run name) and `format`.
+    (FittedModel per name), summaries, evaluation, alignments, verdicts, agreement,
+    preprocess_report, keywords, codebook, explorer_data, and `name` (the run name) and `format`.
     """
 
     def __init__(self, path: Path, manifest: Manifest | None) -> None:
@@ -374,6 +377,16 @@ class RunFolder:
             return {}
         data = self._json(ALIGNMENT)
         return self._parse(ALIGNMENT, lambda: {m: Alignment.from_json(m, a) for m, a in data.items()})
+
+    @cached_property
+    def verdicts(self) -> VerdictTable | None:
+        """verdicts.json: presence per code, structure per model and, with codings, the verdicts'
+        own scores; None for a run without a codebook (or written before verdicts existed: its
+        manifest does not list the file)."""
+        if VERDICTS not in self.manifest.outputs:
+            return None
+        data = self._json(VERDICTS)
+        return self._parse(VERDICTS, lambda: VerdictTable.from_json(data))
 
     @cached_property
     def agreement_figures(self) -> dict[str, MethodAgreement] | None:
