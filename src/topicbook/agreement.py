@@ -81,11 +81,12 @@ def code_topics(model: FittedModel, alignment: Alignment) -> dict[str, int]:
 def evaluate_run(dtm: DocumentTermMatrix, texts: Sequence[str], documents: Sequence[str], codebook: Codebook,
                  seeds: SeedTerms, transform: Callable[[str], list[str]], fitted: Sequence[FittedModel],
                  alignments: Mapping[str, Alignment], human: HumanCodings | None, *, seed: int,
-                 holdout: float = 0.0, min_positives: int = 5) -> RunAgreement:
+                 holdout: float = 0.0, min_positives: int = 5, resamples: int = 0) -> RunAgreement:
     """Scores for every method and, with human codings, their agreement with them.
 
     texts, documents: the raw text and the document id of each dtm row; transform: the
-    corpus's preprocessing of a text (for the codebook's texts).
+    corpus's preprocessing of a text (for the codebook's texts). resamples: bootstrap
+    resamples of the evaluated documents for every figure's interval (seeded by `seed`).
     """
     code_ids = tuple(codebook.ids())
     scores: dict[str, np.ndarray] = {}
@@ -123,7 +124,8 @@ def evaluate_run(dtm: DocumentTermMatrix, texts: Sequence[str], documents: Seque
     thresholds = {}
     for name, s in scores.items():
         figures[name] = agreement(s, human.labels, lengths, code_ids, evaluate=evaluate,
-                                  calibrate=calibrate, min_positives=min_positives)
+                                  calibrate=calibrate, min_positives=min_positives, documents=docs,
+                                  resamples=resamples, seed=seed)
         thresholds[name] = prevalence_thresholds(s[calibrate], human.labels[calibrate])
     return RunAgreement(code_ids, dtm.segment_ids, scores, thresholds, figures, human, tuple(sorted(held)))
 

@@ -257,6 +257,8 @@ class CodingsConfig:
     path: ConfigPath | None = None
     holdout: Annotated[Float, Interval(ge=0, lt=1)] = 0.0
     min_positives: Annotated[Int, Ge(1)] = 5
+    resamples: Annotated[Int, Interval(ge=0, le=100_000), Hint("bootstrap resamples; 0: no intervals")] = 300
+    sample: ConfigPath | None = None  # sample.json of `topicbook sample`: agreement on exactly those segments
 
 
 @dataclass(frozen=True, config=SECTION)

@@ -152,7 +152,8 @@ def analyse(prepared: Prepared, fitted: list[FittedModel], jobs: int = 1, *, pro
             agreement = evaluate_run(dtm, [segments[s].text for s in dtm.segment_ids],
                                      [segments[s].document for s in dtm.segment_ids], prepared.codebook,
                                      prepared.seeds, prepared.preprocessor.transform, fitted, alignments, human,
-                                     seed=cfg.seed, holdout=cfg.codings.holdout, min_positives=cfg.codings.min_positives)
+                                     seed=cfg.seed, holdout=cfg.codings.holdout, min_positives=cfg.codings.min_positives,
+                                     resamples=cfg.codings.resamples)
     return RunResult(prepared, fitted, summaries, evaluation, alignments, agreement)
 
 
