@@ -23,10 +23,10 @@ LAYERS = [
     {"codes", "qdc", "codebook"},
     {"models"},
     {"summarize", "evaluate", "stability"},
-    {"align", "scoring", "codings", "metrics", "agreement"},
+    {"align", "scoring", "sampling", "codings", "metrics", "intrusion", "agreement"},
     {"results"},
     {"report"},
-    {"pipeline", "sweep", "export"},
+    {"pipeline", "sweep", "export", "validation"},
     {"cli"},
 ]
 

@@ -245,6 +245,34 @@ def compare(run_dir: Path) -> None:
         click.echo(f"{name:28s} {fig.n_codes:5d} {cells[0]:>8s} {cells[1]:>7s} {cells[2]:>8s} {cells[3]:>8s} {cells[4]:>6s}")
 
 
+@main.command()
+@click.argument("run_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--n", "n", type=click.IntRange(1), required=True, help="Segments to draw at random.")
+@click.option("--stratify", type=click.Choice(["code", "topic", "document"]),
+              help="Proportional allocation over strata: the best predicted code (similarity score), a model's dominant topic, or the document.")
+@click.option("--model", help="Model whose dominant topic is the stratum (--stratify topic; default: the first model).")
+@click.option("--seed", type=click.IntRange(0, 2**32 - 1), help="Seed of the draw (default: the run's seed).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "qdpx"]), required=True,
+              help="csv: segment_id, document, start, end, text; qdpx: a REFI-QDA project with the sampled spans marked.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Output file (default: RUN_DIR/validation/sample.<format>).")
+@click.option("--force", is_flag=True, help="Replace an existing sample file.")
+def sample(run_dir: Path, n: int, stratify: str | None, model: str | None, seed: int | None, fmt: str,
+           out: Path | None, force: bool) -> None:
+    """Draw a reproducible random sample of RUN_DIR's segments for hand coding in QDA software.
+
+    Code the sample with your codebook, then give the coded export as codings.path and the
+    sample's .json as codings.sample: the run reports agreement on exactly those segments.
+    """
+    from topicbook.validation import sample_run, write_sample
+
+    run, drawn = sample_run(run_dir, n=n, seed=seed, stratify=stratify, model=model)
+    export, record = write_sample(run, drawn, fmt, out=out, force=force)
+    how = f"stratified by {stratify} ({len(drawn.allocation)} strata)" if stratify else "simple random sample"
+    click.echo(f"Sample: {len(drawn.segment_ids)} of {drawn.population} segments, {how}, seed {drawn.seed}")
+    click.echo(f"Exported: {export}")
+    click.echo(f"Sample record: {record}")
+
+
 def _progress_wanted() -> bool:
     """Progress bars unless -q (they are drawn only when stderr is a terminal)."""
     return logging.getLogger("topicbook").isEnabledFor(logging.WARNING)

@@ -342,9 +342,13 @@ def settings_problem(cfg: RunConfig) -> str | None:
                                lemmatize=cfg.preprocess.lemmatize)
     if problem is not None:
         return problem
+    if cfg.codings.sample is not None and cfg.codings.path is None and cfg.corpus.codes_column is None:
+        return "'codings.sample' needs the coded sample as codings: set codings.path to the coded export (or remove codings.sample)."
     names: set[str] = set()
     for model in cfg.models:
         name = model.label
+        if name == "sample":
+            return "models: the name 'sample' is reserved (agreement.json's section for a hand-coded sample). Give the model another `name`."
         if name in names:
             return f"models: two models are named '{name}'. Give one a different `name`."
         names.add(name)

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from topicbook.agreement import RunAgreement
+from topicbook.agreement import SAMPLE_KEY, RunAgreement, SampleAgreement
 from topicbook.align import Alignment
 from topicbook.codebook import Codebook, CodeKeywords, load_codebook
 from topicbook.codings import HumanCodings
@@ -380,7 +380,17 @@ class RunFolder:
         if not (self.path / AGREEMENT).is_file():
             return None
         data = self._json(AGREEMENT)
-        return self._parse(AGREEMENT, lambda: {m: MethodAgreement.from_json(f) for m, f in data.items()})
+        return self._parse(AGREEMENT, lambda: {m: MethodAgreement.from_json(f) for m, f in data.items() if m != SAMPLE_KEY})
+
+    @cached_property
+    def sample_agreement(self) -> SampleAgreement | None:
+        """agreement.json's `sample` section (agreement on a hand-coded random sample), or None."""
+        if not (self.path / AGREEMENT).is_file():
+            return None
+        data = self._json(AGREEMENT)
+        if SAMPLE_KEY not in data:
+            return None
+        return self._parse(AGREEMENT, lambda: SampleAgreement.from_json(data[SAMPLE_KEY]))
 
     @cached_property
     def agreement(self) -> RunAgreement | None:
@@ -402,7 +412,8 @@ class RunFolder:
             report = self._json(CODINGS_REPORT)
             codings = HumanCodings.from_json(report, labels=arrays["labels"], segment_ids=segment_ids, code_ids=code_ids)
             return RunAgreement(code_ids, segment_ids, scores, thresholds, figures, codings,
-                                tuple(report.get("holdout_documents", ())))
+                                tuple(report.get("holdout_documents", ())), self.sample_agreement,
+                                int((report.get("intervals") or {}).get("resamples", 0)))
 
         return self._parse(SCORES, build)
 
