@@ -273,6 +273,60 @@ def sample(run_dir: Path, n: int, stratify: str | None, model: str | None, seed:
     click.echo(f"Sample record: {record}")
 
 
+@main.command()
+@click.argument("run_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for intrusion.html and intrusion_key.json (default: RUN_DIR/validation).")
+@click.option("--per-topic", type=click.IntRange(1, 20), default=1, show_default=True,
+              help="Word tasks and quote tasks per topic.")
+@click.option("--seed", type=click.IntRange(0, 2**32 - 1), help="Seed of the draws and shuffles (default: the run's seed).")
+@click.option("--models", help="Models to test, comma-separated (default: all of the run's).")
+@click.option("--force", is_flag=True, help="Replace an existing page and key.")
+def intrusion(run_dir: Path, out_dir: Path | None, per_topic: int, seed: int | None, models: str | None,
+              force: bool) -> None:
+    """Write word- and topic-intrusion tasks for RUN_DIR as one offline page for human raters.
+
+    Send intrusion.html to the raters (never intrusion_key.json, which holds the answers); each
+    downloads their answers, which `topicbook intrusion-score` scores.
+    """
+    from topicbook.validation import make_intrusion
+
+    chosen = [m.strip() for m in models.split(",") if m.strip()] if models else None
+    page, key, tasks = make_intrusion(run_dir, out_dir=out_dir, per_topic=per_topic, seed=seed, models=chosen, force=force)
+    kinds = {k: sum(1 for t in tasks.tasks if t.kind == k) for k in ("word", "topic")}
+    click.echo(f"Tasks: {kinds['word']} word intrusion, {kinds['topic']} topic intrusion (set {tasks.set_id}, seed {tasks.seed})")
+    click.echo(f"Page for the raters: {page}")
+    click.echo(f"Answer key (keep it; do not send it): {key}")
+
+
+@main.command("intrusion-score")
+@click.argument("run_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("answers", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--key", type=click.Path(dir_okay=False, path_type=Path), help="The answer key (default: RUN_DIR/validation/intrusion_key.json).")
+@click.option("--force", is_flag=True, help="Replace an existing RUN_DIR/intrusion.json.")
+def intrusion_score(run_dir: Path, answers: tuple[Path, ...], key: Path | None, force: bool) -> None:
+    """Score raters' ANSWERS (files saved by the intrusion page) into RUN_DIR/intrusion.json.
+
+    Model precision (share of intruders found) per topic and model with 95% intervals, the
+    chance level, and Krippendorff's alpha between raters when there are several. The explorer
+    page is rebuilt to show them.
+    """
+    from topicbook.validation import score_intrusion
+
+    target, scores = score_intrusion(run_dir, list(answers), key=key, force=force)
+    click.echo(f"Raters: {len(scores.raters)} ({', '.join(scores.raters)})")
+    for model, kinds in scores.models.items():
+        for kind, fig in kinds.items():
+            shown = "-" if fig.precision is None else f"{fig.precision:.3f}"
+            ci = "" if fig.ci_low is None else f" [{fig.ci_low:.3f}, {fig.ci_high:.3f}]"
+            click.echo(f"  {model} {kind} intrusion: precision {shown}{ci}, chance {fig.chance:.3f}, "
+                       f"{fig.tasks} tasks, {fig.answers} answers")
+    for kind, agreement in scores.agreement.items():
+        alpha = "-" if agreement.krippendorff_alpha is None else f"{agreement.krippendorff_alpha:.3f}"
+        click.echo(f"  agreement between raters ({kind}): Krippendorff's alpha {alpha} over {agreement.units} tasks")
+    click.echo(f"Scores: {target}")
+
+
 def _progress_wanted() -> bool:
     """Progress bars unless -q (they are drawn only when stderr is a terminal)."""
     return logging.getLogger("topicbook").isEnabledFor(logging.WARNING)

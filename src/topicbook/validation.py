@@ -26,8 +26,11 @@ import numpy as np
 from topicbook.codes import Codebook
 from topicbook.errors import InputError
 from topicbook.ids import topic_key
+from topicbook.intrusion import IntrusionScores, TaskSet, make_task_set, read_answers, score_answers
 from topicbook.qdc import Coding, write_qdpx
-from topicbook.report.run_folder import RunFolder, load_run
+from topicbook.report.explorer import rebuild_explorer
+from topicbook.report.intrusion_page import render_intrusion_html
+from topicbook.report.run_folder import EXPLORER_DATA, INTRUSION, RunFolder, load_run
 from topicbook.sampling import SAMPLE_CODE, STRATA, Sample, best_code_strata, draw_sample
 
 log = logging.getLogger(__name__)
@@ -163,3 +166,68 @@ def write_sample(run: RunFolder, sample: Sample, fmt: str, *, out: Path | None =
     write_files([(target, write_export), (record, write_text(json_text(sample.to_json())))], force=force)
     log.info("sample of %d segments written to %s", len(chosen), target)
     return target, record
+
+
+# --------------------------------------------------------------------------- intrusion
+
+INTRUSION_PAGE = "intrusion.html"
+INTRUSION_KEY = "intrusion_key.json"
+
+
+def make_intrusion(run_dir: Path, *, out_dir: Path | None = None, per_topic: int = 1, seed: int | None = None,
+                   models: Sequence[str] | None = None, force: bool = False) -> tuple[Path, Path, TaskSet]:
+    """Write the intrusion page and its answer key (RUN_DIR/validation/ by default); returns
+    (page, key, tasks). seed: the run's by default; models: all of the run's by default."""
+    run = load_run(run_dir)
+    fitted = run.models
+    chosen = list(models) if models else list(fitted)
+    unknown = [m for m in chosen if m not in fitted]
+    if unknown:
+        raise InputError(f"--models: the run has no model '{unknown[0]}'. Use any of {', '.join(fitted)}.")
+    texts = {s.id: s.text for s in run.segments}
+    tasks = make_task_set(run.name, {m: (fitted[m].doc_topic, fitted[m].topic_term) for m in chosen}, run.vocab,
+                          run.segment_ids, texts, seed=run.config.seed if seed is None else seed, per_topic=per_topic)
+    folder = out_dir or run.path / VALIDATION_DIR
+    page, key = folder / INTRUSION_PAGE, folder / INTRUSION_KEY
+    write_files([(page, write_text(render_intrusion_html(tasks))), (key, write_text(json_text(tasks.key_json())))],
+                force=force)
+    return page, key, tasks
+
+
+def read_key(path: Path) -> TaskSet:
+    """An intrusion_key.json, with one-line errors."""
+    if not path.is_file():
+        raise InputError(f"{path}: no intrusion key there. Give the intrusion_key.json written beside the page with --key (or run `topicbook intrusion` first).")
+    try:
+        return TaskSet.from_key(json.loads(path.read_text(encoding="utf-8")))
+    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+        raise InputError(f"{path}: not a topicbook intrusion key ({type(exc).__name__}: {exc}). Use the intrusion_key.json written with the page.") from None
+
+
+def score_intrusion(run_dir: Path, answer_files: Sequence[Path], *, key: Path | None = None,
+                    force: bool = False) -> tuple[Path, IntrusionScores]:
+    """Score the raters' answer files against the key and write RUN_DIR/intrusion.json.
+
+    The only file a command adds to a finished run folder: written atomically, never replacing
+    an earlier one without `force`. The explorer page is then rebuilt from explorer_data.json
+    with the scores (as `topicbook explore` does).
+    """
+    run = load_run(run_dir)
+    tasks = read_key(key or run.path / VALIDATION_DIR / INTRUSION_KEY)
+    if tasks.run != run.name:
+        raise InputError(f"{key or INTRUSION_KEY}: the key is for run '{tasks.run}', not '{run.name}'. Give the key of this run's intrusion page.")
+    answers = []
+    for path in answer_files:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"{path}: cannot read the answers ({getattr(exc, 'strerror', None) or exc}). Give the file the page saved.") from None
+        answers.append(read_answers(text, Path(path).name, tasks))
+    if not answers:
+        raise InputError("intrusion-score: no answer files given. Pass the files the raters' pages saved.")
+    scores = score_answers(tasks, answers)
+    target = run.path / INTRUSION
+    write_files([(target, write_text(json_text(scores.to_json())))], force=force)
+    if (run.path / EXPLORER_DATA).is_file():
+        rebuild_explorer(run.path)
+    return target, scores

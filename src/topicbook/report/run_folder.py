@@ -38,6 +38,7 @@ from topicbook.errors import ConfigError, InputError, TopicbookError
 from topicbook.evaluate import ModelEvaluation
 from topicbook.ids import parse_topic_id
 from topicbook.ingest import Document
+from topicbook.intrusion import IntrusionScores
 from topicbook.metrics import MethodAgreement
 from topicbook.models import FittedModel
 from topicbook.preprocess import PreprocessReport
@@ -192,6 +193,8 @@ KEYWORD_REPORT = "keyword_report.json"
 CODEBOOK = "codebook.yaml"
 RUN_INPUTS = "run_inputs.json"
 EXPLORER_DATA = "explorer_data.json"
+INTRUSION = "intrusion.json"  # added later by `topicbook intrusion-score`, the one file a command adds
+METHODS = "methods.md"
 
 
 def format_spans(spans: Sequence[tuple[int, int]]) -> str:
@@ -416,6 +419,14 @@ class RunFolder:
                                 int((report.get("intervals") or {}).get("resamples", 0)))
 
         return self._parse(SCORES, build)
+
+    @cached_property
+    def intrusion(self) -> IntrusionScores | None:
+        """intrusion.json (scored intrusion tasks, added by `topicbook intrusion-score`), or None."""
+        if not (self.path / INTRUSION).is_file():
+            return None
+        data = self._json(INTRUSION)
+        return self._parse(INTRUSION, lambda: IntrusionScores.from_json(data))
 
     @cached_property
     def preprocess_report(self) -> PreprocessReport:
