@@ -30,6 +30,7 @@ from topicbook.intrusion import IntrusionScores, TaskSet, make_task_set, read_an
 from topicbook.qdc import Coding, write_qdpx
 from topicbook.report.explorer import rebuild_explorer
 from topicbook.report.intrusion_page import render_intrusion_html
+from topicbook.report.methods import rewrite_methods
 from topicbook.report.run_folder import EXPLORER_DATA, INTRUSION, RunFolder, load_run
 from topicbook.sampling import SAMPLE_CODE, STRATA, Sample, best_code_strata, draw_sample
 
@@ -209,8 +210,9 @@ def score_intrusion(run_dir: Path, answer_files: Sequence[Path], *, key: Path | 
     """Score the raters' answer files against the key and write RUN_DIR/intrusion.json.
 
     The only file a command adds to a finished run folder: written atomically, never replacing
-    an earlier one without `force`. The explorer page is then rebuilt from explorer_data.json
-    with the scores (as `topicbook explore` does).
+    an earlier one without `force`. Two derived pages are then written again: explorer.html
+    (from explorer_data.json, as `topicbook explore` does, now with the scores) and methods.md
+    (with the intrusion figures; manifest.json, whose hash it quotes, is unchanged).
     """
     run = load_run(run_dir)
     tasks = read_key(key or run.path / VALIDATION_DIR / INTRUSION_KEY)
@@ -230,4 +232,5 @@ def score_intrusion(run_dir: Path, answer_files: Sequence[Path], *, key: Path | 
     write_files([(target, write_text(json_text(scores.to_json())))], force=force)
     if (run.path / EXPLORER_DATA).is_file():
         rebuild_explorer(run.path)
+    rewrite_methods(load_run(run.path))  # now with the intrusion figures
     return target, scores
