@@ -201,6 +201,10 @@ def sweep(config: Path, k_range: str, seeds: int, model_types: str, measures: st
     click.echo(f"Sweep folder: {folder}")
     for model, rec in recommended.items():
         click.echo(f"  {model}: recommended K = {rec.n_topics} (best mean of scaled {', '.join(rec.criteria)})")
+    for model, rec in recommended.items():
+        warning = rec.warning(model)
+        if warning:
+            click.echo(f"Warning: {warning}")
 
 
 @main.command()
