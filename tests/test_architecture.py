@@ -16,17 +16,17 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "topicbook"
 
 # The data flow (README, "Architecture"): a module may import its own layer or an earlier one.
 LAYERS = [
-    {"topicbook", "errors", "ids", "pairing", "files", "progress", "languages", "config", "safezip"},
+    {"topicbook", "errors", "ids", "pairing", "files", "progress", "languages", "config", "safezip", "names", "chars", "spreadsheet"},
     {"ingest"},
     {"deidentify", "segment"},
     {"preprocess", "cache"},
-    {"codes", "qdc", "codebook"},
+    {"codes", "qdc", "codebook", "codebook_formats"},
     {"models"},
     {"summarize", "evaluate", "stability"},
     {"align", "scoring", "sampling", "codings", "metrics", "intrusion", "agreement"},
     {"results"},
     {"report"},
-    {"pipeline", "sweep", "export", "validation"},
+    {"pipeline", "sweep", "export", "init", "validation"},
     {"cli"},
 ]
 

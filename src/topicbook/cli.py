@@ -17,6 +17,21 @@ import click
 
 from topicbook import __version__
 from topicbook.errors import TopicbookError
+from topicbook.names import printable
+
+
+def _echo(message: str = "", *, err: bool = False) -> None:
+    """Print one line with control characters escaped: a file name, document id or speaker
+    label can hold ANSI escape sequences, which must not reach the terminal."""
+    click.echo(printable(message), err=err)
+
+
+class _PrintableFormatter(logging.Formatter):
+    """Log lines with control characters escaped (see _echo)."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 - logging's name
+        record.message = printable(record.message)
+        return super().formatMessage(record)
 
 if TYPE_CHECKING:  # the commands import the library lazily, so that `topicbook --help` stays fast
     from topicbook.codebook import KeywordHit
@@ -35,17 +50,17 @@ class TopicbookGroup(click.Group):
         try:
             return super().invoke(ctx)
         except TopicbookError as exc:
-            click.echo(f"Error: {exc}", err=True)
+            _echo(f"Error: {exc}", err=True)
             ctx.exit(1)
         except KeyboardInterrupt:
-            click.echo("Interrupted: no run folder was completed; partial output was removed.", err=True)
+            _echo("Interrupted: no run folder was completed; partial output was removed.", err=True)
             ctx.exit(130)
 
 
 def _configure_logging(verbose: int, quiet: bool) -> None:
     level = logging.ERROR if quiet else (logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING)
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s" if verbose else "Warning: %(message)s"))
+    handler.setFormatter(_PrintableFormatter("%(levelname)s: %(message)s" if verbose else "Warning: %(message)s"))
     root = logging.getLogger("topicbook")
     root.handlers[:] = [handler]
     root.setLevel(level)
@@ -94,7 +109,7 @@ def run(ctx: click.Context, config: Path, name: str | None, out_dir: Path, open_
         cfg = dataclasses.replace(cfg, codings=dataclasses.replace(cfg.codings, holdout=holdout))
     folder, result = run_pipeline(cfg, out_dir=out_dir, name=name, command=ctx.meta.get("topicbook.argv"), jobs=jobs,
                                   record_paths=record_paths, progress=_progress_wanted())
-    click.echo(f"Run folder: {folder}")
+    _echo(f"Run folder: {folder}")
     for model in result.models:
         ev = result.evaluation[model.name]
         coh = ", ".join(f"{m} {v.mean:.3f}" for m, v in ev.coherence.items())
@@ -104,18 +119,18 @@ def run(ctx: click.Context, config: Path, name: str | None, out_dir: Path, open_
         al = result.alignments.get(model.name)
         if al is not None:
             line += f", {len(al.matches)}/{len(al.code_ids)} codes matched, {len(al.emergent)} emergent topics, {len(al.not_found)} codes not found"
-        click.echo(line)
+        _echo(line)
     run_agreement = result.agreement
     if run_agreement is not None and run_agreement.figures:
         figures = run_agreement.figures
         floor = next(iter(figures.values())).length_floor_auc
-        click.echo(f"Agreement with {run_agreement.codings.source if run_agreement.codings else 'the codings'} "
+        _echo(f"Agreement with {run_agreement.codings.source if run_agreement.codings else 'the codings'} "
                    f"(macro ROC AUC; segment length alone: {floor}):")
         ranked = sorted(figures.items(), key=lambda kv: -(kv[1].macro_roc_auc or 0))
-        click.echo("  " + ", ".join(f"{name} {fig.macro_roc_auc}" for name, fig in ranked))
+        _echo("  " + ", ".join(f"{name} {fig.macro_roc_auc}" for name, fig in ranked))
     explorer = folder / "explorer.html"
     if explorer.exists():
-        click.echo(f"Explorer: {explorer}")
+        _echo(f"Explorer: {explorer}")
         if open_browser:
             webbrowser.open(explorer.resolve().as_uri())
 
@@ -130,7 +145,7 @@ def validate(config: Path) -> None:
     cfg = load_config(config)
     prepared = prepare(cfg)
     report = prepared.preprocess_report()
-    echo = click.echo
+    echo = _echo
     echo(f"Config: {config} (ok)")
     echo(f"Documents: {report.documents} ({report.documents_with_speaker_labels} with speaker labels)")
     roles = prepared.segmentation.roles
@@ -198,13 +213,13 @@ def sweep(config: Path, k_range: str, seeds: int, model_types: str, measures: st
         prepared, ks=ks, n_seeds=seeds, model_types=[t.strip() for t in model_types.split(",") if t.strip()],
         out_dir=out_dir, name=cfg.name, jobs=jobs, scheduler=scheduler, measures=chosen,
         progress=_progress_wanted())
-    click.echo(f"Sweep folder: {folder}")
+    _echo(f"Sweep folder: {folder}")
     for model, rec in recommended.items():
-        click.echo(f"  {model}: recommended K = {rec.n_topics} (best mean of scaled {', '.join(rec.criteria)})")
+        _echo(f"  {model}: recommended K = {rec.n_topics} (best mean of scaled {', '.join(rec.criteria)})")
     for model, rec in recommended.items():
         warning = rec.warning(model)
         if warning:
-            click.echo(f"Warning: {warning}")
+            _echo(f"Warning: {warning}")
 
 
 @main.command()
@@ -215,7 +230,7 @@ def explore(run_dir: Path, open_browser: bool) -> None:
     from topicbook.report.explorer import rebuild_explorer
 
     page = rebuild_explorer(run_dir)
-    click.echo(f"Explorer: {page}")
+    _echo(f"Explorer: {page}")
     if open_browser:
         webbrowser.open(page.resolve().as_uri())
 
@@ -230,7 +245,7 @@ def export(run_dir: Path, fmt: str, out: Path | None, force: bool) -> None:
     """Export RUN_DIR's topics and codings for QDA software (REFI-QDA .qdc/.qdpx) or as tables."""
     from topicbook.export import export_run
 
-    click.echo(f"Exported: {export_run(run_dir, fmt, out=out, force=force)}")
+    _echo(f"Exported: {export_run(run_dir, fmt, out=out, force=force)}")
 
 
 @main.command()
@@ -242,11 +257,11 @@ def compare(run_dir: Path) -> None:
     figures = load_run(run_dir).agreement_figures
     if not figures:
         raise TopicbookError(f"{run_dir}: no agreement.json; set codings.path in the config (or a corpus codes_column) and run again.")
-    click.echo(f"{'method':28s} {'codes':>5s} {'ROC AUC':>8s} {'length':>7s} {'macro F1':>8s} {'micro F1':>8s} {'kappa':>6s}")
+    _echo(f"{'method':28s} {'codes':>5s} {'ROC AUC':>8s} {'length':>7s} {'macro F1':>8s} {'micro F1':>8s} {'kappa':>6s}")
     for name, fig in figures.items():
         cells = ["-" if v is None else f"{v:.3f}"
                  for v in (fig.macro_roc_auc, fig.length_floor_auc, fig.macro_f1, fig.micro_f1, fig.kappa)]
-        click.echo(f"{name:28s} {fig.n_codes:5d} {cells[0]:>8s} {cells[1]:>7s} {cells[2]:>8s} {cells[3]:>8s} {cells[4]:>6s}")
+        _echo(f"{name:28s} {fig.n_codes:5d} {cells[0]:>8s} {cells[1]:>7s} {cells[2]:>8s} {cells[3]:>8s} {cells[4]:>6s}")
 
 
 @main.command()
@@ -272,9 +287,9 @@ def sample(run_dir: Path, n: int, stratify: str | None, model: str | None, seed:
     run, drawn = sample_run(run_dir, n=n, seed=seed, stratify=stratify, model=model)
     export, record = write_sample(run, drawn, fmt, out=out, force=force)
     how = f"stratified by {stratify} ({len(drawn.allocation)} strata)" if stratify else "simple random sample"
-    click.echo(f"Sample: {len(drawn.segment_ids)} of {drawn.population} segments, {how}, seed {drawn.seed}")
-    click.echo(f"Exported: {export}")
-    click.echo(f"Sample record: {record}")
+    _echo(f"Sample: {len(drawn.segment_ids)} of {drawn.population} segments, {how}, seed {drawn.seed}")
+    _echo(f"Exported: {export}")
+    _echo(f"Sample record: {record}")
 
 
 @main.command()
@@ -298,9 +313,9 @@ def intrusion(run_dir: Path, out_dir: Path | None, per_topic: int, seed: int | N
     chosen = [m.strip() for m in models.split(",") if m.strip()] if models else None
     page, key, tasks = make_intrusion(run_dir, out_dir=out_dir, per_topic=per_topic, seed=seed, models=chosen, force=force)
     kinds = {k: sum(1 for t in tasks.tasks if t.kind == k) for k in ("word", "topic")}
-    click.echo(f"Tasks: {kinds['word']} word intrusion, {kinds['topic']} topic intrusion (set {tasks.set_id}, seed {tasks.seed})")
-    click.echo(f"Page for the raters: {page}")
-    click.echo(f"Answer key (keep it; do not send it): {key}")
+    _echo(f"Tasks: {kinds['word']} word intrusion, {kinds['topic']} topic intrusion (set {tasks.set_id}, seed {tasks.seed})")
+    _echo(f"Page for the raters: {page}")
+    _echo(f"Answer key (keep it; do not send it): {key}")
 
 
 @main.command("intrusion-score")
@@ -318,17 +333,17 @@ def intrusion_score(run_dir: Path, answers: tuple[Path, ...], key: Path | None, 
     from topicbook.validation import score_intrusion
 
     target, scores = score_intrusion(run_dir, list(answers), key=key, force=force)
-    click.echo(f"Raters: {len(scores.raters)} ({', '.join(scores.raters)})")
+    _echo(f"Raters: {len(scores.raters)} ({', '.join(scores.raters)})")
     for model, kinds in scores.models.items():
         for kind, fig in kinds.items():
             shown = "-" if fig.precision is None else f"{fig.precision:.3f}"
             ci = "" if fig.ci_low is None else f" [{fig.ci_low:.3f}, {fig.ci_high:.3f}]"
-            click.echo(f"  {model} {kind} intrusion: precision {shown}{ci}, chance {fig.chance:.3f}, "
+            _echo(f"  {model} {kind} intrusion: precision {shown}{ci}, chance {fig.chance:.3f}, "
                        f"{fig.tasks} tasks, {fig.answers} answers")
     for kind, agreement in scores.agreement.items():
         alpha = "-" if agreement.krippendorff_alpha is None else f"{agreement.krippendorff_alpha:.3f}"
-        click.echo(f"  agreement between raters ({kind}): Krippendorff's alpha {alpha} over {agreement.units} tasks")
-    click.echo(f"Scores: {target}")
+        _echo(f"  agreement between raters ({kind}): Krippendorff's alpha {alpha} over {agreement.units} tasks")
+    _echo(f"Scores: {target}")
 
 
 def _progress_wanted() -> bool:
@@ -341,6 +356,27 @@ def _keyword_text(hit: KeywordHit) -> str:
     terms = " ".join(hit.terms)
     shown = hit.keyword if terms == hit.keyword.lower().replace(" ", "_") else f"{hit.keyword} -> {terms}"
     return f"{shown} ({hit.segments})"
+
+
+@main.command()
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Config file to write (default: <study name>.yaml in the current folder).")
+@click.option("--force", is_flag=True, help="Replace an existing config file.")
+def init(folder: Path, out: Path | None, force: bool) -> None:
+    """Look at FOLDER (transcripts, or one CSV/JSONL table) and write a config for it.
+
+    \b
+    Example:
+        topicbook init interviews/ --out study.yaml
+        topicbook validate study.yaml && topicbook run study.yaml
+    """
+    from topicbook.init import _study_name, findings_lines, write_config
+
+    target = out or Path(f"{_study_name(folder.resolve())}.yaml")
+    written, findings = write_config(folder, target, force=force)
+    for line in findings_lines(findings, written):
+        click.echo(line)
 
 
 if __name__ == "__main__":  # pragma: no cover

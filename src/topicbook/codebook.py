@@ -1,9 +1,22 @@
 """The researcher's codebook: codes with definitions, keywords and examples.
 
-Read from YAML (see DESIGN.md), CSV with the same columns, or REFI-QDA .qdc; validated with
-one-line errors. :func:`seed_vectors` runs every code's text through the corpus's own
-preprocessing, so that the keyword `skills` meets the lemma `skill` and `online course` meets
-the phrase `online_course`.
+Read from YAML (see DESIGN.md), CSV with the same columns, the code-system tables of MAXQDA and
+QualCoder (:mod:`topicbook.codebook_formats`), or REFI-QDA .qdc/.qdpx; validated with one-line
+errors. :func:`seed_terms` runs every code's text through the corpus's own preprocessing, so
+that the keyword `skills` meets the lemma `skill` and `online course` meets the phrase
+`online_course`.
+
+Hierarchy: a code with children is a *group* (MAXQDA's parent codes, QualCoder's categories).
+Only leaf codes, and groups that the researcher's codings use themselves, are analysed
+(:meth:`Codebook.analysed_ids`); a code is named by its id, its name or its path
+``Parent > Child`` (:func:`code_lookup`).
+
+Ids are optional in every format. A code without an id gets one derived from its path: each
+name of the path in lower case with every run of non-word characters replaced by ``_``, the
+levels joined by ``.`` (``Explainability techniques > PDP/ICE`` ->
+``explainability_techniques.pdp_ice``). The id depends only on the code's own path, so adding
+or removing other codes never changes it; two paths that give the same id get ``_2``, ``_3``
+in file order.
 """
 
 from __future__ import annotations
@@ -20,19 +33,25 @@ import yaml
 
 from topicbook.codes import (
     FIELDS,
+    PATH_SEPARATOR,
     Code,
     Codebook,
+    CodeLookup,
+    code_lookup,
+    code_slug,
     codebook_records,
     codes_from_records,
+    derive_code_id,
+    split_code_path,
     validate_codes,
 )
 from topicbook.config import parse_yaml
 from topicbook.errors import ConfigError, InputError
-from topicbook.ingest.corpus import read_table
 from topicbook.qdc import read_qdc, read_qdpx
 
-__all__ = ["Code", "Codebook", "CodeKeywords", "KeywordHit", "SeedTerms", "codebook_records", "codebook_to_yaml",
-           "codes_from_records", "keyword_report", "load_codebook", "seed_terms", "validate_codes"]
+__all__ = ["FIELDS", "PATH_SEPARATOR", "Code", "CodeKeywords", "CodeLookup", "Codebook", "KeywordHit", "SeedTerms",
+           "TextTerm", "code_lookup", "code_slug", "codebook_records", "codebook_to_yaml", "codes_from_records",
+           "derive_code_id", "keyword_report", "load_codebook", "seed_terms", "split_code_path", "validate_codes"]
 
 log = logging.getLogger(__name__)
 
@@ -44,14 +63,17 @@ TEXT_WEIGHT = 0.3
 
 
 def load_codebook(path: Path) -> Codebook:
-    """Read a codebook: .yaml/.yml, .csv or REFI-QDA .qdc (by extension)."""
+    """Read a codebook (by extension): .yaml/.yml; .csv/.tsv/.xlsx in topicbook's columns or as
+    MAXQDA's or QualCoder's code system; QualCoder's plain-text .txt; REFI-QDA .qdc or .qdpx."""
     if not path.is_file():
         raise InputError(f"codebook.path: {path.name} does not exist ({path}). Fix the path or remove the codebook section.")
     suffix = path.suffix.lower()
     if suffix in (".yaml", ".yml"):
         return _load_yaml(path)
-    if suffix == ".csv":
-        return _load_csv(path)
+    if suffix in (".csv", ".tsv", ".xlsx", ".txt"):
+        from topicbook.codebook_formats import load_table_codebook
+
+        return load_table_codebook(path)
     if suffix == ".qdc":
         return read_qdc(path)
     if suffix == ".qdpx":
@@ -83,27 +105,22 @@ def _load_yaml(path: Path) -> Codebook:
     return Codebook(str(data.get("name") or path.stem), codes, path.name)
 
 
-def _load_csv(path: Path) -> Codebook:
-    frame = read_table(path)
-    for col in ("id", "name"):
-        if col not in frame.columns:
-            raise InputError(f"{path.name}: no '{col}' column. A CSV codebook needs columns {', '.join(FIELDS)}.")
-    records = [{k: v for k, v in rec.items() if v != ""} for rec in frame.to_dict("records")]
-    codes = codes_from_records(records, path.name, line_of=list(range(2, len(records) + 2)))
-    return Codebook(path.stem, codes, path.name)
-
-
 # --------------------------------------------------------------------------- seed terms
 
 
 @dataclass(frozen=True)
 class SeedTerms:
-    """Per code, term index -> weight in the corpus vocabulary, and what was missing."""
+    """Per code, term index -> weight in the corpus vocabulary, and what was missing.
+
+    text_terms: per code, the corpus terms of its name, definition and examples that act as
+    seeds (weight TEXT_WEIGHT; the only seeds of a code without keywords).
+    """
 
     weights: dict[str, dict[int, float]]
     keyword_terms: dict[str, dict[str, list[str]]]  # code -> keyword -> its terms
     missing_keywords: dict[str, list[str]]
     exclude: dict[str, list[int]] = field(default_factory=dict)
+    text_terms: dict[str, list[str]] = field(default_factory=dict)
 
     def vector(self, code_id: str, n_terms: int) -> np.ndarray:
         vec = np.zeros(n_terms)
@@ -120,13 +137,16 @@ def seed_terms(codebook: Codebook, vocab: Sequence[str], transform: Callable[[st
     onto vocabulary indices with `transform` (the corpus's Preprocessor.transform).
 
     A term shared by several codes is divided by the number of codes using it, so generic words
-    do not fire for every code.
+    do not fire for every code. Keywords missing from the vocabulary are one warning for the
+    whole codebook (the codes and keywords are logged at INFO, i.e. with -v, and listed by
+    `topicbook validate`).
     """
     index = {t: i for i, t in enumerate(vocab)}
     raw: dict[str, dict[int, float]] = {}
     keyword_terms: dict[str, dict[str, list[str]]] = {}
     missing: dict[str, list[str]] = {}
     exclude: dict[str, list[int]] = {}
+    text_terms: dict[str, list[str]] = {}
     for code in codebook.codes:
         weights: dict[int, float] = {}
         keyword_terms[code.id] = {}
@@ -138,20 +158,27 @@ def seed_terms(codebook: Codebook, vocab: Sequence[str], transform: Callable[[st
                 missing[code.id].append(keyword)
             for t in terms:
                 weights[index[t]] = max(weights.get(index[t], 0.0), KEYWORD_WEIGHT)
+        from_text: list[str] = []
         for text in (code.name, code.definition, *code.examples):
             for t in transform(text):
-                if t in index:
-                    weights.setdefault(index[t], TEXT_WEIGHT)
+                if t in index and index[t] not in weights:
+                    weights[index[t]] = TEXT_WEIGHT
+                    from_text.append(t)
         exclude[code.id] = [index[t] for e in code.exclude for t in transform(e) if t in index]
         for term in exclude[code.id]:
             weights.pop(term, None)
+        text_terms[code.id] = [t for t in from_text if index[t] in weights]
         raw[code.id] = weights
     shared = Counter(t for w in raw.values() for t in w)
     distinct = {c: {t: w / shared[t] for t, w in ws.items()} for c, ws in raw.items()}
-    for code_id, kws in missing.items():
-        if kws:
-            log.warning("codebook: code '%s' has keywords not in the vocabulary: %s", code_id, ", ".join(kws))
-    return SeedTerms(distinct, keyword_terms, missing, exclude)
+    with_missing = [c for c, kws in missing.items() if kws]
+    if with_missing:
+        n = len(with_missing)
+        log.warning("codebook: %d %s keywords missing from the vocabulary; `topicbook validate` lists them",
+                    n, "code has" if n == 1 else "codes have")
+        for code_id in with_missing:
+            log.info("codebook: code '%s' has keywords not in the vocabulary: %s", code_id, ", ".join(missing[code_id]))
+    return SeedTerms(distinct, keyword_terms, missing, exclude, text_terms)
 
 
 @dataclass(frozen=True)
@@ -171,6 +198,21 @@ class KeywordHit:
 
 
 @dataclass(frozen=True)
+class TextTerm:
+    """A term of a code's name, definition or examples that seeds it, and the segments holding it."""
+
+    term: str
+    segments: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"term": self.term, "segments": self.segments}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> TextTerm:
+        return cls(str(data["term"]), int(data["segments"]))
+
+
+@dataclass(frozen=True)
 class CodeKeywords:
     """The keyword report of one code (a row of keyword_report.json): its keywords, those
     missing from the vocabulary, how many seed terms it has and whether it can be matched."""
@@ -181,20 +223,25 @@ class CodeKeywords:
     missing: tuple[str, ...]
     seed_terms: int
     usable: bool
+    text_terms: tuple[TextTerm, ...] = ()  # name/definition/example terms that seed the code
+    group: bool = False  # the code has children
 
     def to_json(self) -> dict[str, Any]:
         return {"code": self.code, "name": self.name, "keywords": [k.to_json() for k in self.keywords],
-                "missing": list(self.missing), "seed_terms": self.seed_terms, "usable": self.usable}
+                "missing": list(self.missing), "text_terms": [t.to_json() for t in self.text_terms],
+                "seed_terms": self.seed_terms, "usable": self.usable, "group": self.group}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> CodeKeywords:
         return cls(str(data["code"]), str(data["name"]), tuple(KeywordHit.from_json(k) for k in data["keywords"]),
-                   tuple(data["missing"]), int(data["seed_terms"]), bool(data["usable"]))
+                   tuple(data["missing"]), int(data["seed_terms"]), bool(data["usable"]),
+                   tuple(TextTerm.from_json(t) for t in data.get("text_terms", [])), bool(data.get("group", False)))
 
 
 def keyword_report(codebook: Codebook, seeds: SeedTerms, tokens: Sequence[Sequence[str]]) -> tuple[CodeKeywords, ...]:
     """Per code and keyword: how many segments contain it, absent keywords, usable seed count."""
     doc_sets = [set(t) for t in tokens]
+    parents = {c.parent for c in codebook.codes}
     rows = []
     for code in codebook.codes:
         hits = []
@@ -202,5 +249,7 @@ def keyword_report(codebook: Codebook, seeds: SeedTerms, tokens: Sequence[Sequen
             n = sum(1 for s in doc_sets if any(t in s for t in terms)) if terms else 0
             hits.append(KeywordHit(keyword, tuple(terms), n))
         rows.append(CodeKeywords(code.id, code.name, tuple(hits), tuple(seeds.missing_keywords.get(code.id, [])),
-                                 len(seeds.weights.get(code.id, {})), bool(seeds.weights.get(code.id))))
+                                 len(seeds.weights.get(code.id, {})), bool(seeds.weights.get(code.id)),
+                                 tuple(TextTerm(t, sum(1 for s in doc_sets if t in s)) for t in seeds.text_terms.get(code.id, [])),
+                                 code.id in parents))
     return tuple(rows)

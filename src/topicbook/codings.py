@@ -20,10 +20,11 @@ from typing import Any
 
 import numpy as np
 
-from topicbook.codebook import Codebook
+from topicbook.codebook import Codebook, code_lookup
 from topicbook.errors import InputError
 from topicbook.ingest import Corpus
-from topicbook.ingest.corpus import read_table
+from topicbook.ingest.codings import codings_table
+from topicbook.ingest.comments import read_comment_codings
 from topicbook.qdc import read_qdpx
 from topicbook.sampling import is_sample_marker
 from topicbook.segment import Segment
@@ -56,9 +57,9 @@ class HumanCodings:
     def to_json(self) -> dict[str, Any]:
         """The codings as read (codings_report.json; the labels themselves go to scores.npz)."""
         return {
-            "source": self.source, "codings": self.n_codings,
+            "source": self.source, "codings": self.n_codings, "placed": self.n_codings - len(self.unmatched),
             "matched": self.n_codings - len(self.unmatched), "unmatched": len(self.unmatched),
-            "unmatched_codings": self.unmatched[:200], "unknown_codes": self.unknown_codes,
+            "unmatched_codings": self.unmatched, "unknown_codes": self.unknown_codes,
             "positives": {c: int(n) for c, n in zip(self.code_ids, self.labels.sum(axis=0), strict=True)},
             "documents": list(self.documents),
         }
@@ -130,15 +131,6 @@ def segments_for_span(segments: Sequence[Segment], start: int, end: int) -> list
 # --------------------------------------------------------------------------- reading codings
 
 
-def _code_lookup(codebook: Codebook) -> dict[str, str]:
-    lookup: dict[str, str] = {}
-    for code in codebook.codes:
-        lookup.setdefault(code.name.casefold().strip(), code.id)
-    for code in codebook.codes:
-        lookup[code.id.casefold().strip()] = code.id
-    return lookup
-
-
 class _Builder:
     """Collects (segment, code) labels and what could not be placed."""
 
@@ -151,7 +143,7 @@ class _Builder:
         self.row = {s: i for i, s in enumerate(segment_ids)}
         self.segment_ids = tuple(segment_ids)
         self.codebook = codebook
-        self.lookup = _code_lookup(codebook)
+        self.lookup = code_lookup(codebook)
         self.col = {c: i for i, c in enumerate(codebook.ids())}
         self.labels = np.zeros((len(segment_ids), len(codebook)), dtype=bool)
         self.unmatched: list[dict[str, Any]] = []
@@ -160,7 +152,7 @@ class _Builder:
         self.docs: set[str] = set()
 
     def code_id(self, code: str) -> str | None:
-        found = self.lookup.get(code.casefold().strip())
+        found = self.lookup.find(code)
         if found is None:
             self.unknown[code] = self.unknown.get(code, 0) + 1
         return found
@@ -211,7 +203,7 @@ class _Builder:
             at = f"line {first['line']}: " if first["line"] else ""
             raise InputError(f"{self.source}: none of the {self.n} codings matches a segment ({at}{first['reason']}: document '{first['document']}', code '{first['code']}'). Codes must be ids or names of the codebook's codes, documents the corpus's document ids.")
         if self.unmatched:
-            log.warning("%s: %d of %d codings matched no segment (listed in agreement.json)",
+            log.warning("%s: %d of %d codings matched no segment (listed in codings_report.json)",
                         self.source, len(self.unmatched), self.n)
         return HumanCodings(self.source, self.segment_ids, tuple(self.codebook.ids()), self.labels,
                             tuple(sorted(self.docs)), self.n, self.unmatched, sorted(self.unknown))
@@ -219,13 +211,18 @@ class _Builder:
 
 def read_codings(path: Path, *, documents: dict[str, str], segments: Sequence[Segment],
                  segment_ids: Sequence[str], codebook: Codebook) -> HumanCodings:
-    """Read human codings (CSV with quotes or offsets, or a .qdpx project) onto segments.
+    """Read human codings (CSV with quotes or offsets, a .qdpx project, or Word comments in a
+    .docx or a folder of them) onto segments.
 
     documents: document id -> its text (the offsets and quotes refer to it).
     """
+    builder = _Builder(path.name, segments, segment_ids, codebook)
+    if path.is_dir() or path.suffix.lower() == ".docx":  # codes written as Word comments
+        for c in read_comment_codings(path):
+            builder.add_span(None, c.document, c.start, c.end, c.code, c.text)
+        return builder.build()
     if not path.is_file():
         raise InputError(f"codings.path: {path.name} does not exist ({path}). Fix the path or remove codings.path.")
-    builder = _Builder(path.name, segments, segment_ids, codebook)
     if path.suffix.lower() == ".qdpx":
         project = read_qdpx(path)
         names = {c.id: c.name for c in project.codebook.codes} if project.codebook else {}
@@ -234,7 +231,7 @@ def read_codings(path: Path, *, documents: dict[str, str], segments: Sequence[Se
             text = documents.get(coding.document, "")[coding.start:coding.end]
             builder.add_span(None, coding.document, coding.start, coding.end, code, text)
         return builder.build()
-    frame = read_table(path)
+    frame = codings_table(path)
     cols = set(frame.columns)
     if set(SPAN_COLUMNS) <= cols:
         for i, rec in enumerate(frame.to_dict("records")):

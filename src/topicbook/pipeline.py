@@ -80,7 +80,8 @@ def _build_corpus(cfg: RunConfig, forced: Sequence[str], timer: Timer, jobs: int
 
 
 def seed_topics_of(prepared: Prepared) -> list[tuple[str, dict[int, float]]] | None:
-    """(code id, {term index: weight}) for every code with a seed term in the vocabulary."""
+    """(code id, {term index: weight}) for every analysed code (leaves; a parent code is a group,
+    Codebook.analysed_ids) with a seed term in the vocabulary."""
     return prepared.seed_topics()
 
 

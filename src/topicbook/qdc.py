@@ -18,6 +18,7 @@ declarations (XML bombs) and external references are refused with a one-line err
 from __future__ import annotations
 
 import json
+import logging
 import re
 import uuid
 import zipfile
@@ -26,9 +27,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-from topicbook.codes import Code, Codebook
+from topicbook.chars import strip_xml_illegal
+from topicbook.codes import Code, Codebook, code_slug
 from topicbook.errors import InputError
 from topicbook.safezip import check_zip
+
+log = logging.getLogger(__name__)
 
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
 PROJECT_NS = "urn:QDA-XML:project:1.0"
@@ -116,10 +120,6 @@ def join_description(code: Code) -> str:
     return f"{code.definition}\n\n{block}" if code.definition else block
 
 
-def _slug(name: str) -> str:
-    return re.sub(r"[^\w]+", "_", name.casefold()).strip("_")
-
-
 def codes_from_element(codes_el: ET.Element, name: str) -> tuple[tuple[Code, ...], dict[str, str]]:
     """Codes from a `<Codes>` element (nested codes become `parent`), and GUID -> code id."""
     codes: list[Code] = []
@@ -145,7 +145,7 @@ def codes_from_element(codes_el: ET.Element, name: str) -> tuple[tuple[Code, ...
             definition, extra = split_description(_description(child))
             code_id = str(extra.get("id") or "").strip()
             if not code_id:
-                code_id = _slug(code_name) or guid
+                code_id = code_slug(code_name) or guid
                 if code_id in used:
                     code_id = f"{parent}.{code_id}" if parent else guid
                 if code_id in used:
@@ -224,8 +224,34 @@ def codebook_xml(codebook: Codebook, *, origin: str = "topicbook", colors: dict[
     root = ET.Element(f"{{{CODEBOOK_NS}}}CodeBook", {"origin": origin})
     codes_el = ET.SubElement(root, f"{{{CODEBOOK_NS}}}Codes")
     _code_elements(codes_el, codebook.codes, CODEBOOK_NS, {c.id: code_guid(c.id) for c in codebook.codes}, colors)
+    _drop_xml_illegal(root)
     ET.indent(root)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+def _drop_xml_illegal(root: ET.Element) -> int:
+    """Remove the characters XML 1.0 cannot hold (control characters such as U+0007) from every
+    text and attribute of the tree, with one warning saying how many; returns that number.
+    ElementTree would write them as they are, and no XML reader (topicbook's included) accepts
+    the file then."""
+    dropped = 0
+    for el in root.iter():
+        for part in ("text", "tail"):
+            value = getattr(el, part)
+            if value:
+                clean, n = strip_xml_illegal(value)
+                if n:
+                    setattr(el, part, clean)
+                    dropped += n
+        for key, value in el.attrib.items():
+            clean, n = strip_xml_illegal(value)
+            if n:
+                el.set(key, clean)
+                dropped += n
+    if dropped:
+        log.warning("REFI-QDA export: dropped %d control character%s that XML cannot hold (from code names, definitions or document names).",
+                    dropped, "" if dropped == 1 else "s")
+    return dropped
 
 
 def write_qdc(codebook: Codebook, path: Path, *, origin: str = "topicbook") -> Path:
@@ -404,6 +430,7 @@ def write_qdpx(path: Path, *, sources: Iterable[tuple[str, str]], codebook: Code
         raise InputError(f"{path.name}: codings name documents that are not sources: {', '.join(sorted(by_doc)[:3])}.")
     if description is not None:
         ET.SubElement(root, f"{{{ns}}}Description").text = description
+    _drop_xml_illegal(root)
     ET.indent(root)
     xml = ET.tostring(root, encoding="utf-8", xml_declaration=True)
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:

@@ -70,10 +70,11 @@ class Prepared:
         return files
 
     def seed_topics(self) -> list[tuple[str, dict[int, float]]] | None:
-        """(code id, {term index: weight}) for every code with a seed term in the vocabulary."""
+        """(code id, {term index: weight}) for every analysed code (leaves, and groups the codings
+        use: Codebook.analysed_ids) with a seed term in the vocabulary."""
         if self.seeds is None or self.codebook is None:
             return None
-        return [(c, self.seeds.weights[c]) for c in self.codebook.ids() if self.seeds.weights.get(c)]
+        return [(c, self.seeds.weights[c]) for c in self.codebook.analysed_ids() if self.seeds.weights.get(c)]
 
     def preprocess_report(self) -> PreprocessReport:
         seg = self.segmentation
@@ -94,6 +95,7 @@ class Prepared:
             dropped_segments=tuple(tokens.dropped_segments),
             empty_documents=tuple(tokens.empty_documents),
             warnings=(*self.corpus.warnings, *seg.warnings, *tokens.warnings()),
+            noise_removed=dict(tokens.noise),
         )
 
 

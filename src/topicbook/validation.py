@@ -33,6 +33,7 @@ from topicbook.report.intrusion_page import render_intrusion_html
 from topicbook.report.methods import rewrite_methods
 from topicbook.report.run_folder import EXPLORER_DATA, INTRUSION, RunFolder, load_run
 from topicbook.sampling import SAMPLE_CODE, STRATA, Sample, best_code_strata, draw_sample
+from topicbook.spreadsheet import neutralise_cell
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +131,8 @@ def write_sample(run: RunFolder, sample: Sample, fmt: str, *, out: Path | None =
                  force: bool = False) -> tuple[Path, Path]:
     """Write the sample for hand coding and its record; returns (export, sample.json).
 
-    csv: segment_id, document, start, end, text per sampled segment; qdpx: the sampled
+    csv: segment_id, document, start, end, text per sampled segment (a cell that a
+    spreadsheet would run as a formula gets a leading apostrophe); qdpx: the sampled
     segments' documents as sources, every sampled span coded with the code
     'topicbook: sample', the run's codebook to code with, and the record in the project's
     Description. The record goes to the export's name with .json (sample.json by default).
@@ -148,8 +150,9 @@ def write_sample(run: RunFolder, sample: Sample, fmt: str, *, out: Path | None =
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(SAMPLE_COLUMNS)
-        # (issue 17's spreadsheet.py, once on main, neutralises cells a spreadsheet would run as formulas)
-        writer.writerows([s.id, s.document, s.start, s.end, s.text] for s in chosen)
+        # a quote that starts like a formula is written with a leading apostrophe (spreadsheet.py)
+        writer.writerows([neutralise_cell(s.id), neutralise_cell(s.document), s.start, s.end, neutralise_cell(s.text)]
+                         for s in chosen)
         write_export = write_text(buffer.getvalue())
     else:
         docs = {s.document for s in chosen}

@@ -16,6 +16,22 @@ LABEL_MAX_CHARS = 40  # a table cell longer than this is text, not a speaker
 
 _LABEL = re.compile(SPEAKER_LABEL)
 
+# A transcript line that starts a turn: optional timestamp, the label, optional timestamp, colon.
+LABEL_RE = re.compile(
+    rf"""^[ \t]*
+    (?:[\[(]?{TIMESTAMP}[\])]?[ \t]*(?:-[ \t]*)?)?         # [00:12:03] before the label
+    (?P<label>{SPEAKER_LABEL})                             # one to three words
+    [ \t]*(?:[\[(]{TIMESTAMP}[\])])?                      # Name (00:01:02)
+    [ \t]*:(?!//)[ \t]*
+    (?P<body>.*)$""",
+    re.VERBOSE,
+)
+
+
+def speaker_key(label: str) -> str:
+    """Labels are matched case-insensitively: `INTERVIEWER 1` and `Interviewer1` are one key."""
+    return re.sub(r"\s+", "", label.casefold())
+
 
 def is_speaker_label(text: str) -> bool:
     """True when the whole of `text` (stripped) is a speaker label of at most LABEL_MAX_CHARS."""

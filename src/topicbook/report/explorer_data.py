@@ -229,7 +229,8 @@ def explorer_data(result: RunResult, run_name: str) -> dict[str, Any]:
             "_dominant": np.argmax(model.doc_topic, axis=1),
         })
     seg_data = {
-        seg.id: {"doc": seg.document, "speaker": seg.speaker or "", "text": seg.text, "q": seg.question or ""}
+        seg.id: {"doc": seg.document, "speaker": seg.speaker or "", "text": seg.text, "q": seg.question or "",
+                 **({"qa": list(seg.answer_starts)} if len(seg.answer_starts) > 1 else {})}
         for seg in segments if embed_all or seg.id in referenced
     }
     for m in models:

@@ -12,9 +12,11 @@ from __future__ import annotations
 import logging
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+from topicbook.report.figure_text import data_text
 
 log = logging.getLogger(__name__)
 
@@ -128,19 +130,34 @@ def default_field(prevalence_by: Mapping[str, Any]) -> str | None:
     return fields[0] if fields else None
 
 
+def figure_texts(model: Mapping[str, Any]) -> Iterator[str]:
+    """Every text a model's figures show (names, labels, terms, codes, metadata values)."""
+    yield model["name"]
+    for t in model["topics"]:
+        yield from (t["display"], t["label"], t.get("matched") or "", *t["terms"])
+    yield from (model.get("alignment") or {}).get("codes", [])
+    for field, p in (model.get("prevalence_by") or {}).items():
+        yield field
+        yield from map(str, p["levels"])
+
+
 def write_figures(data: Mapping[str, Any], out_dir: Path) -> list[Path]:
-    """Every figure for every model of the explorer data into `out_dir`; returns the files."""
+    """Every figure for every model of the explorer data into `out_dir`; returns the files.
+
+    Texts are drawn as plain text (no mathtext, no TeX) with fonts that have their glyphs
+    (see :mod:`topicbook.report.figure_text`)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    for model in data["models"]:
-        name = _safe(model["name"])
-        written += _save(top_terms_figure(model), out_dir, f"top_terms_{name}")
-        heat = heatmap_figure(model)
-        if heat is not None:
-            written += _save(heat, out_dir, f"topic_code_heatmap_{name}")
-        field = default_field(model.get("prevalence_by") or {})
-        if field is not None:
-            written += _save(prevalence_figure(model, field), out_dir, f"prevalence_{_safe(field)}_{name}")
+    with data_text(text for model in data["models"] for text in figure_texts(model)):
+        for model in data["models"]:
+            name = _safe(model["name"])
+            written += _save(top_terms_figure(model), out_dir, f"top_terms_{name}")
+            heat = heatmap_figure(model)
+            if heat is not None:
+                written += _save(heat, out_dir, f"topic_code_heatmap_{name}")
+            field = default_field(model.get("prevalence_by") or {})
+            if field is not None:
+                written += _save(prevalence_figure(model, field), out_dir, f"prevalence_{_safe(field)}_{name}")
     log.info("figures: %d files in %s", len(written), out_dir)
     return written
 

@@ -321,7 +321,8 @@ class RunFolder:
                 try:
                     out.append(Segment(row["segment_id"], row["document"], row["speaker"] or None, row["role"],
                                        parse_spans(row["spans"]), row["text"], row["question"] or None,
-                                       metadata.get(row["document"], {})))
+                                       metadata.get(row["document"], {}),
+                                       tuple(int(n) for n in (row.get("answer_starts") or "").split())))
                 except (KeyError, ValueError, TypeError) as exc:
                     raise InputError(f"{path}: line {i}: not a segment row ({type(exc).__name__}: {exc}). Run `topicbook run` again to write it.") from None
         return tuple(out)

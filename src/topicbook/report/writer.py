@@ -61,7 +61,8 @@ from topicbook.results import RunResult
 
 log = logging.getLogger(__name__)
 
-SEGMENT_COLUMNS = ("segment_id", "document", "speaker", "role", "start", "end", "text", "question", "spans")
+SEGMENT_COLUMNS = ("segment_id", "document", "speaker", "role", "start", "end", "text", "question", "spans",
+                   "answer_starts")
 TOPIC_COLUMNS = ("model", "topic", "label", "prevalence", "top_terms", "relevant_terms",
                  "exclusive_terms", "coherence_c_v", "coherence_c_npmi", "coherence_u_mass",
                  "stability", "stability_reappear", "seeded_code", "matched_code", "quotes")
@@ -78,7 +79,7 @@ def segment_rows(result: RunResult) -> Iterator[dict[str, Any]]:
     return (
         {"segment_id": s.id, "document": s.document, "speaker": s.speaker or "", "role": s.role,
          "start": s.start, "end": s.end, "text": s.text, "question": s.question or "",
-         "spans": format_spans(s.spans)}
+         "spans": format_spans(s.spans), "answer_starts": " ".join(map(str, s.answer_starts))}
         for s in result.prepared.segmentation.segments
     )
 
