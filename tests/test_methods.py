@@ -117,8 +117,8 @@ def check_methods(folder: Path) -> str:
     if intrusion is not None:
         for name, kinds in intrusion["models"].items():
             for kind, fig in kinds.items():
-                shown = cell({**fig, "ci_low": {"precision": fig["ci_low"]}, "ci_high": {"precision": fig["ci_high"]}}, "precision")
-                assert f"{kind} intrusion {shown} (chance {f3(fig['chance'])}; {fig['answers']} answers)" in text, (name, kind)
+                ci = f"95% CI {f3(fig['ci_low'])}–{f3(fig['ci_high'])}; " if fig["ci_low"] is not None else ""
+                assert f"{kind} intrusion {f3(fig['precision'])} ({ci}chance {f3(fig['chance'])}; {fig['answers']} answers)" in text, (name, kind)
         assert f"{len(intrusion['raters'])} rater(s)" in text
     # software: versions and the manifest's hash
     versions = manifest["versions"]

@@ -373,7 +373,7 @@ def score_answers(key: TaskSet, answers: Sequence[Answers], *, resamples: int = 
     per_task: dict[tuple[str, str], list[tuple[int, int]]] = {}  # (found, answered) per task
     log_odds: dict[tuple[str, str], list[float]] = {}
     chance: dict[tuple[str, str], list[float]] = {}
-    for (model, kind, k), tasks in sorted(by_topic.items()):
+    for (model, kind, k), tasks in sorted(by_topic.items(), key=lambda kv: (kv[0][0], KINDS.index(kv[0][1]), kv[0][2])):
         found = n = 0
         for t in tasks:
             chance.setdefault((model, kind), []).append(1.0 / len(t.options))
@@ -388,7 +388,7 @@ def score_answers(key: TaskSet, answers: Sequence[Answers], *, resamples: int = 
         topics.setdefault(model, {}).setdefault(topic_id(k), {})[kind] = IntrusionFigure(
             _r(found / n) if n else None, low, high, _r(1.0 / len(tasks[0].options)) or 0.0, len(tasks), n)
     models: dict[str, dict[str, IntrusionFigure]] = {}
-    for (model, kind), counts in sorted(per_task.items()):
+    for (model, kind), counts in sorted(per_task.items(), key=lambda kv: (kv[0][0], KINDS.index(kv[0][1]))):
         hit, answered = (np.array(c, dtype=float) for c in zip(*counts, strict=True))
         low, high = _task_interval(hit, answered, key.seed, resamples)
         odds = log_odds.get((model, kind))

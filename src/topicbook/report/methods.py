@@ -38,7 +38,7 @@ REFERENCES = {
     "greene2014": "Greene, D., O'Callaghan, D., & Cunningham, P. (2014). How many topics? Stability analysis for topic models. In *Machine Learning and Knowledge Discovery in Databases (ECML PKDD 2014)* (pp. 498–513). Springer.",
     "krippendorff2018": "Krippendorff, K. (2018). *Content analysis: An introduction to its methodology* (4th ed.). SAGE.",
     "lee1999": "Lee, D. D., & Seung, H. S. (1999). Learning the parts of objects by non-negative matrix factorization. *Nature*, 401, 788–791.",
-    "maier2018": "Maier, D., Waldherr, A., Miltner, P., Wiedemann, G., Niekler, A., Keinert, A., Pfetsch, B., Heyer, G., Reber, U., Häussler, T., Schmid-Petri, H., & Adam, S. (2018). Applying LDA topic modeling in communication research: Toward a valid and reliable methodology. *Communication Methods and Measures*, 12(2–3), 93–118. https://doi.org/10.1080/19312458.2018.1430754",
+    "maier2018": "Maier, D., Waldherr, A., Miltner, P., Wiedemann, G., Niekler, A., Keinert, A., et al. (2018). Applying LDA topic modeling in communication research: Toward a valid and reliable methodology. *Communication Methods and Measures*, 12(2–3), 93–118. https://doi.org/10.1080/19312458.2018.1430754",
     "roder2015": "Röder, M., Both, A., & Hinneburg, A. (2015). Exploring the space of topic coherence measures. In *Proceedings of the Eighth ACM International Conference on Web Search and Data Mining* (pp. 399–408).",
     "ying2022": "Ying, L., Montgomery, J. M., & Stewart, B. M. (2022). Topics, concepts, and measurement: A crowdsourced procedure for validating topics as measures. *Political Analysis*, 30(4), 570–589. https://doi.org/10.1017/pan.2021.33",
 }
@@ -256,7 +256,9 @@ def agreement_text(facts: MethodsFacts) -> list[str]:
 
 
 def _intrusion_figure(fig: IntrusionFigure) -> str:
-    return f"{with_interval(fig.precision, fig.ci_low, fig.ci_high)} (chance {f3(fig.chance)}; {fig.answers} answers)"
+    """`0.650 (95% CI 0.500–0.800; chance 0.167; 20 answers)`."""
+    ci = f"95% CI {f3(fig.ci_low)}–{f3(fig.ci_high)}; " if fig.ci_low is not None and fig.ci_high is not None else ""
+    return f"{f3(fig.precision)} ({ci}chance {f3(fig.chance)}; {fig.answers} answers)"
 
 
 def intrusion_text(facts: MethodsFacts) -> str:
