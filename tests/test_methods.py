@@ -3,7 +3,6 @@ planted corpus with codings, a coded sample and scored intrusion tasks, and on t
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import hashlib
 import json
@@ -12,8 +11,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from test_run_folder import planted_codings
 
-from conftest import REPO, THEMES, write_planted_corpus
+from conftest import REPO, write_planted_corpus
 from topicbook.cli import main
 from topicbook.config import load_config
 from topicbook.intrusion import TaskSet
@@ -139,38 +139,19 @@ def check_methods(folder: Path) -> str:
     return text
 
 
-def code_planted(config: Path, documents: set[str] | None = None) -> Path:
-    """Codings of the planted corpus by each respondent turn's theme (6-word quotes)."""
-    rows = []
-    for path in sorted((config.parent / "interviews").glob("*.txt")):
-        if documents is not None and path.stem not in documents:
-            continue
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip() and not line.startswith("Interviewer"):
-                body = line.split(":", 1)[1].strip()
-                words = {w.strip(".,").lower() for w in body.split()}
-                code = next((c for c in ("gardening", "music", "cooking") if words & set(THEMES[c])), None)
-                if code:
-                    rows.append([path.stem, code, " ".join(body.split()[:6])])
-    target = config.parent / "codings.csv"
-    with target.open("w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle).writerows([["document", "code", "text"], *rows])
-    return target
-
-
 def test_planted_methods_quote_the_runs_figures(tmp_path: Path):
     """Codings of half the documents, a coded sample, and intrusion answers of two raters."""
     config = write_planted_corpus(tmp_path / "project")
-    config.write_text(config.read_text(encoding="utf-8") + "evaluate:\n  stability_seeds: 1\ncache:\n  enabled: false\n",
-                      encoding="utf-8")
+    uncoded = config.read_text(encoding="utf-8")
+    planted_codings(config)  # every document coded (so the sample is coded in full), 1 stability re-fit
+    coded = config.read_text(encoding="utf-8")
+    config.write_text(uncoded, encoding="utf-8")
     first, _ = run(load_config(config), out_dir=tmp_path / "runs", name="planted")
     runner = CliRunner()
     assert runner.invoke(main, ["-q", "sample", str(first), "--n", "16", "--format", "csv",
                                 "--out", str(tmp_path / "sample.csv")]).exit_code == 0
-    code_planted(config)  # the coder codes every document (so the sample is coded in full)
-    config.write_text(config.read_text(encoding="utf-8").replace(
-        "cache:\n", f"codings:\n  path: codings.csv\n  min_positives: 3\n  sample: {tmp_path / 'sample.json'}\ncache:\n"),
-        encoding="utf-8")
+    config.write_text(coded.replace("  min_positives: 3\n", f"  min_positives: 3\n  sample: {tmp_path / 'sample.json'}\n"),
+                      encoding="utf-8")
     folder, _ = run(load_config(config), out_dir=tmp_path / "runs", name="planted")
     text = check_methods(folder)
     assert "## Agreement with human coding" in text and "coded in full (a random sample" in text

@@ -5,8 +5,8 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from test_run_folder import planted_codings
 
-from conftest import THEMES
 from topicbook.cli import main
 from topicbook.errors import TopicbookError
 from topicbook.sweep import codes_found, edge_of, parse_k_range, recommend_k
@@ -92,6 +92,7 @@ def test_a_recommended_k_at_either_end_of_the_range_is_flagged():
     rows[1]["coherence_c_v"] = 0.99
     assert recommend_k(rows, "c_v")["m"].edge is None and recommend_k(rows, "c_v")["m"].warning("m") is None
     assert edge_of(2, [2, 3]) == ("smallest", None)  # nothing below K = 2 to try
+    assert edge_of(6, [6, 9, 12]) == ("smallest", "3:12:3")  # the same grid, not below 2
     assert edge_of(5, [5]) == (None, None)
 
 
@@ -113,18 +114,7 @@ def test_codes_found_counts_own_topics_and_splits_not_merges():
 def test_sweep_warns_on_an_edge_k_and_writes_codebook_criteria(planted, tmp_path):
     """Two K values: whichever is recommended is at an end of the range. With codings, both
     codebook criteria are columns of sweep.csv and sweep_summary.csv."""
-    codings = planted.parent / "codings.csv"
-    rows = ["document,code,text"]
-    for path in sorted((planted.parent / "interviews").glob("*.txt")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.startswith(("Ada", "Ben", "Cleo", "Dev", "Eva", "Finn", "Gus", "Hana")):
-                body = line.split(":", 1)[1].strip()
-                words = {w.strip(".,").lower() for w in body.split()}
-                code = next((c for c in ("gardening", "music", "cooking") if words & set(THEMES[c])), None)
-                if code:
-                    rows.append(f"{path.stem},{code},{' '.join(body.split()[:6])}")
-    codings.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    planted.write_text(planted.read_text(encoding="utf-8") + "codings:\n  path: codings.csv\n", encoding="utf-8")
+    planted_codings(planted)
     result = CliRunner().invoke(main, ["sweep", str(planted), "--k", "4,6", "--seeds", "2", "--models", "nmf",
                                        "--coherence", "u_mass", "--out", str(tmp_path)], catch_exceptions=False)
     assert result.exit_code == 0, result.output

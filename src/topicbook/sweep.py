@@ -159,8 +159,8 @@ def edge_of(k: int, ks: Sequence[int]) -> tuple[str | None, str | None]:
     if len(values) < 2 or values[0] < k < values[-1]:
         return None, None
     step = min(b - a for a, b in zip(values, values[1:], strict=False))
-    if k == values[0]:
-        low = max(2, k - 2 * step)
+    if k == values[0]:  # up to two more steps below, on the same grid, not below K = 2
+        low = k - min(2, (k - 2) // step) * step
         return "smallest", (f"{low}:{values[-1]}:{step}" if low < k else None)
     return "largest", f"{values[0]}:{k + 2 * step}:{step}"
 
