@@ -23,7 +23,7 @@ LAYERS = [
     {"codes", "qdc", "codebook", "codebook_formats"},
     {"models"},
     {"summarize", "evaluate", "stability"},
-    {"align", "scoring", "sampling", "codings", "metrics", "intrusion", "agreement"},
+    {"align", "scoring", "sampling", "codings", "metrics", "learning", "intrusion", "agreement"},
     {"results"},
     {"report"},
     {"pipeline", "sweep", "export", "init", "validation"},

@@ -13,6 +13,9 @@ DocumentTermMatrix and the codes of a Codebook, higher = more likely coded:
 - :func:`selftrained_scores`: a logistic regression per code trained, without any human label,
   on pseudo-labels (the top 2% of segments by similarity score) over the word + character
   space, averaged with the similarity score;
+- :func:`feature_spaces`: the two TF-IDF spaces (words, character n-grams) those scores work
+  in, built once so that the similarity, self-trained and learned (:mod:`topicbook.learning`)
+  scores share them (:func:`similarity_from_spaces`, :func:`selftrained_from_spaces`);
 - :func:`combine_scores`: the mean of per-code standardised scores;
 - :func:`keyword_scores`: a keyword dictionary (the baseline): hits of the code's top seed terms;
 - :func:`length_scores`: segment length in tokens, the floor every AUC is read against.
@@ -24,6 +27,7 @@ is tuned on human codings.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
@@ -119,6 +123,59 @@ def char_code_vectors(codebook: Codebook, vectorizer: TfidfVectorizer) -> np.nda
     return _unit(vecs * np.log1p(len(codebook) / np.maximum(used, 1)))
 
 
+@dataclass(frozen=True)
+class FeatureSpaces:
+    """The segments' TF-IDF spaces, built once per run and shared by every score that needs them.
+
+    words: (n_segments, n_terms) csr, sublinear TF-IDF of the dtm counts, rows l2-normalised;
+    idf: (n_terms,) the idf of `words`' columns;
+    chars: (n_segments, n_char_features) csr, sublinear TF-IDF of character 3-5-grams (`char_wb`)
+      of the segment texts, rows l2-normalised; None when no texts were given;
+    char_vectorizer: the fitted scikit-learn TfidfVectorizer behind `chars` (None likewise).
+    """
+
+    words: sp.csr_matrix
+    idf: np.ndarray
+    chars: sp.csr_matrix | None = None
+    char_vectorizer: TfidfVectorizer | None = None
+
+    @property
+    def n_segments(self) -> int:
+        return int(self.words.shape[0])
+
+    def combined(self) -> sp.csr_matrix:
+        """Words and character n-grams side by side, each block scaled by 1/sqrt(2) so that a
+        row keeps unit norm: (n_segments, n_terms + n_char_features). Needs `chars`."""
+        if self.chars is None:
+            raise ValueError("FeatureSpaces.combined() needs the character space: build it with texts.")
+        return sp.hstack([self.words, self.chars]).tocsr() / np.sqrt(2.0)
+
+
+def feature_spaces(dtm: DocumentTermMatrix, texts: Sequence[str] | None = None) -> FeatureSpaces:
+    """The word TF-IDF space of `dtm` and, with `texts` (the raw text of each dtm row), the
+    character 3-5-gram space: what :func:`similarity_scores` and :func:`selftrained_scores`
+    build internally, exposed so that one run builds them once."""
+    X, idf = _tfidf(dtm)
+    if texts is None:
+        return FeatureSpaces(X, idf)
+    if len(texts) != X.shape[0]:
+        raise ValueError(f"feature_spaces: {len(texts)} texts for {X.shape[0]} matrix rows; pass one text per row.")
+    vec, Xc = _char_space(texts)
+    return FeatureSpaces(X, idf, Xc, vec)
+
+
+def similarity_from_spaces(spaces: FeatureSpaces, codebook: Codebook, vocab: Sequence[str],
+                           transform: Callable[[str], list[str]]) -> np.ndarray:
+    """:func:`similarity_scores` over prebuilt spaces (`vocab`: the dtm's vocabulary):
+    (n_segments, n_codes); word and character cosines combined when `spaces.chars` exists."""
+    V = code_vectors(codebook, vocab, transform, spaces.idf)
+    words = np.asarray(spaces.words @ V.T)
+    if spaces.chars is None or spaces.char_vectorizer is None:
+        return words
+    chars = np.asarray(spaces.chars @ char_code_vectors(codebook, spaces.char_vectorizer).T)
+    return combine_scores(words, chars)
+
+
 def similarity_scores(dtm: DocumentTermMatrix, codebook: Codebook,
                       transform: Callable[[str], list[str]], texts: Sequence[str] | None = None) -> np.ndarray:
     """Cosine of every segment with every code's full text: (n_segments, n_codes).
@@ -126,25 +183,13 @@ def similarity_scores(dtm: DocumentTermMatrix, codebook: Codebook,
     With `texts` (the raw text of each dtm row), the word cosine is averaged (as per-code
     z-scores) with the cosine over character 3-5-grams.
     """
-    X, idf = _tfidf(dtm)
-    V = code_vectors(codebook, dtm.vocab, transform, idf)
-    words = np.asarray(X @ V.T)
-    if texts is None:
-        return words
-    vec, Xc = _char_space(texts)
-    chars = np.asarray(Xc @ char_code_vectors(codebook, vec).T)
-    return combine_scores(words, chars)
+    return similarity_from_spaces(feature_spaces(dtm, texts), codebook, dtm.vocab, transform)
 
 
-def selftrained_scores(dtm: DocumentTermMatrix, texts: Sequence[str], similarity: np.ndarray, *,
-                       share: float = SELF_TRAIN_SHARE, seed: int = 0) -> np.ndarray:
-    """Self-training without human labels: per code, a logistic regression over the word and
-    character TF-IDF space learns to separate the top `share` of segments by `similarity` from
-    the rest; its decision values are averaged (as z-scores) with `similarity`.
-    Shape (n_segments, n_codes)."""
-    X, _ = _tfidf(dtm)
-    _, Xc = _char_space(texts)
-    XX = sp.hstack([X, Xc]).tocsr() / np.sqrt(2.0)
+def selftrained_from_spaces(spaces: FeatureSpaces, similarity: np.ndarray, *,
+                            share: float = SELF_TRAIN_SHARE, seed: int = 0) -> np.ndarray:
+    """:func:`selftrained_scores` over prebuilt spaces (words and characters): (n_segments, n_codes)."""
+    XX = spaces.combined()
     n = XX.shape[0]
     m = max(2, int(share * n))
     out = np.zeros_like(similarity)
@@ -156,6 +201,15 @@ def selftrained_scores(dtm: DocumentTermMatrix, texts: Sequence[str], similarity
         clf = LogisticRegression(C=1.0, max_iter=300, random_state=seed).fit(XX, y)
         out[:, c] = clf.decision_function(XX)
     return combine_scores(out, similarity)
+
+
+def selftrained_scores(dtm: DocumentTermMatrix, texts: Sequence[str], similarity: np.ndarray, *,
+                       share: float = SELF_TRAIN_SHARE, seed: int = 0) -> np.ndarray:
+    """Self-training without human labels: per code, a logistic regression over the word and
+    character TF-IDF space learns to separate the top `share` of segments by `similarity` from
+    the rest; its decision values are averaged (as z-scores) with `similarity`.
+    Shape (n_segments, n_codes)."""
+    return selftrained_from_spaces(feature_spaces(dtm, texts), similarity, share=share, seed=seed)
 
 
 def topic_scores(doc_topic: np.ndarray, code_topic: dict[str, int], code_ids: Sequence[str]) -> np.ndarray:
