@@ -15,7 +15,7 @@ from conftest import THEMES, write_planted_corpus
 from refi import assert_valid_refi
 from topicbook.cli import main
 from topicbook.config import load_config
-from topicbook.errors import InputError
+from topicbook.errors import ConfigError, InputError
 from topicbook.pipeline import run
 from topicbook.qdc import Coding, read_qdpx, write_qdpx
 from topicbook.sampling import SAMPLE_CODE, allocate, draw_sample, read_sample
@@ -160,3 +160,18 @@ def test_a_sample_of_other_segments_is_one_line(planted_run, tmp_path: Path):
     with pytest.raises(InputError, match="not a topicbook sample"):
         (tmp_path / "t.json").write_text("[]")
         read_sample(tmp_path / "t.json")
+
+
+@pytest.mark.parametrize("text, message", [
+    ("corpus: {path: .}\ncodings: {sample: s.json}\n",
+     "'codings.sample' needs the coded sample as codings: set codings.path to the coded export (or remove codings.sample)."),
+    ("corpus: {path: .}\nmodels: [{type: nmf, name: sample}]\n",
+     "models: the name 'sample' is reserved (agreement.json's section for a hand-coded sample). Give the model another `name`."),
+    ("corpus: {path: .}\ncodings: {resamples: -1}\n",
+     "'codings.resamples' must be an int in [0, 100000] (bootstrap resamples; 0: no intervals); got -1."),
+])
+def test_sample_and_interval_settings_are_checked_at_load_time(tmp_path: Path, text: str, message: str):
+    (tmp_path / "run.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path / "run.yaml")
+    assert str(info.value) == f"{tmp_path / 'run.yaml'}: {message}"
