@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from test_explorer_browser import HOSTILE, browser, open_page  # noqa: F401  (fixtures)
+from test_explorer_browser import HOSTILE
 
 from conftest import write_planted_corpus
 from topicbook.cli import main
@@ -62,7 +62,7 @@ def score(folder: Path, *answers: Path) -> dict:
     return json.loads((folder / "intrusion.json").read_text(encoding="utf-8"))
 
 
-def test_answers_from_the_key_score_one_and_random_clicks_score_about_chance(task_page, open_page, tmp_path):  # noqa: F811
+def test_answers_from_the_key_score_one_and_random_clicks_score_about_chance(task_page, open_page, tmp_path):
     folder, page, key = task_page
     p = open_page(page)
     saved = answer_all(p, key, "Key rater", lambda t: t.answer, tmp_path / "key.json")
@@ -94,7 +94,7 @@ def test_answers_from_the_key_score_one_and_random_clicks_score_about_chance(tas
     assert sorted(set(rows)) == ["topic", "word"] and explorer.errors == [] and explorer.outside_requests() == []
 
 
-def test_markup_in_a_term_or_quote_stays_text(task_page, open_page, tmp_path):  # noqa: F811
+def test_markup_in_a_term_or_quote_stays_text(task_page, open_page, tmp_path):
     _, _, key = task_page
     tasks = list(key.tasks)
     word = next(i for i, t in enumerate(tasks) if t.kind == "word")
