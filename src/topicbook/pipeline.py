@@ -28,6 +28,7 @@ from topicbook.preprocess import DocumentTermMatrix, Preprocessor, vectorize
 from topicbook.progress import progress_bar
 from topicbook.report.writer import write_run
 from topicbook.results import Prepared, RunResult, Timer
+from topicbook.sampling import read_sample
 from topicbook.scoring import feature_spaces
 from topicbook.segment import segment_corpus
 from topicbook.stability import stability_refits
@@ -156,10 +157,12 @@ def analyse(prepared: Prepared, fitted: list[FittedModel], jobs: int = 1, *, pro
         with prepared.timer.stage("spaces"):
             spaces = feature_spaces(dtm, texts)
         with prepared.timer.stage("agreement"):
+            sample = read_sample(cfg.codings.sample) if cfg.codings.sample is not None and human is not None else None
             agreement = evaluate_run(dtm, texts, documents, analysed, prepared.seeds, prepared.preprocessor.transform,
                                      fitted, alignments, human.subset(analysed.ids()) if human else None,
                                      seed=cfg.seed, holdout=cfg.codings.holdout, min_positives=cfg.codings.min_positives,
-                                     spaces=spaces)
+                                     resamples=cfg.codings.resamples, sample=sample,
+                                     sample_source=cfg.codings.sample.name if cfg.codings.sample else "", spaces=spaces)
         with prepared.timer.stage("verdicts"):
             verdicts = verdict_table(dtm, prepared.codebook, prepared.preprocessor.transform, documents, fitted,
                                      refits=refits, language=cfg.corpus.language, space=spaces,

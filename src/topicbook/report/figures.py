@@ -66,7 +66,7 @@ def top_terms_figure(model: Mapping[str, Any], n_terms: int = 8) -> Any:
         ax.barh(ys, [0.52 * w / top for w in weights], left=x0, height=0.75, color=OKABE_ITO[i % 7])
         for y, term in zip(ys, t["terms"][:n_terms], strict=True):
             ax.text(x0 - 0.02, y, term, ha="right", va="center", fontsize=7.5)
-        title = t["display"] + (f" ({t['matched']})" if t.get("matched") else "")
+        title = t["display"] + (f" ({', '.join(t['codes'])})" if t.get("codes") else "")
         ax.text(col + 0.02, row * panel_h + 0.5, title, fontsize=8.5, fontweight="bold", va="center")
     fig.suptitle(f"{model['name']}: top terms (bar length: p(w | topic), per panel)", fontsize=10)
     return fig
@@ -137,7 +137,7 @@ def figure_texts(model: Mapping[str, Any]) -> Iterator[str]:
     """Every text a model's figures show (names, labels, terms, codes, metadata values)."""
     yield model["name"]
     for t in model["topics"]:
-        yield from (t["display"], t["label"], t.get("matched") or "", *t["terms"])
+        yield from (t["display"], t["label"], *t.get("codes", ()), *t["terms"])
     yield from (model.get("alignment") or {}).get("codes", [])
     for field, p in (model.get("prevalence_by") or {}).items():
         yield field
