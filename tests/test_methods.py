@@ -135,7 +135,8 @@ def check_methods(folder: Path) -> str:
     assert hashlib.sha256((folder / "manifest.json").read_bytes()).hexdigest() in software
     assert "methods.md" in manifest["outputs"]
     # every decimal number in the text is one of the run's numbers (the counts are checked above)
-    known = json_numbers(report, evaluation, agreement, intrusion or {}, manifest["config"])
+    known = json_numbers(report, evaluation, agreement, intrusion or {}, manifest["config"],
+                         verdicts["settings"] if verdicts else {})
 
     body = text.split("## Software")[0]
     body = re.sub(r"\b(?:19|20)\d\d\b", "", body)  # years of the citations

@@ -19,46 +19,22 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from conftest import QUESTIONS, THEMES, planted_turn, write_planted_corpus
+from conftest import (
+    BACKGROUND,
+    GREETINGS,
+    QUESTIONS,
+    THEMES,
+    VERDICT_CODEBOOK,
+    planted_turn,
+    write_planted_corpus,
+)
 from topicbook.cli import main
 from topicbook.config import load_config
 from topicbook.pipeline import fit_all, prepare, run
 from topicbook.report.run_folder import load_run
 from topicbook.verdicts import STATUSES, VerdictTable
 
-BACKGROUND = ["window", "street", "paper", "table", "chair", "bottle", "letter", "river", "bridge", "market",
-              "corner", "coat", "shoe", "lamp", "clock", "pencil", "mirror", "ladder", "basket", "blanket",
-              "bucket", "carpet", "curtain", "fence", "gate", "hammer", "jacket", "kettle", "ribbon",
-              "saddle", "scarf", "tunnel", "umbrella", "wallet", "whistle", "button", "candle", "cushion",
-              "drawer", "envelope", "feather", "glove", "helmet", "jar", "kite", "lantern", "magnet",
-              "needle", "pillow", "pocket", "rope", "sponge", "stamp", "thread", "tray", "vase", "wire",
-              "zipper", "apron"]
-GREETINGS = ("Hello, thank you, thanks for having me, happy to be recorded, consent given, hello again.",
-             "Thank you, goodbye, it was a pleasure, thanks again and bye, thank you so much, goodbye.")
-
-# hobbies is a group (a parent code); outdoors takes half its keywords from gardening and half
-# from sailing (a theme with no code of its own); astronomy is a decoy the interviews never name.
-CODEBOOK = """\
-name: Planted verdicts
-codes:
-  - id: hobbies
-    name: Hobbies
-    definition: A group of hobby codes.
-  - id: gardening
-    name: Gardening
-    parent: hobbies
-    keywords: [tomato, soil, compost, seedling, harvest]
-  - id: music
-    name: Making music
-    parent: hobbies
-    keywords: [guitar, chord, melody, concert, rhythm]
-  - id: outdoors
-    name: Outdoors
-    keywords: [tomato, soil, compost, boat, sail, harbour]
-  - id: astronomy
-    name: Astronomy
-    keywords: [telescope, planet, orbit, galaxy, nebula]
-"""
+CODEBOOK = VERDICT_CODEBOOK  # hobbies (a group), outdoors (spread over two themes), astronomy (a decoy)
 # The PDPilot case: allotment's best topic is gardening's, so align's one-to-one pairing gives
 # it no status at all.
 PDPILOT_LIKE = CODEBOOK.split("  - id: outdoors")[0] + """\
@@ -79,7 +55,8 @@ models:
 def write_project(root: Path, codebook: str = CODEBOOK, *, greetings: bool = True, models: str = MODELS,
                   codings: bool = False) -> Path:
     """The planted project with background words (and pleasantries), `codebook` and `models`;
-    with `codings`, every gardening and music turn coded with its theme as a 6-word quote. Returns the config path."""
+    with `codings`, every gardening and music turn coded with its theme as a 6-word quote.
+    Returns the config path."""
     config = write_planted_corpus(root)
     rng = random.Random(3)
     themes = list(THEMES)

@@ -11,7 +11,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import QUESTIONS, planted_turn, shared_corpus, write_planted_corpus
+from conftest import (
+    BACKGROUND,
+    GREETINGS,
+    QUESTIONS,
+    VERDICT_CODEBOOK,
+    planted_turn,
+    shared_corpus,
+    write_planted_corpus,
+)
 from topicbook.align import align
 from topicbook.config import ModelConfig, PreprocessConfig, load_config
 from topicbook.evaluate import stability
@@ -32,36 +40,8 @@ from topicbook.verdicts import (
     verdict_table,
 )
 
-CODEBOOK = """\
-name: Planted verdicts
-codes:
-  - id: hobbies
-    name: Hobbies
-    definition: A group of hobby codes.
-  - id: gardening
-    name: Gardening
-    parent: hobbies
-    keywords: [tomato, soil, compost, seedling, harvest]
-  - id: music
-    name: Making music
-    parent: hobbies
-    keywords: [guitar, chord, melody, concert, rhythm]
-  - id: outdoors
-    name: Outdoors
-    keywords: [tomato, soil, compost, boat, sail, harbour]
-  - id: astronomy
-    name: Astronomy
-    keywords: [telescope, planet, orbit, galaxy, nebula]
-  - id: empty
-    name: Zzyzx
-"""
+CODEBOOK = VERDICT_CODEBOOK + "  - id: empty\n    name: Zzyzx\n"
 
-# Everyday words besides the themes, so that the vocabulary is not made of theme words only
-# (on a real corpus most terms belong to no code).
-BACKGROUND = ["window", "street", "paper", "table", "chair", "bottle", "letter", "river", "bridge", "market", "corner", "coat", "shoe", "lamp", "clock", "pencil", "mirror", "ladder", "basket", "blanket", "bucket", "carpet", "curtain", "fence", "gate", "hammer", "jacket", "kettle", "ribbon", "saddle", "scarf", "tunnel", "umbrella", "wallet", "whistle", "button", "candle", "cushion", "drawer", "envelope", "feather", "glove", "helmet", "jar", "kite", "lantern", "magnet", "needle", "pillow", "pocket", "rope", "sponge", "stamp", "thread", "tray", "vase", "wire", "zipper", "apron", "badge", "barrel", "bench", "brick", "cable", "canvas", "chalk", "clip", "compass", "crate", "dice", "doorbell", "easel", "funnel", "gravel", "hinge", "hook", "ink", "jug", "knot", "lever", "lid", "marble", "mat", "mop", "napkin", "nail", "notebook", "oar", "padlock", "pan", "pebble", "pipe", "plank", "plate", "pole", "puzzle", "quilt", "rack", "rake", "razor", "ring", "rod", "rug", "sack", "screw", "shelf", "shovel_handle", "sieve", "sling", "spool", "spring", "stool", "strap", "string", "tack", "tape", "tile", "torch", "towel", "trunk", "tube", "twig", "valve", "wagon"]
-
-GREETINGS = ["Hello, thank you, thanks for having me, happy to be recorded, consent given, hello again.",
-             "Thank you, goodbye, it was a pleasure, thanks again and bye, thank you so much, goodbye."]
 
 
 def _prepared(root: Path, codebook: str = CODEBOOK, greetings: bool = False, n_docs: int = 8,

@@ -88,10 +88,10 @@ class VerdictTable(JsonMixin):
     """Everything verdicts.csv and verdicts.json hold.
 
     presence: one verdict per code (codebook order); models: one ModelStructure per model, each
-    with a status for every code; analysed: the codes with a structure of their own (() when
-    all); similarity: per model, the correlation of each topic with each analysed code's
-    evidence, (n_topics, n_analysed) rounded to 4 decimals (what a match must beat the null on).
-    """
+    with a status for every code; analysed: the codes with a structure of their own (the
+    columns of `similarity`; every code unless verdict_table was given `analysed`); similarity:
+    per model, the correlation of each topic with each analysed code's evidence, (n_topics,
+    n_analysed) rounded to 4 decimals (what a match must beat the null with)."""
 
     settings: dict
     presence: tuple[CodePresence, ...]
