@@ -9,7 +9,9 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import warnings
 import webbrowser
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +19,7 @@ import click
 
 from topicbook import __version__
 from topicbook.errors import TopicbookError
+from topicbook.logs import WarningSummary, log_python_warning
 from topicbook.names import printable
 
 
@@ -34,7 +37,8 @@ class _PrintableFormatter(logging.Formatter):
         return super().formatMessage(record)
 
 if TYPE_CHECKING:  # the commands import the library lazily, so that `topicbook --help` stays fast
-    from topicbook.codebook import KeywordHit
+    from topicbook.codebook import CodeKeywords, KeywordHit
+    from topicbook.codings import HumanCodings
 
 
 class TopicbookGroup(click.Group):
@@ -48,23 +52,55 @@ class TopicbookGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
         except TopicbookError as exc:
+            _discard_warnings()
             _echo(f"Error: {exc}", err=True)
             ctx.exit(1)
         except KeyboardInterrupt:
+            _discard_warnings()
             _echo("Interrupted: no run folder was completed; partial output was removed.", err=True)
             ctx.exit(130)
+        _flush_warnings()
+        return result
+
+
+# Warnings: held while a command works and printed after its result, one line per kind
+# (topicbook.logs); dropped when an error ends the command; -v prints each as it happens.
+_held: WarningSummary | None = None
 
 
 def _configure_logging(verbose: int, quiet: bool) -> None:
+    global _held
     level = logging.ERROR if quiet else (logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING)
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_PrintableFormatter("%(levelname)s: %(message)s" if verbose else "Warning: %(message)s"))
+    live = logging.StreamHandler(sys.stderr)
+    live.setFormatter(_PrintableFormatter("%(levelname)s: %(message)s" if verbose else "Error: %(message)s"))
+    handlers: list[logging.Handler] = [live]
+    _held = None
+    if not verbose and not quiet:
+        live.setLevel(logging.ERROR)
+        _held = WarningSummary()
+        handlers.append(_held)
     root = logging.getLogger("topicbook")
-    root.handlers[:] = [handler]
+    root.handlers[:] = handlers
     root.setLevel(level)
     root.propagate = False
+
+
+def _held_warnings(skip_kinds: Sequence[str] = ()) -> list[str]:
+    """The warnings held so far, each in full (and forgotten): for `validate`'s problems."""
+    return [printable(r.getMessage()) for r in _held.take(skip_kinds)] if _held is not None else []
+
+
+def _flush_warnings() -> None:
+    if _held is not None:
+        for line in _held.lines():
+            _echo(f"Warning: {line}", err=True)
+
+
+def _discard_warnings() -> None:
+    if _held is not None:
+        _held.discard()
 
 
 @click.group(cls=TopicbookGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -78,6 +114,9 @@ def main(verbose: int, quiet: bool) -> None:
     and writes a run folder with an offline explorer page.
     """
     _configure_logging(verbose, quiet)
+    ctx = click.get_current_context()
+    ctx.with_resource(warnings.catch_warnings())  # restores the display hook when the command ends
+    warnings.showwarning = log_python_warning
 
 
 config_argument = click.argument("config", type=click.Path(dir_okay=False, path_type=Path))
@@ -138,12 +177,15 @@ def run(ctx: click.Context, config: Path, name: str | None, out_dir: Path, open_
 @main.command()
 @config_argument
 def validate(config: Path) -> None:
-    """Check CONFIG, its corpus and codebook without fitting a model."""
+    """Check CONFIG, its corpus, codebook and codings without fitting a model."""
+    from topicbook.codebook import MISSING_KEYWORDS_KIND
+    from topicbook.codings import UNPLACED_KIND
     from topicbook.config import load_config
-    from topicbook.pipeline import prepare
+    from topicbook.pipeline import fit_problems, prepare
 
     cfg = load_config(config)
     prepared = prepare(cfg)
+    human = prepared.human_codings()  # a wrong path or columns, or nothing placed: the one error line
     report = prepared.preprocess_report()
     echo = _echo
     echo(f"Config: {config} (ok)")
@@ -161,22 +203,27 @@ def validate(config: Path) -> None:
     echo(f"Dropped: {len(short)} pieces shorter than segment.min_tokens, {len(empty)} segments with no token left"
          + (f" (first: {(short or empty)[0][0]})" if short or empty else ""))
     problems = list(report.warnings)
-    if prepared.codebook is not None:
-        usable = sum(1 for row in prepared.keywords if row.usable)
-        echo(f"Codebook: {len(prepared.codebook)} codes ({usable} with seed terms in the vocabulary)")
+    book = prepared.codebook
+    if book is not None:
+        usable = sum(1 for row in prepared.keywords if row.usable and not row.group)
+        groups = sum(1 for row in prepared.keywords if row.group)
+        grouped = f"; {groups} groups (parent codes: not seeded or scored)" if groups else ""
+        echo(f"Codebook: {len(book)} codes ({usable} with seed terms in the vocabulary){grouped}")
         for row in prepared.keywords:
-            found = [_keyword_text(k) for k in row.keywords if k.terms]
-            echo(f"  - {row.code}: " + (", ".join(found) if found else "no keyword in the vocabulary"))
+            echo(f"  - {row.code}: {_seed_text(row, len(book.children(row.code)))}")
             if row.missing:
                 problems.append(f"code '{row.code}': keywords not in the vocabulary: {', '.join(row.missing)}")
-            if not row.usable:
+            if not row.usable and not row.group:
                 problems.append(f"code '{row.code}' has no seed term in the vocabulary; it cannot be matched")
     else:
         echo("Codebook: none (set codebook.path to compare topics with codes)")
-    for model in cfg.models:
-        n = model.n_topics if not model.guided else None
-        if n is not None and n >= report.segments_modelled:
-            problems.append(f"model '{model.label}': n_topics={n} is not below the {report.segments_modelled} segments")
+    if human is not None:
+        for line in _codings_lines(human, cfg.codings.min_positives, verbose=_verbose()):
+            echo(line)
+    elif book is None and cfg.codings.path is not None:
+        problems.append("codings.path is set but the config has no codebook.path; codings are placed through the codebook's codes, so they are not used. Set codebook.path.")
+    problems += fit_problems(prepared)
+    problems += [w for w in _held_warnings(skip_kinds=(MISSING_KEYWORDS_KIND, UNPLACED_KIND)) if w not in problems]
     if problems:
         echo(f"Problems ({len(problems)}):")
         for p in problems:
@@ -265,11 +312,56 @@ def _progress_wanted() -> bool:
     return logging.getLogger("topicbook").isEnabledFor(logging.WARNING)
 
 
+def _verbose() -> bool:
+    """-v was given (INFO log lines are shown)."""
+    return logging.getLogger("topicbook").isEnabledFor(logging.INFO)
+
+
 def _keyword_text(hit: KeywordHit) -> str:
     """`skills -> skill (12)`: a keyword, the corpus terms it became, and its segment hits."""
     terms = " ".join(hit.terms)
     shown = hit.keyword if terms == hit.keyword.lower().replace(" ", "_") else f"{hit.keyword} -> {terms}"
     return f"{shown} ({hit.segments})"
+
+
+TEXT_TERMS_SHOWN = 8
+
+
+def _seed_text(row: CodeKeywords, children: int) -> str:
+    """What seeds one code in `validate`: its keywords as corpus terms with segment counts; for
+    a code without keywords in the vocabulary, the name and definition terms that seed it; a
+    group says so."""
+    if row.group:
+        return f"group of {children} code{'s' if children != 1 else ''} (not seeded or scored)"
+    found = [_keyword_text(k) for k in row.keywords if k.terms]
+    if found:
+        return ", ".join(found)
+    head = "no keyword in the vocabulary; " if row.keywords else "no keywords; "
+    if not row.text_terms:
+        return head + "no term of its name or definition is in the vocabulary either"
+    terms = [f"{t.term} ({t.segments})" for t in row.text_terms[:TEXT_TERMS_SHOWN]]
+    more = f" and {len(row.text_terms) - TEXT_TERMS_SHOWN} more" if len(row.text_terms) > TEXT_TERMS_SHOWN else ""
+    return head + "seeded by its name and definition: " + ", ".join(terms) + more
+
+
+def _codings_lines(human: HumanCodings, min_positives: int, *, verbose: bool) -> list[str]:
+    """`validate`'s codings lines: read, placed, why the others were not (each listed with -v),
+    and how many codes are coded and evaluated."""
+    line = f"Codings: {human.source}: {human.n_codings} read, {human.n_placed} placed on segments"
+    unplaced = len(human.unmatched)
+    if unplaced:
+        reasons = ", ".join(f"{n} {reason}" for reason, n in human.unplaced_reasons().items())
+        line += f"; {unplaced} not placed ({reasons})" + (": listed below" if verbose else "; `topicbook -v validate` lists them")
+    lines = [line]
+    if verbose:
+        for u in human.unmatched:
+            at = f"line {u['line']}: " if u.get("line") else ""
+            lines.append(f"  - {at}document '{u['document']}', code '{u['code']}': {u['reason']}")
+    positives = human.positives()
+    coded = sum(1 for n in positives.values() if n)
+    evaluated = sum(1 for n in positives.values() if n >= min_positives)
+    lines.append(f"Coded codes: {coded} with codings, {evaluated} of them on at least codings.min_positives={min_positives} segments (agreement is computed for those)")
+    return lines
 
 
 @main.command()

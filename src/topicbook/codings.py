@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import unicodedata
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 QUOTE_COLUMNS = ("document", "code", "text")
 SPAN_COLUMNS = ("document", "start", "end", "code")
 MIN_OVERLAP = 0.5
+UNPLACED_KIND = "codings.unplaced"  # the kind of the warning about unplaced codings (topicbook.logs)
 
 
 @dataclass(frozen=True)
@@ -53,14 +55,26 @@ class HumanCodings:
     unmatched: list[dict[str, Any]] = field(default_factory=list)
     unknown_codes: list[str] = field(default_factory=list)
 
+    @property
+    def n_placed(self) -> int:
+        """Codings placed on at least one modelled segment."""
+        return self.n_codings - len(self.unmatched)
+
+    def positives(self) -> dict[str, int]:
+        """Per code (codebook order), how many modelled segments the codings give it."""
+        return {c: int(n) for c, n in zip(self.code_ids, self.labels.sum(axis=0), strict=True)}
+
+    def unplaced_reasons(self) -> dict[str, int]:
+        """Why codings were not placed: reason -> count, the most frequent first."""
+        return dict(Counter(u["reason"] for u in self.unmatched).most_common())
+
     def to_json(self) -> dict[str, Any]:
         """The codings as read (codings_report.json; the labels themselves go to scores.npz)."""
         return {
-            "source": self.source, "codings": self.n_codings, "placed": self.n_codings - len(self.unmatched),
-            "matched": self.n_codings - len(self.unmatched), "unmatched": len(self.unmatched),
+            "source": self.source, "codings": self.n_codings, "placed": self.n_placed,
+            "matched": self.n_placed, "unmatched": len(self.unmatched),
             "unmatched_codings": self.unmatched, "unknown_codes": self.unknown_codes,
-            "positives": {c: int(n) for c, n in zip(self.code_ids, self.labels.sum(axis=0), strict=True)},
-            "documents": list(self.documents),
+            "positives": self.positives(), "documents": list(self.documents),
         }
 
     @classmethod
@@ -198,8 +212,8 @@ class _Builder:
             at = f"line {first['line']}: " if first["line"] else ""
             raise InputError(f"{self.source}: none of the {self.n} codings matches a segment ({at}{first['reason']}: document '{first['document']}', code '{first['code']}'). Codes must be ids or names of the codebook's codes, documents the corpus's document ids.")
         if self.unmatched:
-            log.warning("%s: %d of %d codings matched no segment (listed in codings_report.json)",
-                        self.source, len(self.unmatched), self.n)
+            log.warning("%s: %d of %d codings were not placed on a segment (`topicbook -v validate` lists them, and a run's codings_report.json)",
+                        self.source, len(self.unmatched), self.n, extra={"kind": UNPLACED_KIND})
         return HumanCodings(self.source, self.segment_ids, tuple(self.codebook.ids()), self.labels,
                             tuple(sorted(self.docs)), self.n, self.unmatched, sorted(self.unknown))
 

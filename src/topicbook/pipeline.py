@@ -18,13 +18,12 @@ from topicbook.agreement import evaluate_run
 from topicbook.align import Alignment, align
 from topicbook.cache import PreparedCorpus, prepare_corpus
 from topicbook.codebook import CodeKeywords, keyword_report, load_codebook, seed_terms
-from topicbook.codings import human_codings
 from topicbook.config import RunConfig
 from topicbook.deidentify import deidentifier_from_config, deidentify_corpus, pseudonymise_speakers
 from topicbook.errors import ConfigError
 from topicbook.evaluate import ModelEvaluation, coherence, topic_diversity
 from topicbook.ingest import read_corpus
-from topicbook.models import FittedModel, fit_model
+from topicbook.models import FittedModel, fit_model, model_problem
 from topicbook.preprocess import DocumentTermMatrix, Preprocessor, vectorize
 from topicbook.progress import progress_bar
 from topicbook.report.writer import write_run
@@ -33,7 +32,8 @@ from topicbook.segment import segment_corpus
 from topicbook.stability import stability_by_model
 from topicbook.summarize import TopicSummary, summarize
 
-__all__ = ["Prepared", "RunResult", "Timer", "analyse", "fit_all", "prepare", "run", "seed_topics_of"]
+__all__ = ["Prepared", "RunResult", "Timer", "analyse", "check_before_fit", "fit_all", "fit_problems", "prepare", "run",
+           "seed_topics_of"]
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +84,38 @@ def seed_topics_of(prepared: Prepared) -> list[tuple[str, dict[int, float]]] | N
     return prepared.seed_topics()
 
 
+def fit_problems(prepared: Prepared) -> list[str]:
+    """What would stop :func:`fit_all`, found without fitting: a codebook none of whose codes
+    has a seed term in the vocabulary, a guided model with no seedable code or fewer than 2
+    topics, more topics than modelled segments. One message per problem, in config order."""
+    problems = []
+    seed_topics = prepared.seed_topics()
+    codebook = prepared.codebook
+    if codebook is not None and not seed_topics:
+        problems.append(f"codebook.path: none of the {len(codebook)} codes of {codebook.source or 'the codebook'} has a seed term (keyword, name or definition word) in the corpus vocabulary, so no topic can be compared with a code. Check corpus.language and the keywords (`topicbook validate` lists them).")
+    n_segments = prepared.dtm.counts.shape[0]
+    for model_cfg in prepared.cfg.models:
+        if model_cfg.guided and problems and not seed_topics:
+            continue  # said above, for the whole codebook
+        problem = model_problem(model_cfg, n_segments, seed_topics if model_cfg.guided else None)
+        if problem:
+            problems.append(problem)
+    return problems
+
+
+def check_before_fit(prepared: Prepared) -> None:
+    """Everything :func:`run` can check before it fits, raising the first problem as one line:
+    :func:`fit_problems`, then the human codings (the file, its columns, and that at least one
+    coding is placed on a segment: :meth:`Prepared.human_codings`)."""
+    problems = fit_problems(prepared)
+    if problems:
+        raise ConfigError(problems[0])
+    if prepared.codebook is None and prepared.cfg.codings.path is not None:
+        log.warning("codings.path is set but the config has no codebook.path; codings are placed through the codebook's codes, so they are not used. Set codebook.path.")
+    with prepared.timer.stage("codings"):
+        prepared.human_codings()
+
+
 def fit_all(prepared: Prepared, *, progress: bool = False) -> list[FittedModel]:
     """Fit every model of the config with the run's seed."""
     cfg = prepared.cfg
@@ -91,7 +123,7 @@ def fit_all(prepared: Prepared, *, progress: bool = False) -> list[FittedModel]:
     names: set[str] = set()
     seed_topics = prepared.seed_topics()
     if prepared.codebook is not None and not seed_topics:
-        raise ConfigError(f"codebook.path: none of the {len(prepared.codebook)} codes of {prepared.codebook.source or 'the codebook'} has a seed term (keyword, name or definition word) in the corpus vocabulary, so no topic can be compared with a code. Check corpus.language and the keywords (`topicbook validate` lists them).")
+        raise ConfigError(fit_problems(prepared)[0])
     with progress_bar(len(cfg.models), "fits", enabled=progress, unit="model") as bar:
         for model_cfg in cfg.models:
             name = model_cfg.label
@@ -147,9 +179,7 @@ def analyse(prepared: Prepared, fitted: list[FittedModel], jobs: int = 1, *, pro
     if prepared.codebook is not None and prepared.seeds is not None:
         with prepared.timer.stage("agreement"):
             dtm = prepared.dtm
-            codes_source = f"{cfg.corpus.path.name}: {cfg.corpus.codes_column}"
-            human = human_codings(cfg.codings.path, corpus=prepared.corpus, segments=prepared.segmentation.segments,
-                                  segment_ids=dtm.segment_ids, codebook=prepared.codebook, codes_source=codes_source)
+            human = prepared.human_codings()
             agreement = evaluate_run(dtm, [segments[s].text for s in dtm.segment_ids],
                                      [segments[s].document for s in dtm.segment_ids], prepared.codebook,
                                      prepared.seeds, prepared.preprocessor.transform, fitted, alignments, human,
@@ -174,6 +204,7 @@ def run(cfg: RunConfig, *, out_dir: Path, name: str | None = None, command: list
     """
     timer = Timer()
     prepared = prepare(cfg, timer, jobs=jobs)
+    check_before_fit(prepared)
     fitted = fit_all(prepared, progress=progress)
     result = analyse(prepared, fitted, jobs=jobs, progress=progress)
     folder = write_run(result, out_dir=out_dir, name=name or cfg.name, command=command, record_paths=record_paths)

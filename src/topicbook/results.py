@@ -17,6 +17,7 @@ from pathlib import Path
 from topicbook.agreement import RunAgreement
 from topicbook.align import Alignment
 from topicbook.codebook import Codebook, CodeKeywords, SeedTerms
+from topicbook.codings import HumanCodings, human_codings
 from topicbook.config import RunConfig
 from topicbook.evaluate import ModelEvaluation
 from topicbook.ingest import Corpus
@@ -57,6 +58,7 @@ class Prepared:
     seeds: SeedTerms | None
     keywords: tuple[CodeKeywords, ...]
     timer: Timer
+    _human: tuple[HumanCodings | None] | None = field(default=None, init=False, repr=False)
 
     @property
     def segments(self) -> dict[str, Segment]:
@@ -68,6 +70,21 @@ class Prepared:
             if extra is not None and Path(extra).is_file():
                 files.append(Path(extra))
         return files
+
+    def human_codings(self) -> HumanCodings | None:
+        """The researcher's codings placed on the modelled segments (codings.path, or a table
+        corpus's codes column), read on first use; None without codings or without a codebook
+        (codes are placed through the codebook). Raises InputError for a missing file, wrong
+        columns, or codings of which none can be placed."""
+        if self._human is None:
+            found = None
+            if self.codebook is not None:
+                cfg = self.cfg
+                found = human_codings(cfg.codings.path, corpus=self.corpus, segments=self.segmentation.segments,
+                                      segment_ids=self.dtm.segment_ids, codebook=self.codebook,
+                                      codes_source=f"{cfg.corpus.path.name}: {cfg.corpus.codes_column}")
+            self._human = (found,)
+        return self._human[0]
 
     def seed_topics(self) -> list[tuple[str, dict[int, float]]] | None:
         """(code id, {term index: weight}) for every analysed code (leaves, and groups the codings
