@@ -232,3 +232,26 @@ def test_warnings_of_worker_processes_have_the_same_prefix(tmp_path: Path) -> No
     # the main fit's warning and the two re-fits' (in worker processes) are one line
     assert lines == ["Warning: ConvergenceWarning: Maximum number of iterations 2 reached. Increase it to improve "
                      "convergence. (3 warnings like this; run with -v to see each)"], done.stderr
+
+
+# --------------------------------------------------------------------------- agreement coverage
+
+
+@pytest.mark.slow
+def test_run_says_when_agreement_covers_few_of_the_coded_codes(planted: Path) -> None:
+    project = planted.parent
+    whole = len((project / "interviews" / "doc01.txt").read_text(encoding="utf-8"))
+    rows = ["document,start,end,code", f"doc01,0,{whole},music"]  # all 8 segments of doc01
+    for doc, code in (("doc02", "gardening"), ("doc03", "cooking")):
+        text = (project / "interviews" / f"{doc}.txt").read_text(encoding="utf-8")
+        start = text.index(first_answer(project, doc))
+        rows.append(f"{doc},{start},{start + 60},{code}")  # one segment each
+    (project / "codings.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    edit_config(planted, codings={"path": "codings.csv"}, evaluate={"stability_seeds": 0, "coherence": ["u_mass"]},
+                report={"explorer": False})
+    result = CliRunner().invoke(main, ["run", str(planted), "--out", str(project / "runs")])
+    assert result.exit_code == 0, result.output
+    (line,) = [line for line in result.output.splitlines() if line.startswith("Agreement with")]
+    assert line == ("Agreement with codings.csv (macro ROC AUC; segment length alone: "
+                    f"{line.split('alone: ')[1].split(';')[0]}; agreement covers 1 of 3 coded codes (the others have "
+                    "fewer than codings.min_positives=5 coded segments)):")

@@ -163,8 +163,14 @@ def run(ctx: click.Context, config: Path, name: str | None, out_dir: Path, open_
     if run_agreement is not None and run_agreement.figures:
         figures = run_agreement.figures
         floor = next(iter(figures.values())).length_floor_auc
+        covered, coded = run_agreement.coverage()
+        partial = ""
+        if 2 * covered < coded:
+            where = " in the held-out documents" if run_agreement.holdout_documents else ""
+            partial = (f"; agreement covers {covered} of {coded} coded codes (the others have fewer than "
+                       f"codings.min_positives={cfg.codings.min_positives} coded segments{where})")
         _echo(f"Agreement with {run_agreement.codings.source if run_agreement.codings else 'the codings'} "
-                   f"(macro ROC AUC; segment length alone: {floor}):")
+                   f"(macro ROC AUC; segment length alone: {floor}{partial}):")
         ranked = sorted(figures.items(), key=lambda kv: -(kv[1].macro_roc_auc or 0))
         _echo("  " + ", ".join(f"{name} {fig.macro_roc_auc}" for name, fig in ranked))
     explorer = folder / "explorer.html"
