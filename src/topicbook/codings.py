@@ -26,7 +26,7 @@ from topicbook.errors import InputError
 from topicbook.ingest import Corpus
 from topicbook.ingest.codings import codings_table
 from topicbook.ingest.comments import read_comment_codings
-from topicbook.qdc import read_qdpx
+from topicbook.qdc import Coding, read_qdpx
 from topicbook.segment import Segment
 
 log = logging.getLogger(__name__)
@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 QUOTE_COLUMNS = ("document", "code", "text")
 SPAN_COLUMNS = ("document", "start", "end", "code")
 MIN_OVERLAP = 0.5
+SUGGESTION_USER_PREFIX = "topicbook:"  # the user of topicbook's exported suggestions (export.py)
 UNPLACED_KIND = "codings.unplaced"  # the kind of the warning about unplaced codings (topicbook.logs)
 
 
@@ -44,6 +45,9 @@ class HumanCodings:
     labels: (n_segments, n_codes) bool over `segment_ids` and `code_ids` (codebook order).
     unmatched: codings that reached no segment: {line, document, code, text, reason}.
     unknown_codes: codes of the codings that are not in the codebook (by id or name).
+    spans: every placed coding as a character span of its document with the code's id, and
+    its coder when the source names one (a .qdpx user); the run folder's codings.csv, which
+    `topicbook export --format qdpx` writes back beside topicbook's suggestions.
     """
 
     source: str
@@ -54,6 +58,7 @@ class HumanCodings:
     n_codings: int
     unmatched: list[dict[str, Any]] = field(default_factory=list)
     unknown_codes: list[str] = field(default_factory=list)
+    spans: tuple[Coding, ...] = ()
 
     @property
     def n_placed(self) -> int:
@@ -79,11 +84,12 @@ class HumanCodings:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any], *, labels: np.ndarray, segment_ids: Sequence[str],
-                  code_ids: Sequence[str]) -> HumanCodings:
-        """Codings from codings_report.json and the label matrix (n_segments, n_codes)."""
+                  code_ids: Sequence[str], spans: Sequence[Coding] = ()) -> HumanCodings:
+        """Codings from codings_report.json, the label matrix (n_segments, n_codes) and the
+        placed spans (codings.csv)."""
         return cls(str(data["source"]), tuple(segment_ids), tuple(code_ids), np.asarray(labels, dtype=bool),
                    tuple(data.get("documents", ())), int(data["codings"]),
-                   list(data.get("unmatched_codings", [])), list(data.get("unknown_codes", [])))
+                   list(data.get("unmatched_codings", [])), list(data.get("unknown_codes", [])), tuple(spans))
 
 
 # --------------------------------------------------------------------------- quote matching
@@ -163,6 +169,7 @@ class _Builder:
         self.unknown: dict[str, int] = {}
         self.n = 0
         self.docs: set[str] = set()
+        self.spans: list[Coding] = []
 
     def code_id(self, code: str) -> str | None:
         found = self.lookup.find(code)
@@ -174,7 +181,8 @@ class _Builder:
         self.unmatched.append({"line": line, "document": document, "code": code,
                                "text": text[:200], "reason": reason})
 
-    def add_span(self, line: int | None, document: str, start: int, end: int, code: str, text: str = "") -> None:
+    def add_span(self, line: int | None, document: str, start: int, end: int, code: str, text: str = "",
+                 user: str = "") -> None:
         self.n += 1
         code_id = self.code_id(code)
         if code_id is None:
@@ -190,6 +198,7 @@ class _Builder:
             return
         for seg_id in hits:
             self.labels[self.row[seg_id], self.col[code_id]] = True
+        self.spans.append(Coding(document, start, end, code_id, user))
 
     def add_quote(self, line: int | None, document: str, code: str, quote: str, doc_text: str | None) -> None:
         if doc_text is None:
@@ -215,7 +224,7 @@ class _Builder:
             log.warning("%s: %d of %d codings were not placed on a segment (`topicbook -v validate` lists them, and a run's codings_report.json)",
                         self.source, len(self.unmatched), self.n, extra={"kind": UNPLACED_KIND})
         return HumanCodings(self.source, self.segment_ids, tuple(self.codebook.ids()), self.labels,
-                            tuple(sorted(self.docs)), self.n, self.unmatched, sorted(self.unknown))
+                            tuple(sorted(self.docs)), self.n, self.unmatched, sorted(self.unknown), tuple(self.spans))
 
 
 def read_codings(path: Path, *, documents: dict[str, str], segments: Sequence[Segment],
@@ -235,10 +244,19 @@ def read_codings(path: Path, *, documents: dict[str, str], segments: Sequence[Se
     if path.suffix.lower() == ".qdpx":
         project = read_qdpx(path)
         names = {c.id: c.name for c in project.codebook.codes} if project.codebook else {}
+        suggested = 0
         for coding in project.codings:
+            if coding.user.startswith(SUGGESTION_USER_PREFIX):  # topicbook's own suggestions, exported
+                suggested += 1
+                continue
             code = names.get(coding.code, coding.code)
             text = documents.get(coding.document, "")[coding.start:coding.end]
-            builder.add_span(None, coding.document, coding.start, coding.end, code, text)
+            builder.add_span(None, coding.document, coding.start, coding.end, code, text, coding.user)
+        if suggested:
+            log.info("%s: %d codings by topicbook's users (%s...) are suggestions, not human codings; left out",
+                     path.name, suggested, SUGGESTION_USER_PREFIX)
+        if suggested and builder.n == 0:
+            raise InputError(f"{path.name}: no human codings (the project's codings are all topicbook's suggestions, by users named '{SUGGESTION_USER_PREFIX}...'). Code the segments in your QDA software and export the project again.")
         return builder.build()
     frame = codings_table(path)
     cols = set(frame.columns)
