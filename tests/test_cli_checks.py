@@ -3,8 +3,9 @@
 - `validate` reads and places the codings (a codings line, why the others were not placed, each
   listed with -v) and reports the problems that would stop fitting; `run` checks the same before
   its first fit (here: the fit function fails the test if it is called).
-- Warnings are held while a command works and printed after its result, one line per kind with
-  a count; an error is the only line when it ends a command (topicbook.logs, cli.py).
+- Warnings are held while a command reads and checks its inputs and printed when they are
+  checked (before `run` fits) and at the end, one line per kind; an error is the only line when
+  it ends a command (topicbook.logs, cli.py).
 """
 
 from __future__ import annotations
@@ -146,32 +147,38 @@ def record(message: str, *args: object, kind: str | None = None, level: int = lo
 
 def test_warning_summary_is_one_line_per_kind_with_a_count() -> None:
     held = WarningSummary()
-    for name in ("doc01.txt", "doc02.txt", "doc03.txt"):
+    for name in ("doc01.txt", "doc02.txt", "doc03.txt", "doc04.txt"):
         held.emit(record(f"{name}: the file is empty; skipped."))
+    for name in ("a.txt", "b.txt"):
+        held.emit(record(f"{name}: a symbolic link; not read."))
     held.emit(record("%s: only %.1f segments per topic", "lda_k9", 3.5))
-    held.emit(record("%s: only %.1f segments per topic", "nmf_k9", 3.4))
+    held.emit(record("%s: only %.1f segments per topic", "lda_k9", 3.5))
     held.emit(record("codebook: 10 codes have keywords missing", kind="codebook.keywords"))
     held.emit(record("a real error", level=logging.ERROR))
     assert held.lines() == [
-        "doc01.txt: the file is empty; skipped. (3 warnings like this; run with -v to see each)",
-        "lda_k9: only 3.5 segments per topic (2 warnings like this; run with -v to see each)",
+        "doc01.txt: the file is empty; skipped. (4 warnings like this; run with -v to see each)",
+        "a.txt: a symbolic link; not read.", "b.txt: a symbolic link; not read.",  # few of a kind: each
+        "lda_k9: only 3.5 segments per topic (2 times)",
         "codebook: 10 codes have keywords missing",
     ]
     assert held.lines() == []  # flushed once
+    held.emit(record("codebook: 10 codes have keywords missing", kind="codebook.keywords"))
+    held.emit(record("kept"))
+    held.forget(["codebook.keywords"])
+    assert held.lines() == ["kept"]
 
 
-def test_warnings_come_after_the_result(planted: Path) -> None:
+def test_warnings_of_the_inputs_come_before_the_fits_and_validate_lists_its_own(planted: Path) -> None:
     result = invoke("validate", str(planted))  # the planted codebook has a code without vocabulary
     lines = result.output.splitlines()
     assert lines[0].startswith("Config: ")
-    assert not any(line.startswith("Warning:") for line in lines)  # validate lists its problems itself
+    assert not any(line.startswith("Warning:") for line in lines)  # validate lists the keywords per code
     run = CliRunner().invoke(main, ["run", str(planted), "--out", str(planted.parent / "runs")])
     assert run.exit_code == 0, run.output
     lines = run.output.splitlines()
-    warned = [i for i, line in enumerate(lines) if line.startswith("Warning:")]
-    assert [lines[i] for i in warned] == [
+    assert [line for line in lines if line.startswith("Warning:")] == [
         "Warning: codebook: 1 code has keywords missing from the vocabulary; `topicbook validate` lists them"]
-    assert warned[0] > max(i for i, line in enumerate(lines) if line.startswith("Explorer: "))
+    assert lines[0].startswith("Warning: codebook:") and lines[1].startswith("Run folder: ")
 
 
 # --------------------------------------------------------------------------- the real entry point
@@ -231,7 +238,7 @@ def test_warnings_of_worker_processes_have_the_same_prefix(tmp_path: Path) -> No
     lines = [line for line in done.stderr.splitlines() if "ConvergenceWarning" in line]
     # the main fit's warning and the two re-fits' (in worker processes) are one line
     assert lines == ["Warning: ConvergenceWarning: Maximum number of iterations 2 reached. Increase it to improve "
-                     "convergence. (3 warnings like this; run with -v to see each)"], done.stderr
+                     "convergence. (3 times)"], done.stderr
 
 
 # --------------------------------------------------------------------------- agreement coverage

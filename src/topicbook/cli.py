@@ -65,8 +65,9 @@ class TopicbookGroup(click.Group):
         return result
 
 
-# Warnings: held while a command works and printed after its result, one line per kind
-# (topicbook.logs); dropped when an error ends the command; -v prints each as it happens.
+# Warnings: held while a command reads and checks its inputs and printed once they are checked
+# (before `run` fits) and at the end, one line per kind (topicbook.logs); dropped when an error
+# ends the command; -v prints each as it happens.
 _held: WarningSummary | None = None
 
 
@@ -87,9 +88,10 @@ def _configure_logging(verbose: int, quiet: bool) -> None:
     root.propagate = False
 
 
-def _held_warnings(skip_kinds: Sequence[str] = ()) -> list[str]:
-    """The warnings held so far, each in full (and forgotten): for `validate`'s problems."""
-    return [printable(r.getMessage()) for r in _held.take(skip_kinds)] if _held is not None else []
+def _forget_warnings(kinds: Sequence[str] = ()) -> None:
+    """Forget held warnings that the command shows in its own words (see topicbook.logs)."""
+    if _held is not None:
+        _held.forget(kinds)
 
 
 def _flush_warnings() -> None:
@@ -147,7 +149,7 @@ def run(ctx: click.Context, config: Path, name: str | None, out_dir: Path, open_
     if holdout is not None:
         cfg = dataclasses.replace(cfg, codings=dataclasses.replace(cfg.codings, holdout=holdout))
     folder, result = run_pipeline(cfg, out_dir=out_dir, name=name, command=ctx.meta.get("topicbook.argv"), jobs=jobs,
-                                  record_paths=record_paths, progress=_progress_wanted())
+                                  record_paths=record_paths, progress=_progress_wanted(), checked=_flush_warnings)
     _echo(f"Run folder: {folder}")
     for model in result.models:
         ev = result.evaluation[model.name]
@@ -192,6 +194,8 @@ def validate(config: Path) -> None:
     cfg = load_config(config)
     prepared = prepare(cfg)
     human = prepared.human_codings()  # a wrong path or columns, or nothing placed: the one error line
+    _forget_warnings(kinds=(MISSING_KEYWORDS_KIND, UNPLACED_KIND))  # listed below in detail
+    _flush_warnings()
     report = prepared.preprocess_report()
     echo = _echo
     echo(f"Config: {config} (ok)")
@@ -208,6 +212,9 @@ def validate(config: Path) -> None:
     short, empty = report.dropped_short_pieces, report.dropped_segments
     echo(f"Dropped: {len(short)} pieces shorter than segment.min_tokens, {len(empty)} segments with no token left"
          + (f" (first: {(short or empty)[0][0]})" if short or empty else ""))
+    if report.page_break_repeats:
+        echo(f"PDF page breaks: {sum(report.page_break_repeats.values())} repeated lines dropped in "
+             f"{len(report.page_break_repeats)} documents (corpus.remove_page_break_repeats)")
     problems = list(report.warnings)
     book = prepared.codebook
     if book is not None:
@@ -229,7 +236,6 @@ def validate(config: Path) -> None:
     elif book is None and cfg.codings.path is not None:
         problems.append("codings.path is set but the config has no codebook.path; codings are placed through the codebook's codes, so they are not used. Set codebook.path.")
     problems += fit_problems(prepared)
-    problems += [w for w in _held_warnings(skip_kinds=(MISSING_KEYWORDS_KIND, UNPLACED_KIND)) if w not in problems]
     if problems:
         echo(f"Problems ({len(problems)}):")
         for p in problems:
@@ -262,6 +268,7 @@ def sweep(config: Path, k_range: str, seeds: int, model_types: str, measures: st
         raise TopicbookError(f"--coherence: unknown measure '{bad[0]}'. Use any of {', '.join(COHERENCE_MEASURES)}.")
     cfg = load_config(config)
     prepared = prepare(cfg)
+    _flush_warnings()  # the inputs' warnings, before the grid is fitted
     folder, summary, recommended = run_sweep(
         prepared, ks=ks, n_seeds=seeds, model_types=[t.strip() for t in model_types.split(",") if t.strip()],
         out_dir=out_dir, name=cfg.name, jobs=jobs, scheduler=scheduler, measures=chosen,

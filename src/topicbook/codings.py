@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import unicodedata
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,7 +35,8 @@ QUOTE_COLUMNS = ("document", "code", "text")
 SPAN_COLUMNS = ("document", "start", "end", "code")
 MIN_OVERLAP = 0.5
 SUGGESTION_USER_PREFIX = "topicbook:"  # the user of topicbook's exported suggestions (export.py)
-UNPLACED_KIND = "codings.unplaced"  # the kind of the warning about unplaced codings (topicbook.logs)
+UNPLACED_KIND = "codings.unplaced"
+DEIDENTIFIED_REASON = "offsets into the text before de-identification"  # the kind of the warning about unplaced codings (topicbook.logs)
 
 
 @dataclass(frozen=True)
@@ -154,8 +155,10 @@ class _Builder:
     """Collects (segment, code) labels and what could not be placed."""
 
     def __init__(self, source: str, segments: Sequence[Segment], segment_ids: Sequence[str],
-                 codebook: Codebook) -> None:
+                 codebook: Codebook, deidentified_from: Mapping[str, int] | None = None) -> None:
         self.source = source
+        self.deidentified_from = deidentified_from or {}
+        self.shifted = 0  # offsets that de-identification moved
         self.by_doc: dict[str, list[Segment]] = {}
         for seg in segments:
             self.by_doc.setdefault(seg.document, []).append(seg)
@@ -182,7 +185,9 @@ class _Builder:
                                "text": text[:200], "reason": reason})
 
     def add_span(self, line: int | None, document: str, start: int, end: int, code: str, text: str = "",
-                 user: str = "") -> None:
+                 user: str = "", *, original_offsets: bool = True) -> None:
+        """`original_offsets`: the offsets refer to the document as its file holds it (CSV
+        offsets, Word comments, a .qdpx), not to the text topicbook analyses (a found quote)."""
         self.n += 1
         code_id = self.code_id(code)
         if code_id is None:
@@ -190,6 +195,10 @@ class _Builder:
             return
         if document not in self.by_doc:
             self.miss(line, document, code, text, "no analysed segment of this document")
+            return
+        if original_offsets and end > self.deidentified_from.get(document, end):
+            self.shifted += 1
+            self.miss(line, document, code, text, DEIDENTIFIED_REASON)
             return
         self.docs.add(document)
         hits = [s for s in segments_for_span(self.by_doc[document], start, end) if s in self.row]
@@ -213,13 +222,16 @@ class _Builder:
             else:
                 self.miss(line, document, code, quote, "code not in the codebook")
             return
-        self.add_span(line, document, span[0], span[1], code, quote)
+        self.add_span(line, document, span[0], span[1], code, quote, original_offsets=False)
 
     def build(self) -> HumanCodings:
         if self.n and len(self.unmatched) == self.n:
             first = self.unmatched[0]
             at = f"line {first['line']}: " if first["line"] else ""
             raise InputError(f"{self.source}: none of the {self.n} codings matches a segment ({at}{first['reason']}: document '{first['document']}', code '{first['code']}'). Codes must be ids or names of the codebook's codes, documents the corpus's document ids.")
+        if self.shifted:
+            log.warning("%s: %d codings by character offsets end after text that preprocess.deidentify changed, so their offsets no longer point at the coded words; they are not placed. Give those codings as quotes (document,code,text), or code the de-identified texts (a run's documents.jsonl).",
+                        self.source, self.shifted, extra={"kind": "codings.deidentified"})
         if self.unmatched:
             log.warning("%s: %d of %d codings were not placed on a segment (`topicbook -v validate` lists them, and a run's codings_report.json)",
                         self.source, len(self.unmatched), self.n, extra={"kind": UNPLACED_KIND})
@@ -228,13 +240,18 @@ class _Builder:
 
 
 def read_codings(path: Path, *, documents: dict[str, str], segments: Sequence[Segment],
-                 segment_ids: Sequence[str], codebook: Codebook) -> HumanCodings:
+                 segment_ids: Sequence[str], codebook: Codebook, deidentified_from: Mapping[str, int] | None = None,
+                 deidentify: Callable[[str], str] | None = None) -> HumanCodings:
     """Read human codings (CSV with quotes or offsets, a .qdpx project, or Word comments in a
     .docx or a folder of them) onto segments.
 
     documents: document id -> its text (the offsets and quotes refer to it).
+    deidentified_from, deidentify: with preprocess.deidentify, where each document's text was
+    first changed (Corpus.deidentified_from) and the de-identification of a text. A quote is
+    de-identified before it is looked for; a coding by offsets into the original text that ends
+    after the first change is not placed (its reason says why, and one warning line).
     """
-    builder = _Builder(path.name, segments, segment_ids, codebook)
+    builder = _Builder(path.name, segments, segment_ids, codebook, deidentified_from)
     if path.is_dir() or path.suffix.lower() == ".docx":  # codes written as Word comments
         for c in read_comment_codings(path):
             builder.add_span(None, c.document, c.start, c.end, c.code, c.text)
@@ -244,6 +261,7 @@ def read_codings(path: Path, *, documents: dict[str, str], segments: Sequence[Se
     if path.suffix.lower() == ".qdpx":
         project = read_qdpx(path)
         names = {c.id: c.name for c in project.codebook.codes} if project.codebook else {}
+        same_text = {src.name for src in project.sources if documents.get(src.name) == src.text}
         suggested = 0
         for coding in project.codings:
             if coding.user.startswith(SUGGESTION_USER_PREFIX):  # topicbook's own suggestions, exported
@@ -251,7 +269,8 @@ def read_codings(path: Path, *, documents: dict[str, str], segments: Sequence[Se
                 continue
             code = names.get(coding.code, coding.code)
             text = documents.get(coding.document, "")[coding.start:coding.end]
-            builder.add_span(None, coding.document, coding.start, coding.end, code, text, coding.user)
+            builder.add_span(None, coding.document, coding.start, coding.end, code, text, coding.user,
+                             original_offsets=coding.document not in same_text)
         if suggested:
             log.info("%s: %d codings by topicbook's users (%s...) are suggestions, not human codings; left out",
                      path.name, suggested, SUGGESTION_USER_PREFIX)
@@ -274,7 +293,8 @@ def read_codings(path: Path, *, documents: dict[str, str], segments: Sequence[Se
     elif set(QUOTE_COLUMNS) <= cols:
         for i, rec in enumerate(frame.to_dict("records")):
             doc = str(rec["document"]).strip()
-            builder.add_quote(i + 2, doc, str(rec["code"]), str(rec["text"]), documents.get(doc))
+            quote = str(rec["text"])
+            builder.add_quote(i + 2, doc, str(rec["code"]), deidentify(quote) if deidentify else quote, documents.get(doc))
     else:
         raise InputError(f"{path.name}: codings need columns document,code,text (quotes) or document,start,end,code (offsets); found {', '.join(frame.columns[:10]) or 'none'}.")
     if builder.n == 0:
@@ -291,20 +311,21 @@ def codings_from_codes_column(doc_codes: Mapping[str, Sequence[str]], *, segment
         lengths[seg.document] = max(lengths.get(seg.document, 0), seg.end)
     for doc, codes in doc_codes.items():
         for code in codes:
-            builder.add_span(None, doc, 0, max(lengths.get(doc, 1), 1), code)
+            builder.add_span(None, doc, 0, max(lengths.get(doc, 1), 1), code, original_offsets=False)
     builder.docs.update(d for d in doc_codes if d in builder.by_doc)  # a row with no code was coded too
     return builder.build()
 
 
-
-
 def human_codings(path: Path | None, *, corpus: Corpus, segments: Sequence[Segment], segment_ids: Sequence[str],
-                  codebook: Codebook, codes_source: str = "codes") -> HumanCodings | None:
+                  codebook: Codebook, codes_source: str = "codes",
+                  deidentify: Callable[[str], str] | None = None) -> HumanCodings | None:
     """The run's human codings: from `path` (codings.path), else from a table corpus's codes
-    column (`codes_source` names it in messages), else None."""
+    column (`codes_source` names it in messages), else None. `deidentify`: the corpus's
+    de-identification, when on (see :func:`read_codings`)."""
     if path is not None:
         return read_codings(path, documents={d.id: d.text for d in corpus.documents},
-                            segments=segments, segment_ids=segment_ids, codebook=codebook)
+                            segments=segments, segment_ids=segment_ids, codebook=codebook,
+                            deidentified_from=corpus.deidentified_from, deidentify=deidentify)
     if any(d.codes for d in corpus.documents):  # every row of the table was coded
         doc_codes = {d.id: d.codes for d in corpus.documents}
         return codings_from_codes_column(doc_codes, segments=segments, segment_ids=segment_ids,

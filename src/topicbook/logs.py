@@ -3,11 +3,13 @@
 The library only logs (``logging.getLogger(__name__).warning(...)``); how the lines reach the
 screen is the command's business:
 
-- :class:`WarningSummary` is a logging handler that holds every warning a command logs and,
-  when the command has printed its result, gives one line per *kind* of warning with a count
-  (:meth:`WarningSummary.lines`). When an error ends the command the held warnings are dropped,
-  so the error is the one line the user sees. `topicbook -v` shows each warning as it happens
-  instead, and `topicbook validate` lists every held warning in its "Problems".
+- :class:`WarningSummary` is a logging handler that holds every warning a command logs until
+  the command's inputs are read and checked (for `run`: just before the first fit) and at the
+  end of the command, and then gives them as lines: one per *kind* of warning, with a count
+  when a kind is frequent (:meth:`WarningSummary.lines`). When an error ends the command the
+  held warnings are dropped, so the error is the one line the user sees. `topicbook -v` shows each warning as it happens
+  instead. A command that shows a kind of warning in its own words (`validate` lists the
+  missing keywords per code and the unplaced codings) forgets it (:meth:`WarningSummary.forget`).
 - The kind of a warning (:func:`warning_kind`) is its `kind` attribute when the code that logs
   it sets one (``log.warning(..., extra={"kind": "..."})``), else its format string when it has
   arguments, else its text with the leading ``name: ``, quoted names and numbers masked, so that
@@ -23,6 +25,7 @@ from __future__ import annotations
 import logging
 import re
 import warnings
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -31,6 +34,7 @@ from typing import Any
 __all__ = ["CapturedRecord", "WarningSummary", "capture_records", "log_python_warning", "replay", "warning_kind"]
 
 ROOT = "topicbook"
+SHOWN_PER_KIND = 3
 PYTHON_WARNINGS = "topicbook.python"  # the logger of the libraries' Python warnings (scikit-learn, gensim, ...)
 _PREFIX = re.compile(r"^[^\s:]+: ")  # "doc01.txt: " or "codebook: "
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
@@ -59,24 +63,27 @@ class WarningSummary(logging.Handler):
         if record.levelno < logging.ERROR:
             self.records.append(record)
 
-    def take(self, skip_kinds: Iterable[str] = ()) -> list[logging.LogRecord]:
-        """Every held record in order (those whose `kind` attribute is in `skip_kinds` left
-        out), and forget them all: the caller shows them."""
-        skip = set(skip_kinds)
-        out = [r for r in self.records if getattr(r, "kind", None) not in skip]
-        self.records = []
-        return out
+    def forget(self, kinds: Iterable[str]) -> None:
+        """Drop the held records whose `kind` attribute is in `kinds`: what the command shows
+        in its own words."""
+        drop = set(kinds)
+        self.records = [r for r in self.records if getattr(r, "kind", None) not in drop]
 
     def lines(self) -> list[str]:
-        """One message per kind, in the order each kind first appeared; a kind seen n > 1
-        times shows its first message and the count. Forgets the records."""
+        """The held warnings as lines, in the order each kind first appeared, and forget them.
+        A kind with up to `SHOWN_PER_KIND` different messages shows each (a message repeated n
+        times once, with "(n times)"); a kind with more shows its first message and the count."""
         groups: dict[tuple[str, str], list[logging.LogRecord]] = {}
-        for record in self.take():
+        records, self.records = self.records, []
+        for record in records:
             groups.setdefault(warning_kind(record), []).append(record)
         out = []
-        for records in groups.values():
-            message = records[0].getMessage()
-            out.append(message if len(records) == 1 else f"{message} ({len(records)} warnings like this; run with -v to see each)")
+        for group in groups.values():
+            messages = Counter(r.getMessage() for r in group)
+            if len(messages) <= SHOWN_PER_KIND:
+                out += [m if n == 1 else f"{m} ({n} times)" for m, n in messages.items()]
+            else:
+                out.append(f"{group[0].getMessage()} ({len(group)} warnings like this; run with -v to see each)")
         return out
 
     def discard(self) -> None:

@@ -8,7 +8,7 @@ that and writes the run folder. The objects they pass on are in :mod:`topicbook.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -196,15 +196,20 @@ def _top_terms(model: FittedModel, dtm: DocumentTermMatrix, n: int) -> list[list
 
 
 def run(cfg: RunConfig, *, out_dir: Path, name: str | None = None, command: list[str] | None = None,
-        jobs: int = 1, record_paths: bool = False, progress: bool = False) -> tuple[Path, RunResult]:
+        jobs: int = 1, record_paths: bool = False, progress: bool = False,
+        checked: Callable[[], None] | None = None) -> tuple[Path, RunResult]:
     """The whole pipeline; returns the committed run folder and the in-memory result.
 
     `record_paths`: write absolute input/output paths into the manifest (off: none anywhere).
     `progress`: tqdm bars for fits, re-fits and coherence (only when stderr is a terminal).
+    `checked`: called once every input is read and checked (:func:`check_before_fit`), before
+    the first fit (the CLI prints the warnings so far).
     """
     timer = Timer()
     prepared = prepare(cfg, timer, jobs=jobs)
     check_before_fit(prepared)
+    if checked is not None:
+        checked()
     fitted = fit_all(prepared, progress=progress)
     result = analyse(prepared, fitted, jobs=jobs, progress=progress)
     folder = write_run(result, out_dir=out_dir, name=name or cfg.name, command=command, record_paths=record_paths)

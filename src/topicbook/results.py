@@ -19,8 +19,10 @@ from topicbook.align import Alignment
 from topicbook.codebook import Codebook, CodeKeywords, SeedTerms
 from topicbook.codings import HumanCodings, human_codings
 from topicbook.config import RunConfig
+from topicbook.deidentify import deidentifier_from_config
 from topicbook.evaluate import ModelEvaluation
 from topicbook.ingest import Corpus
+from topicbook.ingest.comments import comment_files
 from topicbook.models import FittedModel
 from topicbook.preprocess import DocumentTermMatrix, Preprocessor, PreprocessReport
 from topicbook.segment import Segment, Segmentation
@@ -65,10 +67,14 @@ class Prepared:
         return {s.id: s for s in self.segmentation.segments}
 
     def input_files(self) -> list[Path]:
+        """The files the run read (their SHA-256s go into the manifest): the corpus, the
+        codebook, the codings (each .docx of a codings folder) and the config."""
         files = list(self.corpus.files)
         for extra in (self.cfg.codebook.path, self.cfg.codings.path, self.cfg.source):
             if extra is not None and Path(extra).is_file():
                 files.append(Path(extra))
+            elif extra is not None and Path(extra).is_dir():
+                files.extend(comment_files(Path(extra)))
         return files
 
     def human_codings(self) -> HumanCodings | None:
@@ -80,9 +86,11 @@ class Prepared:
             found = None
             if self.codebook is not None:
                 cfg = self.cfg
+                deidentifier = deidentifier_from_config(cfg.preprocess.deidentify, cfg.preprocess.deidentify_names)
                 found = human_codings(cfg.codings.path, corpus=self.corpus, segments=self.segmentation.segments,
                                       segment_ids=self.dtm.segment_ids, codebook=self.codebook,
-                                      codes_source=f"{cfg.corpus.path.name}: {cfg.corpus.codes_column}")
+                                      codes_source=f"{cfg.corpus.path.name}: {cfg.corpus.codes_column}",
+                                      deidentify=deidentifier.apply if deidentifier else None)
             self._human = (found,)
         return self._human[0]
 
@@ -113,6 +121,7 @@ class Prepared:
             empty_documents=tuple(tokens.empty_documents),
             warnings=(*self.corpus.warnings, *seg.warnings, *tokens.warnings()),
             noise_removed=dict(tokens.noise),
+            page_break_repeats=dict(self.corpus.page_break_repeats),
         )
 
 
