@@ -11,9 +11,9 @@ import os
 import sys
 import warnings
 import webbrowser
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -39,6 +39,46 @@ class _PrintableFormatter(logging.Formatter):
 if TYPE_CHECKING:  # the commands import the library lazily, so that `topicbook --help` stays fast
     from topicbook.codebook import CodeKeywords, KeywordHit
     from topicbook.codings import HumanCodings
+
+
+# --------------------------------------------------------------------------- shared arguments and options
+# One definition per argument and option that several commands take, so that each means and
+# defaults the same everywhere (sqlite-utils style). A new command uses these.
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+DEFAULT_JOBS = min(2, os.cpu_count() or 1)
+
+config_argument = click.argument("config", type=click.Path(dir_okay=False, path_type=Path))
+run_dir_argument = click.argument("run_dir", type=click.Path(file_okay=False, path_type=Path))
+
+
+def jobs_option(what: str) -> Callable[[F], F]:
+    """--jobs N: worker processes for `what`; the same default in every command."""
+    return click.option("--jobs", type=click.IntRange(1, 64), default=DEFAULT_JOBS,
+                        help=f"Processes for {what} (default: 2, or 1 on a one-core machine). Results do not depend on it.")
+
+
+def out_folder_option(what: str) -> Callable[[F], F]:
+    """--out FOLDER: where a command puts the new folder it writes (a run, a sweep)."""
+    return click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("runs"),
+                        show_default=True,
+                        help=f"Folder that receives the new {what} folder (created if missing; nothing in it is replaced).")
+
+
+def out_file_option(default: str) -> Callable[[F], F]:
+    """--out FILE: the file a command writes, `default` when not given."""
+    return click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                        help=f"File to write (default: {default}).")
+
+
+def force_option(what: str) -> Callable[[F], F]:
+    """--force: replace the file a command would otherwise refuse to overwrite."""
+    return click.option("--force", is_flag=True, help=f"Replace an existing {what} (without it, an existing one is an error).")
+
+
+open_option = click.option("--open", "open_browser", is_flag=True,
+                           help="Open explorer.html in the default browser (needs a display; without one, a warning says so).")
 
 
 class TopicbookGroup(click.Group):
@@ -121,17 +161,12 @@ def main(verbose: int, quiet: bool) -> None:
     warnings.showwarning = log_python_warning
 
 
-config_argument = click.argument("config", type=click.Path(dir_okay=False, path_type=Path))
-
-
 @main.command()
 @config_argument
 @click.option("--name", help="Run name (default: the config's `name`).")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("runs"),
-              show_default=True, help="Folder that receives the run folder.")
-@click.option("--open", "open_browser", is_flag=True, help="Open explorer.html in the default browser.")
-@click.option("--jobs", type=click.IntRange(1, 64), default=min(2, os.cpu_count() or 1), show_default="2 or the number of cores",
-              help="Processes for preprocessing and the stability re-fits (results do not depend on it).")
+@out_folder_option("run")
+@open_option
+@jobs_option("preprocessing and the stability re-fits")
 @click.option("--record-paths", is_flag=True,
               help="Record absolute input and output paths (and the command as typed) in manifest.json; off: no file of the run holds an absolute path.")
 @click.option("--holdout", type=click.FloatRange(0, 1, max_open=True), default=None,
@@ -250,9 +285,9 @@ def validate(config: Path) -> None:
 @click.option("--seeds", type=click.IntRange(1, 100), default=5, show_default=True, help="Seeds per K (seed, seed+1, ...).")
 @click.option("--models", "model_types", default="lda,nmf", show_default=True, help="Model types of the config to sweep.")
 @click.option("--coherence", "measures", default="c_v,u_mass", show_default=True, help="Coherence measures (c_v, c_npmi, u_mass); the first ranks K.")
-@click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True, help="Parallel processes on this machine.")
+@jobs_option("the grid's fits on this machine (ignored with --scheduler)")
 @click.option("--scheduler", help="Address of an existing Dask scheduler (tcp://HOST:PORT) to run the grid on.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("runs"), show_default=True)
+@out_folder_option("sweep")
 def sweep(config: Path, k_range: str, seeds: int, model_types: str, measures: str, jobs: int,
           scheduler: str | None, out_dir: Path) -> None:
     """Fit every model type of CONFIG over a K x seed grid; recommend K per model."""
@@ -279,8 +314,8 @@ def sweep(config: Path, k_range: str, seeds: int, model_types: str, measures: st
 
 
 @main.command()
-@click.argument("run_dir", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--open", "open_browser", is_flag=True, help="Open explorer.html in the default browser.")
+@run_dir_argument
+@open_option
 def explore(run_dir: Path, open_browser: bool) -> None:
     """Rebuild RUN_DIR/explorer.html from the run's explorer_data.json (no refitting)."""
     from topicbook.report.explorer import rebuild_explorer
@@ -292,11 +327,11 @@ def explore(run_dir: Path, open_browser: bool) -> None:
 
 
 @main.command()
-@click.argument("run_dir", type=click.Path(file_okay=False, path_type=Path))
+@run_dir_argument
 @click.option("--format", "fmt", type=click.Choice(["qdc", "qdpx", "csv", "xlsx"]), required=True,
               help="qdc: codebook + topics as codes; qdpx: project with sources and codings; csv/xlsx: tables.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Output file (default: RUN_DIR/export/<run>.<format>).")
-@click.option("--force", is_flag=True, help="Replace an existing export file.")
+@out_file_option("RUN_DIR/export/<run folder>.<format>")
+@force_option("export file")
 def export(run_dir: Path, fmt: str, out: Path | None, force: bool) -> None:
     """Export RUN_DIR's topics and codings for QDA software (REFI-QDA .qdc/.qdpx) or as tables."""
     from topicbook.export import export_run
@@ -305,7 +340,7 @@ def export(run_dir: Path, fmt: str, out: Path | None, force: bool) -> None:
 
 
 @main.command()
-@click.argument("run_dir", type=click.Path(file_okay=False, path_type=Path))
+@run_dir_argument
 def compare(run_dir: Path) -> None:
     """Print RUN_DIR's agreement with human codings, per model and scoring method."""
     from topicbook.report.run_folder import load_run
@@ -379,9 +414,8 @@ def _codings_lines(human: HumanCodings, min_positives: int, *, verbose: bool) ->
 
 @main.command()
 @click.argument("folder", type=click.Path(path_type=Path))
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Config file to write (default: <study name>.yaml in the current folder).")
-@click.option("--force", is_flag=True, help="Replace an existing config file.")
+@out_file_option("<study name>.yaml in the current folder")
+@force_option("config file")
 def init(folder: Path, out: Path | None, force: bool) -> None:
     """Look at FOLDER (transcripts, or one CSV/JSONL table) and write a config for it.
 
