@@ -22,6 +22,8 @@ from topicbook.errors import TopicbookError
 from topicbook.logs import WarningSummary, log_python_warning
 from topicbook.names import printable
 
+log = logging.getLogger("topicbook.cli")
+
 
 def _echo(message: str = "", *, err: bool = False) -> None:
     """Print one line with control characters escaped: a file name, document id or speaker
@@ -56,7 +58,7 @@ run_dir_argument = click.argument("run_dir", type=click.Path(file_okay=False, pa
 def jobs_option(what: str) -> Callable[[F], F]:
     """--jobs N: worker processes for `what`; the same default in every command."""
     return click.option("--jobs", type=click.IntRange(1, 64), default=DEFAULT_JOBS,
-                        help=f"Processes for {what} (default: 2, or 1 on a one-core machine). Results do not depend on it.")
+                        help=f"Processes for {what}; default 2, or 1 on a one-core machine. Results do not depend on it.")
 
 
 def out_folder_option(what: str) -> Callable[[F], F]:
@@ -147,13 +149,23 @@ def _discard_warnings() -> None:
 
 @click.group(cls=TopicbookGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="topicbook")
-@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
-@click.option("-q", "--quiet", is_flag=True, help="Only errors.")
+@click.option("-v", "--verbose", count=True,
+              help="Every warning as it happens, and each step (-vv: debug too). Goes before the command: topicbook -v validate study.yaml.")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors: no warnings and no progress bars.")
 def main(verbose: int, quiet: bool) -> None:
     """topicbook: topic models next to your qualitative codebook.
 
     Reads interview transcripts, fits LDA and NMF, compares the topics with your codebook
-    and writes a run folder with an offline explorer page.
+    and writes a run folder with an offline explorer page. Nothing leaves your machine.
+    Warnings are summarised, one line per kind, once the inputs are checked and at the end;
+    an error is one line (exit code 1).
+
+    \b
+    Example (a study, step by step):
+        topicbook init interviews/ --out study.yaml
+        topicbook validate study.yaml
+        topicbook run study.yaml --open
+        topicbook export runs/study-20261129T115631Z --format qdpx
     """
     _configure_logging(verbose, quiet)
     ctx = click.get_current_context()
@@ -161,7 +173,7 @@ def main(verbose: int, quiet: bool) -> None:
     warnings.showwarning = log_python_warning
 
 
-@main.command()
+@main.command(short_help="Run the pipeline for CONFIG; write a new run folder.")
 @config_argument
 @click.option("--name", help="Run name (default: the config's `name`).")
 @out_folder_option("run")
@@ -174,7 +186,18 @@ def main(verbose: int, quiet: bool) -> None:
 @click.pass_context
 def run(ctx: click.Context, config: Path, name: str | None, out_dir: Path, open_browser: bool, jobs: int,
         record_paths: bool, holdout: float | None) -> None:
-    """Run the whole pipeline for CONFIG and write a new run folder."""
+    """Run the whole pipeline for CONFIG and write a new run folder.
+
+    Reads the corpus, codebook and codings the config names and checks them as `validate`
+    does, before any model is fitted; then fits every model, compares the topics with the
+    codes, scores every segment for every code and writes OUT/<name>-<UTC time>/ (manifest,
+    tables, explorer.html). A run never replaces another.
+
+    \b
+    Example:
+        topicbook run configs/demo.yaml
+        topicbook run study.yaml --name pilot --out results --jobs 1 --open
+    """
     import dataclasses
 
     from topicbook.config import load_config
@@ -214,13 +237,24 @@ def run(ctx: click.Context, config: Path, name: str | None, out_dir: Path, open_
     if explorer.exists():
         _echo(f"Explorer: {explorer}")
         if open_browser:
-            webbrowser.open(explorer.resolve().as_uri())
+            _open_page(explorer)
 
 
-@main.command()
+@main.command(short_help="Check CONFIG and all its inputs; fit nothing.")
 @config_argument
 def validate(config: Path) -> None:
-    """Check CONFIG, its corpus, codebook and codings without fitting a model."""
+    """Check CONFIG, its corpus, codebook and codings without fitting a model.
+
+    Prints the documents, the interviewer decision with its evidence, segments, tokens after
+    each preprocessing step, what seeds each code (its keywords as corpus terms, or the name
+    and definition terms of a code without keywords; groups are not seeded), how many codings
+    were read and placed on segments, and every problem that would weaken or stop a run.
+
+    \b
+    Example:
+        topicbook validate study.yaml
+        topicbook -v validate study.yaml     (also lists each coding not placed)
+    """
     from topicbook.codebook import MISSING_KEYWORDS_KIND
     from topicbook.codings import UNPLACED_KIND
     from topicbook.config import load_config
@@ -279,18 +313,34 @@ def validate(config: Path) -> None:
         echo("Problems: none")
 
 
-@main.command()
+@main.command(short_help="Fit a K x seed grid; recommend K per model.")
 @config_argument
-@click.option("--k", "k_range", default="4:20:2", show_default=True, help="Numbers of topics: START:STOP:STEP or a list 5,8,10.")
-@click.option("--seeds", type=click.IntRange(1, 100), default=5, show_default=True, help="Seeds per K (seed, seed+1, ...).")
-@click.option("--models", "model_types", default="lda,nmf", show_default=True, help="Model types of the config to sweep.")
-@click.option("--coherence", "measures", default="c_v,u_mass", show_default=True, help="Coherence measures (c_v, c_npmi, u_mass); the first ranks K.")
-@jobs_option("the grid's fits on this machine (ignored with --scheduler)")
+@click.option("--k", "k_range", default="4:20:2", show_default=True,
+              help="Numbers of topics to try: START:STOP:STEP with STOP included (4:20:2 is 4, 6, ..., 20), or a list such as 5,8,10.")
+@click.option("--seeds", type=click.IntRange(1, 100), default=5, show_default=True,
+              help="Fits per K, with seeds seed, seed+1, ... from the config: the first on all segments, the others on random 90% subsamples (for stability).")
+@click.option("--models", "model_types", default="lda,nmf", show_default=True,
+              help="Model types of the config to sweep, comma-separated: lda, nmf (lda_guided: the guided model only).")
+@click.option("--coherence", "measures", default="c_v,u_mass", show_default=True,
+              help="Coherence measures, comma-separated (c_v, c_npmi, u_mass); the first ranks K.")
+@jobs_option("the grid's fits on this machine, ignored with --scheduler")
 @click.option("--scheduler", help="Address of an existing Dask scheduler (tcp://HOST:PORT) to run the grid on.")
 @out_folder_option("sweep")
 def sweep(config: Path, k_range: str, seeds: int, model_types: str, measures: str, jobs: int,
           scheduler: str | None, out_dir: Path) -> None:
-    """Fit every model type of CONFIG over a K x seed grid; recommend K per model."""
+    """Fit every model type of CONFIG over a K x seed grid; recommend K per model.
+
+    Writes OUT/<name>-sweep-<UTC time>/ with sweep.csv (one row per fit), sweep_summary.csv
+    (per model and K), sweep.json (the recommendation and its rule) and sweep.png/.svg. The
+    recommended K has the best mean of coherence, diversity and stability, each scaled
+    across K: a starting point; read the topics at the neighbouring K too.
+
+    \b
+    Example:
+        topicbook sweep study.yaml --k 4:20:2 --seeds 3
+        topicbook sweep study.yaml --k 5,8,10 --models nmf --coherence u_mass
+        topicbook sweep study.yaml --k 5:40:5 --scheduler tcp://HOST:8786
+    """
     from topicbook.config import load_config
     from topicbook.evaluate import COHERENCE_MEASURES
     from topicbook.pipeline import prepare
@@ -313,36 +363,64 @@ def sweep(config: Path, k_range: str, seeds: int, model_types: str, measures: st
         _echo(f"  {model}: recommended K = {rec.n_topics} (best mean of scaled {', '.join(rec.criteria)})")
 
 
-@main.command()
+@main.command(short_help="Rebuild (and open) a run's explorer.html.")
 @run_dir_argument
 @open_option
 def explore(run_dir: Path, open_browser: bool) -> None:
-    """Rebuild RUN_DIR/explorer.html from the run's explorer_data.json (no refitting)."""
+    """Rebuild RUN_DIR/explorer.html from the run's explorer_data.json (no refitting).
+
+    RUN_DIR is a folder written by `topicbook run`. Use it after upgrading topicbook, or to
+    open the page of a run.
+
+    \b
+    Example:
+        topicbook explore runs/mooc-demo-20261129T115631Z --open
+    """
     from topicbook.report.explorer import rebuild_explorer
 
     page = rebuild_explorer(run_dir)
     _echo(f"Explorer: {page}")
     if open_browser:
-        webbrowser.open(page.resolve().as_uri())
+        _open_page(page)
 
 
-@main.command()
+@main.command(short_help="Export a run for QDA software (.qdc/.qdpx) or as tables.")
 @run_dir_argument
 @click.option("--format", "fmt", type=click.Choice(["qdc", "qdpx", "csv", "xlsx"]), required=True,
-              help="qdc: codebook + topics as codes; qdpx: project with sources and codings; csv/xlsx: tables.")
+              help="qdc: your codebook and the topics as codes; qdpx: a project with the transcripts, topicbook's codings and your own; csv/xlsx: the codebook and codings as tables.")
 @out_file_option("RUN_DIR/export/<run folder>.<format>")
 @force_option("export file")
 def export(run_dir: Path, fmt: str, out: Path | None, force: bool) -> None:
-    """Export RUN_DIR's topics and codings for QDA software (REFI-QDA .qdc/.qdpx) or as tables."""
+    """Export RUN_DIR's topics and codings for QDA software (REFI-QDA .qdc/.qdpx) or as tables.
+
+    qdc: your codebook plus each model's topics as candidate codes. qdpx: the same with the
+    transcripts and codings: each segment's dominant topic and its predicted codes, by the
+    user topicbook:<run name>, and your own codings (when the run had them) by a user of
+    their own. csv/xlsx: the codebook and the codings as tables that codebook.path and
+    codings.path read back. Only the run folder is read: no corpus needed.
+
+    \b
+    Example:
+        topicbook export runs/study-20261129T115631Z --format qdpx
+        topicbook export runs/study-20261129T115631Z --format csv --out review/topics.csv --force
+    """
     from topicbook.export import export_run
 
     _echo(f"Exported: {export_run(run_dir, fmt, out=out, force=force)}")
 
 
-@main.command()
+@main.command(short_help="Print a run's agreement with the human codings.")
 @run_dir_argument
 def compare(run_dir: Path) -> None:
-    """Print RUN_DIR's agreement with human codings, per model and scoring method."""
+    """Print RUN_DIR's agreement with human codings, per model and scoring method.
+
+    Per method: codes evaluated, macro ROC AUC, the AUC of segment length alone (the floor to
+    read it against), macro and micro F1 and Cohen's kappa, from the run's agreement.json.
+
+    \b
+    Example:
+        topicbook compare runs/mooc-demo-20261129T115631Z
+    """
     from topicbook.report.run_folder import load_run
 
     figures = load_run(run_dir).agreement_figures
@@ -353,6 +431,15 @@ def compare(run_dir: Path) -> None:
         cells = ["-" if v is None else f"{v:.3f}"
                  for v in (fig.macro_roc_auc, fig.length_floor_auc, fig.macro_f1, fig.micro_f1, fig.kappa)]
         _echo(f"{name:28s} {fig.n_codes:5d} {cells[0]:>8s} {cells[1]:>7s} {cells[2]:>8s} {cells[3]:>8s} {cells[4]:>6s}")
+
+
+def _open_page(page: Path) -> None:
+    """Open a page in the default browser, or say in one warning line why it cannot be."""
+    unix = sys.platform.startswith(("linux", "freebsd", "openbsd", "netbsd"))
+    if unix and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        log.warning("--open: no display here (DISPLAY and WAYLAND_DISPLAY are not set), so no browser can show the page; open %s on a machine with a screen.", page)
+    elif not webbrowser.open(page.resolve().as_uri()):
+        log.warning("--open: no web browser could be started; open %s in a browser yourself.", page)
 
 
 def _progress_wanted() -> bool:
@@ -412,12 +499,16 @@ def _codings_lines(human: HumanCodings, min_positives: int, *, verbose: bool) ->
     return lines
 
 
-@main.command()
+@main.command(short_help="Write a config for a folder of transcripts.")
 @click.argument("folder", type=click.Path(path_type=Path))
 @out_file_option("<study name>.yaml in the current folder")
 @force_option("config file")
 def init(folder: Path, out: Path | None, force: bool) -> None:
     """Look at FOLDER (transcripts, or one CSV/JSONL table) and write a config for it.
+
+    Finds the file types, speaker labels and the likely interviewer (with its evidence), a
+    metadata table, each document's language, a codebook and codings, and writes a
+    commented config that `topicbook run` completes as it is; prints what to check.
 
     \b
     Example:
