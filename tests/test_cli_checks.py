@@ -127,7 +127,8 @@ def test_validate_shows_the_name_and_definition_seeds_and_groups(planted: Path) 
                           "parent": "hobbies"})
     (project / "codebook.yaml").write_text(yaml.safe_dump(book, sort_keys=False), encoding="utf-8")
     lines = invoke("validate", str(planted)).output.splitlines()
-    assert "Codebook: 6 codes (4 with seed terms in the vocabulary); 1 groups (parent codes: not seeded or scored)" in lines
+    assert ("Codebook: 6 codes: 5 analysed (4 with seed terms in the vocabulary) and 1 groups "
+            "(parent codes: not seeded or scored)") in lines
     assert "  - hobbies: group of 5 codes (not seeded or scored)" in lines
     (sailing,) = [line for line in lines if line.startswith("  - sailing: ")]
     assert sailing.startswith("  - sailing: no keywords; seeded by its name and definition: ")

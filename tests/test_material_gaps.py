@@ -94,3 +94,12 @@ def test_offsets_moved_by_deidentification_are_not_placed_and_said_so(planted: P
     deidentified = prepared.corpus.documents[0].text
     assert deidentified[span.start:span.end].startswith("NAME] said")  # quotes match from the first letter
     assert (span.start, span.end) == find_quote(deidentified, quote.replace("Maria Rossi", "[NAME]"))
+
+
+def test_the_pdpilot_table_of_coded_segments_reads_as_it_comes() -> None:
+    from conftest import shared_corpus
+    from topicbook.ingest.codings import codings_table
+
+    frame = codings_table(shared_corpus("pdpilot-interviews", "text", "coded_segments.csv"))
+    assert list(frame.columns) == ["document", "code", "text"] and len(frame) == 261
+    assert frame["code"].iloc[0] == "Explainability purposes > Guiding feature engineering"

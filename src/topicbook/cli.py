@@ -289,8 +289,11 @@ def validate(config: Path) -> None:
     if book is not None:
         usable = sum(1 for row in prepared.keywords if row.usable and not row.group)
         groups = sum(1 for row in prepared.keywords if row.group)
-        grouped = f"; {groups} groups (parent codes: not seeded or scored)" if groups else ""
-        echo(f"Codebook: {len(book)} codes ({usable} with seed terms in the vocabulary){grouped}")
+        if groups:
+            echo(f"Codebook: {len(book)} codes: {len(book) - groups} analysed ({usable} with seed terms in the vocabulary) "
+                 f"and {groups} groups (parent codes: not seeded or scored)")
+        else:
+            echo(f"Codebook: {len(book)} codes ({usable} with seed terms in the vocabulary)")
         for row in prepared.keywords:
             echo(f"  - {row.code}: {_seed_text(row, len(book.children(row.code)))}")
             if row.missing:
