@@ -92,3 +92,12 @@ def test_explore_open_with_a_display(page: Path, monkeypatch: pytest.MonkeyPatch
     assert opened == [page.resolve().as_uri()]
     warning = f"Warning: --open: no web browser could be started; open {page} in a browser yourself."
     assert result.output.splitlines() == [f"Explorer: {page}"] + ([] if started else [warning])
+
+
+def test_the_readme_command_reference_lists_every_command() -> None:
+    from conftest import REPO
+
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    reference = text.split("## Command reference\n", 1)[1].split("\n## ", 1)[0]
+    listed = {line.split("`topicbook ", 1)[1].split()[0] for line in reference.splitlines() if line.startswith("| `topicbook ")}
+    assert listed == set(main.commands)
