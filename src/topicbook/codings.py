@@ -27,6 +27,7 @@ from topicbook.ingest import Corpus
 from topicbook.ingest.codings import codings_table
 from topicbook.ingest.comments import read_comment_codings
 from topicbook.qdc import Coding, read_qdpx
+from topicbook.sampling import is_sample_marker
 from topicbook.segment import Segment
 
 log = logging.getLogger(__name__)
@@ -188,6 +189,8 @@ class _Builder:
                  user: str = "", *, original_offsets: bool = True) -> None:
         """`original_offsets`: the offsets refer to the document as its file holds it (CSV
         offsets, Word comments, a .qdpx), not to the text topicbook analyses (a found quote)."""
+        if is_sample_marker(code):  # topicbook's own mark of a sampled segment, not a code
+            return
         self.n += 1
         code_id = self.code_id(code)
         if code_id is None:
@@ -210,6 +213,8 @@ class _Builder:
         self.spans.append(Coding(document, start, end, code_id, user))
 
     def add_quote(self, line: int | None, document: str, code: str, quote: str, doc_text: str | None) -> None:
+        if is_sample_marker(code):
+            return
         if doc_text is None:
             self.n += 1
             self.miss(line, document, code, quote, "unknown document")

@@ -28,6 +28,7 @@ from topicbook.preprocess import DocumentTermMatrix, Preprocessor, vectorize
 from topicbook.progress import progress_bar
 from topicbook.report.writer import write_run
 from topicbook.results import Prepared, RunResult, Timer
+from topicbook.sampling import read_sample
 from topicbook.segment import segment_corpus
 from topicbook.stability import stability_by_model
 from topicbook.summarize import TopicSummary, summarize
@@ -106,14 +107,17 @@ def fit_problems(prepared: Prepared) -> list[str]:
 def check_before_fit(prepared: Prepared) -> None:
     """Everything :func:`run` can check before it fits, raising the first problem as one line:
     :func:`fit_problems`, then the human codings (the file, its columns, and that at least one
-    coding is placed on a segment: :meth:`Prepared.human_codings`)."""
+    coding is placed on a segment: :meth:`Prepared.human_codings`) and their sample record
+    (codings.sample)."""
     problems = fit_problems(prepared)
     if problems:
         raise ConfigError(problems[0])
     if prepared.codebook is None and prepared.cfg.codings.path is not None:
         log.warning("codings.path is set but the config has no codebook.path; codings are placed through the codebook's codes, so they are not used. Set codebook.path.")
     with prepared.timer.stage("codings"):
-        prepared.human_codings()
+        human = prepared.human_codings()
+        if human is not None and prepared.cfg.codings.sample is not None:
+            read_sample(prepared.cfg.codings.sample)  # a missing or damaged sample record: one line now
 
 
 def fit_all(prepared: Prepared, *, progress: bool = False) -> list[FittedModel]:
@@ -180,10 +184,13 @@ def analyse(prepared: Prepared, fitted: list[FittedModel], jobs: int = 1, *, pro
         with prepared.timer.stage("agreement"):
             dtm = prepared.dtm
             human = prepared.human_codings()
+            sample = read_sample(cfg.codings.sample) if cfg.codings.sample is not None and human is not None else None
             agreement = evaluate_run(dtm, [segments[s].text for s in dtm.segment_ids],
                                      [segments[s].document for s in dtm.segment_ids], prepared.codebook,
                                      prepared.seeds, prepared.preprocessor.transform, fitted, alignments, human,
-                                     seed=cfg.seed, holdout=cfg.codings.holdout, min_positives=cfg.codings.min_positives)
+                                     seed=cfg.seed, holdout=cfg.codings.holdout, min_positives=cfg.codings.min_positives,
+                                     resamples=cfg.codings.resamples, sample=sample,
+                                     sample_source=cfg.codings.sample.name if cfg.codings.sample else "")
     return RunResult(prepared, fitted, summaries, evaluation, alignments, agreement)
 
 

@@ -70,7 +70,7 @@ class Prepared:
         """The files the run read (their SHA-256s go into the manifest): the corpus, the
         codebook, the codings (each .docx of a codings folder) and the config."""
         files = list(self.corpus.files)
-        for extra in (self.cfg.codebook.path, self.cfg.codings.path, self.cfg.source):
+        for extra in (self.cfg.codebook.path, self.cfg.codings.path, self.cfg.codings.sample, self.cfg.source):
             if extra is not None and Path(extra).is_file():
                 files.append(Path(extra))
             elif extra is not None and Path(extra).is_dir():
