@@ -111,6 +111,15 @@ class RunAgreement:
             out[SAMPLE_KEY] = self.sample.to_json()
         return out
 
+    def coverage(self) -> tuple[int, int]:
+        """(codes the agreement figures cover, codes the human codings give to any segment).
+        The figures leave out codes with fewer than `codings.min_positives` coded segments
+        among the evaluated ones; (0, 0) without codings."""
+        if self.codings is None or not self.figures:
+            return 0, 0
+        coded = int((np.asarray(self.codings.labels).sum(axis=0) > 0).sum())
+        return max(f.n_codes for f in self.figures.values()), coded
+
     def report(self) -> dict[str, Any]:
         """What codings_report.json holds: the codings as read and the evaluation design."""
         out = self.codings.to_json() if self.codings else {}

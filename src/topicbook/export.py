@@ -6,7 +6,10 @@
 - qdpx: the same codebook, the source texts, and codings: each segment's dominant topic per
   model and the codes the codebook-similarity score predicts (autocode.csv), all created by the
   user `topicbook:<run name>`, so that NVivo, ATLAS.ti, MAXQDA and QualCoder users can review
-  them.
+  them; and, when the run had human codings, the researcher's own codings as the run placed
+  them (codings.csv) by a user of their own (the coder a .qdpx named, else
+  `researcher:<codings file>`). Read back as codings.path, only the researcher's count:
+  codings by a `topicbook:` user are suggestions.
 - csv / xlsx: the codebook with topics in topicbook's CSV codebook format (readable by
   `codebook.path`), and the codings as `document,start,end,code` (readable by `codings.path`);
   xlsx puts them on two sheets.
@@ -16,6 +19,7 @@ Nothing is overwritten unless `force` is set.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from pathlib import Path
 
@@ -23,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from topicbook.codebook import Code, Codebook, codebook_records, codes_from_records, load_codebook
+from topicbook.codings import SUGGESTION_USER_PREFIX
 from topicbook.errors import InputError
 from topicbook.ids import topic_key
 from topicbook.qdc import Coding, write_qdc, write_qdpx
@@ -72,12 +77,25 @@ def topic_verdict_text(structure: ModelStructure, topic: int) -> str:
     return f"Carries codes: {carried}."
 
 
+def suggestion_user(run: RunFolder) -> str:
+    """The user of topicbook's suggested codings: `topicbook:<run name>`."""
+    return f"{SUGGESTION_USER_PREFIX}{run.name}"
+
+
+def human_codings(run: RunFolder) -> list[Coding]:
+    """The researcher's codings as the run placed them (codings.csv), each by its coder: the
+    user the source named (a .qdpx), else `researcher:<codings file>`. [] without codings."""
+    agreement = run.agreement
+    source = agreement.codings.source if agreement is not None and agreement.codings is not None else "codings"
+    return [dataclasses.replace(c, user=c.user or f"researcher:{source}") for c in run.human_spans]
+
+
 def run_codings(run: RunFolder, *, spans: bool = True) -> list[Coding]:
     """Codings of a run: each segment's dominant topic per model, and the codes predicted by the
     codebook-similarity score (best z-score first). `spans`: code every span of a segment
     (False: one span from its start to its end, as segments.csv's start and end give it)."""
     segments = {s.id: s for s in run.segments}
-    user = f"topicbook:{run.name}"
+    user = suggestion_user(run)
 
     def ranges(seg_id: str) -> list[tuple[int, int]]:
         seg = segments[seg_id]
@@ -121,6 +139,8 @@ def export_run(run_dir: Path, fmt: str, *, out: Path | None = None, force: bool 
         raise InputError(f"{target}: already exists. Use --force to replace it, or --out to write elsewhere.")
     codebook = topic_codebook(run)
     codings = run_codings(run, spans=fmt == "qdpx") if fmt != "qdc" else []
+    if fmt == "qdpx":
+        codings += human_codings(run)
     sources = [(d.id, d.text) for d in run.documents] if fmt == "qdpx" else []
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.partial")
@@ -128,7 +148,7 @@ def export_run(run_dir: Path, fmt: str, *, out: Path | None = None, force: bool 
         write_qdc(codebook, tmp)
     elif fmt == "qdpx":
         write_qdpx(tmp, sources=sources, codebook=codebook, codings=codings,
-                   user=f"topicbook:{run_name}", project_name=run_name)
+                   user=suggestion_user(run), project_name=run_name)
     else:
         records = codebook_records(codebook)
         book = pd.DataFrame([{**r, **{k: "; ".join(r[k]) for k in ("keywords", "exclude", "examples") if k in r}}

@@ -8,7 +8,7 @@ that and writes the run folder. The objects they pass on are in :mod:`topicbook.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ from topicbook.deidentify import deidentifier_from_config, deidentify_corpus, ps
 from topicbook.errors import ConfigError
 from topicbook.evaluate import ModelEvaluation, coherence, stability, topic_diversity
 from topicbook.ingest import read_corpus
-from topicbook.models import FittedModel, fit_model
+from topicbook.models import FittedModel, fit_model, model_problem
 from topicbook.preprocess import DocumentTermMatrix, Preprocessor, vectorize
 from topicbook.progress import progress_bar
 from topicbook.report.writer import write_run
@@ -35,7 +35,8 @@ from topicbook.stability import stability_refits
 from topicbook.summarize import TopicSummary, summarize
 from topicbook.verdicts import verdict_table
 
-__all__ = ["Prepared", "RunResult", "Timer", "analyse", "fit_all", "prepare", "run", "seed_topics_of"]
+__all__ = ["Prepared", "RunResult", "Timer", "analyse", "check_before_fit", "fit_all", "fit_problems", "prepare", "run",
+           "seed_topics_of"]
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +87,42 @@ def seed_topics_of(prepared: Prepared) -> list[tuple[str, dict[int, float]]] | N
     return prepared.seed_topics()
 
 
+def fit_problems(prepared: Prepared) -> list[str]:
+    """What would stop :func:`fit_all`, found without fitting: a codebook none of whose codes
+    has a seed term in the vocabulary, a guided model with no seedable code or fewer than 2
+    topics, more topics than modelled segments. One message per problem, in config order."""
+    problems = []
+    seed_topics = prepared.seed_topics()
+    codebook = prepared.codebook
+    if codebook is not None and not seed_topics:
+        problems.append(f"codebook.path: none of the {len(codebook)} codes of {codebook.source or 'the codebook'} has a seed term (keyword, name or definition word) in the corpus vocabulary, so no topic can be compared with a code. Check corpus.language and the keywords (`topicbook validate` lists them).")
+    n_segments = prepared.dtm.counts.shape[0]
+    for model_cfg in prepared.cfg.models:
+        if model_cfg.guided and problems and not seed_topics:
+            continue  # said above, for the whole codebook
+        problem = model_problem(model_cfg, n_segments, seed_topics if model_cfg.guided else None)
+        if problem:
+            problems.append(problem)
+    return problems
+
+
+def check_before_fit(prepared: Prepared) -> None:
+    """Everything :func:`run` can check before it fits, raising the first problem as one line:
+    the human codings (the file, its columns, and that at least one coding is placed on a
+    segment: :meth:`Prepared.human_codings`; read first, since they decide which groups are
+    analysed and seeded: :attr:`Prepared.analysed`) and their sample record (codings.sample),
+    then :func:`fit_problems`."""
+    if prepared.codebook is None and prepared.cfg.codings.path is not None:
+        log.warning("codings.path is set but the config has no codebook.path; codings are placed through the codebook's codes, so they are not used. Set codebook.path.")
+    with prepared.timer.stage("codings"):
+        human = prepared.human_codings()
+        if human is not None and prepared.cfg.codings.sample is not None:
+            read_sample(prepared.cfg.codings.sample)  # a missing or damaged sample record: one line now
+    problems = fit_problems(prepared)
+    if problems:
+        raise ConfigError(problems[0])
+
+
 def fit_all(prepared: Prepared, *, progress: bool = False) -> list[FittedModel]:
     """Fit every model of the config with the run's seed."""
     cfg = prepared.cfg
@@ -93,7 +130,7 @@ def fit_all(prepared: Prepared, *, progress: bool = False) -> list[FittedModel]:
     names: set[str] = set()
     seed_topics = prepared.seed_topics()
     if prepared.codebook is not None and not seed_topics:
-        raise ConfigError(f"codebook.path: none of the {len(prepared.codebook)} codes of {prepared.codebook.source or 'the codebook'} has a seed term (keyword, name or definition word) in the corpus vocabulary, so no topic can be compared with a code. Check corpus.language and the keywords (`topicbook validate` lists them).")
+        raise ConfigError(fit_problems(prepared)[0])
     with progress_bar(len(cfg.models), "fits", enabled=progress, unit="model") as bar:
         for model_cfg in cfg.models:
             name = model_cfg.label
@@ -153,7 +190,7 @@ def analyse(prepared: Prepared, fitted: list[FittedModel], jobs: int = 1, *, pro
         dtm = prepared.dtm
         texts = [segments[s].text for s in dtm.segment_ids]
         documents = [segments[s].document for s in dtm.segment_ids]
-        human = prepared.codings
+        human = prepared.human_codings()
         with prepared.timer.stage("spaces"):
             spaces = feature_spaces(dtm, texts)
         with prepared.timer.stage("agreement"):
@@ -181,14 +218,20 @@ def _top_terms(model: FittedModel, dtm: DocumentTermMatrix, n: int) -> list[list
 
 
 def run(cfg: RunConfig, *, out_dir: Path, name: str | None = None, command: list[str] | None = None,
-        jobs: int = 1, record_paths: bool = False, progress: bool = False) -> tuple[Path, RunResult]:
+        jobs: int = 1, record_paths: bool = False, progress: bool = False,
+        checked: Callable[[], None] | None = None) -> tuple[Path, RunResult]:
     """The whole pipeline; returns the committed run folder and the in-memory result.
 
     `record_paths`: write absolute input/output paths into the manifest (off: none anywhere).
     `progress`: tqdm bars for fits, re-fits and coherence (only when stderr is a terminal).
+    `checked`: called once every input is read and checked (:func:`check_before_fit`), before
+    the first fit (the CLI prints the warnings so far).
     """
     timer = Timer()
     prepared = prepare(cfg, timer, jobs=jobs)
+    check_before_fit(prepared)
+    if checked is not None:
+        checked()
     fitted = fit_all(prepared, progress=progress)
     result = analyse(prepared, fitted, jobs=jobs, progress=progress)
     folder = write_run(result, out_dir=out_dir, name=name or cfg.name, command=command, record_paths=record_paths)

@@ -20,8 +20,10 @@ from topicbook.align import Alignment
 from topicbook.codebook import Codebook, CodeKeywords, SeedTerms
 from topicbook.codings import HumanCodings, human_codings
 from topicbook.config import RunConfig
+from topicbook.deidentify import deidentifier_from_config
 from topicbook.evaluate import ModelEvaluation
 from topicbook.ingest import Corpus
+from topicbook.ingest.comments import comment_files
 from topicbook.models import FittedModel
 from topicbook.preprocess import DocumentTermMatrix, Preprocessor, PreprocessReport
 from topicbook.segment import Segment, Segmentation
@@ -61,41 +63,51 @@ class Prepared:
     seeds: SeedTerms | None
     keywords: tuple[CodeKeywords, ...]
     timer: Timer
+    _human: tuple[HumanCodings | None] | None = field(default=None, init=False, repr=False)
 
     @property
     def segments(self) -> dict[str, Segment]:
         return {s.id: s for s in self.segmentation.segments}
 
     def input_files(self) -> list[Path]:
+        """The files the run read (their SHA-256s go into the manifest): the corpus, the
+        codebook, the codings (each .docx of a codings folder) and the config."""
         files = list(self.corpus.files)
         for extra in (self.cfg.codebook.path, self.cfg.codings.path, self.cfg.codings.sample, self.cfg.source):
             if extra is not None and Path(extra).is_file():
                 files.append(Path(extra))
+            elif extra is not None and Path(extra).is_dir():
+                files.extend(comment_files(Path(extra)))
         return files
 
-    @cached_property
-    def codings(self) -> HumanCodings | None:
-        """The human codings (codings.path, or a table corpus's codes column) placed on the
-        modelled segments, over the whole codebook; None without a codebook or codings. Read
-        once, on first use: `fit_all` needs them (through :attr:`analysed`) before fitting;
-        `validate` never reads them."""
-        if self.codebook is None:
-            return None
-        cfg = self.cfg
-        with self.timer.stage("codings"):
-            return human_codings(cfg.codings.path, corpus=self.corpus, segments=self.segmentation.segments,
-                                 segment_ids=self.dtm.segment_ids, codebook=self.codebook,
-                                 codes_source=f"{cfg.corpus.path.name}: {cfg.corpus.codes_column}")
+    def human_codings(self) -> HumanCodings | None:
+        """The researcher's codings placed on the modelled segments (codings.path, or a table
+        corpus's codes column), read on first use; None without codings or without a codebook
+        (codes are placed through the codebook). Raises InputError for a missing file, wrong
+        columns, or codings of which none can be placed."""
+        if self._human is None:
+            found = None
+            if self.codebook is not None:
+                cfg = self.cfg
+                deidentifier = deidentifier_from_config(cfg.preprocess.deidentify, cfg.preprocess.deidentify_names)
+                found = human_codings(cfg.codings.path, corpus=self.corpus, segments=self.segmentation.segments,
+                                      segment_ids=self.dtm.segment_ids, codebook=self.codebook,
+                                      codes_source=f"{cfg.corpus.path.name}: {cfg.corpus.codes_column}",
+                                      deidentify=deidentifier.apply if deidentifier else None)
+            self._human = (found,)
+        return self._human[0]
 
     @cached_property
     def analysed(self) -> Codebook | None:
         """The codes a run seeds, aligns, scores and gives a structure of their own: every leaf,
         and every group (parent code) the human codings apply (Codebook.analysed_ids); None
         without a codebook. `codebook` stays whole for codebook.yaml and the exports; a group
-        outside this set gets its verdicts through its subcodes."""
+        outside this set gets its verdicts through its subcodes. Reads the codings (so
+        `fit_all` reads them before fitting; `validate` too, through `check_before_fit`)."""
         if self.codebook is None:
             return None
-        used = self.codings.used_codes() if self.codings is not None else ()
+        human = self.human_codings()
+        used = human.used_codes() if human is not None else ()
         return self.codebook.subset(self.codebook.analysed_ids(used))
 
     def seed_topics(self) -> list[tuple[str, dict[int, float]]] | None:
@@ -125,6 +137,7 @@ class Prepared:
             empty_documents=tuple(tokens.empty_documents),
             warnings=(*self.corpus.warnings, *seg.warnings, *tokens.warnings()),
             noise_removed=dict(tokens.noise),
+            page_break_repeats=dict(self.corpus.page_break_repeats),
         )
 
 

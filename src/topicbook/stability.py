@@ -23,6 +23,7 @@ from joblib import Parallel, delayed, parallel_config
 from topicbook.config import ModelConfig
 from topicbook.errors import TopicbookError
 from topicbook.evaluate import coherence, topic_diversity
+from topicbook.logs import CapturedRecord, capture_records, replay
 from topicbook.models import FittedModel, fit_model
 from topicbook.preprocess import DocumentTermMatrix
 from topicbook.progress import progress_bar
@@ -63,30 +64,37 @@ def subsample_dtm(dtm: DocumentTermMatrix, share: float, seed: int) -> DocumentT
 @dataclass(frozen=True)
 class CellFit:
     """One fitted cell: its metrics (a row of sweep.csv: model, n_topics, seed, diversity,
-    coherence_<measure>, the fit's statistics, fit_seconds), topic_term (n_topics x n_terms)
-    and, when asked for (`keep_doc_topic`), doc_topic over the cell's rows (n_rows x n_topics)."""
+    coherence_<measure>, the fit's statistics, fit_seconds), topic_term (n_topics x n_terms),
+    the warnings the fit logged in a worker process (replayed by :func:`run_grid`) and, when
+    asked for (`keep_doc_topic`), doc_topic over the cell's rows (n_rows x n_topics)."""
 
     row: dict[str, Any]
     topic_term: np.ndarray
+    log: tuple[CapturedRecord, ...] = ()
     doc_topic: np.ndarray | None = None
 
 
 def fit_cell(cell: GridCell, dtm: DocumentTermMatrix, seed_topics: SeedTopics,
              measures: Sequence[str], top_n: int = 10, criteria: CellCriteria | None = None, *,
              keep_doc_topic: bool = False) -> CellFit:
-    """Fit one cell and measure it (and `criteria` of it, when given)."""
-    start = time.perf_counter()
-    data = dtm if cell.subsample >= 1.0 else subsample_dtm(dtm, cell.subsample, cell.seed)
-    model = fit_model(cell.model, data, cell.seed, seed_topics if cell.model.guided else None)
-    fit_seconds = time.perf_counter() - start
-    tops = [[dtm.vocab[i] for i in np.argsort(-row)[:max(top_n, 25)]] for row in model.topic_term]
-    coh = coherence([t[:top_n] for t in tops], dtm.tokens, measures=measures, top_n=top_n,
-                    counts=dtm.counts, vocab=dtm.vocab) if measures else {}
+    """Fit one cell and measure it (and `criteria` of it, when given). A re-fit on a subsample
+    does not repeat the small-corpus warning of the full fit; what the fit logs in a worker
+    process travels back with the result (:func:`topicbook.logs.capture_records`)."""
+    with capture_records() as records:
+        start = time.perf_counter()
+        data = dtm if cell.subsample >= 1.0 else subsample_dtm(dtm, cell.subsample, cell.seed)
+        model = fit_model(cell.model, data, cell.seed, seed_topics if cell.model.guided else None,
+                          warn=cell.subsample >= 1.0)
+        fit_seconds = time.perf_counter() - start
+        tops = [[dtm.vocab[i] for i in np.argsort(-row)[:max(top_n, 25)]] for row in model.topic_term]
+        coh = coherence([t[:top_n] for t in tops], dtm.tokens, measures=measures, top_n=top_n,
+                        counts=dtm.counts, vocab=dtm.vocab) if measures else {}
+        measured = criteria(model, data) if criteria is not None else {}
     row = {"model": cell.model.type + ("_guided" if cell.model.guided else ""), "n_topics": model.n_topics,
            "seed": cell.seed, "diversity": topic_diversity(tops, 25),
            **{f"coherence_{m}": v.mean for m, v in coh.items()},
-           **model.fit_stats, **(criteria(model, data) if criteria is not None else {}), "fit_seconds": fit_seconds}
-    return CellFit(row, model.topic_term, model.doc_topic if keep_doc_topic else None)
+           **model.fit_stats, **measured, "fit_seconds": fit_seconds}
+    return CellFit(row, model.topic_term, tuple(records), model.doc_topic if keep_doc_topic else None)
 
 
 def run_grid(cells: Sequence[GridCell], dtm: DocumentTermMatrix, seed_topics: SeedTopics = None, *,
@@ -119,6 +127,7 @@ def run_grid(cells: Sequence[GridCell], dtm: DocumentTermMatrix, seed_topics: Se
             runner = Parallel(n_jobs=-1 if scheduler else jobs, return_as="generator")
             out = []
             for fit in runner(tasks):
+                replay(fit.log)
                 out.append(fit)
                 bar.update()
             return out

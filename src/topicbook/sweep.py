@@ -118,7 +118,7 @@ def codebook_criteria(prepared: Prepared) -> CodebookCriteria | None:
     if analysed is None or prepared.seeds is None:
         return None
     cfg, dtm = prepared.cfg, prepared.dtm
-    human = prepared.codings
+    human = prepared.human_codings()
     labels = coded = None
     if human is not None:
         doc_of = {s.id: s.document for s in prepared.segmentation.segments}

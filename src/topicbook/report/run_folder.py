@@ -42,6 +42,7 @@ from topicbook.intrusion import IntrusionScores
 from topicbook.metrics import MethodAgreement
 from topicbook.models import FittedModel
 from topicbook.preprocess import PreprocessReport
+from topicbook.qdc import Coding
 from topicbook.report.explorer_data import check_explorer_data
 from topicbook.report.manifest import Manifest
 from topicbook.segment import Segment
@@ -188,6 +189,8 @@ EVALUATION = "evaluation.json"
 ALIGNMENT = "alignment.json"
 AGREEMENT = "agreement.json"
 CODINGS_REPORT = "codings_report.json"
+CODINGS = "codings.csv"  # the placed human codings: document, start, end, code, user
+CODING_COLUMNS = ("document", "start", "end", "code", "user")
 SCORES = "scores.npz"
 PREPROCESS_REPORT = "preprocess_report.json"
 KEYWORD_REPORT = "keyword_report.json"
@@ -222,7 +225,7 @@ class RunFolder:
     """A finished run folder, read back: every attribute is read (and checked) on first use.
 
     manifest, config, documents, segments, vocab, segment_ids (rows of doc_topic), models
-    (FittedModel per name), summaries, evaluation, alignments, verdicts, agreement,
+    (FittedModel per name), summaries, evaluation, alignments, verdicts, agreement, human_spans,
     preprocess_report, keywords, codebook, explorer_data, and `name` (the run name) and `format`.
     """
 
@@ -427,12 +430,30 @@ class RunFolder:
                 return RunAgreement(code_ids, segment_ids, scores, thresholds)
             figures = self.agreement_figures or {}
             report = self._json(CODINGS_REPORT)
-            codings = HumanCodings.from_json(report, labels=arrays["labels"], segment_ids=segment_ids, code_ids=code_ids)
+            codings = HumanCodings.from_json(report, labels=arrays["labels"], segment_ids=segment_ids, code_ids=code_ids,
+                                             spans=self.human_spans)
             return RunAgreement(code_ids, segment_ids, scores, thresholds, figures, codings,
                                 tuple(report.get("holdout_documents", ())), self.sample_agreement,
                                 int((report.get("intervals") or {}).get("resamples", 0)))
 
         return self._parse(SCORES, build)
+
+    @cached_property
+    def human_spans(self) -> tuple[Coding, ...]:
+        """The researcher's codings as the run placed them (codings.csv: document, [start, end)
+        character offsets into documents.jsonl's text, code id, coder); () for a run without
+        codings or one written before codings.csv."""
+        path = self.path / CODINGS
+        if not path.is_file():
+            return ()
+        out = []
+        with path.open(encoding="utf-8", newline="") as handle:
+            for i, row in enumerate(csv.DictReader(handle), 2):
+                try:
+                    out.append(Coding(row["document"], int(row["start"]), int(row["end"]), row["code"], row["user"] or ""))
+                except (KeyError, ValueError, TypeError) as exc:
+                    raise InputError(f"{path}: line {i}: not a coding row ({type(exc).__name__}: {exc}). Run `topicbook run` again to write it.") from None
+        return tuple(out)
 
     @cached_property
     def intrusion(self) -> IntrusionScores | None:

@@ -37,6 +37,8 @@ from topicbook.report.run_folder import (
     AGREEMENT,
     ALIGNMENT,
     CODEBOOK,
+    CODING_COLUMNS,
+    CODINGS,
     CODINGS_REPORT,
     CONFIG_FILE,
     DOCUMENTS,
@@ -194,7 +196,7 @@ def evaluation_json(result: RunResult) -> dict[str, Any]:
 
 
 def write_agreement_files(folder: RunFolderWriter, result: RunResult) -> None:
-    """agreement.json and codings_report.json (with human codings), autocode.csv and scores.npz,
+    """agreement.json, codings_report.json and codings.csv (with human codings), autocode.csv and scores.npz,
     codebook.yaml (the codebook as read) and run_inputs.json (input paths relative to the run
     folder)."""
     run = result.agreement
@@ -204,6 +206,9 @@ def write_agreement_files(folder: RunFolderWriter, result: RunResult) -> None:
     if run.figures:
         folder.write_json(AGREEMENT, run.figures_json())
         folder.write_json(CODINGS_REPORT, run.report())
+    if run.codings is not None:
+        folder.write_csv(CODINGS, ({"document": c.document, "start": c.start, "end": c.end, "code": c.code, "user": c.user}
+                                   for c in run.codings.spans), CODING_COLUMNS)
     docs = {s.id: s.document for s in prepared.segmentation.segments}
     folder.write_csv("autocode.csv", autocode_rows(run, docs), AUTOCODE_COLUMNS)
     folder.write_npz(SCORES, score_arrays(result))
