@@ -36,6 +36,14 @@ BOOTSTRAP_SAMPLES = 200
 MULTINOMIAL_MAX_DOCS = 50_000  # above: bootstrap counts drawn by bincount of random indices
 DOCUMENT_CAP = 20_000  # documents listed (with their profiles); above it, those with embedded segments first
 MAX_LEVELS = 25  # a metadata field with more distinct values is not offered for prevalence
+MIN_GROUP_DOCUMENTS = 3  # a metadata value with fewer documents has no prevalence bar (its interval means nothing)
+# Quote highlighting: a topic's distinctive terms are its top terms by relevance at this lambda
+# (Sievert & Shirley 2014 recommend 0.6) that hold at least DISTINCTIVE_SHARE of their weight
+# across the model's topics and occur in at most GENERIC_SEGMENT_SHARE of the segments.
+HIGHLIGHT_LAMBDA = 0.6
+HIGHLIGHT_TERMS = 10
+DISTINCTIVE_SHARE = 0.5
+GENERIC_SEGMENT_SHARE = 0.1
 
 # What the page and `topicbook explore` need: top-level keys, and keys of each model and run.
 REQUIRED_KEYS = ("run", "models", "comparisons", "codes", "segments", "documents", "keywords", "agreement")
@@ -94,13 +102,16 @@ def relevance_candidates(topic_term: np.ndarray, term_share: np.ndarray, vocab: 
 
 def prevalence_by_metadata(doc_topic: np.ndarray, lengths: np.ndarray, doc_of_row: Sequence[str],
                            metadata: Mapping[str, Mapping[str, str]], *, seed: int,
-                           samples: int = BOOTSTRAP_SAMPLES, max_levels: int = MAX_LEVELS) -> dict[str, Any]:
+                           samples: int = BOOTSTRAP_SAMPLES, max_levels: int = MAX_LEVELS,
+                           min_documents: int = 1) -> dict[str, Any]:
     """Topic prevalence per value of each categorical metadata field, with 95% bootstrap
     intervals from resampling documents (with replacement, within the value).
 
     doc_topic: (n_segments, n_topics); lengths: (n_segments,) tokens; doc_of_row: document id
     per row. Prevalence of topic k in a group = sum n_s theta_sk / sum n_s over its segments.
-    Returns {field: {levels, n_docs, mean, lo, hi}} with (n_levels, n_topics) lists.
+    Values with fewer than `min_documents` documents are left out (`left_out`: value -> its
+    documents); fields that `prevalence_fields` does not offer are skipped.
+    Returns {field: {levels, n_docs, mean, lo, hi, left_out}} with (n_levels, n_topics) lists.
     """
     docs = sorted(set(doc_of_row))
     doc_index = {d: i for i, d in enumerate(docs)}
@@ -108,16 +119,10 @@ def prevalence_by_metadata(doc_topic: np.ndarray, lengths: np.ndarray, doc_of_ro
     num = np.zeros((len(docs), doc_topic.shape[1]))
     np.add.at(num, rows, doc_topic * lengths[:, None])
     den = np.bincount(rows, weights=lengths, minlength=len(docs))
-    fields: list[str] = []
-    for meta in metadata.values():
-        fields.extend(f for f in meta if f not in fields)
     rng = np.random.default_rng(seed)
     out = {}
-    for field in fields:
+    for field, (levels, left_out) in prevalence_fields(docs, metadata, max_levels, min_documents)[0].items():
         values = [metadata.get(d, {}).get(field, "") for d in docs]
-        levels = sorted({v for v in values if v not in ("", None)})
-        if not 2 <= len(levels) <= max_levels or sum(v != "" for v in values) < len(docs) / 2:
-            continue
         means, los, his, counts = [], [], [], []
         for level in levels:
             members = np.array([i for i, v in enumerate(values) if v == level])
@@ -132,8 +137,50 @@ def prevalence_by_metadata(doc_topic: np.ndarray, lengths: np.ndarray, doc_of_ro
             counts.append(n)
         out[field] = {"levels": levels, "n_docs": counts,
                       "mean": np.round(means, 4).tolist(), "lo": np.round(los, 4).tolist(),
-                      "hi": np.round(his, 4).tolist()}
+                      "hi": np.round(his, 4).tolist(), "left_out": left_out}
     return out
+
+
+def prevalence_fields(docs: Sequence[str], metadata: Mapping[str, Mapping[str, str]], max_levels: int = MAX_LEVELS,
+                      min_documents: int = 1) -> tuple[dict[str, tuple[list[str], dict[str, int]]], dict[str, str]]:
+    """Which metadata fields get a prevalence view, over the documents `docs`.
+
+    Returns (offered, skipped): offered maps a field to its values with at least
+    `min_documents` documents (sorted) and the values left out with their document counts;
+    skipped maps every other field to the reason, in words for the page. A field is offered
+    when it is filled in for at least half the documents, has at most `max_levels` values and
+    at least two values keep `min_documents` documents.
+    """
+    fields: list[str] = []
+    for meta in metadata.values():
+        fields.extend(f for f in meta if f not in fields)
+    offered: dict[str, tuple[list[str], dict[str, int]]] = {}
+    skipped: dict[str, str] = {}
+    for field in fields:
+        values = [metadata.get(d, {}).get(field, "") for d in docs]
+        filled = [v for v in values if v not in ("", None)]
+        counts = {v: filled.count(v) for v in sorted(set(filled))}
+        if len(filled) < len(docs) / 2:
+            skipped[field] = f"filled in for {len(filled)} of {len(docs)} documents (fewer than half)"
+        elif len(counts) < 2:
+            skipped[field] = "has one value only"
+        elif len(counts) > max_levels:
+            skipped[field] = f"has {len(counts)} values (more than {max_levels})"
+        else:
+            levels = [v for v, n in counts.items() if n >= min_documents]
+            left_out = {v: n for v, n in counts.items() if n < min_documents}
+            if len(levels) < 2:
+                skipped[field] = (f"has no two values with at least {min_documents} documents each "
+                                  f"(the most: {_most(counts)})")
+            else:
+                offered[field] = (levels, left_out)
+    return offered, skipped
+
+
+def _most(counts: Mapping[str, int], n: int = 3) -> str:
+    """The `n` values with the most documents, as text: 'Spain 2, Germany 2, Italy 2'."""
+    top = sorted(counts.items(), key=lambda kv: -kv[1])[:n]
+    return ", ".join(f"{v} {c}" for v, c in top)
 
 
 def _bootstrap(rng: np.random.Generator, size: int, num: np.ndarray, den: np.ndarray) -> np.ndarray:
@@ -175,6 +222,9 @@ def explorer_data(result: RunResult, run_name: str) -> dict[str, Any]:
     term_share = term_counts / max(term_counts.sum(), 1.0)
     embed_all = _embed_all_segments(cfg.report.transcripts, sum(len(s.text) for s in segments))
     referenced: set[str] = set()
+    doc_of_rows = [doc_of[s] for s in dtm.segment_ids]
+    metadata = {d.id: d.metadata for d in prepared.corpus.documents}
+    highlight = _Highlighter(dtm)
     models = []
     for model in result.models:
         summaries = result.summaries[model.name]
@@ -197,6 +247,7 @@ def explorer_data(result: RunResult, run_name: str) -> dict[str, Any]:
                 "coherence": round(ev.coherence["c_v"].per_topic[s.id], 3) if "c_v" in ev.coherence else None,
                 "stability": round(stab.per_topic[s.id], 3) if stab and len(stab.per_topic) == model.n_topics else None,
                 "candidates": candidates[s.id],
+                "highlight": highlight.terms(model.topic_term, s.id),
             })
         alignment = None
         if al is not None and structure is not None and result.verdicts is not None:
@@ -224,9 +275,8 @@ def explorer_data(result: RunResult, run_name: str) -> dict[str, Any]:
                     if isinstance(v, (int, float, str))},
             "topics": topics, "alignment": alignment,
             "doc_profile": None,  # filled in below, for the listed documents
-            "prevalence_by": prevalence_by_metadata(
-                model.doc_topic, lengths, [doc_of[s] for s in dtm.segment_ids],
-                {d.id: d.metadata for d in prepared.corpus.documents}, seed=cfg.seed),
+            "prevalence_by": prevalence_by_metadata(model.doc_topic, lengths, doc_of_rows, metadata, seed=cfg.seed,
+                                                    min_documents=MIN_GROUP_DOCUMENTS),
             "ldavis": ldavis,
             "_dominant": np.argmax(model.doc_topic, axis=1),
         })
@@ -274,11 +324,86 @@ def explorer_data(result: RunResult, run_name: str) -> dict[str, Any]:
                 "warnings": warnings, "embedded_all_segments": embed_all,
                 "documents_listed": len(documents),
                 "segments_embedded": len(seg_data), "quotes_per_topic": cap,
-                "relevance_lambda": cfg.report.relevance_lambda},
+                "relevance_lambda": cfg.report.relevance_lambda,
+                "prevalence_min_documents": MIN_GROUP_DOCUMENTS,
+                "prevalence_skipped": prevalence_fields(sorted(set(doc_of_rows)), metadata, MAX_LEVELS, MIN_GROUP_DOCUMENTS)[1]},
         "models": models, "comparisons": comparisons, "codes": codes, "segments": seg_data,
         "documents": documents, "keywords": [k.to_json() for k in prepared.keywords],
         "agreement": _agreement_table(result), "verdicts": verdicts,
+        "recommended": recommended_model(models, verdicts),
     }
+
+
+class _Highlighter:
+    """The terms to highlight in a topic's quotes: its distinctive terms, not the generic words
+    every topic shares (see HIGHLIGHT_LAMBDA and the settings next to it)."""
+
+    def __init__(self, dtm: Any) -> None:
+        counts = dtm.counts
+        n_segments = max(counts.shape[0], 1)
+        self.vocab = dtm.vocab
+        self.segment_share = np.asarray((counts > 0).sum(axis=0)).ravel() / n_segments  # (n_terms,)
+        totals = np.asarray(counts.sum(axis=0)).ravel().astype(float)
+        self.term_share = totals / max(totals.sum(), 1.0)
+        self._model: Any = None
+
+    def terms(self, topic_term: np.ndarray, k: int) -> list[str]:
+        """Up to HIGHLIGHT_TERMS terms of topic `k` (topic_term: (n_topics, n_terms)), best first."""
+        if self._model is not topic_term:  # per model: relevance and each term's share per topic
+            self._model = topic_term
+            rows = topic_term / np.maximum(topic_term.sum(axis=1, keepdims=True), 1e-12)
+            self._exclusive = rows / np.maximum(rows.sum(axis=0, keepdims=True), 1e-12)
+            log_p = np.log(rows + 1e-12)
+            self._relevance = HIGHLIGHT_LAMBDA * log_p + (1 - HIGHLIGHT_LAMBDA) * (log_p - np.log(self.term_share + 1e-12))
+        keep = (self._exclusive[k] >= DISTINCTIVE_SHARE) & (self.segment_share <= GENERIC_SEGMENT_SHARE)
+        order = [int(i) for i in np.argsort(-self._relevance[k], kind="stable") if keep[i]]
+        return [self.vocab[i] for i in order[:HIGHLIGHT_TERMS]]
+
+
+def recommended_model(models: Sequence[Mapping[str, Any]], verdicts: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The model the page opens on, and the rule that chose it, in words.
+
+    With human codings and at least one match scored against them (verdicts' `evaluation`):
+    the model with the highest mean match precision (ties: more matches, then the earlier
+    model). Otherwise the best mean rank by coherence c_v (or the first measure the run has)
+    and stability (when every model has it); ties: higher coherence, then the earlier model.
+    models: the explorer data's models; None without models.
+    """
+    if not models:
+        return None
+    names = [m["name"] for m in models]
+    matches = (verdicts or {}).get("evaluation") or {}
+    by_model: dict[str, list[float]] = {n: [] for n in names}
+    for match in matches.get("matches", []):
+        if match["model"] in by_model:
+            by_model[match["model"]].append(float(match["precision"]))
+    scored = {n: sum(v) / len(v) for n, v in by_model.items() if v}
+    if scored:
+        best = max(scored, key=lambda n: (scored[n], len(by_model[n]), -names.index(n)))
+        return {"model": best, "basis": "match_precision", "scores": {n: round(v, 3) for n, v in scored.items()},
+                "rule": ("Opened on the model whose matched topics agree best with your codings: the highest mean "
+                         "match precision (of the 10 segments a matched topic weighs highest, the share your codings "
+                         "give the matched code).")}
+    measure = "c_v" if all("c_v" in m["coherence"] for m in models) else next(iter(models[0]["coherence"]), None)
+    coherence = [float(m["coherence"].get(measure, float("nan"))) if measure else float("nan") for m in models]
+    coherence = [c if np.isfinite(c) else -np.inf for c in coherence]
+    with_stability = all(m.get("stability") is not None for m in models)
+    ranks = _ranks(coherence)
+    if with_stability:
+        ranks = [(a + b) / 2 for a, b in zip(ranks, _ranks([float(m["stability"]) for m in models]), strict=True)]
+    best_i = min(range(len(models)), key=lambda i: (ranks[i], -coherence[i], i))
+    what = f"coherence {measure}" if measure else "coherence"
+    return {"model": names[best_i], "basis": "coherence_stability" if with_stability else "coherence",
+            "scores": {n: round(r, 2) for n, r in zip(names, ranks, strict=True)},
+            "rule": (f"Opened on the model with the best mean rank by {what} and stability (no match could be scored against human codings)."
+                     if with_stability else
+                     f"Opened on the model with the highest {what} (no match could be scored against human codings, and the run has no stability re-fits).")}
+
+
+def _ranks(values: Sequence[float]) -> list[float]:
+    """1 for the highest value; ties share the mean of their ranks."""
+    order = sorted(values, reverse=True)
+    return [order.index(v) + 1 + (order.count(v) - 1) / 2 for v in values]
 
 
 def _verdicts_data(result: RunResult, cap: int) -> dict[str, Any] | None:

@@ -23,10 +23,19 @@
     DATA.agreement.methods = idMap(DATA.agreement.methods);
     DATA.agreement.per_code = mapValues(DATA.agreement.per_code, idMap);
   }
-  // Okabe-Ito, colour-blind safe
-  var PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"];
+  /* 20 topic colours: Okabe & Ito's 8 colour-blind-safe colours, then 12 of Paul Tol's (muted,
+     dark, bright and light schemes), each the one farthest (CIEDE2000) from those before it;
+     every pair differs by a CIEDE2000 of at least 14 (tests/test_explorer.py). Topic 21 takes
+     topic 1's colour again. */
+  var PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000",
+    "#882255", "#666633", "#225555", "#BBBBBB", "#999933", "#555555", "#117733", "#FFAABB", "#EE8866", "#AA4499", "#EE6677", "#663333"];
   var SVGNS = "http://www.w3.org/2000/svg";
-  var state = { model: 0, topic: 0, doc: null, lambda: DATA.run.relevance_lambda, field: null, ldavis: Object.create(null) };
+  var state = { model: 0, topic: 0, doc: null, lambda: DATA.run.relevance_lambda, field: null, ldavis: Object.create(null),
+    filter: { parent: "", presence: "", status: "", text: "" } };
+  DATA.codes = DATA.codes || [];
+  var CODES = Object.create(null);  // code id -> code
+  DATA.codes.forEach(function (c) { CODES[c.id] = c; });
+  if (DATA.recommended && modelIndex(DATA.recommended.model) >= 0) state.model = modelIndex(DATA.recommended.model);
 
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
@@ -48,7 +57,9 @@
   }
   function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); return node; }
   function model() { return DATA.models[state.model]; }
-  function topicName(t) { return t.display + " " + t.label; }
+  /* a topic as the researcher named it (Decisions), else as topicbook labelled it */
+  function topicName(t, m) { var d = topicDecision(m || model(), t); return t.display + " " + (d && d.label ? d.label : t.label); }
+  function codeName(id) { var c = CODES[id]; return c ? c.name : id; }
   function color(k) { return PALETTE[k % PALETTE.length]; }
   function pct(x) { return (100 * x).toFixed(1) + "%"; }
   function fmt(x, d) { return x === null || x === undefined ? "–" : Number(x).toFixed(d); }
@@ -58,7 +69,7 @@
   function statusName(s) { return s.replace(/_/g, " "); }
   /* what the verdicts say of a topic: the codes it carries, or emergent, or procedural */
   function topicVerdict(t, long) {
-    if (t.status === "carries_codes") return (long ? "carries " : "codes: ") + t.codes.join(", ");
+    if (t.status === "carries_codes") return (long ? "carries " : "codes: ") + t.codes.map(codeName).join(", ");
     if (t.status === "procedural") return long ? "procedural (interview routine, not a theme)" : "procedural";
     if (t.status === "emergent") return long ? "emergent (no code's evidence explains it)" : "emergent";
     return "–";
@@ -98,18 +109,26 @@
     return frag;
   }
 
+  /* Text as it reads: paragraphs (blank lines) kept, the hard line breaks of PDF pages and
+     transcription tools joined by a space ("well-\nknown" becomes "well-known"). */
+  function reflow(text) {
+    return text.split(/\n[ \t]*\n\s*/).map(function (p) { return p.replace(/-\n[ \t]*(?=[a-z])/g, "-").replace(/[ \t]*\n[ \t]*/g, " ").trim(); })
+      .filter(function (p) { return p.length; }).join("\n\n");
+  }
   /* A segment's text with each interviewer question above its answer: `q` holds the questions
      joined by a blank line, `qa` (when several) the line of `text` where each answer starts. */
   function questionsAndAnswers(parent, s, render) {
     var qs = s.q ? s.q.split("\n\n") : [], lines = s.text.split("\n");
     var starts = s.qa && s.qa.length === qs.length ? s.qa : [0];
     if (starts.length < 2) qs = qs.length ? [qs.join("\n")] : [];
-    if (!qs.length) { parent.appendChild(render(s.text)); return; }
+    if (!qs.length) { parent.appendChild(render(reflow(s.text))); return; }
     qs.forEach(function (q, i) {
-      parent.appendChild(el("span", { cls: "question", text: "Q: " + q }));
-      parent.appendChild(render(lines.slice(starts[i], i + 1 < starts.length ? starts[i + 1] : lines.length).join("\n")));
+      parent.appendChild(el("span", { cls: "question", text: "Q: " + reflow(q) }));
+      parent.appendChild(render(reflow(lines.slice(starts[i], i + 1 < starts.length ? starts[i + 1] : lines.length).join("\n"))));
     });
   }
+  /* the terms to highlight in a topic's quotes: its distinctive terms (explorer data `highlight`) */
+  function highlightTerms(t) { return t.highlight || t.terms; }
 
   function quote(segId, terms) {
     var s = DATA.segments[segId];
@@ -134,14 +153,197 @@
     state.topic = k; showView("topics"); renderTopicList(); renderTopic();
   }
 
+  function selectModel(i) {
+    state.model = i; state.topic = 0; document.getElementById("model").value = String(i); renderAll();
+    if (document.getElementById("view-map").classList.contains("active")) renderLdavis();
+  }
+
+  /* ---------------------------------------------------------------- decisions
+     What the researcher concludes: per code, accept or reject its verdict and a memo; per topic,
+     a new name, a memo and "make this a new code" (id and name). Kept in this browser's
+     localStorage under the run's name and a fingerprint of its topics (a run with other topics
+     starts empty), downloaded as decisions.json, the file `topicbook export --decisions` reads:
+     {"run": name, "codes": {id: {"decision": "accepted"|"rejected", "memo": ...}},
+      "topics": {"<model>:T03": {"label": ..., "new_code": {"id": ..., "name": ...}, "memo": ...}}}
+     Keys are left out when empty; topic keys are the columns of doc_topics.csv. */
+  var decisions = { codes: Object.create(null), topics: Object.create(null) };
+  var TOPICS_BY_KEY = Object.create(null);  // "<model>:T03" -> [model, topic]
+  DATA.models.forEach(function (m) { m.topics.forEach(function (t) { TOPICS_BY_KEY[topicKey(m, t)] = [m, t]; }); });
+  var RESERVED_PREFIX = "topicbook_";  // ids of the groups the export adds itself
+  function topicKey(m, t) { return m.name + ":" + t.display; }
+  function topicDecision(m, t) { return decisions.topics[topicKey(m, t)] || null; }
+  /* FNV-1a (32 bit) of the run's models and their topics' top terms, in hex */
+  function fingerprint() {
+    var h = 0x811c9dc5, text = DATA.models.map(function (m) { return m.name + ":" + m.topics.map(function (t) { return t.terms.join(" "); }).join("|"); }).join("\n");
+    for (var i = 0; i < text.length; i++) { h ^= text.charCodeAt(i); h = Math.imul(h, 0x01000193) >>> 0; }
+    return ("0000000" + h.toString(16)).slice(-8);
+  }
+  var STORE_KEY = "topicbook-decisions:" + DATA.run.name + ":" + fingerprint();
+  function store() { try { var s = window.localStorage; s.getItem(STORE_KEY); return s; } catch (e) { return null; } }
+  function decisionCounts() { return { codes: Object.keys(decisions.codes).length, topics: Object.keys(decisions.topics).length }; }
+  /* decisions.json's object: codes in codebook order, topics in model and topic order */
+  function decisionsJson() {
+    var codes = {}, topics = {};
+    DATA.codes.forEach(function (c) { if (decisions.codes[c.id]) codes[c.id] = decisions.codes[c.id]; });
+    Object.keys(TOPICS_BY_KEY).forEach(function (k) { if (decisions.topics[k]) topics[k] = decisions.topics[k]; });
+    return { run: DATA.run.name, codes: codes, topics: topics };
+  }
+  function status(text, cls) {
+    var node = document.getElementById("decisions-status");
+    node.textContent = text; node.className = cls || "";
+  }
+  function saveDecisions() {
+    var s = store();
+    if (s) {
+      try { s.setItem(STORE_KEY, JSON.stringify(decisionsJson())); }
+      catch (e) { status("Your decisions could not be saved in this browser (" + e.name + "): use Download decisions.", "warn"); }
+    }
+    renderDecisionCount();
+  }
+  function renderDecisionCount() {
+    var d = decisionCounts();
+    document.getElementById("decisions-count").textContent = d.codes + d.topics ? d.codes + " code and " + d.topics + " topic decisions" : "No decisions yet";
+  }
+  function trimmed(v) { return typeof v === "string" ? v.trim() : ""; }
+  /* a decisions object (parsed decisions.json) checked against this run: what it keeps and
+     what it leaves out, or an error in words */
+  function checkDecisions(data) {
+    if (!data || typeof data !== "object" || Array.isArray(data)) return { error: "it does not hold a decisions object ({\"run\": ..., \"codes\": ..., \"topics\": ...})" };
+    if (data.run !== DATA.run.name) return { error: "it holds the decisions of run \u201c" + String(data.run) + "\u201d, and this page shows run \u201c" + DATA.run.name + "\u201d" };
+    var out = { codes: Object.create(null), topics: Object.create(null) }, ignored = [], newIds = Object.create(null);
+    var codes = data.codes && typeof data.codes === "object" ? data.codes : {}, topics = data.topics && typeof data.topics === "object" ? data.topics : {};
+    Object.keys(codes).forEach(function (id) {
+      var e = codes[id];
+      if (!CODES[id] || !e || typeof e !== "object") { ignored.push(id); return; }
+      var d = {};
+      if (e.decision === "accepted" || e.decision === "rejected") d.decision = e.decision;
+      if (trimmed(e.memo)) d.memo = trimmed(e.memo);
+      if (Object.keys(d).length) out.codes[id] = d;
+    });
+    Object.keys(topics).forEach(function (key) {
+      var e = topics[key];
+      if (!TOPICS_BY_KEY[key] || !e || typeof e !== "object") { ignored.push(key); return; }
+      var d = {};
+      if (trimmed(e.label)) d.label = trimmed(e.label);
+      if (e.new_code && typeof e.new_code === "object" && trimmed(e.new_code.name)) {
+        var id = trimmed(e.new_code.id) || slug(e.new_code.name);
+        if (newCodeProblem(id, key, newIds)) ignored.push(key + " (new code " + id + ")");
+        else { d.new_code = { id: id, name: trimmed(e.new_code.name) }; newIds[id] = key; }
+      }
+      if (trimmed(e.memo)) d.memo = trimmed(e.memo);
+      if (Object.keys(d).length) out.topics[key] = d;
+    });
+    return { decisions: out, ignored: ignored };
+  }
+  /* why `id` cannot be the id of topic `key`'s new code, or "" (the rules of topicbook export) */
+  function newCodeProblem(id, key, taken) {
+    if (!id) return "a new code needs an id";
+    if (CODES[id]) return "\u201c" + id + "\u201d is a code of the codebook already";
+    if (TOPICS_BY_KEY[id] || /^.+:T\d{2,}$/.test(id) || id.indexOf(RESERVED_PREFIX) === 0) return "\u201c" + id + "\u201d is an id topicbook's export uses itself (topic keys, ids starting with " + RESERVED_PREFIX + ")";
+    var used = taken || usedNewCodeIds(key);
+    if (used[id] && used[id] !== key) return "\u201c" + id + "\u201d is already the new code of " + used[id];
+    return "";
+  }
+  function usedNewCodeIds(except) {
+    var used = Object.create(null);
+    Object.keys(decisions.topics).forEach(function (k) { var d = decisions.topics[k]; if (k !== except && d.new_code) used[d.new_code.id] = k; });
+    return used;
+  }
+  /* an id from a name: lower case, runs of other characters as "_" */
+  function slug(name) { return trimmed(name).toLowerCase().replace(/[^a-z0-9]+/g, "_").replace(/^_+|_+$/g, "") || "new_code"; }
+  function loadStoredDecisions() {
+    var s = store(), raw = null;
+    if (!s) { status("This browser keeps no decisions for this page (no localStorage): use Download decisions before you close it.", "warn"); return; }
+    try { raw = s.getItem(STORE_KEY); } catch (e) { raw = null; }
+    if (!raw) return;
+    try { var checked = checkDecisions(JSON.parse(raw)); if (checked.decisions) decisions = checked.decisions; }
+    catch (e) { status("The decisions saved in this browser could not be read; they were left as they are.", "warn"); }
+  }
+  function downloadDecisions() {
+    var blob = new Blob([JSON.stringify(decisionsJson(), null, 2) + "\n"], { type: "application/json" });
+    var a = el("a", { href: URL.createObjectURL(blob), download: "decisions.json" });
+    document.body.appendChild(a);
+    a.click();
+    document.body.removeChild(a);
+    setTimeout(function () { URL.revokeObjectURL(a.href); }, 0);
+    var d = decisionCounts();
+    status("Downloaded decisions.json (" + d.codes + " code and " + d.topics + " topic decisions).");
+  }
+  function loadDecisionsFile(file) {
+    var reader = new FileReader();
+    reader.onload = function () {
+      var data;
+      try { data = JSON.parse(String(reader.result)); }
+      catch (e) { status(file.name + " is not JSON (" + e.message + "); nothing was loaded.", "warn"); return; }
+      var checked = checkDecisions(data);
+      if (checked.error) { status(file.name + " was not loaded: " + checked.error + ".", "warn"); return; }
+      decisions = checked.decisions;
+      saveDecisions();
+      renderAll();
+      var d = decisionCounts();
+      status("Loaded " + d.codes + " code and " + d.topics + " topic decisions from " + file.name + " (they replace those this browser had)" +
+        (checked.ignored.length ? "; left out, not in this run: " + checked.ignored.join(", ") : "") + ".", checked.ignored.length ? "warn" : "");
+    };
+    reader.onerror = function () { status(file.name + " could not be read; nothing was loaded.", "warn"); };
+    reader.readAsText(file);
+  }
+
   /* ---------------------------------------------------------------- overview */
   function table(head, rows, cls) {
     return el("table", cls ? { cls: cls } : {}, [el("thead", {}, [el("tr", {}, head.map(function (h) { return el("th", { scope: "col", text: h }); }))]),
       el("tbody", {}, rows.map(function (r) { return el("tr", {}, r.map(function (v) { return typeof v === "object" && v !== null ? el("td", {}, [v]) : el("td", { text: String(v) }); })); }))]);
   }
+  /* names as a sentence: the first `n`, then "and k more" */
+  function someNames(names, n) {
+    return names.length <= n ? names.join(", ") : names.slice(0, n).join(", ") + " and " + (names.length - n) + " more";
+  }
+  var STATUS_WORDS = { own_topic: "with a topic of their own", split: "split over several topics", merged: "merged with other codes in one topic",
+    present_without_topic: "present without a topic", absent: "absent" };
+  /* what the run found, in words: presence of the codes, structure per model, topics no code explains */
+  function renderAnswer(root) {
+    var r = DATA.run, v = DATA.verdicts, rec = DATA.recommended, m = model();
+    var box = el("section", { id: "answer", "aria-label": "What the run found" });
+    box.appendChild(el("p", { id: "recommended", cls: "lead" }, ["Shown: ", el("strong", { text: m.name }), " (" + m.type + ", " + m.n_topics + " topics)" +
+      (rec && rec.model === m.name ? ", the model this run recommends. " + rec.rule : rec ? ". The run recommends " + rec.model + ". " + rec.rule : "."),
+      " The Model menu at the top switches models."]));
+    if (v) {
+      var ids = Object.keys(v.presence);
+      box.appendChild(el("h3", { text: "Codes in the data" }));
+      box.appendChild(el("p", { id: "presence-counts", text: "Presence of the " + ids.length + " codes, from the segments against a null of random-word codes: " +
+        PRESENCE.map(function (p) { return v.counts[p] + " " + p; }).join(", ") + "." }));
+      box.appendChild(el("ul", { cls: "answer-list" }, PRESENCE.filter(function (p) { return v.counts[p]; }).map(function (p) {
+        var names = DATA.codes.filter(function (c) { return v.presence[c.id] && v.presence[c.id].presence === p; }).map(function (c) { return c.name; });
+        return el("li", { "data-presence": p }, [badge(p), " " + someNames(names, 8) + "."]);
+      })));
+      box.appendChild(el("h3", { text: "Structure per model" }));
+      box.appendChild(el("ul", { id: "structure", cls: "answer-list" }, DATA.models.map(function (mm, i) {
+        var a = mm.alignment;
+        if (!a) return el("li", { text: mm.name + ": no codebook structure." });
+        var parts = STATUSES.filter(function (s) { return a.counts[s]; }).map(function (s) { return a.counts[s] + " " + STATUS_WORDS[s]; });
+        var tc = a.topic_counts;
+        return el("li", { "data-model": mm.name }, [link(mm.name, function () { selectModel(i); }), " (" + mm.n_topics + " topics" + (rec && rec.model === mm.name ? ", recommended" : "") + "): codes " +
+          parts.join(", ") + "; " + tc.emergent + " emergent and " + tc.procedural + " procedural topic" + (tc.emergent + tc.procedural === 1 ? "" : "s") + "."]);
+      })));
+    }
+    var loose = m.topics.filter(function (t) { return t.status === "emergent" || t.status === "procedural"; });
+    if (v) {
+      box.appendChild(el("h3", { text: "Topics no code explains (" + m.name + ")" }));
+      if (!loose.length) box.appendChild(el("p", { text: "None: every topic of " + m.name + " carries a code." }));
+      else box.appendChild(el("ul", { id: "answer-emergent", cls: "answer-list" }, loose.map(function (t) {
+        return el("li", {}, [badge(t.status), " ", link(topicName(t), function () { showTopic(state.model, t.id); }), el("span", { cls: "muted", text: " · " + t.terms.slice(0, 6).join(", ") })]);
+      })));
+      box.appendChild(el("p", { cls: "muted", text: "Emergent: a theme no code's evidence explains, a candidate for a new code (in the Topics view: \u201cMake this a new code\u201d). Procedural: interview routine (greetings, thanks, the interview itself)." }));
+    }
+    var d = decisionCounts();
+    box.appendChild(el("p", { id: "answer-decisions", text: d.codes + d.topics ? "Your decisions so far: " + d.codes + " on codes, " + d.topics + " on topics (kept in this browser; Download decisions saves them as a file for topicbook export --decisions)."
+      : "Record what you conclude: accept or reject a code's verdict and write memos in the Codebook view; rename a topic or make it a new code in the Topics view. Download decisions saves them for topicbook export --decisions." }));
+    root.appendChild(box);
+  }
   function renderOverview() {
     var r = DATA.run, root = clear(document.getElementById("view-overview"));
     root.appendChild(el("h2", { text: "Run " + r.name }));
+    renderAnswer(root);
+    root.appendChild(el("h2", { cls: "details-head", text: "Details" }));
     var facts = [["Documents", r.documents], ["Segments", r.segments], ["Segments modelled", r.segments_modelled],
       ["Vocabulary", r.vocabulary], ["Interviewer(s)", (r.interviewers.join(", ") || "none") + " (" + r.interviewer_method + ")"],
       ["Seed", r.seed], ["topicbook", r.version],
@@ -149,20 +351,14 @@
     root.appendChild(el("table", {}, facts.map(function (f) { return el("tr", {}, [el("th", { scope: "row", text: f[0] }), el("td", { text: String(f[1]) })]); })));
     root.appendChild(el("h3", { text: "Tokens after each preprocessing step" }));
     root.appendChild(el("table", {}, Object.keys(r.tokens).map(function (k) { return el("tr", {}, [el("th", { scope: "row", text: k }), el("td", { text: String(r.tokens[k]) })]); })));
-    var v = DATA.verdicts;
-    if (v) {
-      root.appendChild(el("h3", { text: "Codes in the data" }));
-      root.appendChild(el("p", { id: "presence-counts", text: "Presence of the " + Object.keys(v.presence).length + " codes, from the segments against a null of random-word codes: " +
-        PRESENCE.map(function (p) { return v.counts[p] + " " + p; }).join(", ") + "." }));
-    }
     root.appendChild(el("h3", { text: "Models" }));
     var rows = DATA.models.map(function (m) {
       var a = m.alignment, row = [m.name, m.type, m.n_topics, m.coherence.c_v, m.coherence.c_npmi, m.coherence.u_mass, m.diversity, fmt(m.stability, 2)];
       return row.concat(STATUSES.map(function (s) { return a ? a.counts[s] : "–"; }))
         .concat(["emergent", "procedural"].map(function (s) { return a ? a.topic_counts[s] : "–"; }));
     });
-    root.appendChild(table(["Model", "Type", "K", "c_v", "c_npmi", "u_mass", "Diversity", "Stability"]
-      .concat(STATUSES.map(statusName)).concat(["Emergent topics", "Procedural topics"]), rows));
+    root.appendChild(el("div", { cls: "scroll" }, [table(["Model", "Type", "K", "c_v", "c_npmi", "u_mass", "Diversity", "Stability"]
+      .concat(STATUSES.map(statusName)).concat(["Emergent topics", "Procedural topics"]), rows)]));
     if (DATA.intrusion) root.appendChild(renderIntrusion(DATA.intrusion));
     DATA.comparisons.forEach(function (c) { root.appendChild(renderComparison(c)); });
     if (r.warnings.length) {
@@ -189,25 +385,30 @@
       var a = v.agreement[k]; return k + " " + (a.krippendorff_alpha === null ? "-" : a.krippendorff_alpha) + " (" + a.units + " tasks)"; }).join(", ") }));
     return box;
   }
+  /* a count, then the codes' names (in a list that wraps) */
+  function namesCell(ids) {
+    if (!ids.length) return "none";
+    return el("span", {}, [el("strong", { text: ids.length + " codes: " }), ids.map(codeName).join(" · ")]);
+  }
   function modelIndex(name) { for (var i = 0; i < DATA.models.length; i++) if (DATA.models[i].name === name) return i; return -1; }
   function renderComparison(c) {
     var ia = modelIndex(c.a), ib = modelIndex(c.b), A = DATA.models[ia], B = DATA.models[ib];
-    var box = el("div", { cls: "comparison" }, [el("h3", { text: c.a + " vs " + c.b })]);
+    var box = el("details", { cls: "comparison" }, [el("summary", {}, [el("h3", { text: c.a + " vs " + c.b })])]);
     function codesOf(m) { var a = m.alignment; return a ? Object.keys(a.status).filter(function (c) { return MATCHED.indexOf(a.status[c]) >= 0; }) : []; }
     var ca = codesOf(A), cb = codesOf(B);
     var both = ca.filter(function (x) { return cb.indexOf(x) >= 0; });
     box.appendChild(table(["", c.a, c.b], [
       ["Coherence c_v", A.coherence.c_v, B.coherence.c_v], ["Diversity", A.diversity, B.diversity],
       ["Stability", fmt(A.stability, 2), fmt(B.stability, 2)],
-      ["Codes with a topic (own topic, split, merged)", ca.join(", ") || "none", cb.join(", ") || "none"],
-      ["In both", both.join(", ") || "none", ""]]));
+      ["Codes with a topic (own topic, split, merged)", namesCell(ca), namesCell(cb)],
+      ["In both", namesCell(both), ""]]));
     box.appendChild(el("p", { cls: "muted", text: "Corresponding topics: one-to-one pairing by the cosine of their term distributions (Hungarian); pairs below 0.3 barely share terms." }));
     var pairs = c.pairs.slice().sort(function (x, y) { return y[2] - x[2]; });
-    box.appendChild(table([c.a + " topic", "codes", c.b + " topic", "codes", "cosine"], pairs.map(function (p) {
+    box.appendChild(el("div", { cls: "scroll" }, [table([c.a + " topic", "codes", c.b + " topic", "codes", "cosine"], pairs.map(function (p) {
       var ta = A.topics[p[0]], tb = B.topics[p[1]];
-      return [link(topicName(ta), function () { showTopic(ia, p[0]); }), topicVerdict(ta),
-        link(topicName(tb), function () { showTopic(ib, p[1]); }), topicVerdict(tb), p[2].toFixed(2)];
-    }), "pairs"));
+      return [link(topicName(ta, A), function () { showTopic(ia, p[0]); }), topicVerdict(ta),
+        link(topicName(tb, B), function () { showTopic(ib, p[1]); }), topicVerdict(tb), p[2].toFixed(2)];
+    }), "pairs")]));
     return box;
   }
 
@@ -215,11 +416,13 @@
   function renderTopicList() {
     var list = clear(document.getElementById("topic-list"));
     model().topics.forEach(function (t, i) {
+      var d = topicDecision(model(), t);
       var info = pct(t.prevalence) + " of tokens" + (t.stability !== null && t.stability !== undefined ? " · stability " + fmt(t.stability, 2) : "") +
-        (t.status ? " · " + topicVerdict(t) : "") + (t.seeded ? " · seeded: " + t.seeded : "");
+        (t.status ? " · " + topicVerdict(t) : "") + (t.seeded ? " · seeded: " + codeName(t.seeded) : "") +
+        (d && d.new_code ? " · your new code: " + d.new_code.name : "") + (d && d.memo ? " · memo" : "");
       list.appendChild(activate(el("li", { "data-topic": String(i), cls: i === state.topic ? "selected" : "", "aria-current": i === state.topic ? "true" : "false",
         onclick: function () { state.topic = i; renderTopicList(); renderTopic(); document.querySelector('#topic-list li[data-topic="' + i + '"]').focus(); } },
-        [el("strong", { text: topicName(t) }), el("small", { text: info })])));
+        [el("strong", {}, [el("span", { cls: "swatch", style: "background:" + color(i), "aria-hidden": "true" }), " " + topicName(t)]), el("small", { text: info })])));
     });
   }
   /* top terms of a topic by relevance lam*log p(w|k) + (1-lam)*log(p(w|k)/p(w)) */
@@ -243,10 +446,12 @@
   }
   function renderTopic() {
     var t = model().topics[state.topic], root = clear(document.getElementById("topic-detail"));
+    var d = topicDecision(model(), t);
     root.appendChild(el("h2", { text: topicName(t) }));
-    root.appendChild(el("p", { cls: "muted", text: "Prevalence " + pct(t.prevalence) + " · coherence c_v " + t.coherence +
+    root.appendChild(el("p", { cls: "muted", text: (d && d.label ? "topicbook's label: " + t.label + " · " : "") + "Prevalence " + pct(t.prevalence) + " · coherence c_v " + t.coherence +
       (t.stability !== null && t.stability !== undefined ? " · stability " + fmt(t.stability, 2) : "") +
-      (t.status ? " · " + topicVerdict(t, true) : "") + (t.seeded ? " · seeded by " + t.seeded : "") }));
+      (t.status ? " · " + topicVerdict(t, true) : "") + (t.seeded ? " · seeded by " + codeName(t.seeded) : "") }));
+    root.appendChild(topicDecisionBox(model(), t));
     root.appendChild(el("h3", { text: "Top terms (λ = " + state.lambda.toFixed(2) + "; bar: p(w|topic), ×: lift over the corpus)" }));
     root.appendChild(el("div", { id: "topic-terms" }));
     renderTerms();
@@ -254,30 +459,237 @@
     root.appendChild(el("h3", { text: "Representative quotes" }));
     var box = el("div", { id: "topic-quotes" });
     if (!t.quotes.length) box.appendChild(el("p", { cls: "muted", text: "No quotes (report.quotes_per_topic is 0)." }));
-    t.quotes.forEach(function (id) { box.appendChild(quote(id, t.terms)); });
+    t.quotes.forEach(function (id) { box.appendChild(quote(id, highlightTerms(t))); });
     root.appendChild(box);
+  }
+  /* rename a topic, write a memo, make it a new code of the codebook */
+  function topicDecisionBox(m, t) {
+    var key = topicKey(m, t), d = topicDecision(m, t) || {};
+    var box = el("details", { cls: "decision-box", id: "topic-decision", "data-topic-key": key });
+    if (d.label || d.memo || d.new_code || t.status === "emergent") box.open = true;
+    box.appendChild(el("summary", { text: "Your decisions on " + t.display + (d.label || d.memo || d.new_code ? " (recorded)" : "") }));
+    var label = el("input", { id: "topic-label", type: "text", autocomplete: "off", placeholder: t.label, value: d.label || "", oninput: function () {
+      setTopicDecision(key, "label", trimmed(label.value));
+      document.querySelector("#topic-detail h2").textContent = topicName(t, m);
+      var item = document.querySelector('#topic-list li[data-topic="' + t.id + '"] strong');
+      if (item) item.lastChild.textContent = " " + topicName(t, m);
+    } });
+    box.appendChild(el("label", { cls: "field" }, ["Name", label]));
+    var memo = el("textarea", { id: "topic-memo", rows: "3", oninput: function () { setTopicDecision(key, "memo", trimmed(memo.value)); } });
+    memo.value = d.memo || "";
+    box.appendChild(el("label", { cls: "memo" }, ["Memo", memo]));
+    var make = el("input", { id: "topic-new-code", type: "checkbox" });
+    make.checked = !!d.new_code;
+    var codeName_ = el("input", { id: "new-code-name", type: "text", autocomplete: "off", value: d.new_code ? d.new_code.name : "" });
+    var codeId = el("input", { id: "new-code-id", type: "text", autocomplete: "off", value: d.new_code ? d.new_code.id : "" });
+    var problem = el("p", { id: "new-code-problem", cls: "warn small", role: "alert" });
+    var edited = !!d.new_code && d.new_code.id !== slug(d.new_code.name);
+    var fields = el("div", { cls: "new-code" }, [el("label", { cls: "field" }, ["Code name", codeName_]), el("label", { cls: "field" }, ["Code id", codeId]), problem]);
+    fields.hidden = !make.checked;
+    function update() {
+      fields.hidden = !make.checked;
+      if (make.checked && !trimmed(codeName_.value)) codeName_.value = trimmed(label.value) || t.label;
+      if (!edited) codeId.value = slug(codeName_.value);
+      var id = trimmed(codeId.value), why = make.checked ? newCodeProblem(id, key) : "";
+      problem.textContent = why ? why + ": not recorded until you change it." : "";
+      setTopicDecision(key, "new_code", make.checked && !why ? { id: id, name: trimmed(codeName_.value) || t.label } : null);
+    }
+    make.addEventListener("change", update);
+    codeName_.addEventListener("input", update);
+    codeId.addEventListener("input", function () { edited = trimmed(codeId.value) !== ""; update(); });
+    box.appendChild(el("label", { cls: "check" }, [make, " Make this topic a new code of the codebook"]));
+    box.appendChild(fields);
+    box.appendChild(el("p", { cls: "muted small", text: "topicbook export --decisions adds new codes in a “topicbook: new codes” group, coded on the segments this topic dominates." }));
+    return box;
+  }
+  function setTopicDecision(key, field, value) {
+    var d = decisions.topics[key] || {};
+    if (value) d[field] = value; else delete d[field];
+    if (Object.keys(d).length) decisions.topics[key] = d; else delete decisions.topics[key];
+    saveDecisions();
   }
 
   /* ---------------------------------------------------------------- codebook map */
   function badge(s) { return el("span", { cls: "badge " + s, text: statusName(s) }); }
   function presenceOf(c) { return DATA.verdicts ? DATA.verdicts.presence[c] : null; }
   function isMatch(a, c, k) { return MATCHED.indexOf(a.status[c]) >= 0 && (a.topics[c] || []).indexOf(k) >= 0; }
+  /* codebook hierarchy: children of each code id ("" for the top level), in codebook order */
+  var CHILDREN = Object.create(null);
+  DATA.codes.forEach(function (c) {
+    var parent = c.parent && CODES[c.parent] ? c.parent : "";
+    (CHILDREN[parent] = CHILDREN[parent] || []).push(c.id);
+  });
+  function descendantsOf(id) {
+    var out = [];
+    (CHILDREN[id] || []).forEach(function (c) { out.push(c); out.push.apply(out, descendantsOf(c)); });
+    return out;
+  }
+  function depthOf(id) { var d = 0, c = CODES[id]; while (c && c.parent && CODES[c.parent] && d < 50) { d++; c = CODES[c.parent]; } return d; }
+  /* does code `id` pass the Codebook view's filters (parent, presence, status in the model shown, text)? */
+  function passesFilter(id) {
+    var f = state.filter, a = model().alignment, p = presenceOf(id), code = CODES[id];
+    if (f.parent && id !== f.parent && descendantsOf(f.parent).indexOf(id) < 0) return false;
+    if (f.presence && (!p || p.presence !== f.presence)) return false;
+    if (f.status && (!a || a.status[id] !== f.status)) return false;
+    if (f.text && (id + " " + (code ? code.name + " " + code.definition : "")).toLowerCase().indexOf(f.text) < 0) return false;
+    return true;
+  }
+  var SHORT_STATUS = { own_topic: "own topic", split: "split", merged: "merged", present_without_topic: "no topic", absent: "absent" };
+  function shortBadge(s, title) { return el("span", { cls: "badge " + s, text: SHORT_STATUS[s] || statusName(s), title: title || statusName(s) }); }
+  function detailPlaceholder() {
+    var root = clear(document.getElementById("cell-detail"));
+    root.removeAttribute("data-code");
+    if (!DATA.codes.length) return;
+    root.appendChild(el("p", { cls: "muted", text: "Click a code's name for its definition, its verdict with the reason, its status in each model, its strongest evidence segments and your decision (accept or reject the verdict, a memo). Click a heatmap cell for the segments of that topic and code." }));
+    var d = decisionCounts();
+    root.appendChild(el("p", { cls: "muted", text: d.codes ? "You decided on " + d.codes + " codes (Decision column)." : "No decision on a code yet." }));
+  }
+  function renderCodebook() {
+    detailPlaceholder();
+    var m = model(), a = m.alignment;
+    renderCodebookFilters();
+    renderLooseTopics();
+    var tree = clear(document.getElementById("codebook-tree"));
+    if (!DATA.codes.length) tree.appendChild(el("p", { text: "No codebook in this run." }));
+    else renderCodeTree(tree);
+    renderHeatmap();
+    var more = clear(document.getElementById("codebook-more"));
+    if (a) { renderAgreement(more); renderVerdictScores(more); }
+  }
+  function renderCodebookFilters() {
+    var root = clear(document.getElementById("codebook-filters")), f = state.filter, m = model();
+    root.appendChild(el("h2", { text: "Codebook" }));
+    if (!DATA.codes.length) return;
+    function pick(id, label, options, key) {
+      var sel = el("select", { id: id, onchange: function () { f[key] = sel.value; renderCodeTree(clear(document.getElementById("codebook-tree"))); renderHeatmap(); } },
+        options.map(function (o) { var opt = el("option", { value: o[0], text: o[1] }); if (o[0] === f[key]) opt.selected = true; return opt; }));
+      return el("label", {}, [label + " ", sel]);
+    }
+    var groups = DATA.codes.filter(function (c) { return (CHILDREN[c.id] || []).length; });
+    var text = el("input", { id: "code-filter", type: "search", autocomplete: "off", value: f.text, oninput: function () {
+      f.text = text.value.trim().toLowerCase(); renderCodeTree(clear(document.getElementById("codebook-tree"))); renderHeatmap(); } });
+    root.appendChild(el("div", { cls: "filters" }, [
+      groups.length ? pick("filter-parent", "Group", [["", "all"]].concat(groups.map(function (c) { return [c.id, c.name]; })), "parent") : null,
+      pick("filter-presence", "Presence", [["", "all"]].concat(PRESENCE.map(function (p) { return [p, p]; })), "presence"),
+      m.alignment ? pick("filter-status", "Status in " + m.name, [["", "all"]].concat(STATUSES.map(function (s) { return [s, statusName(s)]; })), "status") : null,
+      el("label", {}, ["Find ", text])]));
+    root.appendChild(el("p", { cls: "legend muted small" }, ["Presence in the data (from the segments, whatever the model): "].concat(PRESENCE.map(badge))
+      .concat([". Status per model: "]).concat(STATUSES.map(function (s) { return shortBadge(s); }))
+      .concat([" (no topic: present without a topic of its own). Click a code for its evidence, its verdict and your decision."])));
+  }
+  /* emergent and procedural topics of every model: the themes no code explains */
+  function renderLooseTopics() {
+    var root = clear(document.getElementById("topics-without-code"));
+    if (!DATA.verdicts) return;
+    var order = [state.model].concat(DATA.models.map(function (_, i) { return i; }).filter(function (i) { return i !== state.model; }));
+    var box = el("section", { cls: "panel", "aria-label": "Topics no code explains" }, [el("h3", { text: "Topics no code explains" })]);
+    order.forEach(function (i, n) {
+      var mm = DATA.models[i], loose = mm.topics.filter(function (t) { return t.status === "emergent" || t.status === "procedural"; });
+      loose.sort(function (x, y) { return (x.status === "emergent" ? 0 : 1) - (y.status === "emergent" ? 0 : 1) || x.id - y.id; });
+      var items = el("ul", { cls: "loose-topics", "data-model": mm.name }, loose.map(function (t) {
+        var d = topicDecision(mm, t);
+        return el("li", { "data-topic-key": topicKey(mm, t) }, [badge(t.status), " ", link(topicName(t, mm), function () { showTopic(i, t.id); }),
+          d && d.new_code ? el("span", { cls: "badge decided", text: "new code: " + d.new_code.name }) : null]);
+      }));
+      var head = mm.name + ": " + (loose.length ? loose.filter(function (t) { return t.status === "emergent"; }).length + " emergent, " +
+        loose.filter(function (t) { return t.status === "procedural"; }).length + " procedural" : "none");
+      if (!loose.length) box.appendChild(el("p", { cls: "muted", text: head }));
+      else if (n === 0) box.appendChild(el("div", {}, [el("p", { text: head }), items]));
+      else box.appendChild(el("details", {}, [el("summary", { text: head }), items]));
+    });
+    root.appendChild(box);
+  }
+  /* the codebook as a tree: every code by name (id on hover) with its presence, support, status
+     in each model and your decision; groups collapse. A fixed-layout table of the view's width. */
+  function renderCodeTree(root) {
+    var v = DATA.verdicts, shownModel = model().name;
+    var visible = Object.create(null);
+    DATA.codes.forEach(function (c) {
+      if (!passesFilter(c.id)) return;
+      visible[c.id] = true;
+      var up = c; while (up && up.parent && CODES[up.parent] && !visible[up.parent]) { visible[up.parent] = "ancestor"; up = CODES[up.parent]; }
+    });
+    var n = Object.keys(visible).filter(function (k) { return visible[k] === true; }).length;
+    root.appendChild(el("p", { id: "codebook-count", cls: "muted small", text: n + " of " + DATA.codes.length + " codes shown" }));
+    var cols = el("colgroup", {}, [el("col", { cls: "c-name" }), el("col", { cls: "c-presence" })]
+      .concat(DATA.models.map(function () { return el("col", { cls: "c-status" }); })).concat([el("col", { cls: "c-decision" })]));
+    var head = el("tr", {}, [el("th", { scope: "col", text: "Code" }), el("th", { scope: "col", text: "Presence", title: "presence verdict · evidence segments (random-word codes reach)" })]
+      .concat(DATA.models.map(function (mm) { return el("th", { scope: "col", cls: mm.name === shownModel ? "current" : "", title: mm.name + " (" + mm.type + ", K=" + mm.n_topics + ")", text: mm.name }); }))
+      .concat([el("th", { scope: "col", text: "Decision" })]));
+    var body = el("tbody");
+    function addRows(parentId) {
+      (CHILDREN[parentId] || []).forEach(function (id) {
+        if (!visible[id]) return;
+        body.appendChild(codeRow(id, v));
+        addRows(id);
+      });
+    }
+    addRows("");
+    root.appendChild(el("table", { cls: "codebook", id: "codebook-table" }, [cols, el("thead", {}, [head]), body]));
+  }
+  function codeRow(id, v) {
+    var code = CODES[id], p = v ? v.presence[id] : null, kids = (CHILDREN[id] || []).length, depth = depthOf(id);
+    var name = el("td", { cls: "name", style: "padding-left:" + (0.4 + 1.1 * depth) + "rem" });
+    if (kids) {
+      var toggle = el("button", { type: "button", cls: "toggle", "aria-expanded": "true", "aria-label": "Collapse " + code.name, onclick: function (e) {
+        e.stopPropagation();
+        var open = toggle.getAttribute("aria-expanded") !== "true";
+        toggle.setAttribute("aria-expanded", open ? "true" : "false");
+        toggle.setAttribute("aria-label", (open ? "Collapse " : "Expand ") + code.name);
+        toggle.textContent = open ? "\u25be" : "\u25b8";
+        descendantsOf(id).forEach(function (c) {
+          var row = document.querySelector('#codebook-table tr[data-code="' + cssEscape(c) + '"]');
+          if (row) row.hidden = !open || ancestorsCollapsed(c);
+        });
+      } }, ["\u25be"]);
+      name.appendChild(toggle);
+    }
+    name.appendChild(link(code.name, function () { showCode(id); }));
+    name.lastChild.setAttribute("title", id);
+    name.lastChild.setAttribute("data-code-link", id);
+    if (kids) name.appendChild(el("span", { cls: "muted small", text: " group of " + kids }));
+    var presence = el("td", { cls: "presence" }, p ? [badge(p.presence), el("span", { cls: "support", title: p.support + " evidence segments in " + p.documents + " documents; random-word codes reach " + p.expected_false,
+      text: " " + p.support + " seg." })] : []);
+    var statuses = DATA.models.map(function (mm) {
+      var a = mm.alignment, st = a ? a.status[id] : null;
+      if (!st) return el("td", { cls: "status" });
+      var where = (a.topics[id] || []).map(function (k) { return mm.topics[k].display; }).join(", ");
+      return el("td", { cls: "status" }, [shortBadge(st, mm.name + ": " + statusName(st) + (where ? " (" + where + ")" : "") + (a.unstable[id] ? ", unstable in the re-fits" : "")),
+        a.unstable[id] ? el("span", { cls: "muted small", text: " unstable" }) : null]);
+    });
+    return el("tr", { "data-code": id, cls: kids ? "group" : "" }, [name, presence].concat(statuses).concat([decisionCell(id)]));
+  }
+  function decisionCell(id) {
+    var d = decisions.codes[id];
+    return el("td", { cls: "decision" }, d ? [d.decision ? el("span", { cls: "badge decided " + d.decision, text: d.decision }) : null,
+      d.memo ? el("span", { cls: "memo-mark", title: d.memo, text: " memo" }) : null] : []);
+  }
+  function ancestorsCollapsed(id) {
+    var c = CODES[id];
+    while (c && c.parent && CODES[c.parent]) {
+      var row = document.querySelector('#codebook-table tr[data-code="' + cssEscape(c.parent) + '"] .toggle');
+      if (row && row.getAttribute("aria-expanded") !== "true") return true;
+      c = CODES[c.parent];
+    }
+    return false;
+  }
+  function cssEscape(s) { return window.CSS && CSS.escape ? CSS.escape(s) : s.replace(/["\\]/g, "\\$&"); }
+  /* topic x code correlations for the analysed codes that pass the filters */
   function renderHeatmap() {
     var root = clear(document.getElementById("heatmap"));
-    clear(document.getElementById("cell-detail"));
     var m = model(), a = m.alignment;
-    if (!a) { root.appendChild(el("p", { text: "No codebook in this run." })); return; }
-    root.appendChild(el("p", { cls: "muted", text: "Correlation of each topic (rows) with each code's evidence (columns); outlined cells are the topics that carry the code (above what random-word codes reach). Click a cell (or focus it and press Enter) for its quotes." }));
-    root.appendChild(el("p", { cls: "legend" }, ["Presence: "].concat(PRESENCE.map(badge)).concat([" Status in " + m.name + ": "]).concat(STATUSES.map(badge))
-      .concat([" Topics: "]).concat(["carries_codes", "emergent", "procedural"].map(badge))));
-    var codes = a.codes;
-    var head = el("tr", {}, [el("th", { text: "Topic" })].concat(codes.map(function (c) {
-      var p = presenceOf(c);
-      return el("th", { scope: "col" }, [el("div", { text: c }), el("div", {}, (p ? [badge(p.presence)] : []).concat([badge(a.status[c])]))]);
+    if (!a) return;
+    var codes = a.codes.map(function (c, j) { return [c, j]; }).filter(function (cj) { return passesFilter(cj[0]); });
+    root.appendChild(el("h3", { id: "heatmap-head", text: "Topic \u00d7 code correlations (" + m.name + ", " + codes.length + " of " + a.codes.length + " analysed codes)" }));
+    root.appendChild(el("p", { cls: "muted", text: "Correlation of each topic (rows) with each code's evidence (columns); outlined cells are the topics that carry the code (above what random-word codes reach). The filters above choose the columns. Click a cell (or focus it and press Enter) for its quotes." }));
+    if (!codes.length) { root.appendChild(el("p", { text: "No analysed code passes the filters." })); return; }
+    var head = el("tr", {}, [el("th", { text: "Topic" })].concat(codes.map(function (cj) {
+      var c = cj[0], p = presenceOf(c);
+      return el("th", { scope: "col", title: codeName(c) }, [el("div", { text: c }), el("div", {}, (p ? [badge(p.presence)] : []).concat([badge(a.status[c])]))]);
     })).concat([el("th", { text: "Status" })]));
     var rows = m.topics.map(function (t, k) {
-      var cells = codes.map(function (c, j) {
-        var v = a.similarity[k][j], shade = Math.max(0, Math.min(1, v / 0.6)), hit = isMatch(a, c, k);
+      var cells = codes.map(function (cj) {
+        var c = cj[0], j = cj[1], v = a.similarity[k][j], shade = Math.max(0, Math.min(1, v / 0.6)), hit = isMatch(a, c, k);
         return activate(el("td", { cls: "cell" + (hit ? " match" : ""), "data-cell": k + "," + j, title: t.display + " × " + c + (hit ? " (carries the code)" : ""),
           "aria-label": t.display + " × " + c + ": correlation " + v.toFixed(2) + (hit ? ", carries the code" : ""),
           style: "background: rgba(0,114,178," + shade.toFixed(2) + "); color:" + (shade > 0.55 ? "#fff" : "#000"), text: v.toFixed(2),
@@ -286,18 +698,6 @@
       return el("tr", {}, [el("th", { scope: "row" }, [link(topicName(t), function () { showTopic(state.model, k); })])].concat(cells).concat([el("td", {}, t.status ? [badge(t.status)] : [])]));
     });
     root.appendChild(el("div", { cls: "scroll" }, [el("table", { cls: "heat" }, [head].concat(rows))]));
-    root.appendChild(el("h3", { text: "Codes" }));
-    var summary = el("ul", { cls: "codes" });
-    DATA.codes.forEach(function (code) {
-      var c = code.id, p = presenceOf(c), st = a.status[c];
-      var where = (a.topics[c] || []).map(function (k) { return m.topics[k].display; }).join(", ");
-      var text = " " + code.name + (p ? " · " + p.support + " evidence segments in " + p.documents + " documents (random-word codes: " + p.expected_false + ")" : "") +
-        (where ? (MATCHED.indexOf(st) >= 0 ? " · topics " : " · most of its evidence in ") + where : "") + (a.unstable[c] ? " · unstable in the re-fits" : "");
-      summary.appendChild(el("li", {}, [link(c, function () { showCode(c); }), " ", el("span", {}, (p ? [badge(p.presence)] : []).concat(st ? [badge(st)] : [])), text]));
-    });
-    root.appendChild(summary);
-    renderAgreement(root);
-    renderVerdictScores(root);
   }
   /* the run's own verdicts scored against the human codings (verdicts.json `evaluation`) */
   function renderVerdictScores(root) {
@@ -371,42 +771,95 @@
     return el("div", { cls: "scroll" }, [el("table", { cls: cls }, [head].concat(rows))]);
   }
   function codeTerms(c) {
-    var code = DATA.codes.filter(function (x) { return x.id === c; })[0];
+    var code = CODES[c];
     return code ? code.keywords.map(function (x) { return x.toLowerCase().replace(/ /g, "_"); }) : [];
   }
   function showCell(k, j) {
     var m = model(), a = m.alignment, t = m.topics[k], c = a.codes[j];
     var root = clear(document.getElementById("cell-detail"));
-    root.appendChild(el("h3", { text: t.display + " " + t.label + " × " + c + " (similarity " + a.similarity[k][j].toFixed(3) + ")" }));
+    root.appendChild(el("h3", { text: topicName(t) + " × " + c + " (similarity " + a.similarity[k][j].toFixed(3) + ")" }));
+    root.appendChild(el("p", { cls: "muted", text: codeName(c) }));
     var ids = a.cells[k + "," + j] || [];
     if (!ids.length) root.appendChild(el("p", { cls: "muted", text: "No segment carries both this topic and this code's seed terms." }));
     else root.appendChild(el("p", { cls: "muted", text: "Segments weighted highest by this topic and this code's seed terms together." }));
-    ids.forEach(function (id) { root.appendChild(quote(id, t.terms.concat(codeTerms(c)))); });
+    ids.forEach(function (id) { root.appendChild(quote(id, highlightTerms(t).concat(codeTerms(c)))); });
     root.scrollIntoView({ block: "nearest" });
   }
   function showCode(c) {
     var root = clear(document.getElementById("cell-detail"));
-    var code = DATA.codes.filter(function (x) { return x.id === c; })[0], p = presenceOf(c);
+    var code = CODES[c], p = presenceOf(c);
+    root.setAttribute("data-code", c);
     root.appendChild(el("h3", { text: "Code " + c + (code ? ": " + code.name : "") }));
+    var path = [], up = code;
+    while (up && up.parent && CODES[up.parent] && path.length < 50) { up = CODES[up.parent]; path.unshift(up.name); }
+    if (path.length) root.appendChild(el("p", { cls: "muted small", text: "In " + path.join(" \u203a ") }));
     if (code && code.definition) root.appendChild(el("p", { cls: "muted", text: code.definition }));
     if (p) root.appendChild(el("p", {}, [badge(p.presence), " " + p.reason]));
+    var structure = DATA.models.filter(function (mm) { return mm.alignment && mm.alignment.status[c]; }).map(function (mm) {
+      var a = mm.alignment, i = modelIndex(mm.name), st = a.status[c];
+      var topics = (a.topics[c] || []).map(function (k) { return link(mm.topics[k].display, function () { showTopic(i, k); }); });
+      var parts = [el("strong", { text: mm.name + ": " }), badge(st)];
+      if (topics.length) { parts.push(MATCHED.indexOf(st) >= 0 ? " topics " : " most of its evidence in "); topics.forEach(function (t, n) { if (n) parts.push(", "); parts.push(t); }); }
+      if (a.unstable[c]) parts.push(" · unstable in the re-fits");
+      if (a.with_codes[c]) parts.push(" · with " + a.with_codes[c].map(codeName).join(", "));
+      return el("li", {}, parts);
+    });
+    if (structure.length) root.appendChild(el("ul", { cls: "codes" }, structure));
+    root.appendChild(codeDecisionBox(c));
     var ids = p ? p.quotes : [];
     if (!ids.length) root.appendChild(el("p", { cls: "muted", text: "No evidence segment for this code." }));
     else root.appendChild(el("p", { cls: "muted", text: "Its strongest evidence segments, one per interview first:" }));
     ids.forEach(function (id) { root.appendChild(quote(id, codeTerms(c))); });
     root.scrollIntoView({ block: "nearest" });
   }
+  /* accept or reject a code's verdict, and a memo on the code */
+  function codeDecisionBox(c) {
+    var d = decisions.codes[c] || {};
+    var box = el("fieldset", { cls: "decision-box", id: "code-decision" }, [el("legend", { text: "Your decision on this code's verdict" })]);
+    var buttons = ["accepted", "rejected"].map(function (value) {
+      return el("button", { type: "button", cls: "choice", "data-decision": value, "aria-pressed": d.decision === value ? "true" : "false",
+        text: value === "accepted" ? "Accept the verdict" : "Reject the verdict", onclick: function () {
+          var now = decisions.codes[c] && decisions.codes[c].decision === value ? null : value;  // a second click takes it back
+          setCodeDecision(c, "decision", now);
+          buttons.forEach(function (b) { b.setAttribute("aria-pressed", b.getAttribute("data-decision") === now ? "true" : "false"); });
+        } });
+    });
+    box.appendChild(el("div", { cls: "choices" }, buttons));
+    var memo = el("textarea", { id: "code-memo", rows: "3", oninput: function () { setCodeDecision(c, "memo", memo.value); } });
+    memo.value = d.memo || "";
+    box.appendChild(el("label", { cls: "memo" }, ["Memo", memo]));
+    return box;
+  }
+  function setCodeDecision(c, key, value) {
+    var d = decisions.codes[c] || {};
+    if (value) d[key] = value; else delete d[key];
+    if (Object.keys(d).length) decisions.codes[c] = d; else delete decisions.codes[c];
+    saveDecisions();
+    var row = document.querySelector('#codebook-table tr[data-code="' + cssEscape(c) + '"]');
+    if (row) row.replaceChild(decisionCell(c), row.lastChild);
+  }
 
   /* ---------------------------------------------------------------- documents */
   function renderPrevalence() {
     var root = clear(document.getElementById("prevalence")), m = model(), fields = Object.keys(m.prevalence_by || {});
-    if (!fields.length) return;
+    var skipped = idMap(DATA.run.prevalence_skipped), min = DATA.run.prevalence_min_documents || 1;
+    var why = Object.keys(skipped).map(function (f) { return f + " " + skipped[f]; });
+    if (!fields.length) {
+      root.appendChild(el("p", { id: "prevalence-none", cls: "muted", text: !DATA.documents.some(function (d) { return Object.keys(d.metadata).length; })
+        ? "No topic prevalence by metadata: the documents have no metadata (corpus.metadata names a table with a row per document)."
+        : "No topic prevalence by metadata: a field needs two values with at least " + min + " documents each. " + why.join("; ") + "." }));
+      return;
+    }
     if (fields.indexOf(state.field) < 0) state.field = fields[0];
     var pick = el("select", { id: "prevalence-field", onchange: function () { state.field = pick.value; renderPrevalence(); } },
       fields.map(function (f) { var o = el("option", { value: f, text: f }); if (f === state.field) o.selected = true; return o; }));
     root.appendChild(el("h2", { text: "Topic prevalence by metadata" }));
     root.appendChild(el("p", {}, [el("label", {}, ["Field ", pick]), el("span", { cls: "muted", text: "  Share of tokens per topic among the documents with each value; whiskers: 95% bootstrap interval (documents resampled)." })]));
     var p = m.prevalence_by[state.field], K = m.topics.length, L = p.levels.length;
+    var left = Object.keys(idMap(p.left_out));
+    var notes = (left.length ? ["Left out of " + state.field + ", fewer than " + min + " documents (an interval of one or two documents means nothing): " +
+      left.map(function (v) { return v + " (" + p.left_out[v] + ")"; }).join(", ") + "."] : []).concat(why.length ? ["Not offered: " + why.join("; ") + "."] : []);
+    if (notes.length) root.appendChild(el("p", { id: "prevalence-notes", cls: "muted small", text: notes.join(" ") }));
     var W = Math.max(900, K * (L * 9 + 14)), H = 260, left = 40, bottom = 40, top = 10;
     var groupW = (W - left) / K, barW = Math.max(3, (groupW - 10) / L);
     var max = 0; p.hi.forEach(function (row) { row.forEach(function (v) { max = Math.max(max, v); }); });
@@ -447,9 +900,12 @@
       if (shown >= 500) return;
       shown++;
       list.appendChild(activate(el("li", { "data-doc": d.id, cls: d.id === state.doc ? "selected" : "", onclick: function () { showDocument(d.id); } },
-        [el("strong", { text: d.id }), el("small", { text: meta })])));
+        [el("strong", { text: d.id }), meta ? el("small", { text: meta }) : el("small", { text: d.segments.length + " segments in this page" })])));
     });
     if (total > shown) list.appendChild(el("li", { cls: "muted", text: (total - shown) + " more: type in the filter" }));
+  }
+  function docPlaceholder() {
+    clear(document.getElementById("doc-detail")).appendChild(el("p", { cls: "muted", text: "Pick a document on the left to read its transcript, its segments coloured by their main topic." }));
   }
   function showDocument(docId, segId, stay) {
     state.doc = docId;
@@ -457,6 +913,7 @@
     renderDocList();
     var d = DATA.documents.filter(function (x) { return x.id === docId; })[0];
     var m = model(), root = clear(document.getElementById("doc-detail"));
+    if (!d) { docPlaceholder(); return; }
     root.appendChild(el("h2", { text: docId }));
     var metaKeys = Object.keys(d.metadata);
     if (metaKeys.length) root.appendChild(el("p", { cls: "muted", text: metaKeys.map(function (k) { return k + ": " + d.metadata[k]; }).join(" · ") }));
@@ -500,6 +957,38 @@
     host.appendChild(div);
     state.ldavis[i] = div;
     new LDAvis("#ldavis-" + i, DATA.models[i].ldavis); // eslint-disable-line no-new
+    separateLabels(div);
+  }
+  /* LDAvis writes each topic number at its bubble's centre, under the later bubbles, where close
+     topics' numbers overlap. Here the numbers go on top (with a white halo, not catching the
+     mouse), and overlapping ones are pushed apart, a thin line back to their bubble's centre. */
+  function separateLabels(root) {
+    var labels = Array.prototype.slice.call(root.querySelectorAll("text.txt"));
+    if (!labels.length) return;
+    var group = labels[0].parentNode;
+    var items = labels.map(function (t) {
+      group.appendChild(t);
+      t.setAttribute("class", "txt separated");
+      var b = t.getBBox();
+      return { node: t, w: b.width + 2, h: b.height, x0: b.x + b.width / 2, y0: b.y + b.height / 2, x: b.x + b.width / 2, y: b.y + b.height / 2, dy: Number(t.getAttribute("y")) - (b.y + b.height / 2) };
+    });
+    for (var round = 0; round < 200; round++) {
+      var moved = false;
+      for (var i = 0; i < items.length; i++) for (var j = i + 1; j < items.length; j++) {
+        var a = items[i], b = items[j], ox = (a.w + b.w) / 2 - Math.abs(a.x - b.x), oy = (a.h + b.h) / 2 - Math.abs(a.y - b.y);
+        if (ox <= 0 || oy <= 0) continue;
+        moved = true;
+        if (ox < oy) { var sx = (a.x < b.x || (a.x === b.x && i < j) ? -1 : 1) * (ox / 2 + 0.5); a.x += sx; b.x -= sx; }
+        else { var sy = (a.y < b.y || (a.y === b.y && i < j) ? -1 : 1) * (oy / 2 + 0.5); a.y += sy; b.y -= sy; }
+      }
+      if (!moved) break;
+    }
+    items.forEach(function (it) {
+      if (Math.abs(it.x - it.x0) + Math.abs(it.y - it.y0) < 1) return;
+      it.node.setAttribute("x", it.x.toFixed(1));
+      it.node.setAttribute("y", (it.y + it.dy).toFixed(1));
+      group.insertBefore(svg("line", { cls: "label-leader", x1: it.x0, y1: it.y0, x2: it.x.toFixed(1), y2: it.y.toFixed(1), stroke: "#555", "stroke-width": 0.75 }), labels[0]);
+    });
   }
 
   /* ---------------------------------------------------------------- search */
@@ -515,7 +1004,9 @@
       (DATA.run.embedded_all_segments ? "" : " (searching the " + DATA.run.segments_embedded + " quoted segments in this page)") }));
     if (topics.length) root.appendChild(el("p", {}, ["Topics: "].concat(topics.map(function (t) { return el("span", {}, [link(topicName(t), function () { showTopic(state.model, t.id); }), "  "]); }))));
     if (codes.length) root.appendChild(el("p", {}, ["Codes: "].concat(codes.map(function (c) {
-      return el("span", {}, [link(c.id, function () { showView("codebook"); if (model().alignment) showCode(c.id); }), "  "]);
+      var a = link(c.name, function () { showView("codebook"); showCode(c.id); });
+      a.setAttribute("title", c.id);
+      return el("span", {}, [a, "  "]);
     }))));
     hits.slice(0, 100).forEach(function (id) { root.appendChild(quote(id, [qt])); });
     if (hits.length > 100) root.appendChild(el("p", { cls: "muted", text: (hits.length - 100) + " more segments: refine the search." }));
@@ -523,11 +1014,17 @@
 
   /* ---------------------------------------------------------------- wiring */
   var select = document.getElementById("model");
-  DATA.models.forEach(function (m, i) { select.appendChild(el("option", { value: String(i), text: m.name + " (" + m.type + ", K=" + m.n_topics + ")" })); });
-  select.addEventListener("change", function () {
-    state.model = Number(select.value); state.topic = 0; renderAll();
-    if (document.getElementById("view-map").classList.contains("active")) renderLdavis();
+  DATA.models.forEach(function (m, i) {
+    var rec = DATA.recommended && DATA.recommended.model === m.name;
+    select.appendChild(el("option", { value: String(i), text: m.name + " (" + m.type + ", K=" + m.n_topics + ")" + (rec ? ", recommended" : "") }));
   });
+  select.value = String(state.model);
+  select.addEventListener("change", function () { selectModel(Number(select.value)); });
+  loadStoredDecisions();
+  renderDecisionCount();
+  document.getElementById("download-decisions").addEventListener("click", downloadDecisions);
+  var loader = document.getElementById("load-decisions");
+  loader.addEventListener("change", function () { if (loader.files && loader.files[0]) loadDecisionsFile(loader.files[0]); loader.value = ""; });
   document.querySelectorAll(".tab").forEach(function (b) { b.addEventListener("click", function () { showView(b.getAttribute("data-view")); }); });
   document.getElementById("search-box").addEventListener("input", runSearch);
   document.getElementById("doc-filter").addEventListener("input", renderDocList);
@@ -535,8 +1032,8 @@
   slider.value = String(state.lambda); out.textContent = state.lambda.toFixed(2);
   slider.addEventListener("input", function () { state.lambda = Number(slider.value); out.textContent = state.lambda.toFixed(2); renderTopic(); });
   function renderAll() {
-    renderOverview(); renderTopicList(); renderTopic(); renderHeatmap(); renderPrevalence(); renderDocList();
-    if (state.doc) showDocument(state.doc, null, true); else clear(document.getElementById("doc-detail"));
+    renderOverview(); renderTopicList(); renderTopic(); renderCodebook(); renderPrevalence(); renderDocList();
+    if (state.doc) showDocument(state.doc, null, true); else docPlaceholder();
     runSearch();
   }
   renderAll();
