@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -194,3 +195,81 @@ def test_transcripts_false_embeds_only_quoted_segments(planted_run, tmp_path):
             assert quoted <= set(data["segments"]) and len(data["segments"]) < n_all
             assert set(data["models"][0]["dominant"]) <= set(data["segments"])
     assert "<script" in render_explorer_html(data)
+
+
+# --------------------------------------------------------------------------- workspace (issue 13)
+
+
+def test_highlights_are_distinctive_terms_never_words_of_every_segment(planted_run):
+    folder, result = planted_run
+    data = json.loads((folder / "explorer_data.json").read_text(encoding="utf-8"))
+    dtm = result.prepared.dtm
+    present = (dtm.counts > 0).toarray()
+    everywhere = {dtm.vocab[i] for i in np.flatnonzero(present.mean(axis=0) > 0.5)}
+    planted = {"tomato", "soil", "compost", "seedling", "harvest", "guitar", "chord", "melody", "concert", "rhythm",
+               "recipe", "oven", "flour", "dough", "pastry"}
+    for m, model in zip(data["models"], result.models, strict=True):
+        dominant = model.doc_topic.argmax(axis=1)
+        tt = model.topic_term / model.topic_term.sum(axis=1, keepdims=True)
+        exclusive = tt / tt.sum(axis=0, keepdims=True)
+        for t in m["topics"]:
+            rows = dominant == t["id"]
+            assert not set(t["highlight"]) & everywhere
+            for w in t["highlight"]:
+                j = dtm.vocab.index(w)
+                assert present[rows, j].mean() >= 2 * present[:, j].mean() and exclusive[t["id"], j] >= 0.5
+        # each planted theme's words light up in the topic that carries them
+        found = {w for t in m["topics"] for w in t["highlight"]}
+        assert len(found & planted) >= 6, (m["name"], found)
+
+
+def test_prevalence_fields_leave_out_values_with_fewer_than_the_minimum_documents():
+    from topicbook.report.explorer_data import prevalence_fields
+
+    docs = [f"d{i}" for i in range(10)]
+    meta = {d: {"country": c, "group": g, "rare": r, "note": n} for d, c, g, r, n in zip(
+        docs, ["ES", "ES", "DE", "DE", "IT", "FR", "PT", "PL", "GR", "FI"], ["a"] * 4 + ["b"] * 4 + ["c"] * 2,
+        ["x"] * 10, ["y", "", "", "", "", "", "", "", "", ""], strict=True)}
+    offered, skipped = prevalence_fields(docs, meta, max_levels=25, min_documents=3)
+    assert offered == {"group": (["a", "b"], {"c": 2})}
+    assert skipped == {"country": "has no two values with at least 3 documents each (the most: DE 2, ES 2, FI 1)",
+                       "rare": "has one value only", "note": "filled in for 1 of 10 documents (fewer than half)"}
+    doc_topic = np.eye(2)[[0, 1] * 5]
+    out = prevalence_by_metadata(doc_topic, np.ones(10), docs, meta, seed=0, min_documents=3)
+    assert list(out) == ["group"] and out["group"]["levels"] == ["a", "b"] and out["group"]["n_docs"] == [4, 4]
+    assert out["group"]["left_out"] == {"c": 2}
+
+
+def test_recommended_model_by_match_precision_then_by_coherence_and_stability():
+    from topicbook.report.explorer_data import recommended_model
+
+    def model(name: str, cv: float, stability: float | None) -> dict:
+        return {"name": name, "coherence": {"c_v": cv, "u_mass": -2.0}, "stability": stability}
+
+    models = [model("lda", 0.40, 0.9), model("nmf", 0.55, 0.5), model("guided", 0.45, 0.8)]
+    matches = [{"model": "lda", "precision": 0.2}, {"model": "lda", "precision": 0.4},
+               {"model": "nmf", "precision": 0.25}, {"model": "guided", "precision": 0.5}, {"model": "guided", "precision": 0.05}]
+    rec = recommended_model(models, {"evaluation": {"matches": matches}})
+    assert rec["model"] == "lda" and rec["basis"] == "match_precision"
+    assert rec["scores"] == {"lda": 0.3, "nmf": 0.25, "guided": 0.275} and "mean match precision" in rec["rule"]
+    # no codings: mean rank by c_v (nmf 1, guided 2, lda 3) and stability (lda 1, guided 2, nmf 3); ties: higher c_v
+    rec = recommended_model(models, {"evaluation": None})
+    assert rec["model"] == "nmf" and rec["basis"] == "coherence_stability" and rec["scores"] == {"lda": 2.0, "nmf": 2.0, "guided": 2.0}
+    models[2]["stability"] = 0.95  # guided: ranks 2 and 1
+    assert recommended_model(models, None)["model"] == "guided"
+    rec = recommended_model([model("a", 0.3, None), model("b", 0.5, None)], None)
+    assert rec["model"] == "b" and rec["basis"] == "coherence" and "highest coherence c_v" in rec["rule"]
+    assert recommended_model([], None) is None
+
+
+def test_the_palette_has_20_distinct_colours_okabe_ito_first():
+    from coloraide import Color
+
+    js = (Path(__file__).resolve().parents[1] / "src" / "topicbook" / "report" / "templates" / "explorer.js").read_text(encoding="utf-8")
+    block = re.search(r"var PALETTE = \[(.*?)\];", js, re.S)
+    assert block
+    palette = re.findall(r'"(#[0-9A-Fa-f]{6})"', block.group(1))
+    assert len(palette) == len(set(palette)) == 20
+    assert palette[:8] == ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+    closest = min(Color(a).delta_e(Color(b), method="2000") for i, a in enumerate(palette) for b in palette[i + 1:])
+    assert closest >= 14

@@ -70,6 +70,7 @@ def test_demo_loads_offline_without_errors(demo_run, open_page):
 def test_clicking_a_topic_shows_its_quotes(demo_run, open_page):
     folder, data = demo_run
     p = open_page(folder / "explorer.html")
+    p.page.select_option("#model", "0")  # the page opens on the recommended model
     p.page.click("button[data-view='topics']")
     topic = data["models"][0]["topics"][3]
     p.page.click("#topic-list li[data-topic='3']")
@@ -102,6 +103,7 @@ def test_keyboard_reaches_topics_and_cells(demo_run, open_page):
 def test_lambda_slider_reranks_terms(demo_run, open_page):
     folder, data = demo_run
     p = open_page(folder / "explorer.html")
+    p.page.select_option("#model", "0")
     p.page.click("button[data-view='topics']")
     topic = data["models"][0]["topics"][0]
 
@@ -171,6 +173,7 @@ def test_pyldavis_svg_is_drawn_for_each_model_with_our_numbering(demo_run, open_
 def test_prevalence_chart_has_a_bar_and_whisker_per_topic_and_value(demo_run, open_page):
     folder, data = demo_run
     p = open_page(folder / "explorer.html")
+    p.page.select_option("#model", "0")
     p.page.click("button[data-view='documents']")
     field = p.page.input_value("#prevalence-field")
     prev = data["models"][0]["prevalence_by"][field]
@@ -272,7 +275,7 @@ def test_prototype_names_as_ids_work_in_every_view(proto_run, open_page):
         header = p.page.inner_text("#heatmap table.heat tr")
         assert all(code in header for code in PROTO_IDS)
         for code in PROTO_IDS:
-            p.page.click(f"#heatmap ul.codes a:text-is('{code}')")
+            p.page.click(f"#codebook-table a[data-code-link='{code}']")  # codes show by name, their id on hover
             assert p.page.inner_text("#cell-detail h3").startswith(f"Code {code}")
         p.page.click("td[data-cell='0,1']")
         p.page.click("button[data-view='documents']")

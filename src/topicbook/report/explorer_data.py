@@ -37,13 +37,12 @@ MULTINOMIAL_MAX_DOCS = 50_000  # above: bootstrap counts drawn by bincount of ra
 DOCUMENT_CAP = 20_000  # documents listed (with their profiles); above it, those with embedded segments first
 MAX_LEVELS = 25  # a metadata field with more distinct values is not offered for prevalence
 MIN_GROUP_DOCUMENTS = 3  # a metadata value with fewer documents has no prevalence bar (its interval means nothing)
-# Quote highlighting: a topic's distinctive terms are its top terms by relevance at this lambda
-# (Sievert & Shirley 2014 recommend 0.6) that hold at least DISTINCTIVE_SHARE of their weight
-# across the model's topics and occur in at most GENERIC_SEGMENT_SHARE of the segments.
+# Quote highlighting (see _Highlighter): a topic's distinctive terms, ranked by relevance at the
+# lambda Sievert & Shirley (2014) recommend. Fixed by reading the demo's and PDPilot's topics.
 HIGHLIGHT_LAMBDA = 0.6
 HIGHLIGHT_TERMS = 10
+DISTINCTIVE_LIFT = 2.0
 DISTINCTIVE_SHARE = 0.5
-GENERIC_SEGMENT_SHARE = 0.1
 
 # What the page and `topicbook explore` need: top-level keys, and keys of each model and run.
 REQUIRED_KEYS = ("run", "models", "comparisons", "codes", "segments", "documents", "keywords", "agreement")
@@ -233,6 +232,7 @@ def explorer_data(result: RunResult, run_name: str) -> dict[str, Any]:
         structure = result.verdicts.model(model.name) if result.verdicts is not None else None
         stab = ev.stability
         candidates = relevance_candidates(model.topic_term, term_share, dtm.vocab)
+        distinctive = highlight.model(model.topic_term, model.doc_topic)
         topics = []
         for s in summaries:
             referenced.update(s.quotes)
@@ -247,7 +247,7 @@ def explorer_data(result: RunResult, run_name: str) -> dict[str, Any]:
                 "coherence": round(ev.coherence["c_v"].per_topic[s.id], 3) if "c_v" in ev.coherence else None,
                 "stability": round(stab.per_topic[s.id], 3) if stab and len(stab.per_topic) == model.n_topics else None,
                 "candidates": candidates[s.id],
-                "highlight": highlight.terms(model.topic_term, s.id),
+                "highlight": distinctive[s.id],
             })
         alignment = None
         if al is not None and structure is not None and result.verdicts is not None:
@@ -336,28 +336,38 @@ def explorer_data(result: RunResult, run_name: str) -> dict[str, Any]:
 
 class _Highlighter:
     """The terms to highlight in a topic's quotes: its distinctive terms, not the generic words
-    every topic shares (see HIGHLIGHT_LAMBDA and the settings next to it)."""
+    every topic shares. A term is distinctive of topic k when it is in at least
+    DISTINCTIVE_LIFT times as large a share of the segments k dominates as of all segments (and
+    in at least 2 of them), and holds at least DISTINCTIVE_SHARE of its weight across the
+    model's topics in k; those terms are ranked by relevance at HIGHLIGHT_LAMBDA."""
 
     def __init__(self, dtm: Any) -> None:
-        counts = dtm.counts
-        n_segments = max(counts.shape[0], 1)
         self.vocab = dtm.vocab
-        self.segment_share = np.asarray((counts > 0).sum(axis=0)).ravel() / n_segments  # (n_terms,)
-        totals = np.asarray(counts.sum(axis=0)).ravel().astype(float)
+        self.present = (dtm.counts > 0).astype(np.float64).tocsr()  # (n_segments, n_terms) 0/1
+        self.base = np.asarray(self.present.mean(axis=0)).ravel()  # share of segments holding each term
+        totals = np.asarray(dtm.counts.sum(axis=0)).ravel().astype(float)
         self.term_share = totals / max(totals.sum(), 1.0)
-        self._model: Any = None
 
-    def terms(self, topic_term: np.ndarray, k: int) -> list[str]:
-        """Up to HIGHLIGHT_TERMS terms of topic `k` (topic_term: (n_topics, n_terms)), best first."""
-        if self._model is not topic_term:  # per model: relevance and each term's share per topic
-            self._model = topic_term
-            rows = topic_term / np.maximum(topic_term.sum(axis=1, keepdims=True), 1e-12)
-            self._exclusive = rows / np.maximum(rows.sum(axis=0, keepdims=True), 1e-12)
-            log_p = np.log(rows + 1e-12)
-            self._relevance = HIGHLIGHT_LAMBDA * log_p + (1 - HIGHLIGHT_LAMBDA) * (log_p - np.log(self.term_share + 1e-12))
-        keep = (self._exclusive[k] >= DISTINCTIVE_SHARE) & (self.segment_share <= GENERIC_SEGMENT_SHARE)
-        order = [int(i) for i in np.argsort(-self._relevance[k], kind="stable") if keep[i]]
-        return [self.vocab[i] for i in order[:HIGHLIGHT_TERMS]]
+    def model(self, topic_term: np.ndarray, doc_topic: np.ndarray) -> list[list[str]]:
+        """Per topic of one model (topic_term: (K, n_terms); doc_topic: (n_segments, K)), up to
+        HIGHLIGHT_TERMS distinctive terms, best first."""
+        rows = topic_term / np.maximum(topic_term.sum(axis=1, keepdims=True), 1e-12)
+        exclusive = rows / np.maximum(rows.sum(axis=0, keepdims=True), 1e-12)
+        log_p = np.log(rows + 1e-12)
+        relevance = HIGHLIGHT_LAMBDA * log_p + (1 - HIGHLIGHT_LAMBDA) * (log_p - np.log(self.term_share + 1e-12))
+        dominant = np.argmax(doc_topic, axis=1)
+        out = []
+        for k in range(rows.shape[0]):
+            members = np.flatnonzero(dominant == k)
+            if not len(members):
+                out.append([])
+                continue
+            holding = np.asarray(self.present[members].sum(axis=0)).ravel()
+            lift = holding / len(members) / np.maximum(self.base, 1e-12)
+            keep = (lift >= DISTINCTIVE_LIFT) & (holding >= 2) & (exclusive[k] >= DISTINCTIVE_SHARE)
+            order = [int(i) for i in np.argsort(-relevance[k], kind="stable") if keep[i]]
+            out.append([self.vocab[i] for i in order[:HIGHLIGHT_TERMS]])
+        return out
 
 
 def recommended_model(models: Sequence[Mapping[str, Any]], verdicts: Mapping[str, Any] | None) -> dict[str, Any] | None:

@@ -31,7 +31,7 @@
     "#882255", "#666633", "#225555", "#BBBBBB", "#999933", "#555555", "#117733", "#FFAABB", "#EE8866", "#AA4499", "#EE6677", "#663333"];
   var SVGNS = "http://www.w3.org/2000/svg";
   var state = { model: 0, topic: 0, doc: null, lambda: DATA.run.relevance_lambda, field: null, ldavis: Object.create(null),
-    filter: { parent: "", presence: "", status: "", text: "" } };
+    filter: { parent: "", presence: "", status: "", text: "" }, decisionsOpen: true };
   DATA.codes = DATA.codes || [];
   var CODES = Object.create(null);  // code id -> code
   DATA.codes.forEach(function (c) { CODES[c.id] = c; });
@@ -466,7 +466,8 @@
   function topicDecisionBox(m, t) {
     var key = topicKey(m, t), d = topicDecision(m, t) || {};
     var box = el("details", { cls: "decision-box", id: "topic-decision", "data-topic-key": key });
-    if (d.label || d.memo || d.new_code || t.status === "emergent") box.open = true;
+    box.open = state.decisionsOpen;
+    box.addEventListener("toggle", function () { state.decisionsOpen = box.open; });
     box.appendChild(el("summary", { text: "Your decisions on " + t.display + (d.label || d.memo || d.new_code ? " (recorded)" : "") }));
     var label = el("input", { id: "topic-label", type: "text", autocomplete: "off", placeholder: t.label, value: d.label || "", oninput: function () {
       setTopicDecision(key, "label", trimmed(label.value));
@@ -825,7 +826,7 @@
         } });
     });
     box.appendChild(el("div", { cls: "choices" }, buttons));
-    var memo = el("textarea", { id: "code-memo", rows: "3", oninput: function () { setCodeDecision(c, "memo", memo.value); } });
+    var memo = el("textarea", { id: "code-memo", rows: "3", oninput: function () { setCodeDecision(c, "memo", trimmed(memo.value)); } });
     memo.value = d.memo || "";
     box.appendChild(el("label", { cls: "memo" }, ["Memo", memo]));
     return box;
