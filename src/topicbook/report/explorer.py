@@ -24,7 +24,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from topicbook.report.explorer_data import DATA_FORMAT, explorer_data
+from topicbook.report.explorer_data import DATA_FORMAT, explorer_data, recommended_model
 from topicbook.report.ldavis import ldavis_assets
 from topicbook.report.run_folder import EXPLORER_DATA, load_run
 from topicbook.results import RunResult
@@ -99,6 +99,8 @@ def rebuild_explorer(run_dir: Path) -> Path:
     run = load_run(run_dir)
     page = run.path / "explorer.html"
     data = run.explorer_data
+    if "recommended" not in data:  # explorer data written before the page opened on a recommended model
+        data = {**data, "recommended": recommended_model(data["models"], data.get("verdicts"))}
     intrusion = run.intrusion
     if intrusion is not None:  # scored by `topicbook intrusion-score` after the run
         data = {**data, "intrusion": intrusion.to_json()}

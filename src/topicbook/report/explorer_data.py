@@ -356,7 +356,7 @@ class _Highlighter:
         log_p = np.log(rows + 1e-12)
         relevance = HIGHLIGHT_LAMBDA * log_p + (1 - HIGHLIGHT_LAMBDA) * (log_p - np.log(self.term_share + 1e-12))
         dominant = np.argmax(doc_topic, axis=1)
-        out = []
+        out: list[list[str]] = []
         for k in range(rows.shape[0]):
             members = np.flatnonzero(dominant == k)
             if not len(members):

@@ -192,6 +192,13 @@
     var node = document.getElementById("decisions-status");
     node.textContent = text; node.className = cls || "";
   }
+  /* one field of the decision on `key` (a code id or topic key) in `map`; an entry left empty goes */
+  function setDecision(map, key, field, value) {
+    var d = map[key] || {};
+    if (value) d[field] = value; else delete d[field];
+    if (Object.keys(d).length) map[key] = d; else delete map[key];
+    saveDecisions();
+  }
   function saveDecisions() {
     var s = store();
     if (s) {
@@ -503,12 +510,7 @@
     box.appendChild(el("p", { cls: "muted small", text: "topicbook export --decisions adds new codes in a “topicbook: new codes” group, coded on the segments this topic dominates." }));
     return box;
   }
-  function setTopicDecision(key, field, value) {
-    var d = decisions.topics[key] || {};
-    if (value) d[field] = value; else delete d[field];
-    if (Object.keys(d).length) decisions.topics[key] = d; else delete decisions.topics[key];
-    saveDecisions();
-  }
+  function setTopicDecision(key, field, value) { setDecision(decisions.topics, key, field, value); }
 
   /* ---------------------------------------------------------------- codebook map */
   function badge(s) { return el("span", { cls: "badge " + s, text: statusName(s) }); }
@@ -832,10 +834,7 @@
     return box;
   }
   function setCodeDecision(c, key, value) {
-    var d = decisions.codes[c] || {};
-    if (value) d[key] = value; else delete d[key];
-    if (Object.keys(d).length) decisions.codes[c] = d; else delete decisions.codes[c];
-    saveDecisions();
+    setDecision(decisions.codes, c, key, value);
     var row = document.querySelector('#codebook-table tr[data-code="' + cssEscape(c) + '"]');
     if (row) row.replaceChild(decisionCell(c), row.lastChild);
   }
