@@ -267,18 +267,25 @@ def section_explorer(meta: dict) -> str:
                      f"{r['documents_bytes'] / 1e6:.2f} / {r['ldavis_data_bytes'] / 1e6:.2f} / {r['transcripts_bytes'] / 1e6:.2f} MB",
                      embedded, f"{_n(r['median_ready_ms'])} ms", f"{_n(r['median_map_drawn_ms'])} ms"])
     demo, sotu = d["runs"][0], d["runs"][-1]
+    target = d.get("ready_target_ms")
+    verdict = "" if target is None else (
+        f"Target: the SOTU page ready within {_n(target)} ms; this run: {_n(sotu['median_ready_ms'])} ms, "
+        f"**{'met' if sotu['median_ready_ms'] <= target else 'not met'}**.\n")
+    pdpilot = next((r for r in d["runs"] if r["run"] == "pdpilot"), None)
     return f"""## Explorer page size and load time
 
-The explorer page (`explorer.html`) for the demo run and for a SOTU-paragraph run, loaded from
+The explorer page (`explorer.html`) for the demo run, {"a PDPilot run (the 91-code codebook view; LDA and NMF K=10) " if pdpilot else ""}and a SOTU-paragraph run, loaded from
 `file://` in headless Debian chromium (Playwright), three loads each. SOTU run:
 `sotu_paragraphs.csv.gz` as a table corpus (id = `doc_id-para_no`, text column `text`; every
 paragraph a document), LDA K=20 (2 passes) and NMF K=20, no codebook.
 {_provenance('explorer', meta)}
-
+{verdict}
 {_table(['run', 'segments', 'page', 'of which: documents list / pyLDAvis data / transcripts', 'transcripts embedded', 'ready (median)', 'pyLDAvis SVG drawn'], rows)}
 
 "Ready" is navigation start to the end of the page's script (`performance.now()` at the
-`data-ready` mark); "SVG drawn" includes clicking the Intertopic map tab. Inlined d3 and
+`data-ready` mark), which renders every view (the overview, the topic list and detail, the
+codebook tree and heatmap, the documents list) and reads the decisions kept in localStorage;
+"SVG drawn" includes clicking the Intertopic map tab. Inlined d3 and
 LDAvis add 0.30 MB to every page. The largest part of the SOTU page is the list of one-paragraph
 documents with their metadata, not text. Above 20,000 documents the page lists 20,000 (those
 with quoted segments first) and says so: the SOTU run ({_n(sotu['documents'])} documents) is capped in this
