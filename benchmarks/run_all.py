@@ -283,9 +283,9 @@ paragraph a document), LDA K=20 (2 passes) and NMF K=20, no codebook.
 {_table(['run', 'segments', 'page', 'of which: documents list / pyLDAvis data / transcripts', 'transcripts embedded', 'ready (median)', 'pyLDAvis SVG drawn'], rows)}
 
 "Ready" is navigation start to the end of the page's script (`performance.now()` at the
-`data-ready` mark), which renders every view (the overview, the topic list and detail, the
-codebook tree and heatmap, the documents list) and reads the decisions kept in localStorage;
-"SVG drawn" includes clicking the Intertopic map tab. Inlined d3 and
+`data-ready` mark): the data parsed, the decisions kept in localStorage read and the view on
+screen (the overview) drawn; every other view is drawn when it is first shown (the codebook
+tree and heatmap, the documents list). "SVG drawn" includes clicking the Intertopic map tab. Inlined d3 and
 LDAvis add 0.30 MB to every page. The largest part of the SOTU page is the list of one-paragraph
 documents with their metadata, not text. Above 20,000 documents the page lists 20,000 (those
 with quoted segments first) and says so: the SOTU run ({_n(sotu['documents'])} documents) is capped in this

@@ -31,7 +31,7 @@
     "#882255", "#666633", "#225555", "#BBBBBB", "#999933", "#555555", "#117733", "#FFAABB", "#EE8866", "#AA4499", "#EE6677", "#663333"];
   var SVGNS = "http://www.w3.org/2000/svg";
   var state = { model: 0, topic: 0, doc: null, lambda: DATA.run.relevance_lambda, field: null, ldavis: Object.create(null),
-    filter: { parent: "", presence: "", status: "", text: "" }, decisionsOpen: true };
+    filter: { parent: "", presence: "", status: "", text: "" }, decisionsOpen: true, view: "overview" };
   DATA.codes = DATA.codes || [];
   var CODES = Object.create(null);  // code id -> code
   DATA.codes.forEach(function (c) { CODES[c.id] = c; });
@@ -140,7 +140,22 @@
     return body;
   }
 
+  /* Each view is drawn when it is shown: renderAll marks them all stale and draws the one on
+     screen, showView draws a stale one before showing it (a 77-topic model's heatmap or a
+     20,000-document list costs nothing until it is looked at). */
+  var VIEWS = {
+    overview: function () { renderOverview(); },
+    topics: function () { renderTopicList(); renderTopic(); },
+    codebook: function () { renderCodebook(); },
+    documents: function () { renderPrevalence(); renderDocList(); if (state.doc) showDocument(state.doc, null, true); else docPlaceholder(); },
+    search: function () { runSearch(); }
+  };
+  var stale = Object.create(null);
+  function renderView(name) { if (stale[name] && VIEWS[name]) { stale[name] = false; VIEWS[name](); } }
+  function renderAll() { Object.keys(VIEWS).forEach(function (v) { stale[v] = true; }); renderView(state.view); }
   function showView(name) {
+    state.view = name;
+    renderView(name);
     document.querySelectorAll(".view").forEach(function (v) { v.classList.toggle("active", v.id === "view-" + name); });
     document.querySelectorAll(".tab").forEach(function (b) {
       var on = b.getAttribute("data-view") === name;
@@ -200,6 +215,7 @@
     saveDecisions();
   }
   function saveDecisions() {
+    if (state.view !== "overview") stale.overview = true;  // it counts the decisions
     var s = store();
     if (s) {
       try { s.setItem(STORE_KEY, JSON.stringify(decisionsJson())); }
@@ -678,12 +694,23 @@
   }
   function cssEscape(s) { return window.CSS && CSS.escape ? CSS.escape(s) : s.replace(/["\\]/g, "\\$&"); }
   /* topic x code correlations for the analysed codes that pass the filters */
+  var HEATMAP_OPEN_CELLS = 2500;  // a larger heatmap is drawn when its section is opened
   function renderHeatmap() {
     var root = clear(document.getElementById("heatmap"));
     var m = model(), a = m.alignment;
     if (!a) return;
     var codes = a.codes.map(function (c, j) { return [c, j]; }).filter(function (cj) { return passesFilter(cj[0]); });
-    root.appendChild(el("h3", { id: "heatmap-head", text: "Topic \u00d7 code correlations (" + m.name + ", " + codes.length + " of " + a.codes.length + " analysed codes)" }));
+    var cells = codes.length * m.topics.length;
+    var box = el("details", { id: "heatmap-box" }, [el("summary", {}, [el("h3", { id: "heatmap-head", text: "Topic \u00d7 code correlations (" + m.name + ", " + codes.length + " of " + a.codes.length + " analysed codes)" })])]);
+    box.open = cells <= HEATMAP_OPEN_CELLS;
+    if (cells > HEATMAP_OPEN_CELLS) box.firstChild.appendChild(el("span", { cls: "muted small", text: " " + cells + " cells: open to draw them, or choose fewer codes with the filters" }));
+    root.appendChild(box);
+    var drawn = false;
+    function draw() { if (box.open && !drawn) { drawn = true; drawHeatmap(box, m, a, codes); } }
+    box.addEventListener("toggle", draw);
+    draw();
+  }
+  function drawHeatmap(root, m, a, codes) {
     root.appendChild(el("p", { cls: "muted", text: "Correlation of each topic (rows) with each code's evidence (columns); outlined cells are the topics that carry the code (above what random-word codes reach). The filters above choose the columns. Click a cell (or focus it and press Enter) for its quotes." }));
     if (!codes.length) { root.appendChild(el("p", { text: "No analysed code passes the filters." })); return; }
     var head = el("tr", {}, [el("th", { text: "Topic" })].concat(codes.map(function (cj) {
@@ -909,7 +936,10 @@
   }
   function showDocument(docId, segId, stay) {
     state.doc = docId;
-    if (!stay) showView("documents");
+    if (!stay) {
+      if (stale.documents) { stale.documents = false; renderPrevalence(); }
+      showView("documents");
+    }
     renderDocList();
     var d = DATA.documents.filter(function (x) { return x.id === docId; })[0];
     var m = model(), root = clear(document.getElementById("doc-detail"));
@@ -1031,11 +1061,6 @@
   var slider = document.getElementById("lambda"), out = document.getElementById("lambda-value");
   slider.value = String(state.lambda); out.textContent = state.lambda.toFixed(2);
   slider.addEventListener("input", function () { state.lambda = Number(slider.value); out.textContent = state.lambda.toFixed(2); renderTopic(); });
-  function renderAll() {
-    renderOverview(); renderTopicList(); renderTopic(); renderCodebook(); renderPrevalence(); renderDocList();
-    if (state.doc) showDocument(state.doc, null, true); else docPlaceholder();
-    runSearch();
-  }
   renderAll();
   document.body.setAttribute("data-ready", "1");
 })();
