@@ -33,6 +33,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
+import scipy.sparse as sp
 
 from topicbook.codebook import Code, Codebook
 from topicbook.preprocess import DocumentTermMatrix
@@ -42,6 +43,7 @@ from topicbook.verdicts._json import JsonMixin
 log = logging.getLogger(__name__)
 
 PRESENCE = ("present", "uncertain", "absent")
+TERMS_SHOWN = 5  # evidence_terms kept per code
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,11 @@ class PresenceSettings:
     quotes: int = 5               # strongest evidence segments kept per code
     n_match_null: int = 100       # pseudo-code score columns kept for the topic-match null
     seed: int = 0
+    # Second round (chosen on the NHS development half; None switches a rule off, which gives
+    # round 1's verdict exactly):
+    relative_coverage: float | None = 0.7  # a long code needs coverage >= this x the codebook's median
+    long_code_words: int = 5      # a code text of at least this many distinct words is "long"
+    full_coverage: float | None = 0.75  # a short code with this coverage is present on its support alone
 
 
 @dataclass(frozen=True)
@@ -84,6 +91,8 @@ class CodePresence(JsonMixin):
     reason: str
     in_vocabulary: int = 0
     children: tuple[str, ...] = ()
+    coverage: float | None = None
+    evidence_terms: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -94,7 +103,9 @@ class Evidence:
     mask: (n_segments, n_codes) bool, score above the cut-off (for a parent code: its own or
     any descendant's); null_counts: (n_codes, n_pseudo) segments above the cut-off per
     pseudo-code; n_terms: (n_codes,) terms of each code in the vocabulary; segment_ids,
-    documents: (n_segments,) of the rows.
+    documents: (n_segments,) of the rows; null_scores: (n_segments, n_match_null) pseudo-code
+    cosines for the topic-match null; coverage, n_words: (n_codes,) text_coverage of the
+    codes; evidence_terms: per code, its terms found in most of its (own) evidence segments.
     """
 
     code_ids: tuple[str, ...]
@@ -106,6 +117,9 @@ class Evidence:
     null_counts: np.ndarray
     n_terms: np.ndarray
     null_scores: np.ndarray
+    coverage: np.ndarray | None = None
+    n_words: np.ndarray | None = None
+    evidence_terms: tuple[tuple[str, ...], ...] = ()
 
     def own_mask(self) -> np.ndarray:
         """(n_segments, n_codes): each code's own evidence (without its descendants')."""
@@ -129,11 +143,38 @@ def pseudo_vectors(vector: np.ndarray, n_pseudo: int, rng: np.random.Generator) 
     return np.divide(out, norms, out=np.zeros_like(out), where=norms > 0)
 
 
+def text_coverage(codebook: Codebook, vocab: Sequence[str], transform: Callable[[str], list[str]],
+                  idf: np.ndarray, n_segments: int) -> tuple[np.ndarray, np.ndarray]:
+    """How much of each code's text the corpus speaks: two arrays (n_codes,).
+
+    coverage: the idf-weighted share of the distinct words of the code's text (name,
+    definition, keywords, examples, through the corpus preprocessing) that are vocabulary
+    terms; a word outside the vocabulary weighs as a word of document frequency 0 (smooth idf
+    ln(1 + n_segments) + 1), the most specific a word can be. A code on another domain whose
+    only words in the corpus are a few generic ones ("look", "second") thus has a low
+    coverage, however often those words occur. n_words: the number of those distinct words.
+    """
+    index = {t: i for i, t in enumerate(vocab)}
+    unseen = float(np.log1p(n_segments) + 1.0)
+    coverage = np.zeros(len(codebook))
+    n_words = np.zeros(len(codebook), dtype=int)
+    for c, code in enumerate(codebook.codes):
+        words: set[str] = set()
+        for text in (code.name, code.definition, " ".join(code.keywords), *code.examples):
+            if text.strip():
+                words.update(transform(text))
+        weights = np.array([idf[index[w]] if w in index else unseen for w in words])
+        known = np.array([w in index for w in words], dtype=bool)
+        n_words[c] = len(words)
+        coverage[c] = float(weights[known].sum() / weights.sum()) if words else 0.0
+    return coverage, n_words
+
+
 def evidence(dtm: DocumentTermMatrix, codebook: Codebook, transform: Callable[[str], list[str]],
              documents: Sequence[str], settings: PresenceSettings = PresenceSettings(),
              *, space: SimilaritySpace | None = None) -> Evidence:
-    """Raw word cosines of every segment with every code, their null cut-offs and the
-    pseudo-codes' exceedance counts (see the module docstring).
+    """Raw word cosines of every segment with every code, their null cut-offs, the
+    pseudo-codes' exceedance counts and the codes' text coverage (see the module docstring).
 
     documents: (n_segments,) document id of each dtm row. `space`: a SimilaritySpace already
     fitted on the same dtm (e.g. the one agreement scoring used), to avoid fitting it again.
@@ -156,9 +197,28 @@ def evidence(dtm: DocumentTermMatrix, codebook: Codebook, transform: Callable[[s
             kept.append(null[:, :per_code])
     pooled = np.hstack(kept) if kept else np.zeros((scores.shape[0], 0))
     null_scores = pooled[:, np.sort(rng.permutation(pooled.shape[1])[:settings.n_match_null])]
-    mask = _with_descendants(scores > cutoffs[None, :], codebook)
+    own = scores > cutoffs[None, :]
+    mask = _with_descendants(own, codebook)
+    coverage, n_words = text_coverage(codebook, dtm.vocab, transform, space.idf, scores.shape[0])
     return Evidence(tuple(codebook.ids()), tuple(dtm.segment_ids), tuple(documents), scores, cutoffs,
-                    mask, null_counts, (V > 0).sum(axis=1), null_scores)
+                    mask, null_counts, (V > 0).sum(axis=1), null_scores, coverage, n_words,
+                    _evidence_terms(space.words, V, own, dtm.vocab, TERMS_SHOWN))
+
+
+def _evidence_terms(words: sp.csr_matrix, V: np.ndarray, own: np.ndarray, vocab: Sequence[str],
+                    n: int) -> tuple[tuple[str, ...], ...]:
+    """Per code: up to n of its terms (positive weight) in the most of its evidence rows."""
+    out = []
+    for c in range(V.shape[0]):
+        terms = np.flatnonzero(V[c] > 0)
+        rows = np.flatnonzero(own[:, c])
+        if terms.size == 0 or rows.size == 0:
+            out.append(())
+            continue
+        hits = np.asarray((words[rows][:, terms] > 0).sum(axis=0)).ravel()
+        order = np.argsort(-hits, kind="stable")[:n]
+        out.append(tuple(vocab[terms[j]] for j in order if hits[j] > 0))
+    return tuple(out)
 
 
 def descendants(codebook: Codebook) -> dict[str, list[str]]:
@@ -195,7 +255,8 @@ def presence(ev: Evidence, codebook: Codebook, settings: PresenceSettings = Pres
     docs = np.asarray(ev.documents)
     below = descendants(codebook)
     index = {c: i for i, c in enumerate(ev.code_ids)}
-    own = {code.id: _own_verdict(ev, c, code, docs, settings) for c, code in enumerate(codebook.codes)}
+    bar = coverage_bar(ev, settings)
+    own = {code.id: _own_verdict(ev, c, code, docs, settings, bar) for c, code in enumerate(codebook.codes)}
     out = []
     for code in codebook.codes:
         verdict, kids = own[code.id], below[code.id]
@@ -218,7 +279,19 @@ def presence(ev: Evidence, codebook: Codebook, settings: PresenceSettings = Pres
     return tuple(out)
 
 
-def _own_verdict(ev: Evidence, c: int, code: Code, docs: np.ndarray, settings: PresenceSettings) -> CodePresence:
+def coverage_bar(ev: Evidence, settings: PresenceSettings) -> float | None:
+    """The coverage a long code needs to be present: `relative_coverage` x the median coverage
+    of the codebook's long codes (at least 3 of them), or None (no such rule)."""
+    if settings.relative_coverage is None or ev.coverage is None or ev.n_words is None:
+        return None
+    long = ev.n_words >= settings.long_code_words
+    if long.sum() < 3:
+        return None
+    return float(settings.relative_coverage * np.median(ev.coverage[long]))
+
+
+def _own_verdict(ev: Evidence, c: int, code: Code, docs: np.ndarray, settings: PresenceSettings,
+                 bar: float | None) -> CodePresence:
     mask = ev.scores[:, c] > ev.cutoffs[c]
     support = int(mask.sum())
     counts = ev.null_counts[c]
@@ -226,10 +299,25 @@ def _own_verdict(ev: Evidence, c: int, code: Code, docs: np.ndarray, settings: P
     median = float(np.median(counts))
     n_docs = len(set(docs[mask]))
     reach = int((counts >= support).sum())
+    coverage = float(ev.coverage[c]) if ev.coverage is not None else None
+    long = ev.n_words is not None and int(ev.n_words[c]) >= settings.long_code_words
+    terms = ev.evidence_terms[c] if ev.evidence_terms else ()
+    words = ", ".join(f"'{t}'" for t in terms[:3])
+    enough = n_docs >= settings.min_documents and support >= settings.min_support
+    spoken = (not long and coverage is not None and settings.full_coverage is not None
+              and coverage >= settings.full_coverage)
     if ev.n_terms[c] == 0:
         status, why = "absent", "no term of the code's text is in the corpus vocabulary."
-    elif support > high and n_docs >= settings.min_documents and support >= settings.min_support:
+    elif enough and support > high and long and bar is not None and coverage is not None and coverage < bar:
+        status, why = "uncertain", (f"{support} segments in {n_docs} documents above the null cut-off, but the corpus uses "
+                                    f"only {coverage:.0%} of the code's text (the codebook's codes: {bar / settings.relative_coverage:.0%} "  # type: ignore[operator]
+                                    f"at the median); its evidence rests on {words}.")
+    elif enough and support > high:
         status, why = "present", f"{support} segments in {n_docs} documents above the null cut-off; {reach} of {len(counts)} pseudo-codes reach as many."
+    elif enough and spoken:
+        status, why = "present", (f"{support} segments in {n_docs} documents contain its words, and the corpus uses "
+                                  f"{coverage:.0%} of the code's text; the words are rarer than random ones "
+                                  f"({reach} of {len(counts)} pseudo-codes reach as many segments).")
     elif support <= median:
         status, why = "absent", f"{support} segments above the null cut-off, no more than the median pseudo-code ({median:g})."
     elif support > high:
@@ -241,7 +329,8 @@ def _own_verdict(ev: Evidence, c: int, code: Code, docs: np.ndarray, settings: P
                         p_value=round(float((1 + reach) / (len(counts) + 1)), 4), documents=n_docs,
                         cutoff=round(float(ev.cutoffs[c]), 5) if np.isfinite(ev.cutoffs[c]) else None,
                         quotes=_quotes(ev, c, docs, settings.quotes, mask), reason=why,
-                        in_vocabulary=int(ev.n_terms[c]))
+                        in_vocabulary=int(ev.n_terms[c]),
+                        coverage=None if coverage is None else round(coverage, 4), evidence_terms=terms)
 
 
 def _quotes(ev: Evidence, c: int, docs: np.ndarray, n: int, mask: np.ndarray) -> tuple[str, ...]:
