@@ -15,15 +15,31 @@ code written with this corpus's words and no meaning. The code's null cut-off is
 vocabulary size and the code's number of terms; the support is the number of segments above
 it, the expected false count the mean number of a pseudo-code's segments above it.
 
-Verdict: `present` when the support exceeds the `present_quantile` of the pseudo-codes'
-counts, is at least `min_support` segments and comes from at least `min_documents`
-documents; `absent` when it is no more than the median pseudo-code's count (or the code has
-no term in the vocabulary); `uncertain` in between. A parent code (a group) is present when
-it or any descendant is; its support is the union of theirs.
+Coverage (:func:`text_coverage`): the idf-weighted share of the code's distinct words that
+the corpus vocabulary has, a word the corpus never uses weighing as the most specific word.
+A code from another domain reaches a corpus only through a few generic words ("look",
+"second", "road") and has a low coverage, while its support can beat the null (frequent words
+beat random, mostly rare, vocabulary words).
+
+Verdict. Every `present` needs at least `min_support` evidence segments from at least
+`min_documents` documents; then:
+- a *long* code (a text of at least `long_code_words` distinct words) is `present` when its
+  support exceeds the `present_quantile` of the pseudo-codes' counts and its coverage is at
+  least `relative_coverage` x the median coverage of the codebook's long codes; with the
+  support but less coverage it is `uncertain` (its evidence rests on a few of its words);
+- a *short* code (a name, a few keywords) is `present` when its support exceeds that
+  quantile, or when the corpus uses at least `full_coverage` of its text: its words occur,
+  only rarer than random vocabulary words (a names-only code "Organisation & efficiency" in
+  9 comments that say "efficiency" or "organisation"); a short code present on a part of
+  its words says so in its reason;
+- otherwise `absent` when the support is no more than the median pseudo-code's count (or the
+  code has no term in the vocabulary), `uncertain` in between.
+A parent code (a group) is present when it or any descendant is; its support is the union of
+theirs. `relative_coverage=None` and `full_coverage=None` give round 1's verdict.
 
 The character n-gram half of the similarity score is not used here: a pseudo-code cannot keep
 the n-gram structure of real words without keeping the words. Settings (PresenceSettings)
-were chosen once on the development half of the NHS comments (see docs/verdicts.md).
+were chosen on the development half of the NHS comments (see docs/verdicts.md).
 """
 
 from __future__ import annotations
@@ -314,6 +330,8 @@ def _own_verdict(ev: Evidence, c: int, code: Code, docs: np.ndarray, settings: P
                                     f"at the median); its evidence rests on {words}.")
     elif enough and support > high:
         status, why = "present", f"{support} segments in {n_docs} documents above the null cut-off; {reach} of {len(counts)} pseudo-codes reach as many."
+        if not long and coverage is not None and settings.full_coverage is not None and coverage < settings.full_coverage:
+            why += f" Judged by {words} only: the corpus uses {coverage:.0%} of the code's text; read the quotes."
     elif enough and spoken:
         status, why = "present", (f"{support} segments in {n_docs} documents contain its words, and the corpus uses "
                                   f"{coverage:.0%} of the code's text; the words are rarer than random ones "
