@@ -228,6 +228,16 @@ def load_nhs(half: str, n_sample: int) -> BenchCorpus:
                        models, pos, n_in)
 
 
+def with_dev_decoys(corpus: BenchCorpus) -> BenchCorpus:
+    """The corpus with DEV_DECOYS added to its codebook (development only); their ids in
+    notes["dev_decoys"], the planted decoys stay in `decoys`."""
+    key = "nhs" if corpus.name.startswith("nhs") else corpus.name
+    extra = tuple(Code(**d) for d in DEV_DECOYS[key])
+    codebook = Codebook(corpus.codebook.name, corpus.codebook.codes + extra, corpus.codebook.source)
+    return replace(corpus, codebook=codebook, labels=_labels_with_decoys(corpus.labels, len(extra)),
+                   notes={**corpus.notes, "dev_decoys": [d.id for d in extra]})
+
+
 def pin_blas_threads() -> None:
     """One BLAS/OpenMP thread (the machine has 2 shared cores)."""
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):

@@ -222,18 +222,17 @@ def evidence(dtm: DocumentTermMatrix, codebook: Codebook, transform: Callable[[s
 
 
 def _evidence_terms(words: sp.csr_matrix, V: np.ndarray, own: np.ndarray, vocab: Sequence[str],
-                    n: int) -> tuple[tuple[str, ...], ...]:
-    """Per code: up to n of its terms (positive weight) in the most of its evidence rows."""
-    out = []
-    for c in range(V.shape[0]):
-        terms = np.flatnonzero(V[c] > 0)
-        rows = np.flatnonzero(own[:, c])
-        if terms.size == 0 or rows.size == 0:
-            out.append(())
-            continue
-        hits = np.asarray((words[rows][:, terms] > 0).sum(axis=0)).ravel()
-        order = np.argsort(-hits, kind="stable")[:n]
-        out.append(tuple(vocab[terms[j]] for j in order if hits[j] > 0))
+                    n: int, chunk: int = 512) -> tuple[tuple[str, ...], ...]:
+    """Per code: up to n of its terms (positive weight) in the most of its evidence rows
+    (codes in chunks, so that the (codes x terms) counts stay small)."""
+    present = (words > 0).astype(np.float32).tocsc()
+    out: list[tuple[str, ...]] = []
+    for lo in range(0, V.shape[0], chunk):
+        hits = np.asarray((present.T @ own[:, lo:lo + chunk].astype(np.float32)).T)  # (chunk, n_terms)
+        hits[V[lo:lo + chunk] <= 0] = 0
+        for row in hits:
+            top = np.argsort(-row, kind="stable")[:n]
+            out.append(tuple(vocab[j] for j in top if row[j] > 0))
     return tuple(out)
 
 

@@ -188,14 +188,24 @@ def structure(model: FittedModel, ev: Evidence, verdicts: Sequence[CodePresence]
     usable = np.array([v.presence != "absent" for v in verdicts])
     tm = topic_matches(theta, ev.scores, ev.null_scores, ev.mask, usable, settings)
     stability = _stability(model, ev, tm.matched, usable, refits or [], settings) if refits else {}
+    by_topic = _matched_by_topic(tm)
     codes = []
     for c, verdict in enumerate(verdicts):
-        codes.append(_code_status(model.name, c, verdict, tm, stability, ev, theta, settings))
+        codes.append(_code_status(model.name, c, verdict, tm, by_topic, stability, ev, theta, settings))
     topics = _topic_verdicts(model, ev, tm, usable, lexicon)
     return ModelStructure(model.name, model.n_topics, tuple(codes), tuple(topics))
 
 
-def _code_status(name: str, c: int, verdict: CodePresence, tm: TopicMatches,
+def _matched_by_topic(tm: TopicMatches) -> list[list[int]]:
+    """Per topic: the codes it carries, highest similarity first."""
+    out = []
+    for k in range(tm.matched.shape[0]):
+        codes = np.flatnonzero(tm.matched[k])
+        out.append([int(j) for j in codes[np.argsort(-tm.similarity[k, codes], kind="stable")]])
+    return out
+
+
+def _code_status(name: str, c: int, verdict: CodePresence, tm: TopicMatches, by_topic: list[list[int]],
                  stability: dict[tuple[int, int], float], ev: Evidence, theta: np.ndarray,
                  settings: StructureSettings) -> CodeStructure:
     code = verdict.code
@@ -220,7 +230,7 @@ def _code_status(name: str, c: int, verdict: CodePresence, tm: TopicMatches,
     if len(strong) >= 2:
         return CodeStructure(name, code, "split", **fields)  # type: ignore[arg-type]
     k = strong[0]
-    others = [j for j in np.argsort(-sim[k], kind="stable") if matched[k, j] and j != c]
+    others = [j for j in by_topic[k] if j != c]
     lead = max(sim[k, c], *(sim[k, j] for j in others)) if others else sim[k, c]
     leaders = [j for j in [c, *others] if sim[k, j] >= settings.split_ratio * lead]
     if leaders == [c]:
@@ -245,7 +255,6 @@ def _stability(model: FittedModel, ev: Evidence, matched: np.ndarray, usable: np
 def _topic_verdicts(model: FittedModel, ev: Evidence, tm: TopicMatches, usable: np.ndarray,
                     lexicon: np.ndarray | None) -> list[TopicVerdict]:
     theta = model.doc_topic
-    matched, sim = tm.matched, tm.similarity
     any_evidence = ev.mask[:, usable].any(axis=1) if usable.any() else np.zeros(theta.shape[0], dtype=bool)
     weight = theta.sum(axis=0)
     share = np.divide(theta[any_evidence].sum(axis=0), weight, out=np.zeros_like(weight), where=weight > 0)
@@ -253,7 +262,7 @@ def _topic_verdicts(model: FittedModel, ev: Evidence, tm: TopicMatches, usable: 
         lex, pos = procedural_signals(theta, model.topic_term, lexicon, edge_segments(ev.documents))
     else:
         lex, pos = np.zeros(model.n_topics), np.zeros(model.n_topics)
-    sim_order = [[ev.code_ids[c] for c in np.argsort(-sim[k], kind="stable") if matched[k, c]] for k in range(model.n_topics)]
+    sim_order = [[ev.code_ids[c] for c in codes] for codes in _matched_by_topic(tm)]
     out = []
     for k in range(model.n_topics):
         if sim_order[k]:
