@@ -381,3 +381,19 @@ def test_a_match_needs_top_quotes_that_are_evidence() -> None:
     assert without.matched[:, 0].tolist() == [True, True]
     assert with_quotes.quote_share[:, 0].tolist() == [1.0, 0.0]
     assert not topic_matches(theta, scores, null, evidence_mask, np.array([False]), StructureSettings()).matched.any()
+
+
+def test_random_codes_collect_no_matches_at_the_false_discovery_rate() -> None:
+    """200 codes with random scores against 10 topics: round 1's per-pair 99% quantile matches
+    about 1% of the 2,000 pairs; the FDR-controlled correlation test matches none."""
+    rng = np.random.default_rng(1)
+    n = 300
+    theta = rng.dirichlet(np.full(10, 0.3), size=n)
+    scores = rng.random((n, 200))
+    evidence_mask = scores > np.quantile(scores, 0.8, axis=0)
+    null = rng.random((n, 100))
+    usable = np.ones(200, dtype=bool)
+    round_1 = topic_matches(theta, scores, null, evidence_mask, usable, StructureSettings(match_fdr=None, quote_fdr=None))
+    fdr_only = topic_matches(theta, scores, null, evidence_mask, usable, StructureSettings(quote_fdr=None))
+    assert round_1.matched.sum() >= 10
+    assert fdr_only.matched.sum() == 0 and np.all(np.isinf(fdr_only.cutoff))
