@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test lint browser bench clean
+.PHONY: demo test test-fast lint browser bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,13 +28,18 @@ browser:
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; \
 	fi
 
-## lint: ruff over the code, tests and benchmarks
+## lint: ruff over the code, tests and benchmarks; mypy over the package
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy src
 
-## test: the whole suite (ruff, unit, CLI, real-corpus and browser tests)
+## test: the whole suite (ruff, mypy, unit, CLI, real-corpus and browser tests)
 test: $(VENV)/.installed-test browser lint
 	$(BIN)/python -m pytest -q
+
+## test-fast: the quick subset (no slow or browser tests; under a minute)
+test-fast: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -q -m "not slow and not browser"
 
 ## bench: every benchmark; rewrites docs/benchmarks.md
 bench: $(VENV)/.installed-test

@@ -130,7 +130,7 @@ def main() -> None:
             for engine, fit in (("gensim", fit_gensim), ("tomotopy", fit_tomotopy)):  # alternating
                 seconds, tops = fit(dtm, k, seed)
                 started = time.perf_counter()
-                cv = coherence(tops, tokens, measures=["c_v"])["c_v"]["mean"]
+                cv = coherence(tops, tokens, measures=["c_v"])["c_v"].mean
                 coherence_seconds.append(time.perf_counter() - started)
                 entry = per_engine.setdefault(engine, {"seconds": [], "c_v": []})
                 entry["seconds"].append(round(seconds, 3))

@@ -107,7 +107,8 @@ def bench_fits(dtm, repeats: int, k: int, passes: int) -> dict:
 def bench_sweep(dtm, repeats: int, quick: bool) -> dict:
     """The same K x seed grid with 1 and 2 processes (u_mass coherence)."""
     from topicbook.config import ModelConfig
-    from topicbook.sweep import run_grid, sweep_cells
+    from topicbook.stability import run_grid
+    from topicbook.sweep import sweep_cells
 
     models = [ModelConfig(type="nmf"), ModelConfig(type="lda", passes=1, iterations=50, chunksize=2000)]
     cells = sweep_cells(models, [10, 20] if not quick else [5, 10], [1, 2])

@@ -29,9 +29,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from topicbook.agreement import agreement, normalise
 from topicbook.codebook import Code, Codebook, seed_terms
+from topicbook.codings import normalise
 from topicbook.config import ModelConfig, PreprocessConfig
+from topicbook.metrics import agreement
 from topicbook.models import fit_model
 from topicbook.preprocess import Preprocessor, vectorize
 from topicbook.scoring import (
@@ -154,14 +155,16 @@ def evaluate_methods(methods: dict[str, np.ndarray], labels: np.ndarray, lengths
     for name, scores in methods.items():
         out[name] = {}
         for half, mask in halves.items():
-            res = agreement(scores, labels, lengths, code_ids, evaluate=mask, min_positives=min_positives)
+            res = agreement(scores, labels, lengths, code_ids, evaluate=mask, min_positives=min_positives).to_json()
             res.pop("confusion")
             out[name][half] = res
     return out
 
 
-def run_nhs(quick: bool) -> dict:
-    t0 = time.perf_counter()
+def nhs_prepared() -> dict:
+    """The NHS comments as every benchmark models them: the Preprocessor and matrix, the texts,
+    labels and respondents of the matrix rows, the codes evaluated (>= MIN_POSITIVES), and the
+    development half of respondents (seeded split, all comments of one respondent in one half)."""
     comments, label_frame, codebook, counts = nhs_data()
     texts = comments["text"].tolist()
     pre_cfg = PreprocessConfig(lemmatize="lemma", stopwords=True, phrases=True, min_df=2, max_df=0.5)
@@ -176,11 +179,23 @@ def run_nhs(quick: bool) -> dict:
     pos = labels.sum(axis=0)
     evaluated = [c for c, n in zip(code_ids, pos, strict=True) if n >= MIN_POSITIVES]
     log.info("NHS: %d comments modelled, %d codes with >= %d positives", len(idx), len(evaluated), MIN_POSITIVES)
-    # development / report halves by respondent
     rng = np.random.default_rng(SEED)
     people = np.array(sorted(set(respondents)))
     dev_people = set(rng.choice(people, size=len(people) // 2, replace=False).tolist())
     dev = np.array([r in dev_people for r in respondents])
+    return {"codebook": codebook, "counts": counts, "pre": pre, "dtm": dtm, "texts": [texts[i] for i in idx],
+            "labels": labels, "respondents": respondents, "evaluated": evaluated, "people": people, "dev": dev}
+
+
+def run_nhs(quick: bool) -> dict:
+    t0 = time.perf_counter()
+    data = nhs_prepared()
+    codebook, counts, pre, dtm = data["codebook"], data["counts"], data["pre"], data["dtm"]
+    labels, evaluated, people, dev = data["labels"], data["evaluated"], data["people"], data["dev"]
+    code_ids = codebook.ids()
+    pos = labels.sum(axis=0)
+    idx = np.arange(len(dtm.segment_ids))
+    # development / report halves by respondent
     halves = {"development": dev, "report": ~dev, "all": np.ones(len(dev), dtype=bool)}
 
     seeds = seed_terms(codebook, dtm.vocab, pre.transform)
@@ -195,14 +210,14 @@ def run_nhs(quick: bool) -> dict:
         timings[name] = round(time.perf_counter() - start, 2)
         return value
 
-    seg_texts = [texts[i] for i in idx]
+    seg_texts = data["texts"]
     methods["similarity_words"] = timed("similarity_words", lambda: similarity_scores(dtm, codebook, pre.transform))
     sim = timed("similarity", lambda: similarity_scores(dtm, codebook, pre.transform, seg_texts))
     methods["similarity"] = sim
     methods["selftrained"] = timed("selftrained", lambda: selftrained_scores(dtm, seg_texts, sim, seed=SEED))
     methods["keywords_top10"] = keyword_scores(dtm, dictionary_terms(codebook, seeds, 10), code_ids)
     rules = nhs_rules(codebook)
-    rule = rule_scores([texts[i] for i in idx], rules, code_ids)
+    rule = rule_scores(seg_texts, rules, code_ids)
     # keyword rules where pxtextmining has them, top-10 seed terms elsewhere
     methods["keywords_rules"] = np.where([c in rules for c in code_ids], rule, methods["keywords_top10"])
     methods["length"] = length_scores(dtm, len(code_ids))
@@ -244,8 +259,10 @@ def pdpilot_codebook() -> Codebook:
     return Codebook("PDPilot code system", tuple(codes), "code_system.csv")
 
 
-def run_pdpilot() -> dict:
-    from topicbook.agreement import read_codings
+def pdpilot_prepared() -> dict:
+    """The PDPilot participant turns as every benchmark models them: codebook, corpus, turns,
+    Preprocessor and matrix, the texts of the matrix rows, and the coded quotes mapped onto them."""
+    from topicbook.codings import read_codings
     from topicbook.config import CorpusConfig, SegmentConfig, SpeakersConfig
     from topicbook.ingest import read_corpus
     from topicbook.segment import segment_corpus
@@ -266,9 +283,16 @@ def run_pdpilot() -> dict:
                              segment_ids=dtm.segment_ids, codebook=codebook)
     finally:
         tmp.unlink()
+    texts = [seg.text for seg in segments if seg.id in set(dtm.segment_ids)]
+    return {"codebook": codebook, "corpus": corpus, "segments": segments, "pre": pre, "dtm": dtm,
+            "texts": texts, "human": human}
+
+
+def run_pdpilot() -> dict:
+    data = pdpilot_prepared()
+    codebook, pre, dtm, texts, human = data["codebook"], data["pre"], data["dtm"], data["texts"], data["human"]
     seeds = seed_terms(codebook, dtm.vocab, pre.transform)
     lengths = np.asarray(dtm.counts.sum(axis=1)).ravel().astype(float)
-    texts = [seg.text for seg in segments if seg.id in set(dtm.segment_ids)]
     sim = similarity_scores(dtm, codebook, pre.transform, texts)
     methods = {"similarity": sim, "selftrained": selftrained_scores(dtm, texts, sim, seed=SEED),
                "keywords_top10": keyword_scores(dtm, dictionary_terms(codebook, seeds, 10), codebook.ids()),

@@ -59,7 +59,7 @@ def fit_models(corpus: BenchCorpus, seeds, quick: bool):  # type: ignore[no-unty
     import dataclasses
 
     from topicbook.models import fit_model
-    from topicbook.sweep import stability_refits
+    from topicbook.stability import stability_refits
 
     seed_topics = [(c, seeds.weights[c]) for c in corpus.codebook.ids() if seeds.weights.get(c)]
     configs = [dataclasses.replace(m, passes=min(m.passes, 5)) if quick and m.type == "lda" else m for m in corpus.models]
@@ -205,7 +205,7 @@ def scale_in_codes(n_segments: int = 64, sizes: tuple[int, ...] = (1000, 10000))
     from topicbook.config import ModelConfig, PreprocessConfig
     from topicbook.models import fit_model
     from topicbook.preprocess import Preprocessor, vectorize
-    from topicbook.sweep import stability_refits
+    from topicbook.stability import stability_refits
     from topicbook.verdicts import evidence, presence, structure
 
     rng = np.random.default_rng(SEED)

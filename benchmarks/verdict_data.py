@@ -149,14 +149,16 @@ def _labels_with_decoys(labels: np.ndarray, n_decoys: int) -> np.ndarray:
 
 def load_demo() -> BenchCorpus:
     """The demo run's corpus, codebook and reference codings (configs/demo.yaml)."""
-    from topicbook.agreement import _human_codings
+    from topicbook.codings import human_codings
     from topicbook.config import load_config
     from topicbook.pipeline import prepare
 
     cfg = load_config(ROOT / "configs" / "demo.yaml")
     cfg = replace(cfg, cache=replace(cfg.cache, enabled=False))
     prepared = prepare(cfg)
-    human = _human_codings(prepared)
+    human = human_codings(cfg.codings.path, corpus=prepared.corpus, segments=prepared.segmentation.segments,
+                          segment_ids=prepared.dtm.segment_ids, codebook=prepared.codebook)
+    assert human is not None  # configs/demo.yaml has codings
     segs = prepared.segments
     dtm = prepared.dtm
     texts = [segs[s].text for s in dtm.segment_ids]
@@ -169,7 +171,7 @@ def load_demo() -> BenchCorpus:
 
 def load_pdpilot(tmp: Path) -> BenchCorpus:
     """The 7 PDPilot interviews (participant turns), the 91-code system and the coded quotes."""
-    from topicbook.agreement import read_codings
+    from topicbook.codings import read_codings
     from topicbook.config import CorpusConfig, SegmentConfig, SpeakersConfig
     from topicbook.ingest import read_corpus
     from topicbook.segment import segment_corpus

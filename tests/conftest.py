@@ -115,3 +115,11 @@ def shared_corpus(*parts: str) -> Path:
             pytest.fail(f"real corpus missing in CI: {path}")
         pytest.skip(f"real corpus not available: {path}")
     return path
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every test under tests/browser/ is a `browser` test (markers registered in pyproject)."""
+    browser = Path(__file__).parent / "browser"
+    for item in items:
+        if browser in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.browser)

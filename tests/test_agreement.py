@@ -9,16 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from topicbook.agreement import (
-    agreement,
-    find_quote,
-    holdout_split,
-    prevalence_thresholds,
-    read_codings,
-    segments_for_span,
-)
 from topicbook.codebook import Code, Codebook
+from topicbook.codings import find_quote, read_codings, segments_for_span
 from topicbook.errors import InputError
+from topicbook.metrics import agreement, holdout_split, prevalence_thresholds
 from topicbook.segment import Segment
 
 DOC = "Ada: I grew Tomatoes, in my allotment!\nInterviewer: And?\nAda: Then I played the guitar all night."
@@ -79,14 +73,14 @@ def test_metrics_on_a_known_case() -> None:
     perfect = labels.astype(float) + np.array([[0.1], [0.2], [0.3], [0.4], [0.5], [0.6]]) * 0.01
     lengths = np.array([10, 9, 8, 7, 1, 2], dtype=float)
     res = agreement(perfect, labels, lengths, ["a", "b"])
-    assert res["macro_roc_auc"] == 1.0
-    assert res["micro_f1"] == res["micro_f1_at_prevalence"] == 1.0
-    assert res["kappa"] == 1.0
-    assert res["length_floor_auc"] == 0.75  # a: 1.0, b: 0.5
-    assert res["confusion"] == {"a": {"a": 2, "b": 0}, "b": {"a": 0, "b": 2}}
+    assert res.macro_roc_auc == 1.0
+    assert res.micro_f1 == res.micro_f1_at_prevalence == 1.0
+    assert res.kappa == 1.0
+    assert res.length_floor_auc == 0.75  # a: 1.0, b: 0.5
+    assert res.confusion == {"a": {"a": 2, "b": 0}, "b": {"a": 0, "b": 2}}
     flipped = agreement(-perfect, labels, lengths, ["a", "b"])
-    assert flipped["macro_roc_auc"] == 0.0 and flipped["micro_f1"] == 0.0
-    assert agreement(perfect, labels, lengths, ["a", "b"], min_positives=3)["n_codes"] == 0
+    assert flipped.macro_roc_auc == 0.0 and flipped.micro_f1 == 0.0
+    assert agreement(perfect, labels, lengths, ["a", "b"], min_positives=3).n_codes == 0
 
 
 def test_prevalence_threshold_predicts_at_most_the_positives() -> None:
@@ -127,6 +121,7 @@ def _planted_codings(config: Path, holdout: float) -> None:
     config.write_text(config.read_text(encoding="utf-8") + f"codings:\n  path: codings.csv\n  holdout: {holdout}\n  min_positives: 3\n", encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_run_writes_agreement_autocode_and_codings_report(planted: Path, tmp_path: Path) -> None:
     from topicbook.config import load_config
     from topicbook.pipeline import run

@@ -130,6 +130,76 @@ def gen_qdpx_unknown_code_ref(path: Path, project: Path) -> None:
     _zip(path, _qdpx_members(project, target="no-such-guid"))
 
 
+# ----- issue 17: NUL past the binary check, symbolic links, escape sequences in names
+
+NUL_PAST = 5000  # bytes of clean text before the NUL: past the 4 KB binary check
+
+
+def _write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+
+
+def _padded(block: str, tail: str) -> bytes:
+    return (block * (NUL_PAST // len(block) + 1) + tail).encode("utf-8")
+
+
+def gen_txt_nul_after_4kb(path: Path, project: Path) -> None:
+    _write(path, _padded("Interviewer: What did you grow?\n\nIda: Tomato soil compost harvest.\n\n", "Ida: weeds\x00and more\n"))
+
+
+def gen_vtt_nul_after_4kb(path: Path, project: Path) -> None:
+    cue = "00:00:01.000 --> 00:00:02.000\n<v Ida>Tomato soil compost harvest seedling.</v>\n\n"
+    _write(path, b"WEBVTT\n\n" + _padded(cue, "00:00:03.000 --> 00:00:04.000\n<v Ida>weeds\x00and more</v>\n"))
+
+
+def gen_srt_nul_after_4kb(path: Path, project: Path) -> None:
+    cue = "1\n00:00:01,000 --> 00:00:02,000\nIda: Tomato soil compost harvest seedling.\n\n"
+    _write(path, _padded(cue, "2\n00:00:03,000 --> 00:00:04,000\nIda: weeds\x00and more\n"))
+
+
+def gen_utf16_nul(path: Path, project: Path) -> None:
+    _write(path, "Interviewer: What did you grow?\n\nIda: Tomato\x00 soil compost harvest.\n".encode("utf-16"))
+
+
+def gen_table_nul_after_4kb(path: Path, project: Path) -> None:
+    rows = "".join(f"{i},Tomato soil compost harvest seedling {i}\n" for i in range(200))
+    _write(path, f"id,text\n{rows}".encode() + b"200,weeds\x00and more\n")
+
+
+def gen_metadata_nul_after_4kb(path: Path, project: Path) -> None:
+    rows = "".join(f"doc{i:02d},FR,bachelor\n" for i in range(1, 300))
+    _write(path, f"document,country,education\n{rows}".encode() + b"doc300,F\x00R,master\n")
+
+
+def gen_codebook_csv_nul_after_4kb(path: Path, project: Path) -> None:
+    rows = "".join(f"code{i},Code {i},Growing tomatoes {i},tomato;soil\n" for i in range(200))
+    _write(path, f"id,name,definition,keywords\n{rows}".encode() + b"code200,Weeds,Pulling\x00weeds,weed\n")
+
+
+def gen_codings_nul_after_4kb(path: Path, project: Path) -> None:
+    rows = "".join(f"doc01,gardening,tomato soil compost {i}\n" for i in range(200))
+    _write(path, f"document,code,text\n{rows}".encode() + b"doc02,gardening,weeds\x00and more\n")
+
+
+def gen_symlink_outside(path: Path, project: Path) -> None:
+    secret = project.parent / "outside" / "secret.txt"
+    _write(secret, b"Interviewer: What is the password?\n\nAda: zanzibar quokka xylophone.\n")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.symlink_to(secret)
+
+
+def gen_symlinked_folder(path: Path, project: Path) -> None:
+    folder = project.parent / "outside_folder"
+    _write(folder / "interview.txt", b"Interviewer: What is the password?\n\nAda: zanzibar quokka xylophone.\n")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.symlink_to(folder, target_is_directory=True)
+
+
+def gen_table_escape_column(path: Path, project: Path) -> None:
+    _write(path, b"id,\x1b[2J\x1b]0;pwned\x07answer\n1,I liked the course\n")
+
+
 GENERATORS: dict[str, Callable[[Path, Path], None]] = {
     name[len("gen_"):]: func for name, func in globals().items() if name.startswith("gen_")
 }

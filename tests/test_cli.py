@@ -27,6 +27,7 @@ def test_every_command_has_help_text(command):
     assert "Usage:" in result.output
 
 
+@pytest.mark.slow
 def test_run_writes_a_complete_run_folder(planted, tmp_path):
     out = tmp_path / "runs"
     result = invoke("run", str(planted), "--out", str(out))

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from refi import assert_valid_refi
 from topicbook.codebook import Code, Codebook, codebook_to_yaml, load_codebook
 from topicbook.errors import InputError
 from topicbook.qdc import read_qdc, write_qdc
@@ -77,6 +78,7 @@ def test_bad_codebooks_give_one_line_errors(tmp_path: Path, name: str, text: str
 def test_yaml_qdc_yaml_round_trip_is_lossless(tmp_path: Path) -> None:
     book = load_codebook(write(tmp_path, "book.yaml", NESTED))
     qdc = write_qdc(book, tmp_path / "book.qdc")
+    assert_valid_refi(qdc)
     again = read_qdc(qdc)
     assert {c.id: c for c in again.codes} == {c.id: c for c in book.codes}
     back = load_codebook(write(tmp_path, "back.yaml", codebook_to_yaml(again)))
@@ -85,6 +87,7 @@ def test_yaml_qdc_yaml_round_trip_is_lossless(tmp_path: Path) -> None:
 
 def test_qdc_nesting_is_the_hierarchy(tmp_path: Path) -> None:
     qdc = write_qdc(load_codebook(write(tmp_path, "book.yaml", NESTED)), tmp_path / "book.qdc")
+    assert_valid_refi(qdc)
     text = qdc.read_text(encoding="utf-8")
     assert 'xmlns="urn:QDA-XML:codebook:1.0"' in text
     # python is nested inside skills inside work
@@ -128,7 +131,7 @@ XXE = """<?xml version="1.0"?>
     (BOMB, "evil.qdc: line 3: the XML declares an entity ('lol'); topicbook does not expand XML entities (they allow XML bombs and reading local files). Remove the <!DOCTYPE> block and export the file again."),
     (XXE, "evil.qdc: line 2: the XML declares an entity ('xxe'); topicbook does not expand XML entities (they allow XML bombs and reading local files). Remove the <!DOCTYPE> block and export the file again."),
     ("<CodeBook>\n<Codes><Code guid='a' name='x'></Codes></CodeBook>",
-     "evil.qdc: line 2, column 34: not well-formed XML (mismatched tag). Fix the XML there or export the file again."),
+     "evil.qdc: line 2, column 34: not well-formed XML (a closing tag does not match the open element). Fix the XML there or export the file again."),
     ("<CodeBook><Codes/></CodeBook>",
      "evil.qdc: the codebook has no codes (no <Code> inside <Codes>). Export a codebook with at least one code."),
     ("<CodeBook><Codes><Code guid='a' name='A'/><Code guid='b'/></Codes></CodeBook>",

@@ -25,5 +25,5 @@ def test_demo_prepares_with_the_interviewer_removed():
     assert prepared.segmentation.roles.interviewers == {"interviewer"}
     assert all(s.role == "respondent" for s in prepared.segmentation.segments)
     assert len(prepared.corpus) == 21
-    assert all(row["usable"] for row in prepared.keywords)
+    assert all(row.usable for row in prepared.keywords)
     assert all(re.fullmatch(r"I\d\d#\d{4}", s.id) for s in prepared.segmentation.segments)

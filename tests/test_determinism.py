@@ -19,6 +19,8 @@ import pytest
 import topicbook.pipeline as pipeline
 from topicbook.config import CacheConfig, load_config
 
+pytestmark = pytest.mark.slow  # real corpora or several full runs
+
 REPO = Path(__file__).resolve().parents[1]
 COMPARED = ("topics.csv", "doc_topics.csv", "alignment.csv", "alignment.json")
 
@@ -28,7 +30,7 @@ def test_demo_twice_with_one_seed_is_byte_identical_cached_or_not(tmp_path: Path
     cfg = dataclasses.replace(cfg, cache=CacheConfig(enabled=True, path=tmp_path / "cache"),
                               report=dataclasses.replace(cfg.report, explorer=False),
                               evaluate=dataclasses.replace(cfg.evaluate, stability_seeds=1))
-    monkeypatch.setattr(pipeline, "evaluate_run", lambda *args: None)
+    monkeypatch.setattr(pipeline, "evaluate_run", lambda *args, **kwargs: None)
     builds = []
     build = pipeline._build_corpus
     monkeypatch.setattr(pipeline, "_build_corpus", lambda *a, **k: builds.append(1) or build(*a, **k))

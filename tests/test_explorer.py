@@ -15,13 +15,11 @@ from topicbook.cli import main
 from topicbook.config import load_config
 from topicbook.errors import InputError
 from topicbook.pipeline import run
-from topicbook.report.explorer import (
+from topicbook.report.explorer import rebuild_explorer, render_explorer_html, safe_json
+from topicbook.report.explorer_data import (
     explorer_data,
     prevalence_by_metadata,
-    rebuild_explorer,
     relevance_candidates,
-    render_explorer_html,
-    safe_json,
     topic_correspondence,
 )
 from topicbook.report.ldavis import js_pcoa
@@ -111,9 +109,9 @@ def test_topics_carry_relevance_candidates_stability_and_matches(planted_run):
             c = t["candidates"]
             order = sorted(range(len(c["terms"])), key=lambda i: -c["pk"][i])
             assert [c["terms"][i] for i in order[:5]] == t["terms"][:5]
-        st = result.evaluation[model.name].get("stability")
+        st = result.evaluation[model.name].stability
         if st:
-            assert [t["stability"] for t in m["topics"]] == [round(float(x), 3) for x in st["per_topic"]]
+            assert [t["stability"] for t in m["topics"]] == [round(float(x), 3) for x in st.per_topic]
 
 
 def test_relevance_candidates_hold_the_top_terms_for_every_lambda_on_the_grid():

@@ -3,10 +3,12 @@
 import csv
 import dataclasses
 
+import pytest
+
 from conftest import THEMES
 from topicbook.config import load_config
 from topicbook.pipeline import analyse, fit_all, prepare
-from topicbook.report.explorer import explorer_data
+from topicbook.report.explorer_data import explorer_data
 
 
 def test_agreement_table_from_planted_codings(planted):
@@ -54,10 +56,11 @@ def test_only_coded_documents_are_evaluated(planted):
     result = analyse(prepared, fit_all(prepared))
     n_coded = sum(1 for s in prepared.dtm.segment_ids if s.split("#")[0] in coded_docs)
     figures = result.agreement.figures["similarity"]
-    assert figures["n_segments"] == n_coded < len(prepared.dtm.segment_ids)
-    assert figures["per_code"]["music"]["precision"] == 1.0
+    assert figures.n_segments == n_coded < len(prepared.dtm.segment_ids)
+    assert figures.per_code["music"].precision == 1.0
 
 
+@pytest.mark.slow
 def test_holdout_option_reports_on_held_out_documents(planted, tmp_path):
     import json
 

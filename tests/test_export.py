@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from topicbook.agreement import read_codings
+from refi import assert_valid_refi
 from topicbook.cli import main
 from topicbook.codebook import load_codebook
+from topicbook.codings import read_codings
 from topicbook.export import read_export_codebook
 from topicbook.qdc import read_qdpx
 from topicbook.segment import Segment
@@ -45,6 +46,7 @@ def test_qdc_export_round_trips(run_dir: Path) -> None:
     result = CliRunner().invoke(main, ["export", str(run_dir), "--format", "qdc"])
     assert result.exit_code == 0, result.output
     path = run_dir / "export" / f"{run_dir.name}.qdc"
+    assert_valid_refi(path)
     book = load_codebook(path)
     original = load_codebook(run_dir / "codebook.yaml")
     assert {c.id: c for c in book.codes if c.id in original.ids()} == {c.id: c for c in original.codes}
@@ -59,6 +61,7 @@ def test_qdc_export_round_trips(run_dir: Path) -> None:
 def test_qdpx_export_round_trips(run_dir: Path) -> None:
     result = CliRunner().invoke(main, ["export", str(run_dir), "--format", "qdpx"])
     assert result.exit_code == 0, result.output
+    assert_valid_refi(run_dir / "export" / f"{run_dir.name}.qdpx")
     project = read_qdpx(run_dir / "export" / f"{run_dir.name}.qdpx")
     assert len(project.sources) == 8
     assert list(project.users.values()) == ["topicbook:planted"]

@@ -71,6 +71,7 @@ def start_blocked_run(config: Path, out: Path) -> subprocess.Popen:
     return child
 
 
+@pytest.mark.slow
 def test_ctrl_c_mid_run_removes_the_partial_folder_and_a_rerun_works(cheap: Path, tmp_path: Path) -> None:
     out = tmp_path / "runs"
     child = start_blocked_run(cheap, out)
@@ -85,6 +86,7 @@ def test_ctrl_c_mid_run_removes_the_partial_folder_and_a_rerun_works(cheap: Path
     assert json.loads((done / "manifest.json").read_text())["run_name"] == "study"
 
 
+@pytest.mark.slow
 def test_kill_mid_run_leaves_only_a_hidden_partial_and_a_rerun_works(cheap: Path, tmp_path: Path) -> None:
     out = tmp_path / "runs"
     child = start_blocked_run(cheap, out)
@@ -102,7 +104,7 @@ def test_kill_mid_run_leaves_only_a_hidden_partial_and_a_rerun_works(cheap: Path
 
 
 def _enospc_on_topics(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The disk fills up when topics.csv is written, whichever file API RunFolder uses."""
+    """The disk fills up when topics.csv is written, whichever file API RunFolderWriter uses."""
     import builtins
 
     import topicbook.report.run_folder as run_folder
@@ -171,23 +173,24 @@ def test_a_read_only_output_folder_is_one_line(cheap: Path, tmp_path: Path, monk
     assert list(out.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_two_runs_at_once_with_one_name_both_complete(cheap: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Both writers get the same name and second, and reach the final rename together."""
     import topicbook.report.writer as writer
     from topicbook.pipeline import analyse, fit_all, prepare
-    from topicbook.report.run_folder import RunFolder
+    from topicbook.report.run_folder import RunFolderWriter
 
     prepared = prepare(load_config(cheap))
     result = analyse(prepared, fit_all(prepared))
     monkeypatch.setattr(writer, "utc_stamp", lambda: "20260101T000000Z")
     barrier = threading.Barrier(2, timeout=60)
-    commit = RunFolder.commit
+    commit = RunFolderWriter.commit
 
-    def together(self: RunFolder) -> Path:
+    def together(self: RunFolderWriter) -> Path:
         barrier.wait()
         return commit(self)
 
-    monkeypatch.setattr(RunFolder, "commit", together)
+    monkeypatch.setattr(RunFolderWriter, "commit", together)
     out = tmp_path / "runs"
     folders: list[Path] = []
     errors: list[BaseException] = []
@@ -210,3 +213,86 @@ def test_two_runs_at_once_with_one_name_both_complete(cheap: Path, tmp_path: Pat
     for name in ("topics.csv", "doc_topics.csv", "alignment.json"):
         assert (a / name).read_bytes() == (b / name).read_bytes()
     assert {json.loads((f / "manifest.json").read_text())["run_name"] for f in folders} == {"same"}
+
+
+# --------------------------------------------------------------------------- the cache and unreadable inputs
+
+
+def _unreadable(monkeypatch: pytest.MonkeyPatch, *files: Path) -> None:
+    """Make `files` unreadable: chmod 000, or (as root, whom permission bits do not stop) an open
+    that raises EACCES for them, whichever file API reads them."""
+    if os.geteuid() != 0:
+        for f in files:
+            f.chmod(0)
+        return
+    import builtins
+
+    denied = {str(f.resolve()) for f in files}
+    path_open, open_ = Path.open, builtins.open
+
+    def refuse(file: object) -> None:
+        if str(Path(str(file)).resolve()) in denied:
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(file))
+
+    def guarded_path_open(self: Path, *args, **kwargs):  # type: ignore[no-untyped-def]
+        refuse(self)
+        return path_open(self, *args, **kwargs)
+
+    def guarded_open(file, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if isinstance(file, (str, Path)):
+            refuse(file)
+        return open_(file, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", guarded_path_open)
+    monkeypatch.setattr(builtins, "open", guarded_open)
+
+
+@pytest.mark.parametrize("cache", ["on", "off"])
+def test_an_unreadable_transcript_is_one_warning_with_the_cache_on_or_off(planted: Path, monkeypatch: pytest.MonkeyPatch, cache: str) -> None:
+    if cache == "off":
+        planted.write_text(planted.read_text(encoding="utf-8") + "cache:\n  enabled: false\n", encoding="utf-8")
+    doc = planted.parent / "interviews" / "doc03.txt"
+    _unreadable(monkeypatch, doc)
+    try:
+        result = CliRunner().invoke(main, ["validate", str(planted)])
+    finally:
+        doc.chmod(0o644)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "Warning: doc03.txt: cannot be read (Permission denied); skipped. Check that the file is readable."
+    assert "Documents: 7 (7 with speaker labels)" in lines
+
+
+def test_a_corpus_with_no_readable_file_is_one_error_line(planted: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    docs = sorted((planted.parent / "interviews").iterdir())
+    _unreadable(monkeypatch, *docs)
+    try:
+        result = CliRunner().invoke(main, ["-q", "validate", str(planted)])
+    finally:
+        for d in docs:
+            d.chmod(0o644)
+    assert result.exit_code == 1
+    assert result.output == ("Error: corpus.path: no readable document in interviews. First problem: doc01.txt: cannot be read "
+                             "(Permission denied); skipped. Check that the file is readable. (8 more problems: run with -v to see them)\n")
+
+
+def test_a_full_disk_while_writing_the_cache_leaves_no_partial_file(planted: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import numpy as np
+
+    write_array = np.lib.format.write_array
+    calls = {"n": 0}
+
+    def fills_up(fp, array, *args, **kwargs):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 3:  # two arrays are on disk when the disk fills up
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return write_array(fp, array, *args, **kwargs)
+
+    monkeypatch.setattr(np.lib.format, "write_array", fills_up)
+    result = CliRunner().invoke(main, ["validate", str(planted)])
+    assert result.exit_code == 0, result.output
+    folder = planted.parent / ".topicbook-cache"
+    assert calls["n"] == 3
+    assert f"Warning: cache: cannot write to {folder} (No space left on device); continuing without a cache." in result.output.splitlines()
+    assert list(folder.iterdir()) == []

@@ -12,6 +12,7 @@ from topicbook.config import CorpusConfig, config_from_dict
 from topicbook.errors import InputError
 from topicbook.ingest import read_corpus
 from topicbook.pipeline import prepare
+from topicbook.preprocess import PreprocessReport
 
 GOOD = "Interviewer: What did you learn?\nAna: I learned statistics and Python for my job.\nInterviewer: And?\nAna: My manager noticed the new skills quickly."
 
@@ -39,7 +40,7 @@ def messy(tmp_path):
 EXPECTED = [
     "binary.txt: binary content, not text (NUL bytes). Convert it to plain text or remove it from the corpus folder.",
     "blank.md: the file is empty; skipped.",
-    "broken.vtt: not a valid .vtt subtitle file (Invalid format); skipped. Check the file or export it again.",
+    "broken.vtt: not a valid .vtt subtitle file (no cue with a timing line such as 00:00:01.000 --> 00:00:04.000); skipped. Check the file or export it again.",
     "empty.txt: the file is empty; skipped.",
     "fake.docx: not a valid .docx file (not a zip package; an old .doc or a password-protected file?); skipped. Re-save it as .docx.",
     "good.txt: document id 'good' is already used by good.md; skipped. Rename one of the files.",
@@ -105,9 +106,9 @@ def test_a_document_empty_after_preprocessing_is_reported(tmp_path):
     cfg = config_from_dict({"corpus": {"path": str(root)}, "segment": {"min_tokens": 1}, "preprocess": {"min_df": 1, "phrases": False}}, base_dir=tmp_path)
     prepared = prepare(cfg)
     report = prepared.preprocess_report()
-    assert report["empty_documents"] == ["stop"]
-    assert {d["reason"] for d in report["dropped_segments"]} == {"no tokens left after preprocessing"}
-    assert [d["segment"] for d in report["dropped_segments"]] == ["stop#0001", "stop#0002"]
-    assert "document 'stop': nothing left to model after segmenting and preprocessing (too short, only interviewer turns, or only stopwords); it is left out." in report["warnings"]
-    json.dumps(report)  # the report is written to the run folder as JSON
+    assert report.empty_documents == ("stop",)
+    assert {reason for _, reason in report.dropped_segments} == {"no tokens left after preprocessing"}
+    assert [segment for segment, _ in report.dropped_segments] == ["stop#0001", "stop#0002"]
+    assert "document 'stop': nothing left to model after segmenting and preprocessing (too short, only interviewer turns, or only stopwords); it is left out." in report.warnings
+    assert PreprocessReport.from_json(json.loads(json.dumps(report.to_json()))) == report  # written as JSON
     assert dataclasses.is_dataclass(prepared.cfg)

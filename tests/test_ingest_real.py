@@ -11,6 +11,8 @@ from topicbook.config import CorpusConfig, SegmentConfig, SpeakersConfig
 from topicbook.ingest import read_corpus
 from topicbook.segment import segment_corpus
 
+pytestmark = pytest.mark.slow  # real corpora or several full runs
+
 WORD = re.compile(r"\w+")
 
 

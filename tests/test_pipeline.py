@@ -60,6 +60,7 @@ def read(folder: Path, name: str) -> bytes:
     return (folder / name).read_bytes()
 
 
+@pytest.mark.slow
 def test_same_seed_same_outputs_and_a_clash_gets_a_new_folder(planted, tmp_path):
     cfg = load_config(planted)
     first, _ = run(cfg, out_dir=tmp_path, name="same")
@@ -69,6 +70,7 @@ def test_same_seed_same_outputs_and_a_clash_gets_a_new_folder(planted, tmp_path)
         assert read(first, name) == read(second, name), name
 
 
+@pytest.mark.slow
 def test_another_seed_gives_other_topics(planted, tmp_path):
     import dataclasses
 
@@ -79,7 +81,7 @@ def test_another_seed_gives_other_topics(planted, tmp_path):
 
 
 def test_a_failure_while_writing_leaves_no_folder(planted, tmp_path, monkeypatch):
-    import topicbook.report.explorer as explorer
+    import topicbook.report.explorer_data as explorer
 
     def boom(*args, **kwargs):
         raise KeyboardInterrupt
@@ -98,6 +100,7 @@ def test_too_many_topics_is_a_clear_error(planted):
         fit_all(prepared)
 
 
+@pytest.mark.slow
 def test_segments_csv_spans_point_into_the_documents(planted, tmp_path):
     folder, result = run(load_config(planted), out_dir=tmp_path, name="spans")
     docs = {d.id: d.text for d in result.prepared.corpus.documents}

@@ -123,7 +123,7 @@ def test_cache_skips_reading_and_tokenizing_when_only_models_change(tmp_path, mo
     path = _config(tmp_path)
     first = prepare(load_config(path))
     assert calls["n"] > 0
-    assert len(list((tmp_path / ".topicbook-cache").glob("*.pkl"))) == 1
+    assert len(list((tmp_path / ".topicbook-cache").glob("*.npz"))) == 1
 
     calls["n"] = 0
     path.write_text(path.read_text(encoding="utf-8").replace("n_topics: 4", "n_topics: 5"), encoding="utf-8")
@@ -142,14 +142,14 @@ def test_cache_skips_reading_and_tokenizing_when_only_models_change(tmp_path, mo
     doc.write_text(doc.read_text(encoding="utf-8") + "\nInterviewer: And?\nAda: More tomato soil compost harvest talk here.\n", encoding="utf-8")
     prepare(load_config(path))
     assert calls["n"] > 0
-    assert len(list((tmp_path / ".topicbook-cache").glob("*.pkl"))) == 3
+    assert len(list((tmp_path / ".topicbook-cache").glob("*.npz"))) == 3
 
 
 def test_a_broken_cache_entry_is_rebuilt_and_the_cache_can_be_off(tmp_path):
     path = _config(tmp_path, cache={"path": "my-cache"})
     cfg = load_config(path)
     prepare(cfg)
-    entries = list((tmp_path / "my-cache").glob("*.pkl"))
+    entries = list((tmp_path / "my-cache").glob("*.npz"))
     assert len(entries) == 1
     entries[0].write_bytes(b"not a pickle")
     again = prepare(cfg)

@@ -16,6 +16,8 @@ from click.testing import CliRunner
 from conftest import write_planted_corpus
 from topicbook.cli import main
 
+pytestmark = pytest.mark.slow  # real corpora or several full runs
+
 # planted speaker -> a listed name (distinctive, so that no library asset contains it)
 SPEAKERS = {"Ada": "Zephyrine", "Ben": "Orsolya Brzezinska", "Cleo": "Quillfeather"}
 EMAILS = ["zephyrine.q@example.org", "o.brzezinska@uni-example.de"]

@@ -10,8 +10,9 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from topicbook.agreement import find_quote, normalise
+from refi import assert_valid_refi
 from topicbook.codebook import Code, Codebook, codebook_to_yaml, load_codebook
+from topicbook.codings import find_quote, normalise
 from topicbook.qdc import read_qdc, write_qdc
 
 # XML 1.0 text: no control characters or surrogates; leading/trailing space is stripped on read
@@ -39,6 +40,7 @@ def codebooks(draw: st.DrawFn) -> Codebook:
 def test_yaml_qdc_yaml_round_trip(book: Codebook) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         qdc = write_qdc(book, Path(tmp) / "book.qdc")
+        assert_valid_refi(qdc)
         again = read_qdc(qdc)
         yaml_path = Path(tmp) / "book.yaml"
         yaml_path.write_text(codebook_to_yaml(again), encoding="utf-8")

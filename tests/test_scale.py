@@ -18,7 +18,9 @@ from topicbook.evaluate import coherence
 from topicbook.models import lda as lda_module
 from topicbook.models.lda import LdaModel, document_bound
 from topicbook.pipeline import prepare, run
-from topicbook.report import explorer
+from topicbook.report import explorer_data as explorer
+
+pytestmark = pytest.mark.slow  # the scale paths: a full run and large random matrices
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +105,7 @@ def test_coherence_from_the_matrix_equals_coherence_from_bags_of_words(planted_r
     texts = coherence(topics, dtm.tokens)
     matrix = coherence(topics, dtm.tokens, counts=dtm.counts, vocab=dtm.vocab)
     for measure in ("c_v", "c_npmi", "u_mass"):
-        np.testing.assert_allclose(matrix[measure]["per_topic"], texts[measure]["per_topic"], rtol=1e-12)
+        np.testing.assert_allclose(matrix[measure].per_topic, texts[measure].per_topic, rtol=1e-12)
 
 
 def test_bootstrap_by_index_counts_brackets_the_prevalence_like_the_multinomial(monkeypatch):

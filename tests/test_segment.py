@@ -145,3 +145,25 @@ def test_segments_spans_reproduce_segment_text(texts, unit, min_tokens):
     by_id = {d.id: d.text for d in corpus.documents}
     for s in seg.segments:
         assert "\n".join(by_id[s.document][a:b] for a, b in s.spans) == s.text
+
+
+def test_merged_short_answers_keep_every_question_in_order():
+    text = ("Interviewer: Did the course help you find work?\nAna: Yes, a little.\n"
+            "Interviewer: And your employer, did they pay?\nAna: No, I paid myself.\n"
+            "Interviewer: Tell me about the skills you learned there in the course?\n"
+            "Ana: Mostly programming in Python and a lot of statistics for my reports at work.")
+    seg = segment_corpus(corpus_of(text), SpeakersConfig(), SegmentConfig(min_tokens=8))
+    (merged,) = seg.segments
+    assert merged.text == "Yes, a little.\nNo, I paid myself.\nMostly programming in Python and a lot of statistics for my reports at work."
+    assert merged.questions == ("Did the course help you find work?", "And your employer, did they pay?",
+                                "Tell me about the skills you learned there in the course?")
+    assert merged.question.split("\n\n") == list(merged.questions)
+    assert merged.answer_starts == (0, 1, 2)
+
+
+def test_paragraph_unit_splits_answers_at_a_line_of_dashes():
+    text = ("Interviewer: What happened?\nAna: First answer about the course.\n-----\nSecond answer about my job.\n"
+            "— — —\nThird one.\nInterviewer: Thanks?\nAna: Bye.")
+    seg = segment_corpus(corpus_of(text), SpeakersConfig(), SegmentConfig(unit="paragraph", min_tokens=0))
+    assert [s.text for s in seg.segments] == ["First answer about the course.", "Second answer about my job.", "Third one.", "Bye."]
+    assert all(s.question == "What happened?" and s.answer_starts == (0,) for s in seg.segments[:3])

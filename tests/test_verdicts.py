@@ -18,7 +18,7 @@ from topicbook.evaluate import stability
 from topicbook.models import fit_model
 from topicbook.pipeline import prepare
 from topicbook.preprocess import Preprocessor
-from topicbook.sweep import stability_by_model, stability_refits
+from topicbook.stability import stability_by_model, stability_refits
 from topicbook.verdicts import (
     PROCEDURAL_WORDS,
     STATUSES,

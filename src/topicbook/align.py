@@ -11,14 +11,16 @@ Similarity of topic k and code c is the mean of two correlations:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 from topicbook.codebook import Codebook, SeedTerms
+from topicbook.ids import parse_topic_id, topic_id
 from topicbook.models import FittedModel
+from topicbook.pairing import column_correlations, hungarian
 from topicbook.preprocess import DocumentTermMatrix
 
 STATUSES = ("matched", "split", "merged", "not_found", "no_seed_terms", "emergent")
@@ -31,7 +33,10 @@ class Alignment:
     similarity, term_similarity, doc_similarity: (n_topics, n_codes).
     matches: code -> topic (one-to-one, Hungarian, above threshold).
     splits: code -> topics carrying it; merges: topic -> codes it carries.
-    cell_quotes: (topic, code) -> segment ids behind the cell, best first.
+    cell_quotes: (topic, code index) -> segment ids behind the cell, best first.
+    code_quotes: code -> segments densest in its seed terms; keyword_hits: code -> segments
+    with any seed term; topic_labels: the model's topic labels (for the tables).
+    One entry of alignment.json (`to_json` / `from_json`; matrices rounded to 4 decimals).
     """
 
     model: str
@@ -46,10 +51,14 @@ class Alignment:
     not_found: list[str]
     no_seed_terms: list[str]
     emergent: list[int]
-    code_scores: np.ndarray  # (n_segments, n_codes) seed-term density
     cell_quotes: dict[tuple[int, int], list[str]] = field(default_factory=dict)
     code_quotes: dict[str, list[str]] = field(default_factory=dict)
     keyword_hits: dict[str, int] = field(default_factory=dict)
+    topic_labels: tuple[str, ...] = ()
+
+    @property
+    def n_topics(self) -> int:
+        return int(self.similarity.shape[0])
 
     def code_status(self, code_id: str) -> list[str]:
         status = []
@@ -65,16 +74,64 @@ class Alignment:
             status.append("not_found")
         return status
 
+    def to_json(self) -> dict[str, Any]:
+        """This model's entry of alignment.json (topics as "T01"; similarities to 4 decimals)."""
+        def matrix(m: np.ndarray) -> list[list[float]]:
+            return [[round(float(v), 4) for v in row] for row in m]
 
-def _row_corr(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Pearson correlation of every column of a (n, K) with every column of b (n, C): (K, C)."""
-    a = a - a.mean(axis=0, keepdims=True)
-    b = b - b.mean(axis=0, keepdims=True)
-    na = np.linalg.norm(a, axis=0)
-    nb = np.linalg.norm(b, axis=0)
-    denom = np.outer(na, nb)
-    out = np.divide(a.T @ b, denom, out=np.zeros((a.shape[1], b.shape[1])), where=denom > 0)
-    return out
+        return {
+            "codes": list(self.code_ids),
+            "topics": [topic_id(k) for k in range(self.n_topics)],
+            "topic_labels": list(self.topic_labels),
+            "threshold": self.threshold,
+            "similarity": matrix(self.similarity),
+            "term_similarity": matrix(self.term_similarity),
+            "doc_similarity": matrix(self.doc_similarity),
+            "matches": {c: topic_id(k) for c, k in self.matches.items()},
+            "splits": {c: [topic_id(k) for k in ks] for c, ks in self.splits.items()},
+            "merges": {topic_id(k): cs for k, cs in self.merges.items()},
+            "not_found": self.not_found,
+            "no_seed_terms": self.no_seed_terms,
+            "emergent": [topic_id(k) for k in self.emergent],
+            "codes_evidence": {
+                c: {"status": self.code_status(c), "keyword_hits": self.keyword_hits.get(c, 0),
+                    "quotes": self.code_quotes.get(c, []),
+                    "matched_topic": topic_id(self.matches[c]) if c in self.matches else None}
+                for c in self.code_ids
+            },
+            "cell_quotes": self._cells_json(),
+        }
+
+    def _cells_json(self) -> dict[str, dict[str, list[str]]]:
+        cells: dict[str, dict[str, list[str]]] = {topic_id(k): {} for k in range(self.n_topics)}
+        for (k, c), ids in self.cell_quotes.items():
+            if ids:
+                cells[topic_id(k)][self.code_ids[c]] = list(ids)
+        return cells
+
+    @classmethod
+    def from_json(cls, model: str, data: Mapping[str, Any]) -> Alignment:
+        """The alignment of `model` from its alignment.json entry."""
+        codes = tuple(str(c) for c in data["codes"])
+        index = {c: i for i, c in enumerate(codes)}
+        evidence = data.get("codes_evidence", {})
+        return cls(
+            model=model, code_ids=codes,
+            similarity=np.asarray(data["similarity"], dtype=float).reshape(-1, len(codes)),
+            term_similarity=np.asarray(data["term_similarity"], dtype=float).reshape(-1, len(codes)),
+            doc_similarity=np.asarray(data["doc_similarity"], dtype=float).reshape(-1, len(codes)),
+            threshold=float(data["threshold"]),
+            matches={c: parse_topic_id(t) for c, t in data["matches"].items()},
+            splits={c: [parse_topic_id(t) for t in ts] for c, ts in data["splits"].items()},
+            merges={parse_topic_id(t): list(cs) for t, cs in data["merges"].items()},
+            not_found=list(data["not_found"]), no_seed_terms=list(data["no_seed_terms"]),
+            emergent=[parse_topic_id(t) for t in data["emergent"]],
+            cell_quotes={(parse_topic_id(t), index[c]): list(ids)
+                         for t, cells in data.get("cell_quotes", {}).items() for c, ids in cells.items()},
+            code_quotes={c: list(e.get("quotes", [])) for c, e in evidence.items()},
+            keyword_hits={c: int(e.get("keyword_hits", 0)) for c, e in evidence.items()},
+            topic_labels=tuple(data.get("topic_labels", ())),
+        )
 
 
 def code_density(dtm: DocumentTermMatrix, seed_matrix: np.ndarray) -> np.ndarray:
@@ -84,19 +141,19 @@ def code_density(dtm: DocumentTermMatrix, seed_matrix: np.ndarray) -> np.ndarray
 
 
 def align(model: FittedModel, dtm: DocumentTermMatrix, codebook: Codebook, seeds: SeedTerms, *,
-          threshold: float = 0.25, split_ratio: float = 0.6, quotes: int = 3) -> Alignment:
+          threshold: float = 0.25, split_ratio: float = 0.6, quotes: int = 3,
+          topic_labels: Sequence[str] = ()) -> Alignment:
     """Compare one fitted model with the codebook (see module docstring for the measures)."""
     code_ids = tuple(codebook.ids())
     seed_matrix = np.vstack([seeds.vector(c, dtm.n_terms) for c in code_ids])  # (C, V)
-    term_sim = _row_corr(model.topic_term.T, seed_matrix.T)  # (K, C)
+    term_sim = column_correlations(model.topic_term.T, seed_matrix.T)  # (K, C)
     density = code_density(dtm, seed_matrix)
-    doc_sim = _row_corr(model.doc_topic, density)
+    doc_sim = column_correlations(model.doc_topic, density)
     sim = (term_sim + doc_sim) / 2.0
     usable = seed_matrix.sum(axis=1) > 0
     sim[:, ~usable] = 0.0
 
-    rows, cols = linear_sum_assignment(-sim)
-    matches = {code_ids[c]: int(k) for k, c in zip(rows, cols, strict=True) if sim[k, c] >= threshold}
+    matches = {code_ids[c]: k for k, c in hungarian(sim) if sim[k, c] >= threshold}
     splits: dict[str, list[int]] = {}
     merges: dict[int, list[str]] = {}
     for c, code in enumerate(code_ids):
@@ -106,9 +163,9 @@ def align(model: FittedModel, dtm: DocumentTermMatrix, codebook: Codebook, seeds
             splits[code] = strong
     for k in range(model.n_topics):
         best = sim[k].max()
-        strong = [code_ids[c] for c in np.argsort(-sim[k]) if sim[k, c] >= threshold and sim[k, c] >= split_ratio * best]
-        if len(strong) >= 2:
-            merges[k] = strong
+        carried = [code_ids[c] for c in np.argsort(-sim[k]) if sim[k, c] >= threshold and sim[k, c] >= split_ratio * best]
+        if len(carried) >= 2:
+            merges[k] = carried
     no_seed = [code_ids[c] for c in range(len(code_ids)) if not usable[c]]
     # a code without any seed term in the vocabulary is also not found (no_seed_terms says why)
     not_found = [code_ids[c] for c in range(len(code_ids)) if not usable[c] or sim[:, c].max() < threshold]
@@ -127,19 +184,19 @@ def align(model: FittedModel, dtm: DocumentTermMatrix, codebook: Codebook, seeds
         code_quotes[code] = [dtm.segment_ids[i] for i in order]
         hits[code] = int((density[:, c] > 0).sum())
     return Alignment(model.name, code_ids, sim, term_sim, doc_sim, threshold, matches, splits,
-                     merges, not_found, no_seed, emergent, density, cell_quotes, code_quotes, hits)
+                     merges, not_found, no_seed, emergent, cell_quotes, code_quotes, hits, tuple(topic_labels))
 
 
-def alignment_rows(al: Alignment, topic_labels: Sequence[str]) -> list[dict]:
+def alignment_rows(al: Alignment, topic_labels: Sequence[str]) -> list[dict[str, Any]]:
     """Flat rows for alignment.csv: one per (topic, code) relation, not-found code and emergent topic."""
     rows = []
     code_index = {c: i for i, c in enumerate(al.code_ids)}
 
-    def row(status: str, topic: int | None, code: str | None) -> dict:
+    def row(status: str, topic: int | None, code: str | None) -> dict[str, Any]:
         k, c = topic, (code_index[code] if code is not None else None)
         return {
             "model": al.model, "status": status,
-            "topic": f"T{k + 1:02d}" if k is not None else "",
+            "topic": topic_id(k) if k is not None else "",
             "topic_label": topic_labels[k] if k is not None else "",
             "code": code or "",
             "similarity": round(float(al.similarity[k, c]), 4) if k is not None and c is not None else "",

@@ -11,12 +11,30 @@ import os
 import sys
 import webbrowser
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from topicbook import __version__
 from topicbook.errors import TopicbookError
+from topicbook.names import printable
+
+
+def _echo(message: str = "", *, err: bool = False) -> None:
+    """Print one line with control characters escaped: a file name, document id or speaker
+    label can hold ANSI escape sequences, which must not reach the terminal."""
+    click.echo(printable(message), err=err)
+
+
+class _PrintableFormatter(logging.Formatter):
+    """Log lines with control characters escaped (see _echo)."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 - logging's name
+        record.message = printable(record.message)
+        return super().formatMessage(record)
+
+if TYPE_CHECKING:  # the commands import the library lazily, so that `topicbook --help` stays fast
+    from topicbook.codebook import KeywordHit
 
 
 class TopicbookGroup(click.Group):
@@ -32,17 +50,17 @@ class TopicbookGroup(click.Group):
         try:
             return super().invoke(ctx)
         except TopicbookError as exc:
-            click.echo(f"Error: {exc}", err=True)
+            _echo(f"Error: {exc}", err=True)
             ctx.exit(1)
         except KeyboardInterrupt:
-            click.echo("Interrupted: no run folder was completed; partial output was removed.", err=True)
+            _echo("Interrupted: no run folder was completed; partial output was removed.", err=True)
             ctx.exit(130)
 
 
 def _configure_logging(verbose: int, quiet: bool) -> None:
     level = logging.ERROR if quiet else (logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING)
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s" if verbose else "Warning: %(message)s"))
+    handler.setFormatter(_PrintableFormatter("%(levelname)s: %(message)s" if verbose else "Warning: %(message)s"))
     root = logging.getLogger("topicbook")
     root.handlers[:] = [handler]
     root.setLevel(level)
@@ -90,28 +108,29 @@ def run(ctx: click.Context, config: Path, name: str | None, out_dir: Path, open_
     if holdout is not None:
         cfg = dataclasses.replace(cfg, codings=dataclasses.replace(cfg.codings, holdout=holdout))
     folder, result = run_pipeline(cfg, out_dir=out_dir, name=name, command=ctx.meta.get("topicbook.argv"), jobs=jobs,
-                                  record_paths=record_paths)
-    click.echo(f"Run folder: {folder}")
+                                  record_paths=record_paths, progress=_progress_wanted())
+    _echo(f"Run folder: {folder}")
     for model in result.models:
         ev = result.evaluation[model.name]
-        coh = ", ".join(f"{m} {v['mean']:.3f}" for m, v in ev["coherence"].items())
-        line = f"  {model.name}: {model.n_topics} topics, {coh}, diversity {ev['diversity']:.2f}"
-        if ev.get("stability"):
-            line += f", stability {ev['stability']['mean']:.2f}"
+        coh = ", ".join(f"{m} {v.mean:.3f}" for m, v in ev.coherence.items())
+        line = f"  {model.name}: {model.n_topics} topics, {coh}, diversity {ev.diversity:.2f}"
+        if ev.stability is not None:
+            line += f", stability {ev.stability.mean:.2f}"
         al = result.alignments.get(model.name)
         if al is not None:
             line += f", {len(al.matches)}/{len(al.code_ids)} codes matched, {len(al.emergent)} emergent topics, {len(al.not_found)} codes not found"
-        click.echo(line)
-    agreement = result.agreement.figures if result.agreement is not None else {}
-    if agreement:
-        floor = next(iter(agreement.values())).get("length_floor_auc")
-        click.echo(f"Agreement with {result.agreement.codings.source if result.agreement.codings else 'the codings'} "
+        _echo(line)
+    run_agreement = result.agreement
+    if run_agreement is not None and run_agreement.figures:
+        figures = run_agreement.figures
+        floor = next(iter(figures.values())).length_floor_auc
+        _echo(f"Agreement with {run_agreement.codings.source if run_agreement.codings else 'the codings'} "
                    f"(macro ROC AUC; segment length alone: {floor}):")
-        ranked = sorted(agreement.items(), key=lambda kv: -(kv[1].get("macro_roc_auc") or 0))
-        click.echo("  " + ", ".join(f"{name} {fig.get('macro_roc_auc')}" for name, fig in ranked))
+        ranked = sorted(figures.items(), key=lambda kv: -(kv[1].macro_roc_auc or 0))
+        _echo("  " + ", ".join(f"{name} {fig.macro_roc_auc}" for name, fig in ranked))
     explorer = folder / "explorer.html"
     if explorer.exists():
-        click.echo(f"Explorer: {explorer}")
+        _echo(f"Explorer: {explorer}")
         if open_browser:
             webbrowser.open(explorer.resolve().as_uri())
 
@@ -126,38 +145,38 @@ def validate(config: Path) -> None:
     cfg = load_config(config)
     prepared = prepare(cfg)
     report = prepared.preprocess_report()
-    echo = click.echo
+    echo = _echo
     echo(f"Config: {config} (ok)")
-    echo(f"Documents: {report['documents']} ({report['documents_with_speaker_labels']} with speaker labels)")
+    echo(f"Documents: {report.documents} ({report.documents_with_speaker_labels} with speaker labels)")
     roles = prepared.segmentation.roles
     who = ", ".join(sorted(roles.interviewers)) or "none"
     echo(f"Interviewer(s): {who} [{roles.method}]")
     for line in roles.evidence:
         echo(f"  - {line}")
-    echo("Turns: " + ", ".join(f"{n} {role}" for role, n in sorted(report["turns_by_role"].items())))
-    echo(f"Segments: {report['segments']} ({cfg.segment.unit}s, kept: {cfg.speakers.keep}); {report['segments_modelled']} with tokens after preprocessing")
-    steps = report["tokens_after_step"]
-    echo("Tokens: " + " -> ".join(f"{k} {v:,}" for k, v in steps.items()) + f"; vocabulary {report['vocabulary_size']:,}")
-    short, empty = report["dropped_short_pieces"], report["dropped_segments"]
+    echo("Turns: " + ", ".join(f"{n} {role}" for role, n in sorted(report.turns_by_role.items())))
+    echo(f"Segments: {report.segments} ({cfg.segment.unit}s, kept: {cfg.speakers.keep}); {report.segments_modelled} with tokens after preprocessing")
+    steps = report.tokens_after_step
+    echo("Tokens: " + " -> ".join(f"{k} {v:,}" for k, v in steps.items()) + f"; vocabulary {report.vocabulary_size:,}")
+    short, empty = report.dropped_short_pieces, report.dropped_segments
     echo(f"Dropped: {len(short)} pieces shorter than segment.min_tokens, {len(empty)} segments with no token left"
-         + (f" (first: {(short or empty)[0].get('span') or (short or empty)[0].get('segment')})" if short or empty else ""))
-    problems = list(report["warnings"])
+         + (f" (first: {(short or empty)[0][0]})" if short or empty else ""))
+    problems = list(report.warnings)
     if prepared.codebook is not None:
-        usable = sum(1 for row in prepared.keywords if row["usable"])
+        usable = sum(1 for row in prepared.keywords if row.usable)
         echo(f"Codebook: {len(prepared.codebook)} codes ({usable} with seed terms in the vocabulary)")
         for row in prepared.keywords:
-            found = [_keyword_text(k) for k in row["keywords"] if k["terms"]]
-            echo(f"  - {row['code']}: " + (", ".join(found) if found else "no keyword in the vocabulary"))
-            if row["missing"]:
-                problems.append(f"code '{row['code']}': keywords not in the vocabulary: {', '.join(row['missing'])}")
-            if not row["usable"]:
-                problems.append(f"code '{row['code']}' has no seed term in the vocabulary; it cannot be matched")
+            found = [_keyword_text(k) for k in row.keywords if k.terms]
+            echo(f"  - {row.code}: " + (", ".join(found) if found else "no keyword in the vocabulary"))
+            if row.missing:
+                problems.append(f"code '{row.code}': keywords not in the vocabulary: {', '.join(row.missing)}")
+            if not row.usable:
+                problems.append(f"code '{row.code}' has no seed term in the vocabulary; it cannot be matched")
     else:
         echo("Codebook: none (set codebook.path to compare topics with codes)")
     for model in cfg.models:
         n = model.n_topics if not model.guided else None
-        if n is not None and n >= report["segments_modelled"]:
-            problems.append(f"model '{model.label}': n_topics={n} is not below the {report['segments_modelled']} segments")
+        if n is not None and n >= report.segments_modelled:
+            problems.append(f"model '{model.label}': n_topics={n} is not below the {report.segments_modelled} segments")
     if problems:
         echo(f"Problems ({len(problems)}):")
         for p in problems:
@@ -193,10 +212,10 @@ def sweep(config: Path, k_range: str, seeds: int, model_types: str, measures: st
     folder, summary, recommended = run_sweep(
         prepared, ks=ks, n_seeds=seeds, model_types=[t.strip() for t in model_types.split(",") if t.strip()],
         out_dir=out_dir, name=cfg.name, jobs=jobs, scheduler=scheduler, measures=chosen,
-        progress=logging.getLogger("topicbook").isEnabledFor(logging.WARNING))
-    click.echo(f"Sweep folder: {folder}")
+        progress=_progress_wanted())
+    _echo(f"Sweep folder: {folder}")
     for model, rec in recommended.items():
-        click.echo(f"  {model}: recommended K = {rec['n_topics']} (best mean of scaled {', '.join(rec['criteria'])})")
+        _echo(f"  {model}: recommended K = {rec.n_topics} (best mean of scaled {', '.join(rec.criteria)})")
 
 
 @main.command()
@@ -207,7 +226,7 @@ def explore(run_dir: Path, open_browser: bool) -> None:
     from topicbook.report.explorer import rebuild_explorer
 
     page = rebuild_explorer(run_dir)
-    click.echo(f"Explorer: {page}")
+    _echo(f"Explorer: {page}")
     if open_browser:
         webbrowser.open(page.resolve().as_uri())
 
@@ -222,31 +241,56 @@ def export(run_dir: Path, fmt: str, out: Path | None, force: bool) -> None:
     """Export RUN_DIR's topics and codings for QDA software (REFI-QDA .qdc/.qdpx) or as tables."""
     from topicbook.export import export_run
 
-    click.echo(f"Exported: {export_run(run_dir, fmt, out=out, force=force)}")
+    _echo(f"Exported: {export_run(run_dir, fmt, out=out, force=force)}")
 
 
 @main.command()
 @click.argument("run_dir", type=click.Path(file_okay=False, path_type=Path))
 def compare(run_dir: Path) -> None:
     """Print RUN_DIR's agreement with human codings, per model and scoring method."""
-    import json
+    from topicbook.report.run_folder import load_run
 
-    path = run_dir / "agreement.json"
-    if not path.is_file():
+    figures = load_run(run_dir).agreement_figures
+    if not figures:
         raise TopicbookError(f"{run_dir}: no agreement.json; set codings.path in the config (or a corpus codes_column) and run again.")
-    figures = json.loads(path.read_text(encoding="utf-8"))
-    click.echo(f"{'method':28s} {'codes':>5s} {'ROC AUC':>8s} {'length':>7s} {'macro F1':>8s} {'micro F1':>8s} {'kappa':>6s}")
+    _echo(f"{'method':28s} {'codes':>5s} {'ROC AUC':>8s} {'length':>7s} {'macro F1':>8s} {'micro F1':>8s} {'kappa':>6s}")
     for name, fig in figures.items():
-        cells = ["-" if fig.get(k) is None else f"{fig[k]:.3f}"
-                 for k in ("macro_roc_auc", "length_floor_auc", "macro_f1", "micro_f1", "kappa")]
-        click.echo(f"{name:28s} {fig['n_codes']:5d} {cells[0]:>8s} {cells[1]:>7s} {cells[2]:>8s} {cells[3]:>8s} {cells[4]:>6s}")
+        cells = ["-" if v is None else f"{v:.3f}"
+                 for v in (fig.macro_roc_auc, fig.length_floor_auc, fig.macro_f1, fig.micro_f1, fig.kappa)]
+        _echo(f"{name:28s} {fig.n_codes:5d} {cells[0]:>8s} {cells[1]:>7s} {cells[2]:>8s} {cells[3]:>8s} {cells[4]:>6s}")
 
 
-def _keyword_text(entry: dict) -> str:
+def _progress_wanted() -> bool:
+    """Progress bars unless -q (they are drawn only when stderr is a terminal)."""
+    return logging.getLogger("topicbook").isEnabledFor(logging.WARNING)
+
+
+def _keyword_text(hit: KeywordHit) -> str:
     """`skills -> skill (12)`: a keyword, the corpus terms it became, and its segment hits."""
-    terms = " ".join(entry["terms"])
-    shown = entry["keyword"] if terms == entry["keyword"].lower().replace(" ", "_") else f"{entry['keyword']} -> {terms}"
-    return f"{shown} ({entry['segments']})"
+    terms = " ".join(hit.terms)
+    shown = hit.keyword if terms == hit.keyword.lower().replace(" ", "_") else f"{hit.keyword} -> {terms}"
+    return f"{shown} ({hit.segments})"
+
+
+@main.command()
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Config file to write (default: <study name>.yaml in the current folder).")
+@click.option("--force", is_flag=True, help="Replace an existing config file.")
+def init(folder: Path, out: Path | None, force: bool) -> None:
+    """Look at FOLDER (transcripts, or one CSV/JSONL table) and write a config for it.
+
+    \b
+    Example:
+        topicbook init interviews/ --out study.yaml
+        topicbook validate study.yaml && topicbook run study.yaml
+    """
+    from topicbook.init import _study_name, findings_lines, write_config
+
+    target = out or Path(f"{_study_name(folder.resolve())}.yaml")
+    written, findings = write_config(folder, target, force=force)
+    for line in findings_lines(findings, written):
+        click.echo(line)
 
 
 if __name__ == "__main__":  # pragma: no cover

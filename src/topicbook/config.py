@@ -144,6 +144,8 @@ class CorpusConfig:
     text_column: Text = "text"
     codes_column: Text | None = None
     language: Annotated[str, BeforeValidator(_language), Strict()] = "en"
+    remove_page_break_repeats: Bool = True  # PDF: a line repeated at the top of the next page (MAXQDA)
+    follow_symlinks: Bool = False  # read files reached through symbolic links (they may point anywhere)
 
 
 @dataclass(frozen=True, config=SECTION)
@@ -180,6 +182,9 @@ class PreprocessConfig:
     min_token_length: Annotated[Int, Ge(0)] = 2
     deidentify: Bool = False  # names, e-mails, phone numbers, URLs -> [NAME], [EMAIL], ...
     deidentify_names: TextList = field(default_factory=list)
+    remove_redaction_marks: Bool = True  # XXXX, [NAME], [REDACTED] (not tokens; the text keeps them)
+    remove_transcription_notes: Bool = True  # [inaudible], (unintelligible), (laughs), [crosstalk]
+    remove_timestamps: Bool = True  # 00:12:03, [12:03 pm]
 
 
 @dataclass(frozen=True, config=SECTION)

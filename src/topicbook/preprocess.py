@@ -1,8 +1,7 @@
 """Tokenisation, stopwords, lemmas or stems, phrases and the document-term matrix.
 
-Nothing here needs downloaded nltk data: words come from nltk's RegexpTokenizer, sentences from
-an untrained PunktSentenceTokenizer, stopwords from stopwordsiso, lemmas from simplemma (data in
-its wheel) and stems from nltk's Snowball stemmers.
+Nothing here needs downloaded nltk data: words come from nltk's RegexpTokenizer, stopwords from
+stopwordsiso, lemmas from simplemma (data in its wheel) and stems from nltk's Snowball stemmers.
 """
 
 from __future__ import annotations
@@ -11,13 +10,15 @@ import logging
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import chain, pairwise
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+from nltk.stem.snowball import SnowballStemmer
 from nltk.tokenize import RegexpTokenizer
 
 from topicbook.config import PreprocessConfig
@@ -49,21 +50,57 @@ FILLERS: dict[str, list[str]] = {
            "zeg maar", "weet je", "ik bedoel", "een beetje", "soort van", "nou ja"],
 }
 
+# Transcript noise, removed before tokenising (the segment text and its spans stay as written):
+# - transcription notes: [inaudible], (unintelligible), (laughs), [crosstalk], (??), ...
+# - redaction marks: runs of X's (XXXX, "XX XXX"), placeholders [NAME], [REDACTED], [EMAIL], ...
+#   (the ones preprocess.deidentify writes among them). A run of X's is read as a mark even
+#   where it is a Roman numeral ("the XX century"); turn the key off for such texts.
+# - timestamps: 00:12:03, [12:03], (1:02:03.5), 10:30 am, #00:01:23-4# (digits never become
+#   tokens; an "am"/"pm" would).
+_NOTE_WORDS = ("inaudible|unintelligible|indiscernible|incomprehensible|unclear|laugh(?:s|ing|ter)?|"
+               "chuckles?|giggles?|crosstalk|cross[- ]talk|overlapping(?: speech| talk)?|(?:long |short )?pause[sd]?|"
+               "silence|cough(?:s|ing)?|sighs?|clears throat|(?:background )?noise|interrupt(?:ion|ed)|"
+               "phone rings?|audio cuts? out|break in audio|technical difficult(?:y|ies)|mumbl(?:es|ing)|"
+               "sneezes?|applause|music|static|recording (?:stops|starts|paused)")
+_PLACEHOLDER_WORDS = ("name|redacted|removed|anonymi[sz]ed|omitted|deleted|confidential|person|participant|"
+                      "company|employer|organi[sz]ation|place|location|city|country|school|university|"
+                      "e-?mail|phone|url|address|date")
+_TIME = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
+NOISE_PATTERNS: dict[str, str] = {
+    "transcription_notes": rf"[\[(]\s*(?:(?:{_NOTE_WORDS})\b[^\])\n]{{0,40}}|\?+\s*)[\])]",
+    "redaction_marks": (rf"[\[<{{]\s*(?:{_PLACEHOLDER_WORDS})(?:[ \t]+\w+){{0,3}}\s*[\]>}}]"
+                        r"|(?<![\w'’])(?:[xX]+[ \t]+)*[xX]{2,}(?:[ \t]+[xX]+)*(?![\w'’])"),
+    "timestamps": rf"#{_TIME}(?:-\d)?#|[\[(]?\b{_TIME}\b(?:[ \t]?[ap]\.?m\b\.?)?[\])]?",
+}
+NOISE_KEYS = {"transcription_notes": "remove_transcription_notes", "redaction_marks": "remove_redaction_marks",
+              "timestamps": "remove_timestamps"}
+
+
+def noise_pattern(cfg: PreprocessConfig) -> re.Pattern[str] | None:
+    """One regex with a named group per kind of noise that `cfg` removes; None if none."""
+    kinds = [k for k, key in NOISE_KEYS.items() if getattr(cfg, key)]
+    if not kinds:
+        return None
+    return re.compile("|".join(f"(?P<{k}>{NOISE_PATTERNS[k]})" for k in kinds), re.IGNORECASE)
+
+
+def strip_noise(pattern: re.Pattern[str], text: str, counts: dict[str, int] | None = None) -> str:
+    """`text` with every match of `pattern` (:func:`noise_pattern`) replaced by a space, each
+    counted into `counts` (when given) as `noise:<kind>`."""
+    if counts is None:
+        return pattern.sub(" ", text)
+
+    def blank(match: re.Match[str]) -> str:
+        key = f"noise:{match.lastgroup}"
+        counts[key] = counts.get(key, 0) + 1
+        return " "
+
+    return pattern.sub(blank, text)
+
+
 def normalise_text(text: str) -> str:
     """NFKC, lowercase (not casefold: German ß must stay ß for the lemmatiser), ’ -> '."""
     return unicodedata.normalize("NFKC", text).lower().replace("’", "'")
-
-
-@lru_cache(maxsize=1)
-def _sentence_tokenizer():  # type: ignore[no-untyped-def]
-    from nltk.tokenize.punkt import PunktSentenceTokenizer
-
-    return PunktSentenceTokenizer()
-
-
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """Sentence (start, end) character offsets, from nltk's untrained Punkt tokenizer."""
-    return list(_sentence_tokenizer().span_tokenize(text))
 
 
 def stopword_set(language: str, extra: Iterable[str] = ()) -> frozenset[str]:
@@ -86,20 +123,35 @@ def stopword_set(language: str, extra: Iterable[str] = ()) -> frozenset[str]:
 
 
 @dataclass
-class PreprocessReport:
-    """Token counts before and after each step, the vocabulary size and dropped segments."""
+class TokenReport:
+    """The preprocessor's working record: token counts before and after each step, the
+    vocabulary size, phrases learned and dropped segments (part of :class:`PreprocessReport`)."""
 
     steps: dict[str, int] = field(default_factory=dict)
     vocabulary: int = 0
     n_phrases: int = 0
     dropped_segments: list[tuple[str, str]] = field(default_factory=list)
     empty_documents: list[str] = field(default_factory=list)
+    noise: dict[str, int] = field(default_factory=dict)  # transcript noise removed: kind -> marks
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"tokens_after_step": dict(self.steps), "vocabulary_size": self.vocabulary,
-                "phrases_learned": self.n_phrases,
+                "phrases_learned": self.n_phrases, "noise_removed": dict(self.noise),
                 "dropped_segments": [{"segment": s, "reason": r} for s, r in self.dropped_segments],
                 "empty_documents": list(self.empty_documents)}
+
+    def state(self) -> dict:
+        """The report as JSON-ready data (see :meth:`from_state`)."""
+        return {"steps": dict(self.steps), "vocabulary": self.vocabulary, "n_phrases": self.n_phrases,
+                "dropped_segments": [list(d) for d in self.dropped_segments],
+                "empty_documents": list(self.empty_documents), "noise": dict(self.noise)}
+
+    @classmethod
+    def from_state(cls, state: dict) -> TokenReport:
+        return cls(steps=dict(state["steps"]), vocabulary=int(state["vocabulary"]), n_phrases=int(state["n_phrases"]),
+                   dropped_segments=[(str(s), str(r)) for s, r in state["dropped_segments"]],
+                   empty_documents=[str(d) for d in state["empty_documents"]],
+                   noise={str(k): int(v) for k, v in state.get("noise", {}).items()})
 
     def note_empty_documents(self, documents: Sequence[str], segment_documents: Sequence[str],
                              dtm: DocumentTermMatrix, segment_ids: Sequence[str]) -> None:
@@ -123,6 +175,55 @@ class PreprocessReport:
         return [f"document '{d}': {why}; it is left out." for d in empty]
 
 
+@dataclass(frozen=True)
+class PreprocessReport:
+    """What reading, segmenting and preprocessing did to the corpus (preprocess_report.json,
+    and what `topicbook validate` prints): documents, turns by role, the interviewer decision,
+    segments kept and modelled, pieces and segments dropped (id or span, reason), tokens after
+    each step, vocabulary, phrases and warnings."""
+
+    documents: int
+    documents_with_speaker_labels: int
+    turns_by_role: Mapping[str, int]
+    interviewers: tuple[str, ...]
+    interviewer_method: str
+    interviewer_evidence: tuple[str, ...]
+    segments: int
+    segments_modelled: int
+    dropped_short_pieces: tuple[tuple[str, str], ...]
+    tokens_after_step: Mapping[str, int]
+    vocabulary_size: int
+    phrases_learned: int
+    dropped_segments: tuple[tuple[str, str], ...]
+    empty_documents: tuple[str, ...]
+    warnings: tuple[str, ...]
+    noise_removed: Mapping[str, int] = field(default_factory=dict)  # transcript noise: kind -> marks
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "documents": self.documents, "documents_with_speaker_labels": self.documents_with_speaker_labels,
+            "turns_by_role": dict(self.turns_by_role), "interviewers": list(self.interviewers),
+            "interviewer_method": self.interviewer_method, "interviewer_evidence": list(self.interviewer_evidence),
+            "segments": self.segments, "segments_modelled": self.segments_modelled,
+            "dropped_short_pieces": [{"span": s, "reason": r} for s, r in self.dropped_short_pieces],
+            "tokens_after_step": dict(self.tokens_after_step), "vocabulary_size": self.vocabulary_size,
+            "phrases_learned": self.phrases_learned, "noise_removed": dict(self.noise_removed),
+            "dropped_segments": [{"segment": s, "reason": r} for s, r in self.dropped_segments],
+            "empty_documents": list(self.empty_documents), "warnings": list(self.warnings),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> PreprocessReport:
+        return cls(
+            int(data["documents"]), int(data["documents_with_speaker_labels"]), dict(data["turns_by_role"]),
+            tuple(data["interviewers"]), str(data["interviewer_method"]), tuple(data["interviewer_evidence"]),
+            int(data["segments"]), int(data["segments_modelled"]),
+            tuple((d["span"], d["reason"]) for d in data["dropped_short_pieces"]),
+            dict(data["tokens_after_step"]), int(data["vocabulary_size"]), int(data["phrases_learned"]),
+            tuple((d["segment"], d["reason"]) for d in data["dropped_segments"]),
+            tuple(data["empty_documents"]), tuple(data["warnings"]), dict(data.get("noise_removed", {})))
+
+
 class _ReTokenizer(RegexpTokenizer):
     """nltk's RegexpTokenizer with the pattern compiled by Python's `re`.
 
@@ -132,7 +233,7 @@ class _ReTokenizer(RegexpTokenizer):
     """
 
     def _check_regexp(self) -> None:
-        if self._regexp is None:
+        if getattr(self, "_regexp", None) is None:
             self._regexp = re.compile(self._pattern, self._flags)
 
 
@@ -164,15 +265,18 @@ class Preprocessor:
                 self._filler_firsts.setdefault(seq[0], []).append(seq)
         self._stop = stopword_set(language, cfg.extra_stopwords) if cfg.stopwords else frozenset(normalise_text(w) for w in cfg.extra_stopwords)
         self._drop = self._stop | self._filler_words
+        self._noise = noise_pattern(cfg)
         self._norm_cache: dict[str, str] = {}  # word -> lemma/stem, "" when the lemma is dropped
-        self._phraser = None
+        self._phraser: Any = None  # gensim FrozenPhrases once learned
         self._pairs: dict[tuple[str, str], str] | None = None  # phrase pairs when no connector words occur
         self._forced: dict[tuple[str, ...], str] = {}
-        self.report = PreprocessReport()
+        self.report = TokenReport()
 
     # -- steps -----------------------------------------------------------------------------
 
-    def _words(self, text: str) -> list[str]:
+    def _words(self, text: str, counts: dict[str, int] | None = None) -> list[str]:
+        if self._noise is not None:
+            text = strip_noise(self._noise, text, counts)
         return self._tokenizer.tokenize(normalise_text(text))
 
     def _drop_filler_seqs(self, words: list[str]) -> list[str]:
@@ -215,7 +319,7 @@ class Preprocessor:
         return cached
 
     def _content_tokens(self, text: str, counts: dict[str, int] | None = None) -> list[str]:
-        words = self._drop_filler_seqs(self._words(text)) if counts is None else self._words(text)
+        words = self._drop_filler_seqs(self._words(text)) if counts is None else self._words(text, counts)
         if counts is not None:
             counts["tokenized"] += len(words)
             words = self._drop_filler_seqs(words)
@@ -292,12 +396,10 @@ class Preprocessor:
             docs, counts, counted = self._parallel_content_tokens(texts, jobs)
         else:
             docs, counts = self.content_tokens_batch(texts)
+        self.report.noise = {kind: counts.pop(f"noise:{kind}", 0) for kind in NOISE_KEYS
+                             if getattr(self.cfg, NOISE_KEYS[kind])}
         counts["lemmatized" if self.cfg.lemmatize != "none" else "normalised"] = sum(map(len, docs))
-        self._forced = {}
-        for phrase in self.forced_phrases:
-            parts = tuple(self._content_tokens(phrase))
-            if len(parts) > 1:
-                self._forced[parts] = "_".join(parts)
+        self._forced = self._forced_sequences()
         self._phraser = self._pairs = None
         if self.cfg.phrases and docs:
             self._learn_phrases(docs, counted)
@@ -310,6 +412,46 @@ class Preprocessor:
     def transform(self, text: str) -> list[str]:
         """Tokens of a new text (a codebook keyword or definition) with the learned phrases."""
         return self._apply_phrases(self._content_tokens(text))
+
+    def _forced_sequences(self) -> dict[tuple[str, ...], str]:
+        """The codebook's multi-word keywords as token sequences -> their joined phrase token."""
+        forced: dict[tuple[str, ...], str] = {}
+        for phrase in self.forced_phrases:
+            parts = tuple(self._content_tokens(phrase))
+            if len(parts) > 1:
+                forced[parts] = "_".join(parts)
+        return forced
+
+    def state(self) -> dict:
+        """What a fitted preprocessor knows beyond its config, as JSON-ready data: the learned
+        phrases (pairs, or gensim's phrasegram scores when connector words occur) and the report.
+        The lemma cache is not kept (lemmas are recomputed on demand, with the same result)."""
+        if self._pairs is not None:
+            phrases: dict | None = {"pairs": [[a, b, joined] for (a, b), joined in self._pairs.items()]}
+        elif self._phraser is not None:
+            phrases = {"phrasegrams": dict(self._phraser.phrasegrams)}
+        else:
+            phrases = None
+        return {"phrases": phrases, "report": self.report.state()}
+
+    @classmethod
+    def from_state(cls, cfg: PreprocessConfig, state: dict, *, language: str = "en",
+                   forced_phrases: Sequence[str] = ()) -> Preprocessor:
+        """A fitted preprocessor rebuilt from :meth:`state` (same config, language and forced
+        phrases as the one that made it): `transform` gives the same tokens."""
+        pre = cls(cfg, language=language, forced_phrases=forced_phrases)
+        pre._forced = pre._forced_sequences()
+        phrases = state["phrases"]
+        if phrases is not None and "pairs" in phrases:
+            pre._pairs = {(a, b): joined for a, b, joined in phrases["pairs"]}
+        elif phrases is not None:
+            from gensim.models.phrases import ENGLISH_CONNECTOR_WORDS, Phrases
+
+            frozen = Phrases(threshold=cfg.phrase_threshold, scoring="npmi", connector_words=ENGLISH_CONNECTOR_WORDS).freeze()
+            frozen.phrasegrams = {str(k): float(v) for k, v in phrases["phrasegrams"].items()}
+            pre._phraser = frozen
+        pre.report = TokenReport.from_state(state["report"])
+        return pre
 
     def _parallel_content_tokens(self, texts: Sequence[str], jobs: int) -> tuple[list[list[str]], dict[str, int], tuple[Counter, Counter] | None]:
         """Tokens of contiguous chunks of `texts` in `jobs` processes, their step counts, and
@@ -331,7 +473,7 @@ class Preprocessor:
                     unigrams.update(counted[0])
                     bigrams.update(counted[1])
                 for key, value in chunk_counts.items():
-                    counts[key] += value
+                    counts[key] = counts.get(key, 0) + value
                 self._norm_cache.update(cache)
         return docs, counts, (unigrams, bigrams) if self.cfg.phrases else None
 
@@ -391,9 +533,7 @@ def _join_forced(tokens: list[str], forced: dict[tuple[str, ...], str]) -> list[
 
 
 @lru_cache(maxsize=8)
-def _stemmer(language: str):  # type: ignore[no-untyped-def]
-    from nltk.stem.snowball import SnowballStemmer
-
+def _stemmer(language: str) -> SnowballStemmer:
     if language not in SNOWBALL:
         raise TopicbookError(f"preprocess.lemmatize: no Snowball stemmer for '{language}'. Use lemmatize: lemma or none.")
     return SnowballStemmer(SNOWBALL[language])
@@ -422,7 +562,7 @@ class DocumentTermMatrix:
 
 
 def vectorize(tokens: Sequence[Sequence[str]], segment_ids: Sequence[str], cfg: PreprocessConfig,
-              report: PreprocessReport | None = None) -> DocumentTermMatrix:
+              report: TokenReport | None = None) -> DocumentTermMatrix:
     """Prune the vocabulary (min_df, max_df, max_vocab) and count terms per segment.
 
     Segments left with no tokens are dropped and recorded in the report.
@@ -450,8 +590,8 @@ def vectorize(tokens: Sequence[Sequence[str]], segment_ids: Sequence[str], cfg: 
     return DocumentTermMatrix(
         counts=counts[keep],
         vocab=vocab,
-        segment_ids=tuple(segment_ids[i] for i in keep),
-        tokens=tuple(tuple(t for t in tokens[i] if t in vocab_set) for i in keep),
+        segment_ids=tuple(segment_ids[int(i)] for i in keep),
+        tokens=tuple(tuple(t for t in tokens[int(i)] if t in vocab_set) for i in keep),
     )
 
 

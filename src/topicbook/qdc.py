@@ -18,6 +18,7 @@ declarations (XML bombs) and external references are refused with a one-line err
 from __future__ import annotations
 
 import json
+import logging
 import re
 import uuid
 import zipfile
@@ -26,8 +27,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-from topicbook.codebook import Code, Codebook
+from topicbook.chars import strip_xml_illegal
+from topicbook.codes import Code, Codebook, code_slug
 from topicbook.errors import InputError
+from topicbook.safezip import check_zip
+
+log = logging.getLogger(__name__)
 
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
 PROJECT_NS = "urn:QDA-XML:project:1.0"
@@ -52,6 +57,17 @@ def _line_of(text: str, needle: str) -> int | None:
     return text.count("\n", 0, pos) + 1 if pos >= 0 else None
 
 
+# expat's reasons for a parse error, in our words
+XML_PROBLEMS = {
+    "no element found": "the file ends before its XML is complete",
+    "mismatched tag": "a closing tag does not match the open element",
+    "not well-formed (invalid token)": "a character or name XML does not allow",
+    "unclosed token": "a tag or comment is not closed",
+    "junk after document element": "text after the last closing tag",
+    "syntax error": "no XML element where one should start",
+}
+
+
 def parse_xml(data: bytes | str, name: str) -> ET.Element:
     """Parse XML safely (defusedxml) with one-line errors naming `name` and the line."""
     import defusedxml
@@ -72,7 +88,7 @@ def parse_xml(data: bytes | str, name: str) -> ET.Element:
         raise InputError(f"{name}: unsafe XML refused ({type(exc).__name__}). Export the file again from your QDA software.") from None
     except ET.ParseError as exc:
         line, col = exc.position
-        reason = str(exc).split(":")[0]
+        reason = XML_PROBLEMS.get(str(exc).split(":")[0], "the text there breaks the XML rules")
         raise InputError(f"{name}: line {line}, column {col + 1}: not well-formed XML ({reason}). Fix the XML there or export the file again.") from None
 
 
@@ -104,10 +120,6 @@ def join_description(code: Code) -> str:
     return f"{code.definition}\n\n{block}" if code.definition else block
 
 
-def _slug(name: str) -> str:
-    return re.sub(r"[^\w]+", "_", name.casefold()).strip("_")
-
-
 def codes_from_element(codes_el: ET.Element, name: str) -> tuple[tuple[Code, ...], dict[str, str]]:
     """Codes from a `<Codes>` element (nested codes become `parent`), and GUID -> code id."""
     codes: list[Code] = []
@@ -133,7 +145,7 @@ def codes_from_element(codes_el: ET.Element, name: str) -> tuple[tuple[Code, ...
             definition, extra = split_description(_description(child))
             code_id = str(extra.get("id") or "").strip()
             if not code_id:
-                code_id = _slug(code_name) or guid
+                code_id = code_slug(code_name) or guid
                 if code_id in used:
                     code_id = f"{parent}.{code_id}" if parent else guid
                 if code_id in used:
@@ -212,8 +224,34 @@ def codebook_xml(codebook: Codebook, *, origin: str = "topicbook", colors: dict[
     root = ET.Element(f"{{{CODEBOOK_NS}}}CodeBook", {"origin": origin})
     codes_el = ET.SubElement(root, f"{{{CODEBOOK_NS}}}Codes")
     _code_elements(codes_el, codebook.codes, CODEBOOK_NS, {c.id: code_guid(c.id) for c in codebook.codes}, colors)
+    _drop_xml_illegal(root)
     ET.indent(root)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+def _drop_xml_illegal(root: ET.Element) -> int:
+    """Remove the characters XML 1.0 cannot hold (control characters such as U+0007) from every
+    text and attribute of the tree, with one warning saying how many; returns that number.
+    ElementTree would write them as they are, and no XML reader (topicbook's included) accepts
+    the file then."""
+    dropped = 0
+    for el in root.iter():
+        for part in ("text", "tail"):
+            value = getattr(el, part)
+            if value:
+                clean, n = strip_xml_illegal(value)
+                if n:
+                    setattr(el, part, clean)
+                    dropped += n
+        for key, value in el.attrib.items():
+            clean, n = strip_xml_illegal(value)
+            if n:
+                el.set(key, clean)
+                dropped += n
+    if dropped:
+        log.warning("REFI-QDA export: dropped %d control character%s that XML cannot hold (from code names, definitions or document names).",
+                    dropped, "" if dropped == 1 else "s")
+    return dropped
 
 
 def write_qdc(codebook: Codebook, path: Path, *, origin: str = "topicbook") -> Path:
@@ -268,8 +306,6 @@ def read_qdpx(path: Path) -> QdaProject:
     except (zipfile.BadZipFile, OSError):
         raise InputError(f"{name}: not a zip archive; a .qdpx project is a zip with project.qde inside. Export the project again.") from None
     with zf:
-        from topicbook.safezip import check_zip
-
         check_zip(zf, name, "Export the project again from your QDA software.")
         members = {m.lower(): m for m in zf.namelist()}
         qde = next((m for low, m in members.items() if low.endswith(".qde") and "/" not in low), None)
@@ -346,6 +382,12 @@ def _source_text(zf: zipfile.ZipFile, members: dict[str, str], src: ET.Element, 
     raise InputError(f"{where}: no PlainTextContent and no internal plainTextPath; topicbook reads text sources only.")
 
 
+def _member(name: str) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    return info
+
+
 def write_qdpx(path: Path, *, sources: Iterable[tuple[str, str]], codebook: Codebook,
                codings: Iterable[Coding], user: str, project_name: str,
                colors: dict[str, str] | None = None) -> Path:
@@ -385,11 +427,13 @@ def write_qdpx(path: Path, *, sources: Iterable[tuple[str, str]], codebook: Code
             ET.SubElement(cod, f"{{{ns}}}CodeRef", {"targetGUID": guid_of[coding.code]})
     if by_doc:
         raise InputError(f"{path.name}: codings name documents that are not sources: {', '.join(sorted(by_doc)[:3])}.")
+    _drop_xml_illegal(root)
     ET.indent(root)
     xml = ET.tostring(root, encoding="utf-8", xml_declaration=True)
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr("project.qde", xml)
+        # a fixed member time, so that the same run exports the same bytes
+        zf.writestr(_member("project.qde"), xml)
         for guid, text in texts.items():
-            zf.writestr(f"sources/{guid}.txt", text.encode("utf-8"))
+            zf.writestr(_member(f"sources/{guid}.txt"), text.encode("utf-8"))
     return path
 

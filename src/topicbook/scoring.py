@@ -13,6 +13,11 @@ DocumentTermMatrix and the codes of a Codebook, higher = more likely coded:
 - :func:`selftrained_scores`: a logistic regression per code trained, without any human label,
   on pseudo-labels (the top 2% of segments by similarity score) over the word + character
   space, averaged with the similarity score;
+- :func:`feature_spaces`: the two TF-IDF spaces (words, character n-grams) those scores work
+  in, built once per run so that the similarity, self-trained, learned
+  (:mod:`topicbook.learning`) and verdict (:mod:`topicbook.verdicts`: raw cosines of any
+  codebook, e.g. pseudo-codes, via :meth:`FeatureSpaces.cosines`) scores share them
+  (:func:`similarity_from_spaces`, :func:`selftrained_from_spaces`);
 - :func:`combine_scores`: the mean of per-code standardised scores;
 - :func:`keyword_scores`: a keyword dictionary (the baseline): hits of the code's top seed terms;
 - :func:`length_scores`: segment length in tokens, the floor every AUC is read against.
@@ -24,9 +29,12 @@ is tuned on human codings.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfTransformer, TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
 
 from topicbook.codebook import Codebook, SeedTerms
 from topicbook.preprocess import DocumentTermMatrix
@@ -39,8 +47,6 @@ SELF_TRAIN_SHARE = 0.02
 
 def _tfidf(dtm: DocumentTermMatrix) -> tuple[sp.csr_matrix, np.ndarray]:
     """Sublinear TF-IDF rows (l2-normalised) of the segments, and the idf vector (n_terms,)."""
-    from sklearn.feature_extraction.text import TfidfTransformer
-
     tf = TfidfTransformer(sublinear_tf=True, smooth_idf=True)
     X = tf.fit_transform(dtm.counts)
     return X.tocsr(), tf.idf_
@@ -110,15 +116,13 @@ def _distinctiveness(vecs: np.ndarray, usage: np.ndarray | None, n_codes: int | 
     return np.log1p((n_codes or len(vecs)) / np.maximum(used, 1))
 
 
-def _char_space(texts: Sequence[str]):  # type: ignore[no-untyped-def]
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
+def _char_space(texts: Sequence[str]) -> tuple[TfidfVectorizer, sp.csr_matrix]:
     vec = TfidfVectorizer(analyzer="char_wb", ngram_range=CHAR_NGRAMS, sublinear_tf=True,
                           min_df=2 if len(texts) >= 10 else 1, max_df=0.5 if len(texts) >= 10 else 1.0)
     return vec, vec.fit_transform(texts).tocsr()
 
 
-def char_code_vectors(codebook: Codebook, vectorizer, *, usage: np.ndarray | None = None,  # type: ignore[no-untyped-def]
+def char_code_vectors(codebook: Codebook, vectorizer: TfidfVectorizer, *, usage: np.ndarray | None = None,
                       n_codes: int | None = None) -> np.ndarray:
     """Each code's text in the character n-gram space, weighted like :func:`code_vectors`
     (`usage`, `n_codes` likewise, over the n-gram features)."""
@@ -133,36 +137,68 @@ def char_code_vectors(codebook: Codebook, vectorizer, *, usage: np.ndarray | Non
     return _unit(vecs * _distinctiveness(vecs, usage, n_codes))
 
 
-class SimilaritySpace:
-    """The two term spaces of :func:`similarity_scores`, fitted once on the segments, so that any
-    number of codebooks (e.g. pseudo-codes) can be scored in them on the same scale.
+@dataclass(frozen=True)
+class FeatureSpaces:
+    """The segments' TF-IDF spaces, built once per run and shared by every score that needs them.
 
-    words: sublinear TF-IDF rows (n_segments, n_terms), l2-normalised; chars: the same over
-    character 3-5-grams of `texts` (n_segments, n_features), or None without texts.
+    words: (n_segments, n_terms) csr, sublinear TF-IDF of the dtm counts, rows l2-normalised;
+    idf: (n_terms,) the idf of `words`' columns;
+    chars: (n_segments, n_char_features) csr, sublinear TF-IDF of character 3-5-grams (`char_wb`)
+      of the segment texts, rows l2-normalised; None when no texts were given;
+    char_vectorizer: the fitted scikit-learn TfidfVectorizer behind `chars` (None likewise).
     """
 
-    def __init__(self, dtm: DocumentTermMatrix, transform: Callable[[str], list[str]],
-                 texts: Sequence[str] | None = None) -> None:
-        self.vocab = dtm.vocab
-        self.transform = transform
-        self.words, self.idf = _tfidf(dtm)
-        self.char_vectorizer, self.chars = _char_space(texts) if texts is not None else (None, None)
+    words: sp.csr_matrix
+    idf: np.ndarray
+    chars: sp.csr_matrix | None = None
+    char_vectorizer: TfidfVectorizer | None = None
 
-    def word_vectors(self, codebook: Codebook, **weighting: object) -> np.ndarray:
-        """:func:`code_vectors` in this space: (n_codes, n_terms)."""
-        return code_vectors(codebook, self.vocab, self.transform, self.idf, **weighting)  # type: ignore[arg-type]
+    @property
+    def n_segments(self) -> int:
+        return int(self.words.shape[0])
 
-    def char_vectors(self, codebook: Codebook, **weighting: object) -> np.ndarray:
-        """:func:`char_code_vectors` in this space: (n_codes, n_features)."""
-        return char_code_vectors(codebook, self.char_vectorizer, **weighting)
-
-    def cosines(self, codebook: Codebook) -> tuple[np.ndarray, np.ndarray | None]:
-        """Raw word and character cosines of every segment with every code: two arrays
-        (n_segments, n_codes) in [-1, 1] (the second None without texts)."""
-        words = np.asarray(self.words @ self.word_vectors(codebook).T)
+    def combined(self) -> sp.csr_matrix:
+        """Words and character n-grams side by side, each block scaled by 1/sqrt(2) so that a
+        row keeps unit norm: (n_segments, n_terms + n_char_features). Needs `chars`."""
         if self.chars is None:
+            raise ValueError("FeatureSpaces.combined() needs the character space: build it with texts.")
+        return sp.hstack([self.words, self.chars]).tocsr() / np.sqrt(2.0)
+
+    def word_vectors(self, codebook: Codebook, vocab: Sequence[str], transform: Callable[[str], list[str]], *,
+                     usage: np.ndarray | None = None, n_codes: int | None = None) -> np.ndarray:
+        """:func:`code_vectors` in this space (`vocab`: the dtm's vocabulary): (n_codes, n_terms)."""
+        return code_vectors(codebook, vocab, transform, self.idf, usage=usage, n_codes=n_codes)
+
+    def cosines(self, codebook: Codebook, vocab: Sequence[str],
+                transform: Callable[[str], list[str]]) -> tuple[np.ndarray, np.ndarray | None]:
+        """Raw word and character cosines of every segment with every code: two arrays
+        (n_segments, n_codes) in [-1, 1], on the same scale for any codebook (e.g. pseudo-codes);
+        the second is None without the character space."""
+        words = np.asarray(self.words @ self.word_vectors(codebook, vocab, transform).T)
+        if self.chars is None or self.char_vectorizer is None:
             return words, None
-        return words, np.asarray(self.chars @ self.char_vectors(codebook).T)
+        return words, np.asarray(self.chars @ char_code_vectors(codebook, self.char_vectorizer).T)
+
+
+def feature_spaces(dtm: DocumentTermMatrix, texts: Sequence[str] | None = None) -> FeatureSpaces:
+    """The word TF-IDF space of `dtm` and, with `texts` (the raw text of each dtm row), the
+    character 3-5-gram space: what :func:`similarity_scores` and :func:`selftrained_scores`
+    build internally, exposed so that one run builds them once."""
+    X, idf = _tfidf(dtm)
+    if texts is None:
+        return FeatureSpaces(X, idf)
+    if len(texts) != X.shape[0]:
+        raise ValueError(f"feature_spaces: {len(texts)} texts for {X.shape[0]} matrix rows; pass one text per row.")
+    vec, Xc = _char_space(texts)
+    return FeatureSpaces(X, idf, Xc, vec)
+
+
+def similarity_from_spaces(spaces: FeatureSpaces, codebook: Codebook, vocab: Sequence[str],
+                           transform: Callable[[str], list[str]]) -> np.ndarray:
+    """:func:`similarity_scores` over prebuilt spaces (`vocab`: the dtm's vocabulary):
+    (n_segments, n_codes); word and character cosines combined when `spaces.chars` exists."""
+    words, chars = spaces.cosines(codebook, vocab, transform)
+    return words if chars is None else combine_scores(words, chars)
 
 
 def similarity_scores(dtm: DocumentTermMatrix, codebook: Codebook,
@@ -172,21 +208,13 @@ def similarity_scores(dtm: DocumentTermMatrix, codebook: Codebook,
     With `texts` (the raw text of each dtm row), the word cosine is averaged (as per-code
     z-scores) with the cosine over character 3-5-grams.
     """
-    words, chars = SimilaritySpace(dtm, transform, texts).cosines(codebook)
-    return words if chars is None else combine_scores(words, chars)
+    return similarity_from_spaces(feature_spaces(dtm, texts), codebook, dtm.vocab, transform)
 
 
-def selftrained_scores(dtm: DocumentTermMatrix, texts: Sequence[str], similarity: np.ndarray, *,
-                       share: float = SELF_TRAIN_SHARE, seed: int = 0) -> np.ndarray:
-    """Self-training without human labels: per code, a logistic regression over the word and
-    character TF-IDF space learns to separate the top `share` of segments by `similarity` from
-    the rest; its decision values are averaged (as z-scores) with `similarity`.
-    Shape (n_segments, n_codes)."""
-    from sklearn.linear_model import LogisticRegression
-
-    X, _ = _tfidf(dtm)
-    _, Xc = _char_space(texts)
-    XX = sp.hstack([X, Xc]).tocsr() / np.sqrt(2.0)
+def selftrained_from_spaces(spaces: FeatureSpaces, similarity: np.ndarray, *,
+                            share: float = SELF_TRAIN_SHARE, seed: int = 0) -> np.ndarray:
+    """:func:`selftrained_scores` over prebuilt spaces (words and characters): (n_segments, n_codes)."""
+    XX = spaces.combined()
     n = XX.shape[0]
     m = max(2, int(share * n))
     out = np.zeros_like(similarity)
@@ -198,6 +226,15 @@ def selftrained_scores(dtm: DocumentTermMatrix, texts: Sequence[str], similarity
         clf = LogisticRegression(C=1.0, max_iter=300, random_state=seed).fit(XX, y)
         out[:, c] = clf.decision_function(XX)
     return combine_scores(out, similarity)
+
+
+def selftrained_scores(dtm: DocumentTermMatrix, texts: Sequence[str], similarity: np.ndarray, *,
+                       share: float = SELF_TRAIN_SHARE, seed: int = 0) -> np.ndarray:
+    """Self-training without human labels: per code, a logistic regression over the word and
+    character TF-IDF space learns to separate the top `share` of segments by `similarity` from
+    the rest; its decision values are averaged (as z-scores) with `similarity`.
+    Shape (n_segments, n_codes)."""
+    return selftrained_from_spaces(feature_spaces(dtm, texts), similarity, share=share, seed=seed)
 
 
 def topic_scores(doc_topic: np.ndarray, code_topic: dict[str, int], code_ids: Sequence[str]) -> np.ndarray:

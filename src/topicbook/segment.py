@@ -10,26 +10,23 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
+
+from nltk.tokenize.punkt import PunktSentenceTokenizer
 
 from topicbook.config import SegmentConfig, SpeakersConfig
 from topicbook.ingest import Corpus, Document
+from topicbook.ingest.speakers import LABEL_RE, TIMESTAMP, speaker_key
 
 log = logging.getLogger(__name__)
 
-_TS = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
-LABEL_RE = re.compile(
-    rf"""^[ \t]*
-    (?:[\[(]?{_TS}[\])]?[ \t]*(?:-[ \t]*)?)?                 # [00:12:03] before the label
-    (?P<label>[^\W\d_][\w.'’\-]*(?:[ \t]+[\w.'’\-]+){{0,2}}?)  # one to three words
-    [ \t]*(?:[\[(]{_TS}[\])])?                             # Name (00:01:02)
-    [ \t]*:(?!//)[ \t]*
-    (?P<body>.*)$""",
-    re.VERBOSE,
-)
-TIMESTAMP_RE = re.compile(rf"[\[(]?\b{_TS}\b[\])]?")
+TIMESTAMP_RE = re.compile(rf"[\[(]?\b{TIMESTAMP}\b[\])]?")
 WORD_RE = re.compile(r"\w+")
+# A line of three or more dashes separates answers (e.g. in a Word file coded with comments).
+SEPARATOR_LINE = re.compile(r"^\s*[-–—](?:\s*[-–—]){2,}\s*$")
+QUESTION_SEPARATOR = "\n\n"  # between the questions of Segment.question; never inside one
 
 LABEL_PATTERNS = "Name:, Interviewer 1:, Q:/A:, I:/R:, [00:12:03] Name:, Name (00:01:02):, NAME:"
 KNOWN_INTERVIEWER = re.compile(r"^(interviewer|interviewerin|moderator|facilitator|int|i|q|question)\s*\d*$")
@@ -60,7 +57,14 @@ class RoleDecision:
 
 @dataclass(frozen=True)
 class Segment:
-    """An analysis unit: a turn, paragraph or window of one document."""
+    """An analysis unit: a turn, paragraph or window of one document.
+
+    question: the interviewer question(s) the segment answers, in order, joined by
+    QUESTION_SEPARATOR (a blank line; a question is one turn's lines joined by single newlines,
+    so it never holds one); None when there is none. A segment made of several short turns
+    merged answers each of their questions. answer_starts: for each question, the index into
+    `spans` where its answer begins (the first is 0).
+    """
 
     id: str
     document: str
@@ -70,6 +74,12 @@ class Segment:
     text: str
     question: str | None = None
     metadata: dict[str, str] = field(default_factory=dict, compare=False)
+    answer_starts: tuple[int, ...] = ()
+
+    @property
+    def questions(self) -> tuple[str, ...]:
+        """The questions of `question`, in order."""
+        return tuple(self.question.split(QUESTION_SEPARATOR)) if self.question else ()
 
     @property
     def start(self) -> int:
@@ -96,12 +106,17 @@ class Segmentation:
     warnings: tuple[str, ...] = ()
 
 
+@lru_cache(maxsize=1)
+def _sentence_tokenizer() -> PunktSentenceTokenizer:
+    return PunktSentenceTokenizer()
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Sentence (start, end) character offsets, from nltk's untrained Punkt tokenizer."""
+    return list(_sentence_tokenizer().span_tokenize(text))
+
+
 # --------------------------------------------------------------------------- turns
-
-
-def speaker_key(label: str) -> str:
-    """Labels are matched case-insensitively: `INTERVIEWER 1` and `Interviewer1` are one key."""
-    return re.sub(r"\s+", "", label.casefold())
 
 
 def parse_turns(doc_id: str, text: str) -> list[Turn]:
@@ -214,10 +229,10 @@ def decide_roles(turns: dict[str, list[Turn]], texts: dict[str, str], cfg: Speak
     if cfg.interviewer != "auto":
         wanted = {speaker_key(label) for label in cfg.interviewer}
         missing = sorted(wanted - set(stats))
-        evidence = [describe(k) for k in ranked[:8]]
+        listed = [describe(k) for k in ranked[:8]]
         if missing:
-            evidence.append(f"listed interviewer label(s) not found in any document: {', '.join(missing)}")
-        return RoleDecision(frozenset(wanted & set(stats)), "listed in speakers.interviewer", tuple(evidence))
+            listed.append(f"listed interviewer label(s) not found in any document: {', '.join(missing)}")
+        return RoleDecision(frozenset(wanted & set(stats)), "listed in speakers.interviewer", tuple(listed))
 
     chosen: set[str] = {k for k in stats if KNOWN_INTERVIEWER.match(k)}
     method = "known interviewer label" if chosen else ""
@@ -260,18 +275,30 @@ def segment_corpus(corpus: Corpus, speakers: SpeakersConfig, cfg: SegmentConfig)
     dropped: list[tuple[str, str]] = []
     by_role: Counter[str] = Counter()
     for doc in corpus.documents:
-        units: list[tuple[Turn, str, str | None]] = []  # (turn, role, question)
-        question: str | None = None
+        units: list[tuple[Turn, str, _Question | None]] = []  # (turn, role, question)
+        question: _Question | None = None
+        doc_roles: Counter[str] = Counter()
         for turn in turns[doc.id]:
             role = _role(turn, roles, n_labelled > 0)
             by_role[role] += 1
+            doc_roles[role] += 1
             if role == "interviewer":
-                question = turn.text(doc.text)
+                question = (turn.index, turn.text(doc.text))
             if speakers.keep == "respondent" and role in {"interviewer", "preamble"}:
                 continue
             units.append((turn, role, question if role == "respondent" else None))
+        if speakers.keep == "respondent" and doc_roles["interviewer"] and not doc_roles["respondent"]:
+            warnings.append(_all_interviewer_warning(doc.id, turns[doc.id], doc_roles["interviewer"]))
+            log.warning(warnings[-1])
         segments.extend(_cut(doc, units, cfg, dropped))
     return Segmentation(tuple(segments), roles, dict(by_role), n_labelled, tuple(dropped), tuple(warnings))
+
+
+def _all_interviewer_warning(doc_id: str, turns: list[Turn], n: int) -> str:
+    """The line for a document of which nothing is analysed: every speaker turn is an interviewer's."""
+    who = ", ".join(sorted({t.speaker for t in turns if t.speaker}))
+    return (f"document '{doc_id}': all {n} turns were judged interviewer turns ({who}), so nothing of it is analysed; "
+            "set speakers.interviewer to the interviewer's own label(s), or speakers.keep: all to analyse every turn.")
 
 
 def _whole_text_turns(doc: Document) -> list[Turn]:
@@ -285,36 +312,53 @@ def _role(turn: Turn, roles: RoleDecision, labelled_corpus: bool) -> str:
     return "interviewer" if speaker_key(turn.speaker) in roles.interviewers else "respondent"
 
 
-def _cut(doc: Document, units: list[tuple[Turn, str, str | None]], cfg: SegmentConfig,
+_Question = tuple[int, str]  # (index of the interviewer's turn, its text)
+# a piece of a segment: speaker, role, [(question, index into spans where its answer starts)], spans
+_Piece = tuple[str | None, str, list[tuple[_Question, int]], list[tuple[int, int]]]
+
+
+def _merge(first: _Piece, second: _Piece) -> _Piece:
+    """`first` followed by `second` (same speaker): spans joined, every question kept once."""
+    questions = list(first[2])
+    for question, start in second[2]:
+        if not questions or questions[-1][0][0] != question[0]:
+            questions.append((question, start + len(first[3])))
+    return (second[0], second[1], questions, first[3] + second[3])
+
+
+def _cut(doc: Document, units: list[tuple[Turn, str, _Question | None]], cfg: SegmentConfig,
          dropped: list[tuple[str, str]]) -> list[Segment]:
     """Make segments of one document's kept turns, merging short ones with the same speaker's next."""
-    pieces: list[tuple[str | None, str, str | None, list[tuple[int, int]]]] = []
+    pieces: list[_Piece] = []
     for turn, role, question in units:
+        asked = [(question, 0)] if question is not None else []
         if cfg.unit == "turn":
-            pieces.append((turn.speaker, role, question, list(turn.spans)))
+            pieces.append((turn.speaker, role, asked, list(turn.spans)))
         elif cfg.unit == "paragraph":
             # a turn's lines are separate spans; group consecutive lines into paragraphs
             for para in _group_paragraphs(doc.text, turn.spans):
-                pieces.append((turn.speaker, role, question, para))
+                pieces.append((turn.speaker, role, list(asked), para))
         else:
             for window in _windows(doc.text, turn.spans, cfg.window, cfg.overlap):
-                pieces.append((turn.speaker, role, question, window))
+                pieces.append((turn.speaker, role, list(asked), window))
 
     segments: list[Segment] = []
-    pending: tuple[str | None, str, str | None, list[tuple[int, int]]] | None = None
+    pending: _Piece | None = None
 
     def n_words(spans: Iterable[tuple[int, int]]) -> int:
         return sum(len(WORD_RE.findall(doc.text[s:e])) for s, e in spans)
 
-    def emit(piece: tuple[str | None, str, str | None, list[tuple[int, int]]]) -> None:
-        speaker, role, question, spans = piece
+    def emit(piece: _Piece) -> None:
+        speaker, role, questions, spans = piece
         seg_id = f"{doc.id}#{len(segments) + 1:04d}"
         text = "\n".join(doc.text[s:e] for s, e in spans)
-        segments.append(Segment(seg_id, doc.id, speaker, role, tuple(spans), text, question, doc.metadata))
+        question = QUESTION_SEPARATOR.join(q[1] for q, _ in questions) or None
+        segments.append(Segment(seg_id, doc.id, speaker, role, tuple(spans), text, question, doc.metadata,
+                                tuple(start for _, start in questions)))
 
     for piece in pieces:
         if pending is not None and pending[0] == piece[0]:
-            piece = (piece[0], piece[1], pending[2], pending[3] + piece[3])
+            piece = _merge(pending, piece)
             pending = None
         elif pending is not None:
             _drop_or_keep(pending, cfg, n_words, emit, dropped, doc)
@@ -328,7 +372,8 @@ def _cut(doc: Document, units: list[tuple[Turn, str, str | None]], cfg: SegmentC
     return segments
 
 
-def _drop_or_keep(piece, cfg, n_words, emit, dropped, doc) -> None:  # type: ignore[no-untyped-def]
+def _drop_or_keep(piece: _Piece, cfg: SegmentConfig, n_words: Callable[[Iterable[tuple[int, int]]], int],
+                  emit: Callable[[_Piece], None], dropped: list[tuple[str, str]], doc: Document) -> None:
     """A short piece with no same-speaker successor is kept if it has at least a third of
     min_tokens words, else dropped and counted."""
     n = n_words(piece[3])
@@ -340,20 +385,24 @@ def _drop_or_keep(piece, cfg, n_words, emit, dropped, doc) -> None:  # type: ign
 
 
 def _group_paragraphs(text: str, spans: Sequence[tuple[int, int]]) -> list[list[tuple[int, int]]]:
-    """Consecutive line spans separated only by a single newline form one paragraph."""
+    """Consecutive line spans separated only by a single newline form one paragraph; a blank
+    line or a line of dashes (SEPARATOR_LINE, left out of every paragraph) ends it."""
     groups: list[list[tuple[int, int]]] = []
+    after_separator = False
     for span in spans:
-        if groups and "\n\n" not in text[groups[-1][-1][1]:span[0]].replace(" ", "").replace("\t", ""):
+        if SEPARATOR_LINE.match(text[span[0]:span[1]]):
+            after_separator = True
+            continue
+        if groups and not after_separator and "\n\n" not in text[groups[-1][-1][1]:span[0]].replace(" ", "").replace("\t", ""):
             groups[-1].append(span)
         else:
             groups.append([span])
+        after_separator = False
     return groups
 
 
 def _windows(text: str, spans: Sequence[tuple[int, int]], size: int, overlap: int) -> list[list[tuple[int, int]]]:
     """Windows of about `size` words made of whole sentences, `overlap` words repeated."""
-    from topicbook.preprocess import sentence_spans
-
     sentences: list[tuple[int, int]] = []
     for s, e in spans:
         sentences.extend((s + a, s + b) for a, b in sentence_spans(text[s:e]))

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 
+from topicbook.ids import topic_id
 from topicbook.models import FittedModel
 from topicbook.preprocess import DocumentTermMatrix
 from topicbook.segment import Segment
@@ -28,7 +30,19 @@ class TopicSummary:
 
     @property
     def display_id(self) -> str:
-        return f"T{self.id + 1:02d}"
+        return topic_id(self.id)
+
+    def to_json(self) -> dict[str, Any]:
+        """One entry of topics.json (exact floats; topics.csv shows them rounded)."""
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> TopicSummary:
+        return cls(id=int(data["id"]), label=str(data["label"]), top_terms=tuple(data["top_terms"]),
+                   top_weights=tuple(float(w) for w in data["top_weights"]),
+                   relevant_terms=tuple(data["relevant_terms"]), exclusive_terms=tuple(data["exclusive_terms"]),
+                   prevalence=float(data["prevalence"]), quotes=tuple(data["quotes"]),
+                   seeded_code=data.get("seeded_code"))
 
 
 def relevance(topic_term: np.ndarray, term_freq: np.ndarray, lam: float) -> np.ndarray:
@@ -67,7 +81,7 @@ def summarize(model: FittedModel, dtm: DocumentTermMatrix, segments: Mapping[str
     for k in range(model.n_topics):
         top = np.argsort(-tt[k])[:top_n]
         seg_order = np.argsort(-model.doc_topic[:, k], kind="stable")
-        display = f"T{k + 1:02d}"
+        display = topic_id(k)
         auto_label = " / ".join(vocab[np.argsort(-rel[k])[:3]])
         out.append(TopicSummary(
             id=k,
@@ -83,7 +97,7 @@ def summarize(model: FittedModel, dtm: DocumentTermMatrix, segments: Mapping[str
     return out
 
 
-def pick_quotes(order: Sequence[int], segment_ids: Sequence[str], segments: Mapping[str, Segment],
+def pick_quotes(order: Sequence[int] | np.ndarray, segment_ids: Sequence[str], segments: Mapping[str, Segment],
                 n: int, min_words: int) -> list[str]:
     """The first `n` segments in `order` with enough words, one per document while possible."""
     chosen: list[str] = []

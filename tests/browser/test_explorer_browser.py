@@ -112,9 +112,14 @@ def hostile_run(tmp_path_factory):
     config = write_planted_corpus(root / "project")
     config.write_text(config.read_text(encoding="utf-8") + "  transcripts: true\n", encoding="utf-8")
     doc = root / "project" / "interviews" / "doc01.txt"
-    doc.write_text(doc.read_text(encoding="utf-8") + "\nInterviewer: Anything else?\n\n" + HOSTILE + "\n", encoding="utf-8")
+    doc.write_text(doc.read_text(encoding="utf-8") + "\nInterviewer: Anything else?\n\n" + HOSTILE + "\n" + MERGED, encoding="utf-8")
     folder, _ = run(load_config(config), out_dir=root / "runs", name="hostile")
     return folder
+
+
+# a short answer merged with the next one: the segment answers two questions
+MERGED = ("\nInterviewer: Did it rain last spring?\n\nAda: Yes.\n\nInterviewer: And the harvest after the rain?\n\n"
+          "Ada: Tomato soil compost harvest seedling greenhouse water weed allotment shovel tomato soil.\n")
 
 
 def test_demo_loads_offline_without_errors(demo_run, open_page):
@@ -259,6 +264,19 @@ def test_hostile_transcript_is_shown_as_text(hostile_run, open_page):
     assert p.dialogs == [] and p.errors == [] and p.outside_requests() == []
 
 
+def test_a_merged_segment_shows_each_question_above_its_answer(hostile_run, open_page):
+    data = json.loads((hostile_run / "explorer_data.json").read_text(encoding="utf-8"))
+    seg_id, seg = next((k, v) for k, v in data["segments"].items() if "Yes.\nTomato" in v["text"])
+    assert seg["q"] == "Did it rain last spring?\n\nAnd the harvest after the rain?" and seg["qa"] == [0, 1]
+    p = open_page(hostile_run / "explorer.html")
+    p.page.click("button[data-view='documents']")
+    p.page.click("#doc-list li[data-doc='doc01']")
+    shown = p.page.locator(f"[id='seg-{seg_id}']").inner_text()
+    order = [shown.index(part) for part in ("Q: Did it rain", "Yes.", "Q: And the harvest", "Tomato soil")]
+    assert order == sorted(order)
+    assert p.errors == []
+
+
 def test_readme_screenshot_from_the_demo_run(demo_run, open_page):
     folder, data = demo_run
     p = open_page(folder / "explorer.html", width=1280, height=800)
@@ -270,3 +288,72 @@ def test_readme_screenshot_from_the_demo_run(demo_run, open_page):
     p.page.screenshot(path=str(SCREENSHOT))
     assert SCREENSHOT.stat().st_size > 20_000
     assert p.errors == []
+
+
+PROTO_IDS = ("__proto__", "constructor", "hasOwnProperty", "toString")
+
+
+@pytest.fixture(scope="module")
+def proto_run(tmp_path_factory):
+    """The planted corpus whose document ids, code ids, speakers and a metadata field are names of
+    Object.prototype members: a page that uses plain objects as maps for ids breaks on them."""
+    from topicbook.config import load_config
+    from topicbook.pipeline import run
+
+    root = tmp_path_factory.mktemp("proto")
+    config = write_planted_corpus(root / "project")
+    project = config.parent
+    corpus = project / "interviews"
+    speakers = ("Ada", "Ben", "Cleo", "Dev")
+    for i, doc_id in enumerate(PROTO_IDS):
+        path = corpus / f"doc{i + 1:02d}.txt"
+        text = path.read_text(encoding="utf-8")
+        if i:  # "__proto__" cannot be a speaker label (labels start with a letter)
+            text = text.replace(f"{speakers[i]}:", f"{doc_id}:")
+        (corpus / f"{doc_id}.txt").write_text(text, encoding="utf-8")
+        path.unlink()
+    meta = (project / "metadata.csv").read_text(encoding="utf-8").splitlines()
+    rows = [meta[0] + ",constructor"] + [line + f",{'toString' if n % 2 else 'valueOf'}" for n, line in enumerate(meta[1:])]
+    for i, doc_id in enumerate(PROTO_IDS):
+        rows[i + 1] = rows[i + 1].replace(f"doc{i + 1:02d},", f"{doc_id},", 1)
+    (project / "metadata.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    book = (project / "codebook.yaml").read_text(encoding="utf-8")
+    for old, new in zip(("gardening", "music", "cooking", "astronomy"), PROTO_IDS, strict=True):
+        book = book.replace(f"id: {old}", f"id: {new}")
+    (project / "codebook.yaml").write_text(book, encoding="utf-8")
+    config.write_text(config.read_text(encoding="utf-8") + "  transcripts: true\nevaluate:\n  stability_seeds: 0\n", encoding="utf-8")
+    folder, _ = run(load_config(config), out_dir=root / "runs", name="proto")
+    return folder, json.loads((folder / "explorer_data.json").read_text(encoding="utf-8"))
+
+
+def test_prototype_names_as_ids_work_in_every_view(proto_run, open_page):
+    folder, data = proto_run
+    assert {d["id"] for d in data["documents"]} >= set(PROTO_IDS)
+    assert {c["id"] for c in data["codes"]} == set(PROTO_IDS)
+    p = open_page(folder / "explorer.html")
+    for i in range(len(data["models"])):
+        p.page.select_option("#model", str(i))
+        for view in ("overview", "topics", "codebook", "documents", "search"):
+            p.page.click(f"button[data-view='{view}']")
+        p.page.click("button[data-view='codebook']")
+        header = p.page.inner_text("#heatmap table.heat tr")
+        assert all(code in header for code in PROTO_IDS)
+        for code in PROTO_IDS:
+            p.page.click(f"#heatmap ul.codes a:text-is('{code}')")
+            assert p.page.inner_text("#cell-detail h3").startswith(f"Code {code}")
+        p.page.click("td[data-cell='0,1']")
+        p.page.click("button[data-view='documents']")
+        assert p.page.input_value("#prevalence-field") in ("country", "education", "constructor")
+        p.page.select_option("#prevalence-field", "constructor")
+        assert p.page.locator(".prevalence-chart rect").count() > 0
+        for doc_id in PROTO_IDS:
+            p.page.click(f"#doc-list li[data-doc='{doc_id}']")
+            assert p.page.inner_text("#doc-detail h2") == doc_id
+            assert p.page.locator("#doc-detail .seg").count() > 0
+        assert "hasOwnProperty: " in p.page.inner_text("#doc-detail") or "toString: " in p.page.inner_text("#doc-detail")
+    p.page.click("button[data-view='search']")
+    p.page.fill("#search-box", "tomato")
+    assert p.page.locator("#search-results .quote").count() > 0
+    p.page.click("button[data-view='map']")
+    p.page.wait_for_selector("#ldavis-host svg")
+    assert p.errors == [] and p.outside_requests() == []

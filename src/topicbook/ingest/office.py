@@ -12,11 +12,12 @@ import re
 import zipfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from topicbook.errors import InputError
+from topicbook.ingest.speakers import TIMESTAMP, is_speaker_label
 
-_TIMESTAMP_CELL = re.compile(r"^[\[(]?\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?[\])]?$")
-_LABEL_CELL = re.compile(r"^[^\W\d_][\w.'’\- ]{0,39}$")
+_TIMESTAMP_CELL = re.compile(rf"^[\[(]?{TIMESTAMP}[\])]?$")
 
 
 def table_row_line(cells: Sequence[str]) -> str:
@@ -28,7 +29,7 @@ def table_row_line(cells: Sequence[str]) -> str:
     cells = [" ".join(c.split()) for c in cells]
     if cells and _TIMESTAMP_CELL.match(cells[0]) and len(cells) >= 3:
         cells = cells[1:]
-    if len(cells) == 2 and cells[1] and _LABEL_CELL.match(cells[0]) and len(cells[0].split()) <= 3:
+    if len(cells) == 2 and cells[1] and is_speaker_label(cells[0]):
         return f"{cells[0].rstrip(':')}: {cells[1]}"
     return " | ".join(c for c in cells if c)
 
@@ -68,7 +69,7 @@ def read_docx(path: Path, name: str | None = None) -> str:
     return _join(_docx_lines(document))
 
 
-def _docx_lines(container) -> Iterator[str]:  # type: ignore[no-untyped-def]
+def _docx_lines(container: Any) -> Iterator[str]:
     from docx.table import Table
 
     for block in container.iter_inner_content():
@@ -108,7 +109,7 @@ _TEXT_NS = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
 _TABLE_NS = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 
 
-def _odt_lines(element) -> Iterator[str]:  # type: ignore[no-untyped-def]
+def _odt_lines(element: Any) -> Iterator[str]:
     from odf import teletype
     from odf.element import Node
 
@@ -127,7 +128,7 @@ def _odt_lines(element) -> Iterator[str]:  # type: ignore[no-untyped-def]
             yield from _odt_lines(child)
 
 
-def _odt_rows(table) -> Iterator[list[str]]:  # type: ignore[no-untyped-def]
+def _odt_rows(table: Any) -> Iterator[list[str]]:
     from odf import teletype
     from odf.element import Node
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 from pathlib import Path
 
+from topicbook.chars import find_nul
 from topicbook.errors import InputError
 
 MAX_FILE_BYTES = 100 * 1024 * 1024
@@ -86,6 +87,13 @@ def _decode_detected(raw: bytes, name: str) -> str:
             raise InputError(f"{name}: cannot decode byte 0x{raw[exc.start]:02x} at offset {exc.start} as UTF-8 or cp1252. Re-save the file as UTF-8.") from None
 
 
+def nul_warning(name: str, offset: int, line: int) -> str:
+    """The one line for a text with a NUL character (binary junk or a damaged file): `line` and
+    `offset` (characters) are those of the file's text, or of the text a reader extracted."""
+    return (f"{name}: a NUL character at line {line} of its text (character {offset:,}); text never holds one, so "
+            "the file looks damaged or partly binary; skipped. Remove the NUL characters or re-save the file as plain text.")
+
+
 def read_text_file(path: Path, name: str | None = None) -> str:
     """Read a .txt/.md transcript as text with "\\n" line ends."""
     name = name or path.name
@@ -93,6 +101,9 @@ def read_text_file(path: Path, name: str | None = None) -> str:
     if size > MAX_FILE_BYTES:
         raise InputError(f"{name}: {size // 2**20} MB is larger than the {MAX_FILE_BYTES // 2**20} MB limit for one transcript. Split the file.")
     text = decode_bytes(path.read_bytes(), name)
+    nul = find_nul(text)  # the binary check looks at the first 4 KB only
+    if nul is not None:
+        raise InputError(nul_warning(name, *nul))
     if len(text) > MAX_LINE_CHARS:
         longest, line = max((len(t), i) for i, t in enumerate(text.split("\n"), 1))
         if longest > MAX_LINE_CHARS:

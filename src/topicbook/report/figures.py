@@ -1,8 +1,10 @@
 """Publication figures (PNG and SVG) from the explorer data: top terms per topic, the
 topic x code heatmap, and topic prevalence by a metadata field.
 
-matplotlib's object API on the Agg canvas (no pyplot state, no display needed); the
-Okabe-Ito palette, which stays distinguishable under the common colour-vision deficiencies.
+matplotlib's object API on the Agg canvas (no pyplot state, no global backend, no display
+needed); the Okabe-Ito palette, which stays distinguishable under the common colour-vision
+deficiencies. matplotlib is imported inside the functions that draw, so that importing the
+report package (as `topicbook validate` does) does not load it.
 """
 
 from __future__ import annotations
@@ -10,9 +12,11 @@ from __future__ import annotations
 import logging
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+from topicbook.report.figure_text import data_text
 
 log = logging.getLogger(__name__)
 
@@ -122,21 +126,76 @@ def prevalence_figure(model: Mapping[str, Any], field: str) -> Any:
 def default_field(prevalence_by: Mapping[str, Any]) -> str | None:
     """The first metadata field with at most 8 values (one palette colour each), else the first."""
     small = [f for f, p in prevalence_by.items() if len(p["levels"]) <= len(OKABE_ITO)]
-    return (small or list(prevalence_by) or [None])[0]
+    fields = small or list(prevalence_by)
+    return fields[0] if fields else None
+
+
+def figure_texts(model: Mapping[str, Any]) -> Iterator[str]:
+    """Every text a model's figures show (names, labels, terms, codes, metadata values)."""
+    yield model["name"]
+    for t in model["topics"]:
+        yield from (t["display"], t["label"], t.get("matched") or "", *t["terms"])
+    yield from (model.get("alignment") or {}).get("codes", [])
+    for field, p in (model.get("prevalence_by") or {}).items():
+        yield field
+        yield from map(str, p["levels"])
 
 
 def write_figures(data: Mapping[str, Any], out_dir: Path) -> list[Path]:
-    """Every figure for every model of the explorer data into `out_dir`; returns the files."""
+    """Every figure for every model of the explorer data into `out_dir`; returns the files.
+
+    Texts are drawn as plain text (no mathtext, no TeX) with fonts that have their glyphs
+    (see :mod:`topicbook.report.figure_text`)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    for model in data["models"]:
-        name = _safe(model["name"])
-        written += _save(top_terms_figure(model), out_dir, f"top_terms_{name}")
-        heat = heatmap_figure(model)
-        if heat is not None:
-            written += _save(heat, out_dir, f"topic_code_heatmap_{name}")
-        field = default_field(model.get("prevalence_by") or {})
-        if field is not None:
-            written += _save(prevalence_figure(model, field), out_dir, f"prevalence_{_safe(field)}_{name}")
+    with data_text(text for model in data["models"] for text in figure_texts(model)):
+        for model in data["models"]:
+            name = _safe(model["name"])
+            written += _save(top_terms_figure(model), out_dir, f"top_terms_{name}")
+            heat = heatmap_figure(model)
+            if heat is not None:
+                written += _save(heat, out_dir, f"topic_code_heatmap_{name}")
+            field = default_field(model.get("prevalence_by") or {})
+            if field is not None:
+                written += _save(prevalence_figure(model, field), out_dir, f"prevalence_{_safe(field)}_{name}")
     log.info("figures: %d files in %s", len(written), out_dir)
     return written
+
+
+SWEEP_PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7")
+
+
+def sweep_figure(summary: Sequence[Mapping[str, Any]], measures: Sequence[str]) -> Any:
+    """Coherence (each measure), diversity and stability against K per model, with sd bars."""
+    import numpy as np
+    from matplotlib.figure import Figure
+
+    keys = [f"coherence_{m}" for m in measures] + ["diversity", "stability"]
+    fig = Figure(figsize=(4 * len(keys), 3.2), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(1, len(keys)))
+    for ax, key in zip(axes, keys, strict=True):
+        for i, model in enumerate(sorted({r["model"] for r in summary})):
+            rows = [r for r in summary if r["model"] == model]
+            ks = [r["n_topics"] for r in rows]
+            values = [r.get(key, np.nan) for r in rows]
+            sds = [r.get(f"{key}_sd", 0.0) for r in rows]
+            ax.errorbar(ks, values, yerr=sds, marker="o", capsize=3, label=model, color=SWEEP_PALETTE[i % len(SWEEP_PALETTE)])
+        ax.set_xlabel("number of topics K")
+        ax.set_title(key.replace("_", " "))
+        ax.grid(alpha=0.3)
+    axes[0].legend()
+    return fig
+
+
+def write_sweep_figure(summary: Sequence[Mapping[str, Any]], measures: Sequence[str], out_dir: Path) -> list[Path]:
+    """sweep.png and sweep.svg in `out_dir`."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = sweep_figure(summary, measures)
+    FigureCanvasAgg(fig)
+    paths = []
+    for ext in ("png", "svg"):
+        path = out_dir / f"sweep.{ext}"
+        fig.savefig(path, dpi=150, metadata={"Date": None} if ext == "svg" else None)
+        paths.append(path)
+    return paths

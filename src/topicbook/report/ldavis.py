@@ -14,6 +14,7 @@ import json
 import logging
 import math
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from scipy.spatial.distance import pdist, squareform
@@ -78,7 +79,7 @@ def prepare_ldavis(topic_term: np.ndarray, doc_topic: np.ndarray, doc_lengths: n
 def _rounded(data: dict) -> dict:
     """Floats to 5 significant digits (a fifth of the size, no visible difference); log(0) =
     -inf, which JSON cannot carry, becomes -999 (it only ranks terms last)."""
-    def fix(value):  # type: ignore[no-untyped-def]
+    def fix(value: Any) -> Any:
         if isinstance(value, float):
             return float(f"{value:.5g}") if math.isfinite(value) else (-999.0 if value < 0 else 0.0)
         if isinstance(value, list):

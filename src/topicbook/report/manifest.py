@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-import hashlib
+import os
 import platform
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import Any
+
+from topicbook.config import RunConfig
+from topicbook.files import sha256_file
 
 KEY_PACKAGES = ("topicbook", "gensim", "scikit-learn", "nltk", "numpy", "scipy", "pandas",
                 "pyLDAvis", "simplemma", "stopwordsiso", "click", "PyYAML", "Jinja2")
-
-
-def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
-    """Hex SHA-256 of a file, read in 1 MiB chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def package_versions(names: Iterable[str] = KEY_PACKAGES) -> dict[str, str]:
@@ -35,7 +31,7 @@ def package_versions(names: Iterable[str] = KEY_PACKAGES) -> dict[str, str]:
 
 def input_hashes(files: Iterable[Path], base: Path) -> dict[str, str]:
     """SHA-256 per input file, keyed by its path relative to `base` (or its name)."""
-    out = {}
+    out: dict[str, str] = {}
     for f in files:
         try:
             key = f.resolve().relative_to(base.resolve()).as_posix()
@@ -52,7 +48,6 @@ def command_line() -> list[str]:
 def portable_command(argv: list[str]) -> list[str]:
     """The command line without absolute paths of this machine: a path inside the current
     folder becomes relative to it, any other absolute path just its file name."""
-    import os
 
     cwd = Path.cwd()
 
@@ -70,7 +65,7 @@ def portable_command(argv: list[str]) -> list[str]:
     return [Path(argv[0]).name, *(portable(a) for a in argv[1:])] if argv else []
 
 
-def absolute_paths(cfg, out_dir: Path) -> dict[str, str | None]:  # type: ignore[no-untyped-def]
+def absolute_paths(cfg: RunConfig, out_dir: Path) -> dict[str, str | None]:
     """The run's input and output locations as absolute paths (only with --record-paths)."""
     def absolute(p: Path | None) -> str | None:
         return str(Path(p).resolve()) if p is not None else None
@@ -78,3 +73,63 @@ def absolute_paths(cfg, out_dir: Path) -> dict[str, str | None]:  # type: ignore
     return {"cwd": str(Path.cwd()), "config": absolute(cfg.source), "corpus": absolute(cfg.corpus.path),
             "metadata": absolute(cfg.corpus.metadata), "codebook": absolute(cfg.codebook.path),
             "codings": absolute(cfg.codings.path), "out": absolute(out_dir)}
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """A model as the manifest records it: type, K, seeded topics ("T01" -> code) and params."""
+
+    type: str
+    n_topics: int
+    seeded_topics: Mapping[str, str]
+    params: Mapping[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": self.type, "n_topics": self.n_topics, "seeded_topics": dict(self.seeded_topics),
+                "params": dict(self.params)}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ModelInfo:
+        return cls(str(data["type"]), int(data["n_topics"]), dict(data.get("seeded_topics", {})),
+                   dict(data.get("params", {})))
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """manifest.json: the run folder's `format`, topicbook's version, run name and time, the
+    command line, seed, config, package versions, input SHA-256s, seconds per stage, the models
+    and every file of the folder (`paths` only with --record-paths)."""
+
+    format: int
+    topicbook: str
+    run_name: str
+    created_utc: str
+    command: tuple[str, ...]
+    seed: int
+    config: Mapping[str, Any]
+    versions: Mapping[str, str]
+    inputs_sha256: Mapping[str, str]
+    timings_seconds: Mapping[str, float]
+    models: Mapping[str, ModelInfo]
+    outputs: tuple[str, ...]
+    paths: Mapping[str, str | None] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "format": self.format, "topicbook": self.topicbook, "run_name": self.run_name,
+            "created_utc": self.created_utc, "command": list(self.command), "seed": self.seed,
+            "config": self.config, "versions": dict(self.versions), "inputs_sha256": dict(self.inputs_sha256),
+            "timings_seconds": dict(self.timings_seconds),
+            "models": {name: m.to_json() for name, m in self.models.items()}, "outputs": list(self.outputs),
+        }
+        if self.paths is not None:
+            out["paths"] = dict(self.paths)
+        return out
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Manifest:
+        return cls(int(data.get("format", 1)), str(data["topicbook"]), str(data["run_name"]),
+                   str(data["created_utc"]), tuple(data["command"]), int(data["seed"]), dict(data["config"]),
+                   dict(data["versions"]), dict(data["inputs_sha256"]), dict(data["timings_seconds"]),
+                   {name: ModelInfo.from_json(m) for name, m in data["models"].items()}, tuple(data["outputs"]),
+                   data.get("paths"))

@@ -1,9 +1,16 @@
-"""A run folder that appears only when complete.
+"""The run folder: its one writer and its one reader.
 
-Files are written into a hidden partial folder beside the target; :meth:`RunFolder.commit`
-renames it into place (an atomic rename on one file system). A crash, Ctrl-C or kill leaves
-only a ``.partial`` folder, never one that looks finished, and a run never replaces another:
-a name clash gets a ``-2``, ``-3``, ... suffix.
+Writing (:class:`RunFolderWriter`): files go into a hidden partial folder beside the target;
+:meth:`RunFolderWriter.commit` renames it into place (an atomic rename on one file system). A
+crash, Ctrl-C or kill leaves only a ``.partial`` folder, never one that looks finished, and a
+run never replaces another: a name clash gets a ``-2``, ``-3``, ... suffix.
+
+Reading (:func:`load_run` -> :class:`RunFolder`): every command after `run` (export, explore,
+compare, ...) reads a run through it, never the original corpus. The folder's layout has a
+version, `FORMAT`, written as manifest.json's `format` (a manifest without one is format 1, the
+layout before documents.jsonl, models.npz, topics.json and scores.npz); a newer or unknown
+format is refused in one line. Files are read on first use; a missing or damaged file is one
+line naming it.
 """
 
 from __future__ import annotations
@@ -13,12 +20,31 @@ import errno
 import json
 import os
 import shutil
-from collections.abc import Iterable, Sequence
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timezone
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from topicbook.errors import TopicbookError
+import numpy as np
+
+from topicbook.agreement import RunAgreement
+from topicbook.align import Alignment
+from topicbook.codebook import Codebook, CodeKeywords, load_codebook
+from topicbook.codings import HumanCodings
+from topicbook.config import RunConfig, config_from_dict, parse_yaml
+from topicbook.errors import ConfigError, InputError, TopicbookError
+from topicbook.evaluate import ModelEvaluation
+from topicbook.ids import parse_topic_id
+from topicbook.ingest import Document
+from topicbook.metrics import MethodAgreement
+from topicbook.models import FittedModel
+from topicbook.preprocess import PreprocessReport
+from topicbook.report.explorer_data import check_explorer_data
+from topicbook.report.manifest import Manifest
+from topicbook.segment import Segment
+from topicbook.summarize import TopicSummary
 
 PARTIAL_SUFFIX = ".partial"
 
@@ -28,7 +54,7 @@ def utc_stamp(now: datetime | None = None) -> str:
     return (now or datetime.now(timezone.utc)).strftime("%Y%m%dT%H%M%SZ")
 
 
-class RunFolder:
+class RunFolderWriter:
     """Write files into a partial folder, then commit it as ``<out>/<name>-<UTC stamp>``."""
 
     def __init__(self, out_dir: Path, name: str, stamp: str | None = None) -> None:
@@ -56,6 +82,17 @@ class RunFolder:
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
+        except OSError as exc:
+            raise _os_error(exc, self.out_dir) from None
+        return target
+
+    def write_npz(self, relative: str, arrays: Mapping[str, np.ndarray]) -> Path:
+        """Arrays into an uncompressed .npz (numbers and fixed-width text only: no pickles)."""
+        target = self.path / relative
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with open(target, "wb") as handle:
+                np.savez(handle, allow_pickle=False, **arrays)
         except OSError as exc:
             raise _os_error(exc, self.out_dir) from None
         return target
@@ -113,8 +150,6 @@ class RunFolder:
 
 
 def _mkdtemp(parent: Path, prefix: str, suffix: str) -> str:
-    import tempfile
-
     return tempfile.mkdtemp(prefix=prefix, suffix=suffix, dir=parent)
 
 
@@ -127,8 +162,6 @@ def _os_error(exc: OSError, out_dir: Path) -> TopicbookError:
 
 
 def _json_default(value: Any) -> Any:
-    import numpy as np
-
     if isinstance(value, np.integer):
         return int(value)
     if isinstance(value, np.floating):
@@ -138,3 +171,290 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, Path):
         return value.as_posix()
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+# --------------------------------------------------------------------------- reading
+
+FORMAT = 2
+MANIFEST = "manifest.json"
+CONFIG_FILE = "config.resolved.yaml"
+DOCUMENTS = "documents.jsonl"
+SEGMENTS = "segments.csv"
+MODELS = "models.npz"
+TOPICS_JSON = "topics.json"
+EVALUATION = "evaluation.json"
+ALIGNMENT = "alignment.json"
+AGREEMENT = "agreement.json"
+CODINGS_REPORT = "codings_report.json"
+SCORES = "scores.npz"
+PREPROCESS_REPORT = "preprocess_report.json"
+KEYWORD_REPORT = "keyword_report.json"
+CODEBOOK = "codebook.yaml"
+RUN_INPUTS = "run_inputs.json"
+EXPLORER_DATA = "explorer_data.json"
+
+
+def format_spans(spans: Sequence[tuple[int, int]]) -> str:
+    """segments.csv's `spans`: "5-38 40-70" (start-end character offsets, in order)."""
+    return " ".join(f"{s}-{e}" for s, e in spans)
+
+
+def parse_spans(text: str) -> tuple[tuple[int, int], ...]:
+    """The inverse of :func:`format_spans`; ValueError on anything else."""
+    out = []
+    for part in text.split():
+        start, sep, end = part.partition("-")
+        if not sep:
+            raise ValueError(part)
+        out.append((int(start), int(end)))
+    if not out:
+        raise ValueError(text)
+    return tuple(out)
+
+
+class RunFolder:
+    """A finished run folder, read back: every attribute is read (and checked) on first use.
+
+    manifest, config, documents, segments, vocab, segment_ids (rows of doc_topic), models
+    (FittedModel per name), summaries, evaluation, alignments, agreement, preprocess_report,
+    keywords, codebook, explorer_data, and `name` (the run name) and `format`.
+    """
+
+    def __init__(self, path: Path, manifest: Manifest | None) -> None:
+        self.path = Path(path)
+        self._manifest = manifest
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def file(self, name: str) -> Path:
+        """The path of one of the run's files; a one-line error when it is missing."""
+        path = self.path / name
+        if not path.is_file():
+            older = f" (this run folder has format {self.format}; this topicbook writes {FORMAT})" if self._manifest is not None and self.format < FORMAT else ""
+            raise InputError(f"{path}: not found{older}. Run `topicbook run` again to write a complete run folder.")
+        return path
+
+    def _json(self, name: str) -> Any:
+        path = self.file(name)
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise InputError(f"{path}: not valid JSON ({exc}). Run `topicbook run` again to write it.") from None
+
+    def _parse(self, name: str, build: Any) -> Any:
+        """`build()` with any missing key or wrong value reported as one line naming the file."""
+        try:
+            return build()
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+            what = f"no {exc}" if isinstance(exc, KeyError) else f"{type(exc).__name__}: {exc}"
+            raise InputError(f"{self.path / name}: incomplete or damaged ({what}). Run `topicbook run` again to write it.") from None
+
+    def _npz(self, name: str) -> Mapping[str, np.ndarray]:
+        path = self.file(name)
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                return {key: data[key] for key in data.files}
+        except (OSError, ValueError) as exc:
+            raise InputError(f"{path}: not a readable .npz file ({exc}). Run `topicbook run` again to write it.") from None
+
+    # -- the files -------------------------------------------------------------------------
+
+    @property
+    def manifest(self) -> Manifest:
+        """manifest.json as a :class:`topicbook.report.manifest.Manifest`."""
+        if self._manifest is None:
+            raise InputError(f"{self.path / MANIFEST}: not found; is this a topicbook run folder? Run `topicbook run` first.")
+        return self._manifest
+
+    @property
+    def format(self) -> int:
+        return int(self.manifest.format)
+
+    @property
+    def name(self) -> str:
+        return str(self.manifest.run_name)
+
+    @cached_property
+    def config(self) -> RunConfig:
+        """The run's resolved config (relative paths as recorded, resolved from the config's
+        folder as run_inputs.json records it; they need not exist any more)."""
+        path = self.file(CONFIG_FILE)
+        base = self.path
+        inputs = self.path / RUN_INPUTS
+        if inputs.is_file():
+            recorded = self._json(RUN_INPUTS).get("config")
+            if recorded:
+                base = (self.path / recorded).parent
+        try:
+            data = parse_yaml(path.read_text(encoding="utf-8"), path)
+        except ConfigError as exc:
+            raise InputError(str(exc)) from None
+        return config_from_dict(data, base_dir=base.resolve())
+
+    @cached_property
+    def documents(self) -> tuple[Document, ...]:
+        """The documents' (de-identified) texts and metadata, in reading order."""
+        path = self.file(DOCUMENTS)
+        out = []
+        with path.open(encoding="utf-8") as handle:
+            for i, line in enumerate(handle, 1):
+                try:
+                    rec = json.loads(line)
+                    out.append(Document(id=rec["id"], text=rec["text"], source=rec.get("source", ""),
+                                        metadata=dict(rec.get("metadata", {})), codes=tuple(rec.get("codes", ())),
+                                        is_table_row=bool(rec.get("is_table_row", False))))
+                except (json.JSONDecodeError, KeyError, TypeError) as exc:
+                    raise InputError(f"{path}: line {i}: not a document record ({type(exc).__name__}: {exc}). Run `topicbook run` again to write it.") from None
+        return tuple(out)
+
+    @cached_property
+    def segments(self) -> tuple[Segment, ...]:
+        """Every analysis segment with its spans into the documents' texts."""
+        path = self.file(SEGMENTS)
+        metadata = {d.id: d.metadata for d in self.documents}
+        out = []
+        with path.open(encoding="utf-8", newline="") as handle:
+            for i, row in enumerate(csv.DictReader(handle), 2):
+                try:
+                    out.append(Segment(row["segment_id"], row["document"], row["speaker"] or None, row["role"],
+                                       parse_spans(row["spans"]), row["text"], row["question"] or None,
+                                       metadata.get(row["document"], {}),
+                                       tuple(int(n) for n in (row.get("answer_starts") or "").split())))
+                except (KeyError, ValueError, TypeError) as exc:
+                    raise InputError(f"{path}: line {i}: not a segment row ({type(exc).__name__}: {exc}). Run `topicbook run` again to write it.") from None
+        return tuple(out)
+
+    @cached_property
+    def _arrays(self) -> Mapping[str, np.ndarray]:
+        return self._npz(MODELS)
+
+    @property
+    def vocab(self) -> tuple[str, ...]:
+        """The terms of topic_term's columns."""
+        return self._parse(MODELS, lambda: tuple(str(t) for t in self._arrays["vocab"]))
+
+    @property
+    def segment_ids(self) -> tuple[str, ...]:
+        """The segments of doc_topic's rows (segments with tokens left after preprocessing)."""
+        return self._parse(MODELS, lambda: tuple(str(t) for t in self._arrays["segment_ids"]))
+
+    @cached_property
+    def models(self) -> dict[str, FittedModel]:
+        """Per model name: its doc_topic (n_segments x n_topics) and topic_term (n_topics x n_terms)."""
+        info = self.manifest.models
+        evaluation = self.evaluation
+
+        def build() -> dict[str, FittedModel]:
+            out = {}
+            for i, name in enumerate(str(n) for n in self._arrays["model_names"]):
+                meta = info[name]
+                seeded = {parse_topic_id(t): c for t, c in meta.seeded_topics.items()}
+                stats = dict(evaluation[name].fit_stats) if name in evaluation else {}
+                out[name] = FittedModel(name=name, type=meta.type, doc_topic=self._arrays[f"doc_topic_{i}"],
+                                        topic_term=self._arrays[f"topic_term_{i}"], params=dict(meta.params),
+                                        seeded_codes=seeded, fit_stats=stats)
+            return out
+
+        return self._parse(MODELS, build)
+
+    @cached_property
+    def summaries(self) -> dict[str, tuple[TopicSummary, ...]]:
+        data = self._json(TOPICS_JSON)
+        return self._parse(TOPICS_JSON, lambda: {m: tuple(TopicSummary.from_json(t) for t in ts) for m, ts in data.items()})
+
+    @cached_property
+    def evaluation(self) -> dict[str, ModelEvaluation]:
+        data = self._json(EVALUATION)
+        return self._parse(EVALUATION, lambda: {m: ModelEvaluation.from_json(e) for m, e in data.items()})
+
+    @cached_property
+    def alignments(self) -> dict[str, Alignment]:
+        """Per model, its topic x code alignment ({} for a run without a codebook)."""
+        if not (self.path / ALIGNMENT).is_file() and self.codebook is None:
+            return {}
+        data = self._json(ALIGNMENT)
+        return self._parse(ALIGNMENT, lambda: {m: Alignment.from_json(m, a) for m, a in data.items()})
+
+    @cached_property
+    def agreement_figures(self) -> dict[str, MethodAgreement] | None:
+        """agreement.json alone (None when the run had no human codings)."""
+        if not (self.path / AGREEMENT).is_file():
+            return None
+        data = self._json(AGREEMENT)
+        return self._parse(AGREEMENT, lambda: {m: MethodAgreement.from_json(f) for m, f in data.items()})
+
+    @cached_property
+    def agreement(self) -> RunAgreement | None:
+        """Code scores per method (scores.npz) and, with human codings, the agreement figures
+        (agreement.json) and the codings (codings_report.json); None without a codebook."""
+        if self.codebook is None:
+            return None
+        arrays = self._npz(SCORES)
+
+        def build() -> RunAgreement:
+            methods = [str(m) for m in arrays["methods"]]
+            code_ids = tuple(str(c) for c in arrays["code_ids"])
+            segment_ids = tuple(str(s) for s in arrays["segment_ids"])
+            scores = {m: arrays[f"score_{i}"] for i, m in enumerate(methods)}
+            thresholds = {m: arrays[f"threshold_{i}"] for i, m in enumerate(methods)}
+            if "labels" not in arrays:
+                return RunAgreement(code_ids, segment_ids, scores, thresholds)
+            figures = self.agreement_figures or {}
+            report = self._json(CODINGS_REPORT)
+            codings = HumanCodings.from_json(report, labels=arrays["labels"], segment_ids=segment_ids, code_ids=code_ids)
+            return RunAgreement(code_ids, segment_ids, scores, thresholds, figures, codings,
+                                tuple(report.get("holdout_documents", ())))
+
+        return self._parse(SCORES, build)
+
+    @cached_property
+    def preprocess_report(self) -> PreprocessReport:
+        data = self._json(PREPROCESS_REPORT)
+        return self._parse(PREPROCESS_REPORT, lambda: PreprocessReport.from_json(data))
+
+    @cached_property
+    def keywords(self) -> tuple[CodeKeywords, ...]:
+        """The keyword report (() for a run without a codebook)."""
+        if not (self.path / KEYWORD_REPORT).is_file():
+            return ()
+        data = self._json(KEYWORD_REPORT)
+        return self._parse(KEYWORD_REPORT, lambda: tuple(CodeKeywords.from_json(r) for r in data))
+
+    @cached_property
+    def codebook(self) -> Codebook | None:
+        """The codebook as the run read it, or None for a run without one."""
+        path = self.path / CODEBOOK
+        return load_codebook(path) if path.is_file() else None
+
+    @cached_property
+    def explorer_data(self) -> dict[str, Any]:
+        """explorer_data.json, checked (see :func:`topicbook.report.explorer_data.check_explorer_data`)."""
+        source = self.path / EXPLORER_DATA
+        if not source.is_file():
+            raise InputError(f"{source}: not found; this run was written without explorer data. Re-run it with report.explorer: true.")
+        try:
+            data = json.loads(source.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise InputError(f"{source}: not valid explorer data ({exc}). Re-run the config to write it again.") from None
+        return check_explorer_data(data, source)
+
+
+def load_run(path: Path) -> RunFolder:
+    """Open a run folder for reading: one-line errors for a missing folder, an unreadable
+    manifest or a format this version cannot read; the other files are read on first use."""
+    path = Path(path)
+    if not path.is_dir():
+        raise InputError(f"{path}: no such run folder. Pass a folder written by `topicbook run`.")
+    source = path / MANIFEST
+    if not source.is_file():
+        return RunFolder(path, None)
+    try:
+        data = json.loads(source.read_text(encoding="utf-8"))
+        manifest = Manifest.from_json(data)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"{source}: not valid JSON ({exc}). Is this a topicbook run folder?") from None
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise InputError(f"{source}: not a topicbook manifest ({type(exc).__name__}: {exc}). Is this a topicbook run folder?") from None
+    if manifest.format > FORMAT or manifest.format < 1:
+        raise InputError(f"{source}: run folder format {manifest.format} is newer than this topicbook reads ({FORMAT}); upgrade topicbook (it wrote {manifest.topicbook}).")
+    return RunFolder(path, manifest)

@@ -1,29 +1,65 @@
-"""Write a finished run into its folder: tables, JSON, explorer and manifest."""
+"""Write a finished run into its folder: tables, JSON, arrays, explorer and manifest.
+
+What each file holds is in README ("What the run folder holds"); the reader of every file is
+:class:`topicbook.report.run_folder.RunFolder`.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 from topicbook import __version__
+from topicbook.agreement import AUTOCODE_COLUMNS, autocode_rows
 from topicbook.align import alignment_rows
+from topicbook.codebook import codebook_to_yaml
 from topicbook.config import config_to_dict, dump_config
-from topicbook.pipeline import RunResult
+from topicbook.ids import topic_id, topic_key
+from topicbook.report import explorer, explorer_data, figures
 from topicbook.report.manifest import (
+    Manifest,
+    ModelInfo,
     absolute_paths,
     command_line,
     input_hashes,
     package_versions,
     portable_command,
 )
-from topicbook.report.run_folder import RunFolder, _os_error, utc_stamp
+from topicbook.report.run_folder import (
+    AGREEMENT,
+    ALIGNMENT,
+    CODEBOOK,
+    CODINGS_REPORT,
+    CONFIG_FILE,
+    DOCUMENTS,
+    EVALUATION,
+    FORMAT,
+    KEYWORD_REPORT,
+    MANIFEST,
+    MODELS,
+    PREPROCESS_REPORT,
+    RUN_INPUTS,
+    SCORES,
+    SEGMENTS,
+    TOPICS_JSON,
+    RunFolderWriter,
+    _os_error,
+    format_spans,
+    utc_stamp,
+)
+from topicbook.results import RunResult
 
 log = logging.getLogger(__name__)
 
-SEGMENT_COLUMNS = ("segment_id", "document", "speaker", "role", "start", "end", "text", "question")
+SEGMENT_COLUMNS = ("segment_id", "document", "speaker", "role", "start", "end", "text", "question", "spans",
+                   "answer_starts")
 TOPIC_COLUMNS = ("model", "topic", "label", "prevalence", "top_terms", "relevant_terms",
                  "exclusive_terms", "coherence_c_v", "coherence_c_npmi", "coherence_u_mass",
                  "stability", "stability_reappear", "seeded_code", "matched_code", "quotes")
@@ -35,20 +71,32 @@ def _r(x: float, digits: int = 6) -> float:
     return round(float(x), digits)
 
 
-def segment_rows(result: RunResult) -> Iterator[dict]:
+def segment_rows(result: RunResult) -> Iterator[dict[str, Any]]:
     """One row per segment, generated as the CSV is written (no list of a million dicts)."""
     return (
         {"segment_id": s.id, "document": s.document, "speaker": s.speaker or "", "role": s.role,
-         "start": s.start, "end": s.end, "text": s.text, "question": s.question or ""}
+         "start": s.start, "end": s.end, "text": s.text, "question": s.question or "",
+         "spans": format_spans(s.spans), "answer_starts": " ".join(map(str, s.answer_starts))}
         for s in result.prepared.segmentation.segments
     )
 
 
-def topic_rows(result: RunResult) -> list[dict]:
+def document_lines(result: RunResult) -> Iterator[str]:
+    """documents.jsonl: one (de-identified) document per line, for exports without the corpus."""
+    for d in result.prepared.corpus.documents:
+        rec: dict[str, Any] = {"id": d.id, "text": d.text, "source": d.source, "metadata": d.metadata}
+        if d.codes:
+            rec["codes"] = list(d.codes)
+        if d.is_table_row:
+            rec["is_table_row"] = True
+        yield json.dumps(rec, ensure_ascii=False) + "\n"
+
+
+def topic_rows(result: RunResult) -> list[dict[str, Any]]:
     rows = []
     for model in result.models:
-        ev = result.evaluation[model.name]["coherence"]
-        st = result.evaluation[model.name].get("stability") or {}
+        ev = result.evaluation[model.name]
+        st = ev.stability
         al = result.alignments.get(model.name)
         matched = {k: c for c, k in al.matches.items()} if al else {}
         for s in result.summaries[model.name]:
@@ -56,9 +104,9 @@ def topic_rows(result: RunResult) -> list[dict]:
                 "model": model.name, "topic": s.display_id, "label": s.label,
                 "prevalence": _r(s.prevalence), "top_terms": " ".join(s.top_terms),
                 "relevant_terms": " ".join(s.relevant_terms), "exclusive_terms": " ".join(s.exclusive_terms),
-                **{f"coherence_{m}": _r(v["per_topic"][s.id], 4) for m, v in ev.items()},
-                "stability": _r(st["per_topic"][s.id], 4) if st.get("per_topic") else "",
-                "stability_reappear": _r(st["reappear"][s.id], 4) if st.get("reappear") else "",
+                **{f"coherence_{m}": _r(v.per_topic[s.id], 4) for m, v in ev.coherence.items()},
+                "stability": _r(st.per_topic[s.id], 4) if st and st.per_topic else "",
+                "stability_reappear": _r(st.reappear[s.id], 4) if st and st.reappear else "",
                 "seeded_code": s.seeded_code or "", "matched_code": matched.get(s.id, ""),
                 "quotes": " ".join(s.quotes),
             })
@@ -69,10 +117,8 @@ def doc_topic_table(result: RunResult, block: int = 10_000) -> tuple[Iterator[st
     """CSV lines of doc_topics.csv (header, then segment_id and one column per model and topic
     with 6 decimals), generated `block` segments at a time, and the column names. Same bytes as
     csv.DictWriter (minimal quoting, "\n" line ends), about 5x faster on 10^6 segments."""
-    import numpy as np
-
     ids = result.prepared.dtm.segment_ids
-    columns = ["segment_id"] + [f"{m.name}:T{k + 1:02d}" for m in result.models for k in range(m.n_topics)]
+    columns = ["segment_id"] + [topic_key(m.name, k) for m in result.models for k in range(m.n_topics)]
     fmt = ",".join(["%.6f"] * (len(columns) - 1))
 
     def lines() -> Iterator[str]:
@@ -91,52 +137,78 @@ def _csv_field(text: str) -> str:
     return text
 
 
-def alignment_json(result: RunResult) -> dict:
+def model_arrays(result: RunResult) -> dict[str, np.ndarray]:
+    """models.npz: vocab, segment_ids (doc_topic rows), model_names, and per model i its
+    doc_topic_<i> (n_segments x n_topics) and topic_term_<i> (n_topics x n_terms)."""
+    dtm = result.prepared.dtm
+    arrays = {"vocab": np.array(dtm.vocab, dtype=str), "segment_ids": np.array(dtm.segment_ids, dtype=str),
+              "model_names": np.array([m.name for m in result.models], dtype=str)}
+    for i, m in enumerate(result.models):
+        arrays[f"doc_topic_{i}"] = np.asarray(m.doc_topic, dtype=float)
+        arrays[f"topic_term_{i}"] = np.asarray(m.topic_term, dtype=float)
+    return arrays
+
+
+def score_arrays(result: RunResult) -> dict[str, np.ndarray]:
+    """scores.npz: code_ids, segment_ids, methods, per method i its score_<i> (n_segments x
+    n_codes) and threshold_<i> (n_codes,), and the human labels (bool) when there are codings."""
+    run = result.agreement
+    assert run is not None  # only called for runs with a codebook
+    arrays = {"code_ids": np.array(run.code_ids, dtype=str), "segment_ids": np.array(run.segment_ids, dtype=str),
+              "methods": np.array(list(run.scores), dtype=str)}
+    for i, name in enumerate(run.scores):
+        arrays[f"score_{i}"] = np.asarray(run.scores[name], dtype=float)
+        arrays[f"threshold_{i}"] = np.asarray(run.thresholds[name], dtype=float)
+    if run.codings is not None:
+        arrays["labels"] = np.asarray(run.codings.labels, dtype=bool)
+    return arrays
+
+
+def alignment_json(result: RunResult) -> dict[str, Any]:
+    """alignment.json: per model its Alignment, and its emergent topics with terms and quotes."""
     out = {}
     for name, al in result.alignments.items():
-        labels = [s.label for s in result.summaries[name]]
-        out[name] = {
-            "codes": list(al.code_ids),
-            "topics": [f"T{k + 1:02d}" for k in range(len(labels))],
-            "topic_labels": labels,
-            "threshold": al.threshold,
-            "similarity": [[_r(v, 4) for v in row] for row in al.similarity],
-            "term_similarity": [[_r(v, 4) for v in row] for row in al.term_similarity],
-            "doc_similarity": [[_r(v, 4) for v in row] for row in al.doc_similarity],
-            "matches": {c: f"T{k + 1:02d}" for c, k in al.matches.items()},
-            "splits": {c: [f"T{k + 1:02d}" for k in ks] for c, ks in al.splits.items()},
-            "merges": {f"T{k + 1:02d}": cs for k, cs in al.merges.items()},
-            "not_found": al.not_found,
-            "no_seed_terms": al.no_seed_terms,
-            "emergent": [f"T{k + 1:02d}" for k in al.emergent],
-            "codes_evidence": {
-                c: {"status": al.code_status(c), "keyword_hits": al.keyword_hits.get(c, 0),
-                    "quotes": al.code_quotes.get(c, []),
-                    "matched_topic": f"T{al.matches[c] + 1:02d}" if c in al.matches else None}
-                for c in al.code_ids
-            },
-            "emergent_topics": [
-                {"topic": f"T{k + 1:02d}", "label": labels[k],
-                 "top_terms": list(result.summaries[name][k].top_terms),
-                 "quotes": list(result.summaries[name][k].quotes)}
-                for k in al.emergent
-            ],
-        }
+        summaries = result.summaries[name]
+        out[name] = {**al.to_json(), "emergent_topics": [
+            {"topic": topic_id(k), "label": summaries[k].label, "top_terms": list(summaries[k].top_terms),
+             "quotes": list(summaries[k].quotes)}
+            for k in al.emergent
+        ]}
     return out
 
 
-def evaluation_json(result: RunResult) -> dict:
-    out = {}
-    for name, ev in result.evaluation.items():
-        st = ev.get("stability")
-        out[name] = {**ev, "coherence": {m: {"mean": _r(v["mean"], 4), "per_topic": [_r(x, 4) for x in v["per_topic"]]}
-                                         for m, v in ev["coherence"].items()},
-                     "diversity": _r(ev["diversity"], 4),
-                     "stability": None if not st else {
-                         "seeds": st["runs"], "mean": _r(st["mean"], 4),
-                         "per_topic": [_r(x, 4) for x in st["per_topic"]],
-                         "reappear": [_r(x, 4) for x in st["reappear"]]}}
-    return out
+def evaluation_json(result: RunResult) -> dict[str, Any]:
+    """evaluation.json: per model its ModelEvaluation."""
+    return {name: ev.to_json() for name, ev in result.evaluation.items()}
+
+
+def write_agreement_files(folder: RunFolderWriter, result: RunResult) -> None:
+    """agreement.json and codings_report.json (with human codings), autocode.csv and scores.npz,
+    codebook.yaml (the codebook as read) and run_inputs.json (input paths relative to the run
+    folder)."""
+    run = result.agreement
+    prepared = result.prepared
+    assert run is not None and prepared.codebook is not None  # called for runs with a codebook
+    cfg = prepared.cfg
+    if run.figures:
+        folder.write_json(AGREEMENT, run.figures_json())
+        folder.write_json(CODINGS_REPORT, run.report())
+    docs = {s.id: s.document for s in prepared.segmentation.segments}
+    folder.write_csv("autocode.csv", autocode_rows(run, docs), AUTOCODE_COLUMNS)
+    folder.write_npz(SCORES, score_arrays(result))
+    folder.write_text(CODEBOOK, codebook_to_yaml(prepared.codebook))
+    run_dir = Path(folder.out_dir).resolve() / "run"  # the final folder's depth (its name comes at commit)
+
+    def where(path: Path | None) -> str | None:
+        if path is None:
+            return None
+        try:
+            return Path(os.path.relpath(path.resolve(), run_dir)).as_posix()
+        except ValueError:  # another drive: nothing portable to record
+            return None
+
+    folder.write_json(RUN_INPUTS, {
+        "config": where(cfg.source), "corpus": where(cfg.corpus.path), "codebook": where(cfg.codebook.path)})
 
 
 def write_run(result: RunResult, *, out_dir: Path, name: str, command: list[str] | None = None,
@@ -149,58 +221,50 @@ def write_run(result: RunResult, *, out_dir: Path, name: str, command: list[str]
     prepared = result.prepared
     cfg = prepared.cfg
     started = time.perf_counter()
-    folder = RunFolder(out_dir, name, utc_stamp())
+    folder = RunFolderWriter(out_dir, name, utc_stamp())
     try:
         base = cfg.source.parent if cfg.source else Path.cwd()
-        folder.write_text("config.resolved.yaml", dump_config(cfg, relative_to=base))
-        folder.write_csv("segments.csv", segment_rows(result), SEGMENT_COLUMNS)
+        folder.write_text(CONFIG_FILE, dump_config(cfg, relative_to=base))
+        folder.write_lines(DOCUMENTS, document_lines(result))
+        folder.write_csv(SEGMENTS, segment_rows(result), SEGMENT_COLUMNS)
         folder.write_csv("topics.csv", topic_rows(result), TOPIC_COLUMNS)
+        folder.write_json(TOPICS_JSON, {name: [s.to_json() for s in ss] for name, ss in result.summaries.items()})
         lines, _ = doc_topic_table(result)
         folder.write_lines("doc_topics.csv", lines)
+        folder.write_npz(MODELS, model_arrays(result))
         al_rows = [r for n, al in result.alignments.items()
                    for r in alignment_rows(al, [s.label for s in result.summaries[n]])]
         folder.write_csv("alignment.csv", al_rows, ALIGNMENT_COLUMNS)
-        folder.write_json("alignment.json", alignment_json(result))
-        folder.write_json("evaluation.json", evaluation_json(result))
-        folder.write_json("preprocess_report.json", prepared.preprocess_report())
+        folder.write_json(ALIGNMENT, alignment_json(result))
+        folder.write_json(EVALUATION, evaluation_json(result))
+        folder.write_json(PREPROCESS_REPORT, prepared.preprocess_report().to_json())
         if prepared.keywords:
-            folder.write_json("keyword_report.json", prepared.keywords)
+            folder.write_json(KEYWORD_REPORT, [k.to_json() for k in prepared.keywords])
         if result.agreement is not None:
-            from topicbook.agreement import write_agreement_files
-
             write_agreement_files(folder, result)
         if cfg.report.explorer:
-            from topicbook.report import explorer
-            from topicbook.report.figures import write_figures
-
             with prepared.timer.stage("explorer"):
-                data = explorer.explorer_data(result, run_name=name)
+                data = explorer_data.explorer_data(result, run_name=name)
                 folder.write_text(explorer.DATA_FILE, json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False))
                 folder.write_text("explorer.html", explorer.render_explorer_html(data))
                 for model in result.models:
                     folder.write_text(f"ldavis_{model.name}.html", explorer.render_ldavis_html(data, model.name))
             with prepared.timer.stage("figures"):
-                write_figures(data, folder.path / "figures")
+                figures.write_figures(data, folder.path / "figures")
         prepared.timer.seconds["write"] = round(time.perf_counter() - started, 4)
-        manifest = {
-            "topicbook": __version__,
-            "run_name": name,
-            "created_utc": folder.stamp,
-            "command": (command or command_line()) if record_paths else portable_command(command or command_line()),
-            "seed": cfg.seed,
-            "config": config_to_dict(cfg, relative_to=base),
-            "versions": package_versions(),
-            "inputs_sha256": input_hashes(prepared.input_files(), base),
-            "timings_seconds": prepared.timer.seconds,
-            "models": {m.name: {"type": m.type, "n_topics": m.n_topics,
-                                "seeded_topics": {f"T{k + 1:02d}": c for k, c in m.seeded_codes.items()},
-                                "params": {k: v for k, v in m.params.items() if k != "seed_terms"}}
-                       for m in result.models},
-            "outputs": sorted(p.relative_to(folder.path).as_posix() for p in folder.path.rglob("*") if p.is_file()) + ["manifest.json"],
-        }
-        if record_paths:
-            manifest["paths"] = absolute_paths(cfg, out_dir)
-        folder.write_json("manifest.json", manifest)
+        full_command = command or command_line()
+        manifest = Manifest(
+            format=FORMAT, topicbook=__version__, run_name=name, created_utc=folder.stamp,
+            command=tuple(full_command if record_paths else portable_command(full_command)),
+            seed=cfg.seed, config=config_to_dict(cfg, relative_to=base), versions=package_versions(),
+            inputs_sha256=input_hashes(prepared.input_files(), base), timings_seconds=prepared.timer.seconds,
+            models={m.name: ModelInfo(m.type, m.n_topics, {topic_id(k): c for k, c in m.seeded_codes.items()},
+                                      {k: v for k, v in m.params.items() if k != "seed_terms"})
+                    for m in result.models},
+            outputs=tuple(sorted(p.relative_to(folder.path).as_posix() for p in folder.path.rglob("*") if p.is_file()) + [MANIFEST]),
+            paths=absolute_paths(cfg, out_dir) if record_paths else None,
+        )
+        folder.write_json(MANIFEST, manifest.to_json())
         return folder.commit()
     except OSError as exc:  # a full disk or lost permission while a library (matplotlib) writes
         folder.discard()

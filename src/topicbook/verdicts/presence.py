@@ -53,7 +53,7 @@ import scipy.sparse as sp
 
 from topicbook.codebook import Code, Codebook
 from topicbook.preprocess import DocumentTermMatrix
-from topicbook.scoring import SimilaritySpace
+from topicbook.scoring import FeatureSpaces, feature_spaces
 from topicbook.verdicts._json import JsonMixin
 
 log = logging.getLogger(__name__)
@@ -188,15 +188,16 @@ def text_coverage(codebook: Codebook, vocab: Sequence[str], transform: Callable[
 
 def evidence(dtm: DocumentTermMatrix, codebook: Codebook, transform: Callable[[str], list[str]],
              documents: Sequence[str], settings: PresenceSettings = PresenceSettings(),
-             *, space: SimilaritySpace | None = None) -> Evidence:
+             *, space: FeatureSpaces | None = None) -> Evidence:
     """Raw word cosines of every segment with every code, their null cut-offs, the
     pseudo-codes' exceedance counts and the codes' text coverage (see the module docstring).
 
-    documents: (n_segments,) document id of each dtm row. `space`: a SimilaritySpace already
-    fitted on the same dtm (e.g. the one agreement scoring used), to avoid fitting it again.
+    documents: (n_segments,) document id of each dtm row. `space`: the run's FeatureSpaces of
+    the same dtm (:func:`topicbook.scoring.feature_spaces`, the one agreement scoring uses), to
+    avoid building it again; only its word space is used.
     """
-    space = space or SimilaritySpace(dtm, transform)
-    V = space.word_vectors(codebook)
+    space = space or feature_spaces(dtm)
+    V = space.word_vectors(codebook, dtm.vocab, transform)
     scores = np.asarray(space.words @ V.T)
     n_codes = len(codebook)
     cutoffs = np.zeros(n_codes)
@@ -355,7 +356,9 @@ def _quotes(ev: Evidence, c: int, docs: np.ndarray, n: int, mask: np.ndarray) ->
     other documents remain."""
     rows = np.flatnonzero(mask)
     rows = rows[np.argsort(-ev.scores[rows, c], kind="stable")]
-    chosen, seen, rest = [], set(), []
+    chosen: list[np.intp] = []
+    rest: list[np.intp] = []
+    seen: set[str] = set()
     for i in rows:
         (rest if docs[i] in seen else chosen).append(i)
         seen.add(docs[i])

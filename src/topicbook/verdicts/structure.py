@@ -26,7 +26,7 @@ Statuses, in this order:
 - `present_without_topic`: present or uncertain, but no topic beats the null; `topics` names
   the topics that hold most of its evidence segments (by summed theta over them).
 
-Stability: with re-fits (sweep.stability_refits), each match is looked for again in every
+Stability: with re-fits (stability.stability_refits), each match is looked for again in every
 re-fit: the re-fit topic paired with k by the Hungarian matching of topic-term cosines must
 beat the null on the re-fit's rows too. `stability` is the share of re-fits in which it does;
 a match holding in fewer than `min_stable` of them is marked unstable.
@@ -40,10 +40,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import binom, false_discovery_control, norm
 
-from topicbook.align import _row_corr
 from topicbook.evaluate import match_topics
 from topicbook.models import FittedModel
-from topicbook.sweep import Refit
+from topicbook.pairing import column_correlations
+from topicbook.stability import Refit
 from topicbook.verdicts._json import JsonMixin
 from topicbook.verdicts.presence import CodePresence, Evidence
 from topicbook.verdicts.procedural import edge_segments, is_procedural, procedural_signals
@@ -122,7 +122,7 @@ def match_cutoffs(doc_topic: np.ndarray, null_scores: np.ndarray, quantile: floa
     """Per topic (n_topics,): the `quantile` of its correlations with the pseudo-code scores."""
     if null_scores.shape[1] == 0:
         return np.full(doc_topic.shape[1], np.inf)
-    return np.quantile(_row_corr(doc_topic, null_scores), quantile, axis=1)
+    return np.quantile(column_correlations(doc_topic, null_scores), quantile, axis=1)
 
 
 @dataclass(frozen=True)
@@ -152,16 +152,16 @@ def topic_matches(theta: np.ndarray, scores: np.ndarray, null_scores: np.ndarray
     evidence_mask (n_segments, n_codes) the codes' evidence; usable (n_codes,) codes that may
     match (not absent)."""
     n, n_topics = theta.shape
-    sim = _row_corr(theta, scores)
+    sim = column_correlations(theta, scores)
     pairs = np.broadcast_to(usable[None, :], sim.shape)
     if settings.match_fdr is None or null_scores.shape[1] < 2:
         cut = match_cutoffs(theta, null_scores, settings.match_quantile)
         matched = (sim > cut[:, None]) & pairs
     else:
-        null = _row_corr(theta, null_scores)
+        null = column_correlations(theta, null_scores)
         mu, sd = null.mean(axis=1), null.std(axis=1, ddof=1)
         z = np.divide(sim - mu[:, None], sd[:, None], out=np.full(sim.shape, -np.inf), where=sd[:, None] > 0)
-        p = norm.sf(z)
+        p = np.asarray(norm.sf(z))
         matched = _fdr_pass(p, pairs, settings.match_fdr)
         p_bar = p[matched].max() if matched.any() else 0.0
         cut = np.where(sd > 0, mu + sd * norm.isf(p_bar), np.inf) if p_bar > 0 else np.full(n_topics, np.inf)
@@ -170,7 +170,7 @@ def topic_matches(theta: np.ndarray, scores: np.ndarray, null_scores: np.ndarray
     share = hits / max(top.shape[0], 1)
     if settings.quote_fdr is not None:
         rate = evidence_mask.mean(axis=0) if n else np.zeros(sim.shape[1])
-        p_quotes = binom.sf(hits - 1, top.shape[0], np.broadcast_to(rate[None, :], sim.shape))
+        p_quotes = np.asarray(binom.sf(hits - 1, top.shape[0], np.broadcast_to(rate[None, :], sim.shape)))
         candidates = pairs & (hits >= settings.min_quote_overlap)
         matched &= _fdr_pass(p_quotes, candidates, settings.quote_fdr)
     return TopicMatches(matched, sim, share, cut)

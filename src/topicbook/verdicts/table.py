@@ -12,8 +12,8 @@ import numpy as np
 from topicbook.codebook import Codebook
 from topicbook.models import FittedModel
 from topicbook.preprocess import DocumentTermMatrix
-from topicbook.scoring import SimilaritySpace
-from topicbook.sweep import Refit
+from topicbook.scoring import FeatureSpaces
+from topicbook.stability import Refit
 from topicbook.verdicts._json import JsonMixin
 from topicbook.verdicts.presence import CodePresence, PresenceSettings, evidence, presence
 from topicbook.verdicts.procedural import procedural_terms
@@ -97,16 +97,16 @@ def verdict_table(dtm: DocumentTermMatrix, codebook: Codebook, transform: Callab
                   documents: Sequence[str], models: Sequence[FittedModel], *,
                   refits: Mapping[str, Sequence[Refit]] | None = None, language: str = "en",
                   labels: np.ndarray | None = None, coded: np.ndarray | None = None,
-                  space: SimilaritySpace | None = None,
+                  space: FeatureSpaces | None = None,
                   presence_settings: PresenceSettings = PRESENCE_DEFAULTS,
                   structure_settings: StructureSettings = STRUCTURE_DEFAULTS) -> VerdictTable:
     """Presence, structure and (with `labels`) evaluation for one run.
 
     dtm: the run's matrix; documents: (n_segments,) document id per dtm row, in row order
     (procedural position uses this order: first/last row of a document); models: fitted on
-    the same rows; refits: model name -> its stability re-fits (sweep.stability_refits);
+    the same rows; refits: model name -> its stability re-fits (stability.stability_refits);
     labels: (n_segments, n_codes) human codes, coded: (n_segments,) rows of coded documents
-    (default: all); space: the SimilaritySpace of the run's agreement scoring, if at hand.
+    (default: all); space: the run's FeatureSpaces (scoring.feature_spaces), if at hand.
     """
     ev = evidence(dtm, codebook, transform, documents, presence_settings, space=space)
     verdicts = presence(ev, codebook, presence_settings)

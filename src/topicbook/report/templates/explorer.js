@@ -1,11 +1,31 @@
 /* topicbook explorer: renders the embedded JSON with DOM nodes and textContent only. */
 (function () {
   "use strict";
+  /* Ids (documents, codes, speakers, topics, segments, metadata fields) come from the user's data.
+     A plain object used as a map would answer "constructor", "toString" or "__proto__" with members
+     of Object.prototype, so every id-keyed map of the data is rebuilt without a prototype. */
+  function idMap(obj) {
+    var map = Object.create(null);
+    if (obj) Object.keys(obj).forEach(function (k) { map[k] = obj[k]; });
+    return map;
+  }
+  function mapValues(obj, fn) { var map = idMap(obj); Object.keys(map).forEach(function (k) { map[k] = fn(map[k]); }); return map; }
   var DATA = JSON.parse(document.getElementById("topicbook-data").textContent);
+  DATA.segments = idMap(DATA.segments);
+  DATA.documents.forEach(function (d) { d.metadata = idMap(d.metadata); });
+  DATA.models.forEach(function (m) {
+    m.doc_profile = idMap(m.doc_profile); m.dominant = idMap(m.dominant); m.prevalence_by = idMap(m.prevalence_by);
+    var a = m.alignment;
+    if (a) ["matches", "code_status", "keyword_hits", "code_quotes", "merges", "cells"].forEach(function (k) { a[k] = idMap(a[k]); });
+  });
+  if (DATA.agreement) {
+    DATA.agreement.methods = idMap(DATA.agreement.methods);
+    DATA.agreement.per_code = mapValues(DATA.agreement.per_code, idMap);
+  }
   // Okabe-Ito, colour-blind safe
   var PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"];
   var SVGNS = "http://www.w3.org/2000/svg";
-  var state = { model: 0, topic: 0, doc: null, lambda: DATA.run.relevance_lambda, field: null, ldavis: {} };
+  var state = { model: 0, topic: 0, doc: null, lambda: DATA.run.relevance_lambda, field: null, ldavis: Object.create(null) };
 
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
@@ -66,12 +86,24 @@
     return frag;
   }
 
+  /* A segment's text with each interviewer question above its answer: `q` holds the questions
+     joined by a blank line, `qa` (when several) the line of `text` where each answer starts. */
+  function questionsAndAnswers(parent, s, render) {
+    var qs = s.q ? s.q.split("\n\n") : [], lines = s.text.split("\n");
+    var starts = s.qa && s.qa.length === qs.length ? s.qa : [0];
+    if (starts.length < 2) qs = qs.length ? [qs.join("\n")] : [];
+    if (!qs.length) { parent.appendChild(render(s.text)); return; }
+    qs.forEach(function (q, i) {
+      parent.appendChild(el("span", { cls: "question", text: "Q: " + q }));
+      parent.appendChild(render(lines.slice(starts[i], i + 1 < starts.length ? starts[i + 1] : lines.length).join("\n")));
+    });
+  }
+
   function quote(segId, terms) {
     var s = DATA.segments[segId];
     if (!s) return el("div", { cls: "quote muted", text: segId + " (not embedded)" });
     var body = el("blockquote", { cls: "quote", "data-segment": segId });
-    if (s.q) body.appendChild(el("span", { cls: "question", text: "Q: " + s.q }));
-    body.appendChild(highlighted(s.text, terms));
+    questionsAndAnswers(body, s, function (t) { return highlighted(t, terms); });
     body.appendChild(el("div", { cls: "meta" }, [s.doc + " · " + (s.speaker || "unknown speaker") + " · " + segId + " · ",
       link("open in transcript", function () { showDocument(s.doc, segId); })]));
     return body;
@@ -359,9 +391,14 @@
       var s = DATA.segments[id], k = m.dominant[id];
       var div = el("div", { cls: "seg" + (id === segId ? " target" : ""), id: "seg-" + id, title: k === undefined ? "not modelled" : topicName(m.topics[k]),
         style: "border-left-color:" + (k === undefined ? "transparent" : color(k)) });
-      if (s.q) div.appendChild(el("span", { cls: "question", text: "Q: " + s.q + "\n" }));
-      div.appendChild(el("strong", { text: (s.speaker || "") + (s.speaker ? ": " : "") }));
-      div.appendChild(document.createTextNode(s.text));
+      var first = true;
+      questionsAndAnswers(div, s, function (t) {
+        var part = document.createDocumentFragment();
+        if (first) part.appendChild(el("strong", { text: (s.speaker || "") + (s.speaker ? ": " : "") }));
+        first = false;
+        part.appendChild(document.createTextNode(t));
+        return part;
+      });
       if (k !== undefined) div.appendChild(el("span", { cls: "segtopic", text: " " + m.topics[k].display }));
       root.appendChild(div);
       if (id === segId) target = div;

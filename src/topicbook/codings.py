@@ -1,0 +1,280 @@
+"""Human codings: reading a researcher's coded quotes or spans and placing them on segments.
+
+Codings come as a CSV `document,code,text` (a quote), a CSV `document,start,end,code`
+(character offsets into the document), the codings of a REFI-QDA project (.qdpx), or a
+`codes` column of a table corpus. They are mapped onto analysis segments:
+
+- a quote is found in its document ignoring case, whitespace and punctuation; quotes found
+  nowhere are counted and listed (codings_report.json), never fatal;
+- a span codes a segment when their overlap covers at least half of the shorter of the two.
+"""
+
+from __future__ import annotations
+
+import logging
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from topicbook.codebook import Codebook, code_lookup
+from topicbook.errors import InputError
+from topicbook.ingest import Corpus
+from topicbook.ingest.codings import codings_table
+from topicbook.ingest.comments import read_comment_codings
+from topicbook.qdc import read_qdpx
+from topicbook.segment import Segment
+
+log = logging.getLogger(__name__)
+
+QUOTE_COLUMNS = ("document", "code", "text")
+SPAN_COLUMNS = ("document", "start", "end", "code")
+MIN_OVERLAP = 0.5
+
+
+@dataclass(frozen=True)
+class HumanCodings:
+    """Human codes on the modelled segments.
+
+    labels: (n_segments, n_codes) bool over `segment_ids` and `code_ids` (codebook order).
+    unmatched: codings that reached no segment: {line, document, code, text, reason}.
+    unknown_codes: codes of the codings that are not in the codebook (by id or name).
+    """
+
+    source: str
+    segment_ids: tuple[str, ...]
+    code_ids: tuple[str, ...]
+    labels: np.ndarray
+    documents: tuple[str, ...]
+    n_codings: int
+    unmatched: list[dict[str, Any]] = field(default_factory=list)
+    unknown_codes: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """The codings as read (codings_report.json; the labels themselves go to scores.npz)."""
+        return {
+            "source": self.source, "codings": self.n_codings, "placed": self.n_codings - len(self.unmatched),
+            "matched": self.n_codings - len(self.unmatched), "unmatched": len(self.unmatched),
+            "unmatched_codings": self.unmatched, "unknown_codes": self.unknown_codes,
+            "positives": {c: int(n) for c, n in zip(self.code_ids, self.labels.sum(axis=0), strict=True)},
+            "documents": list(self.documents),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any], *, labels: np.ndarray, segment_ids: Sequence[str],
+                  code_ids: Sequence[str]) -> HumanCodings:
+        """Codings from codings_report.json and the label matrix (n_segments, n_codes)."""
+        return cls(str(data["source"]), tuple(segment_ids), tuple(code_ids), np.asarray(labels, dtype=bool),
+                   tuple(data.get("documents", ())), int(data["codings"]),
+                   list(data.get("unmatched_codings", [])), list(data.get("unknown_codes", [])))
+
+
+# --------------------------------------------------------------------------- quote matching
+
+
+def normalise_with_map(text: str) -> tuple[str, list[int]]:
+    """Casefolded text with every run of non-alphanumerics collapsed to one space, and for each
+    output character the index of the input character it came from."""
+    out: list[str] = []
+    where: list[int] = []
+    gap = True
+    for i, ch in enumerate(unicodedata.normalize("NFC", text)):
+        if ch.isalnum():
+            for c in ch.casefold():
+                out.append(c)
+                where.append(i)
+            gap = False
+        elif not gap:
+            out.append(" ")
+            where.append(i)
+            gap = True
+    while out and out[-1] == " ":
+        out.pop()
+        where.pop()
+    return "".join(out), where
+
+
+def normalise(text: str) -> str:
+    """Casefolded text, non-alphanumerics collapsed to single spaces, stripped."""
+    return normalise_with_map(text)[0].strip()
+
+
+def find_quote(document: str, quote: str) -> tuple[int, int] | None:
+    """(start, end) character offsets of `quote` in `document`, tolerant of case, whitespace
+    and punctuation; None when it does not occur (or has no letters or digits)."""
+    needle = normalise(quote)
+    if not needle:
+        return None
+    hay, where = normalise_with_map(document)
+    pos = hay.find(needle)
+    if pos < 0:
+        return None
+    return where[pos], where[pos + len(needle) - 1] + 1
+
+
+def segments_for_span(segments: Sequence[Segment], start: int, end: int) -> list[str]:
+    """Ids of the segments whose overlap with [start, end) covers at least half of the shorter
+    of the two (segment length = the sum of its spans)."""
+    out = []
+    for seg in segments:
+        length = sum(e - s for s, e in seg.spans)
+        overlap = sum(max(0, min(e, end) - max(s, start)) for s, e in seg.spans)
+        if overlap > 0 and overlap >= MIN_OVERLAP * min(length, end - start):
+            out.append(seg.id)
+    return out
+
+
+# --------------------------------------------------------------------------- reading codings
+
+
+class _Builder:
+    """Collects (segment, code) labels and what could not be placed."""
+
+    def __init__(self, source: str, segments: Sequence[Segment], segment_ids: Sequence[str],
+                 codebook: Codebook) -> None:
+        self.source = source
+        self.by_doc: dict[str, list[Segment]] = {}
+        for seg in segments:
+            self.by_doc.setdefault(seg.document, []).append(seg)
+        self.row = {s: i for i, s in enumerate(segment_ids)}
+        self.segment_ids = tuple(segment_ids)
+        self.codebook = codebook
+        self.lookup = code_lookup(codebook)
+        self.col = {c: i for i, c in enumerate(codebook.ids())}
+        self.labels = np.zeros((len(segment_ids), len(codebook)), dtype=bool)
+        self.unmatched: list[dict[str, Any]] = []
+        self.unknown: dict[str, int] = {}
+        self.n = 0
+        self.docs: set[str] = set()
+
+    def code_id(self, code: str) -> str | None:
+        found = self.lookup.find(code)
+        if found is None:
+            self.unknown[code] = self.unknown.get(code, 0) + 1
+        return found
+
+    def miss(self, line: int | None, document: str, code: str, text: str, reason: str) -> None:
+        self.unmatched.append({"line": line, "document": document, "code": code,
+                               "text": text[:200], "reason": reason})
+
+    def add_span(self, line: int | None, document: str, start: int, end: int, code: str, text: str = "") -> None:
+        self.n += 1
+        code_id = self.code_id(code)
+        if code_id is None:
+            self.miss(line, document, code, text, "code not in the codebook")
+            return
+        if document not in self.by_doc:
+            self.miss(line, document, code, text, "no analysed segment of this document")
+            return
+        self.docs.add(document)
+        hits = [s for s in segments_for_span(self.by_doc[document], start, end) if s in self.row]
+        if not hits:
+            self.miss(line, document, code, text, "overlaps no analysed segment")
+            return
+        for seg_id in hits:
+            self.labels[self.row[seg_id], self.col[code_id]] = True
+
+    def add_quote(self, line: int | None, document: str, code: str, quote: str, doc_text: str | None) -> None:
+        if doc_text is None:
+            self.n += 1
+            self.miss(line, document, code, quote, "unknown document")
+            return
+        span = find_quote(doc_text, quote)
+        if span is None:
+            self.n += 1
+            if self.code_id(code) is not None:
+                self.miss(line, document, code, quote, "quote not found in the document")
+            else:
+                self.miss(line, document, code, quote, "code not in the codebook")
+            return
+        self.add_span(line, document, span[0], span[1], code, quote)
+
+    def build(self) -> HumanCodings:
+        if self.n and len(self.unmatched) == self.n:
+            first = self.unmatched[0]
+            at = f"line {first['line']}: " if first["line"] else ""
+            raise InputError(f"{self.source}: none of the {self.n} codings matches a segment ({at}{first['reason']}: document '{first['document']}', code '{first['code']}'). Codes must be ids or names of the codebook's codes, documents the corpus's document ids.")
+        if self.unmatched:
+            log.warning("%s: %d of %d codings matched no segment (listed in codings_report.json)",
+                        self.source, len(self.unmatched), self.n)
+        return HumanCodings(self.source, self.segment_ids, tuple(self.codebook.ids()), self.labels,
+                            tuple(sorted(self.docs)), self.n, self.unmatched, sorted(self.unknown))
+
+
+def read_codings(path: Path, *, documents: dict[str, str], segments: Sequence[Segment],
+                 segment_ids: Sequence[str], codebook: Codebook) -> HumanCodings:
+    """Read human codings (CSV with quotes or offsets, a .qdpx project, or Word comments in a
+    .docx or a folder of them) onto segments.
+
+    documents: document id -> its text (the offsets and quotes refer to it).
+    """
+    builder = _Builder(path.name, segments, segment_ids, codebook)
+    if path.is_dir() or path.suffix.lower() == ".docx":  # codes written as Word comments
+        for c in read_comment_codings(path):
+            builder.add_span(None, c.document, c.start, c.end, c.code, c.text)
+        return builder.build()
+    if not path.is_file():
+        raise InputError(f"codings.path: {path.name} does not exist ({path}). Fix the path or remove codings.path.")
+    if path.suffix.lower() == ".qdpx":
+        project = read_qdpx(path)
+        names = {c.id: c.name for c in project.codebook.codes} if project.codebook else {}
+        for coding in project.codings:
+            code = names.get(coding.code, coding.code)
+            text = documents.get(coding.document, "")[coding.start:coding.end]
+            builder.add_span(None, coding.document, coding.start, coding.end, code, text)
+        return builder.build()
+    frame = codings_table(path)
+    cols = set(frame.columns)
+    if set(SPAN_COLUMNS) <= cols:
+        for i, rec in enumerate(frame.to_dict("records")):
+            line = i + 2
+            try:
+                start, end = int(str(rec["start"]).strip()), int(str(rec["end"]).strip())
+            except ValueError:
+                raise InputError(f"{path.name}: line {line}: start and end must be whole numbers (character offsets); got '{rec['start']}', '{rec['end']}'.") from None
+            if start < 0 or end <= start:
+                raise InputError(f"{path.name}: line {line}: end ({end}) must be greater than start ({start}) and start >= 0.")
+            doc = str(rec["document"]).strip()
+            builder.add_span(line, doc, start, end, str(rec["code"]), documents.get(doc, "")[start:end])
+    elif set(QUOTE_COLUMNS) <= cols:
+        for i, rec in enumerate(frame.to_dict("records")):
+            doc = str(rec["document"]).strip()
+            builder.add_quote(i + 2, doc, str(rec["code"]), str(rec["text"]), documents.get(doc))
+    else:
+        raise InputError(f"{path.name}: codings need columns document,code,text (quotes) or document,start,end,code (offsets); found {', '.join(frame.columns[:10]) or 'none'}.")
+    if builder.n == 0:
+        raise InputError(f"{path.name}: no codings (the table has no rows). Add at least one coded quote or span.")
+    return builder.build()
+
+
+def codings_from_codes_column(doc_codes: Mapping[str, Sequence[str]], *, segments: Sequence[Segment],
+                              segment_ids: Sequence[str], codebook: Codebook, source: str) -> HumanCodings:
+    """Codes given per document (a table corpus's `codes` column) label all its segments."""
+    builder = _Builder(source, segments, segment_ids, codebook)
+    lengths: dict[str, int] = {}
+    for seg in segments:
+        lengths[seg.document] = max(lengths.get(seg.document, 0), seg.end)
+    for doc, codes in doc_codes.items():
+        for code in codes:
+            builder.add_span(None, doc, 0, max(lengths.get(doc, 1), 1), code)
+    builder.docs.update(d for d in doc_codes if d in builder.by_doc)  # a row with no code was coded too
+    return builder.build()
+
+
+
+
+def human_codings(path: Path | None, *, corpus: Corpus, segments: Sequence[Segment], segment_ids: Sequence[str],
+                  codebook: Codebook, codes_source: str = "codes") -> HumanCodings | None:
+    """The run's human codings: from `path` (codings.path), else from a table corpus's codes
+    column (`codes_source` names it in messages), else None."""
+    if path is not None:
+        return read_codings(path, documents={d.id: d.text for d in corpus.documents},
+                            segments=segments, segment_ids=segment_ids, codebook=codebook)
+    if any(d.codes for d in corpus.documents):  # every row of the table was coded
+        doc_codes = {d.id: d.codes for d in corpus.documents}
+        return codings_from_codes_column(doc_codes, segments=segments, segment_ids=segment_ids,
+                                         codebook=codebook, source=codes_source)
+    return None

@@ -1,0 +1,320 @@
+"""The explorer's data: everything the page shows, computed from a finished run.
+
+Compute and rendering are split as in pyLDAvis: :func:`explorer_data` turns a run into plain
+JSON-ready data (written to the run folder as ``explorer_data.json``): relevance candidates
+per topic (the page re-ranks for any lambda), prevalence by metadata with bootstrap
+intervals, the Hungarian pairing of the topics of two models, pyLDAvis's intertopic data,
+quotes and transcripts. :mod:`topicbook.report.explorer` renders it;
+:func:`check_explorer_data` checks a file of it before rendering.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from itertools import combinations
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from topicbook import __version__
+from topicbook.errors import InputError
+from topicbook.ingest import Document
+from topicbook.pairing import cosine_matrix, hungarian
+from topicbook.report.ldavis import prepare_ldavis
+from topicbook.results import RunResult
+
+log = logging.getLogger(__name__)
+
+DATA_FORMAT = 1
+# report.transcripts: auto embeds every segment's text while the texts total at most this
+# many characters (about 6 MB of the ~15 MB page budget); otherwise only quoted segments.
+TRANSCRIPT_CHAR_BUDGET = 6_000_000
+RELEVANCE_CANDIDATES = 30  # terms per topic and lambda grid point embedded for the slider
+BOOTSTRAP_SAMPLES = 200
+MULTINOMIAL_MAX_DOCS = 50_000  # above: bootstrap counts drawn by bincount of random indices
+DOCUMENT_CAP = 20_000  # documents listed (with their profiles); above it, those with embedded segments first
+MAX_LEVELS = 25  # a metadata field with more distinct values is not offered for prevalence
+
+# What the page and `topicbook explore` need: top-level keys, and keys of each model and run.
+REQUIRED_KEYS = ("run", "models", "comparisons", "codes", "segments", "documents", "keywords", "agreement")
+REQUIRED_RUN_KEYS = ("name", "version", "seed", "documents", "segments", "warnings")
+REQUIRED_MODEL_KEYS = ("name", "type", "n_topics", "coherence", "topics", "alignment", "doc_profile",
+                       "prevalence_by", "ldavis", "dominant")
+
+
+def check_explorer_data(data: Any, source: Path) -> dict[str, Any]:
+    """`data` (parsed explorer_data.json) if it has this version's format and every key the
+    page needs; else one InputError line naming the file and the first missing key."""
+    if not isinstance(data, dict) or data.get("format") != DATA_FORMAT:
+        raise InputError(f"{source}: explorer data format {data.get('format') if isinstance(data, dict) else None!r} is not {DATA_FORMAT}. Re-run the config with this topicbook version.")
+
+    def missing(where: str) -> InputError:
+        return InputError(f"{source}: incomplete explorer data (no {where}). Re-run the config to write it again.")
+
+    for key in REQUIRED_KEYS:
+        if key not in data:
+            raise missing(f"'{key}'")
+    if not isinstance(data["run"], dict) or not isinstance(data["models"], list):
+        raise missing("'run' mapping or 'models' list")
+    for key in REQUIRED_RUN_KEYS:
+        if key not in data["run"]:
+            raise missing(f"'run.{key}'")
+    for i, model in enumerate(data["models"]):
+        if not isinstance(model, dict):
+            raise missing(f"mapping for models[{i}]")
+        for key in REQUIRED_MODEL_KEYS:
+            if key not in model:
+                raise missing(f"'models[{i}].{key}'")
+    return data
+
+
+def relevance_candidates(topic_term: np.ndarray, term_share: np.ndarray, vocab: Sequence[str],
+                         n: int = RELEVANCE_CANDIDATES) -> list[dict[str, Any]]:
+    """Per topic, the terms that can rank in its top `n` by relevance for lambda in the grid
+    0, 0.25, ..., 1, with p(w|k) and p(w), so the page can re-rank for any lambda."""
+    eps = 1e-12
+    log_p = np.log(topic_term + eps)
+    log_lift = log_p - np.log(term_share + eps)
+    out = []
+    for k in range(topic_term.shape[0]):
+        idx: list[int] = []
+        for lam in (0.0, 0.25, 0.5, 0.75, 1.0):
+            rel = lam * log_p[k] + (1 - lam) * log_lift[k]
+            for i in np.argsort(-rel, kind="stable")[:n]:
+                if int(i) not in idx:
+                    idx.append(int(i))
+        idx.sort(key=lambda i: -topic_term[k, i])  # ties in rounded p(w|k) keep this order
+        out.append({"terms": [vocab[i] for i in idx],
+                    "pk": [float(f"{topic_term[k, i]:.4g}") for i in idx],
+                    "pw": [float(f"{term_share[i]:.4g}") for i in idx]})
+    return out
+
+
+def prevalence_by_metadata(doc_topic: np.ndarray, lengths: np.ndarray, doc_of_row: Sequence[str],
+                           metadata: Mapping[str, Mapping[str, str]], *, seed: int,
+                           samples: int = BOOTSTRAP_SAMPLES, max_levels: int = MAX_LEVELS) -> dict[str, Any]:
+    """Topic prevalence per value of each categorical metadata field, with 95% bootstrap
+    intervals from resampling documents (with replacement, within the value).
+
+    doc_topic: (n_segments, n_topics); lengths: (n_segments,) tokens; doc_of_row: document id
+    per row. Prevalence of topic k in a group = sum n_s theta_sk / sum n_s over its segments.
+    Returns {field: {levels, n_docs, mean, lo, hi}} with (n_levels, n_topics) lists.
+    """
+    docs = sorted(set(doc_of_row))
+    doc_index = {d: i for i, d in enumerate(docs)}
+    rows = np.array([doc_index[d] for d in doc_of_row])
+    num = np.zeros((len(docs), doc_topic.shape[1]))
+    np.add.at(num, rows, doc_topic * lengths[:, None])
+    den = np.bincount(rows, weights=lengths, minlength=len(docs))
+    fields: list[str] = []
+    for meta in metadata.values():
+        fields.extend(f for f in meta if f not in fields)
+    rng = np.random.default_rng(seed)
+    out = {}
+    for field in fields:
+        values = [metadata.get(d, {}).get(field, "") for d in docs]
+        levels = sorted({v for v in values if v not in ("", None)})
+        if not 2 <= len(levels) <= max_levels or sum(v != "" for v in values) < len(docs) / 2:
+            continue
+        means, los, his, counts = [], [], [], []
+        for level in levels:
+            members = np.array([i for i, v in enumerate(values) if v == level])
+            n = len(members)
+            # resamples in batches so that the (batch, n) weight matrix stays under ~64 MB
+            batch = max(1, min(samples, 8_000_000 // max(n, 1)))
+            boot = np.vstack([_bootstrap(rng, min(batch, samples - b), num[members], den[members])
+                              for b in range(0, samples, batch)])
+            means.append(num[members].sum(axis=0) / max(den[members].sum(), 1e-12))
+            los.append(np.percentile(boot, 2.5, axis=0))
+            his.append(np.percentile(boot, 97.5, axis=0))
+            counts.append(n)
+        out[field] = {"levels": levels, "n_docs": counts,
+                      "mean": np.round(means, 4).tolist(), "lo": np.round(los, 4).tolist(),
+                      "hi": np.round(his, 4).tolist()}
+    return out
+
+
+def _bootstrap(rng: np.random.Generator, size: int, num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """`size` bootstrap prevalences (size, n_topics) from per-document numerators (n, n_topics)
+    and denominators (n,), documents drawn with replacement."""
+    n = len(den)
+    if n <= MULTINOMIAL_MAX_DOCS:
+        weights = rng.multinomial(n, np.full(n, 1.0 / n), size=size)  # (size, n)
+    else:  # the same distribution, drawn as n document indices per sample (much faster for large n)
+        weights = np.vstack([np.bincount(rng.integers(0, n, size=n), minlength=n) for _ in range(size)])
+    return (weights @ num) / np.maximum(weights @ den, 1e-12)[:, None]
+
+
+def topic_correspondence(a: np.ndarray, b: np.ndarray) -> dict[str, Any]:
+    """Which topics of two models correspond: cosine of topic_term rows (n_a, n_b) and the
+    one-to-one pairing that maximises it (Hungarian)."""
+    cos = cosine_matrix(a, b)
+    return {"cosine": np.round(cos, 3).tolist(),
+            "pairs": [[i, j, round(float(cos[i, j]), 3)] for i, j in hungarian(cos)]}
+
+
+def _embed_all_segments(policy: str | bool, texts_chars: int) -> bool:
+    if policy == "auto":
+        return texts_chars <= TRANSCRIPT_CHAR_BUDGET
+    return bool(policy)
+
+
+def explorer_data(result: RunResult, run_name: str) -> dict[str, Any]:
+    """Everything the page shows, as plain JSON-ready data (explorer_data.json)."""
+    prepared = result.prepared
+    dtm = prepared.dtm
+    segments = prepared.segmentation.segments
+    cfg = prepared.cfg
+    cap = cfg.report.quotes_per_topic
+    row_of = {sid: i for i, sid in enumerate(dtm.segment_ids)}
+    doc_of = {s.id: s.document for s in segments}
+    lengths = np.asarray(dtm.counts.sum(axis=1)).ravel().astype(float)
+    term_counts = np.asarray(dtm.counts.sum(axis=0)).ravel().astype(float)
+    term_share = term_counts / max(term_counts.sum(), 1.0)
+    embed_all = _embed_all_segments(cfg.report.transcripts, sum(len(s.text) for s in segments))
+    referenced: set[str] = set()
+    models = []
+    for model in result.models:
+        summaries = result.summaries[model.name]
+        ev = result.evaluation[model.name]
+        al = result.alignments.get(model.name)
+        matched = {k: c for c, k in al.matches.items()} if al else {}
+        stab = ev.stability
+        candidates = relevance_candidates(model.topic_term, term_share, dtm.vocab)
+        topics = []
+        for s in summaries:
+            referenced.update(s.quotes)
+            topics.append({
+                "id": s.id, "display": s.display_id, "label": s.label,
+                "terms": list(s.top_terms), "weights": [round(w, 5) for w in s.top_weights],
+                "relevant": list(s.relevant_terms), "exclusive": list(s.exclusive_terms),
+                "prevalence": round(s.prevalence, 4), "quotes": list(s.quotes),
+                "seeded": s.seeded_code, "matched": matched.get(s.id),
+                "coherence": round(ev.coherence["c_v"].per_topic[s.id], 3) if "c_v" in ev.coherence else None,
+                "stability": round(stab.per_topic[s.id], 3) if stab and len(stab.per_topic) == model.n_topics else None,
+                "candidates": candidates[s.id],
+            })
+        alignment = None
+        if al is not None:
+            cells = {f"{k},{c}": ids[:cap] for (k, c), ids in al.cell_quotes.items() if ids and cap}
+            code_quotes = {c: ids[:cap] for c, ids in al.code_quotes.items()}
+            for ids in (*cells.values(), *code_quotes.values()):
+                referenced.update(ids)
+            alignment = {
+                "codes": list(al.code_ids),
+                "similarity": [[round(float(v), 3) for v in row] for row in al.similarity],
+                "threshold": al.threshold,
+                "matches": al.matches, "splits": al.splits,
+                "merges": {str(k): v for k, v in al.merges.items()},
+                "not_found": al.not_found, "no_seed_terms": al.no_seed_terms, "emergent": al.emergent,
+                "cells": cells, "code_quotes": code_quotes, "keyword_hits": al.keyword_hits,
+                "code_status": {c: al.code_status(c) for c in al.code_ids},
+            }
+        with np.errstate(divide="ignore"):
+            ldavis = prepare_ldavis(model.topic_term, model.doc_topic, lengths, dtm.vocab, term_counts)
+        models.append({
+            "name": model.name, "type": model.type, "n_topics": model.n_topics,
+            "coherence": {m: round(v.mean, 4) for m, v in ev.coherence.items()},
+            "diversity": round(ev.diversity, 4), "stability": round(stab.mean, 3) if stab else None,
+            "fit": {k: round(v, 4) if isinstance(v, float) else v for k, v in model.fit_stats.items()
+                    if isinstance(v, (int, float, str))},
+            "topics": topics, "alignment": alignment,
+            "doc_profile": None,  # filled in below, for the listed documents
+            "prevalence_by": prevalence_by_metadata(
+                model.doc_topic, lengths, [doc_of[s] for s in dtm.segment_ids],
+                {d.id: d.metadata for d in prepared.corpus.documents}, seed=cfg.seed),
+            "ldavis": ldavis,
+            "_dominant": np.argmax(model.doc_topic, axis=1),
+        })
+    seg_data = {
+        seg.id: {"doc": seg.document, "speaker": seg.speaker or "", "text": seg.text, "q": seg.question or "",
+                 **({"qa": list(seg.answer_starts)} if len(seg.answer_starts) > 1 else {})}
+        for seg in segments if embed_all or seg.id in referenced
+    }
+    for m in models:
+        dominant = m.pop("_dominant")
+        m["dominant"] = {sid: int(dominant[row_of[sid]]) for sid in seg_data if sid in row_of}
+    segs_of_doc: dict[str, list[str]] = {}
+    for seg in segments:
+        if seg.id in seg_data:
+            segs_of_doc.setdefault(seg.document, []).append(seg.id)
+    listed = _listed_documents(prepared.corpus.documents, segs_of_doc, DOCUMENT_CAP)
+    documents = [{"id": doc.id, "metadata": doc.metadata, "segments": segs_of_doc.get(doc.id, [])}
+                 for doc in listed]
+    listed_ids = {doc.id for doc in listed}
+    for m, model in zip(models, result.models, strict=True):
+        m["doc_profile"] = _doc_profiles(model.doc_topic, dtm.segment_ids, doc_of, listed_ids)
+    codes = []
+    if prepared.codebook is not None:
+        for code in prepared.codebook.codes:
+            codes.append({"id": code.id, "name": code.name, "definition": code.definition,
+                          "keywords": list(code.keywords), "parent": code.parent})
+    comparisons = [{"a": result.models[i].name, "b": result.models[j].name,
+                    **topic_correspondence(result.models[i].topic_term, result.models[j].topic_term)}
+                   for i, j in combinations(range(len(result.models)), 2)]
+    report = prepared.preprocess_report()
+    warnings = list(report.warnings[:50])
+    if len(listed) < len(prepared.corpus.documents):
+        warnings.append(f"The explorer lists {len(listed):,} of {len(prepared.corpus.documents):,} documents (those with quoted segments first, then in reading order); doc_topics.csv has every segment.")
+    return {
+        "format": DATA_FORMAT,
+        "run": {"name": run_name, "version": __version__, "seed": cfg.seed,
+                "documents": report.documents, "segments": report.segments,
+                "segments_modelled": report.segments_modelled, "vocabulary": report.vocabulary_size,
+                "interviewers": list(report.interviewers), "interviewer_method": report.interviewer_method,
+                "turns_by_role": dict(report.turns_by_role), "tokens": dict(report.tokens_after_step),
+                "warnings": warnings, "embedded_all_segments": embed_all,
+                "documents_listed": len(documents),
+                "segments_embedded": len(seg_data), "quotes_per_topic": cap,
+                "relevance_lambda": cfg.report.relevance_lambda},
+        "models": models, "comparisons": comparisons, "codes": codes, "segments": seg_data,
+        "documents": documents, "keywords": [k.to_json() for k in prepared.keywords],
+        "agreement": _agreement_table(result),
+    }
+
+
+def _agreement_table(result: RunResult) -> dict[str, Any] | None:
+    """Agreement with human codings per scoring method, for the codebook view; None without codings."""
+    run = result.agreement
+    if run is None or not run.figures:
+        return None
+    keys = ("macro_roc_auc", "length_floor_auc", "macro_f1", "micro_f1_at_prevalence", "top1_macro_f1", "kappa", "n_codes", "n_segments")
+    return {
+        "holdout_documents": list(run.holdout_documents),
+        "methods": {name: {k: getattr(fig, k) for k in keys} for name, fig in run.figures.items()},
+        "per_code": {name: {code: {k: getattr(v, k) for k in ("positives", "precision", "recall", "f1", "roc_auc")}
+                            for code, v in fig.per_code.items()}
+                     for name, fig in run.figures.items()},
+    }
+
+
+def _listed_documents(documents: Sequence[Document], segs_of_doc: Mapping[str, list[str]], cap: int) -> list[Document]:
+    """All documents when there are at most `cap`; otherwise those with embedded segments, then
+    others in reading order, up to `cap` (more if more documents have embedded segments)."""
+    if len(documents) <= cap:
+        return list(documents)
+    with_segments = [d for d in documents if d.id in segs_of_doc]
+    rest = max(0, cap - len(with_segments))
+    others = [d for d in documents if d.id not in segs_of_doc][:rest]
+    keep = {d.id for d in with_segments} | {d.id for d in others}
+    return [d for d in documents if d.id in keep]
+
+
+def _doc_profiles(doc_topic: np.ndarray, segment_ids: Sequence[str], doc_of: Mapping[str, str],
+                  only: set[str] | None = None) -> dict[str, list[int]]:
+    """Per document (of `only`, if given), the mean topic weight over its segments, in whole percent."""
+    docs = [doc_of[s] for s in segment_ids]
+    if only is not None:
+        rows_kept = [i for i, d in enumerate(docs) if d in only]
+        if len(rows_kept) < len(docs):
+            doc_topic = doc_topic[rows_kept]
+            docs = [docs[i] for i in rows_kept]
+    order = sorted(set(docs))
+    index = {d: i for i, d in enumerate(order)}
+    rows = np.array([index[d] for d in docs], dtype=int)
+    sums = np.zeros((len(order), doc_topic.shape[1]))
+    np.add.at(sums, rows, doc_topic)
+    share = sums / np.maximum(sums.sum(axis=1, keepdims=True), 1e-12)
+    return {d: [int(x) for x in np.rint(100 * share[i])] for i, d in enumerate(order)}

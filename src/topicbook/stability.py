@@ -1,0 +1,167 @@
+"""The stability engine: grids of model fits (model x K x seed) in parallel.
+
+Each grid cell is an independent fit with its own seed, so the results do not depend on how the
+cells are scheduled: joblib processes (``jobs``) or an existing Dask cluster (``scheduler``,
+through joblib's dask backend) give the same figures as one process. The run's stability
+re-fits (:func:`stability_by_model`) and `topicbook sweep` (:mod:`topicbook.sweep`) both use it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from contextlib import nullcontext
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from joblib import Parallel, delayed, parallel_config
+
+from topicbook.config import ModelConfig
+from topicbook.errors import TopicbookError
+from topicbook.evaluate import Stability, coherence, stability, topic_diversity
+from topicbook.models import fit_model
+from topicbook.preprocess import DocumentTermMatrix
+from topicbook.progress import progress_bar
+
+log = logging.getLogger(__name__)
+
+SeedTopics = list[tuple[str, dict[int, float]]] | None
+
+
+SUBSAMPLE = 0.9
+
+
+@dataclass(frozen=True)
+class GridCell:
+    """One fit of the grid: a model config (with its K), a seed, and the share of segments
+    drawn (without replacement, with that seed) for a stability re-fit (1.0 = all)."""
+
+    model: ModelConfig
+    seed: int
+    subsample: float = 1.0
+
+
+def subsample_rows(n: int, share: float, seed: int) -> np.ndarray:
+    """The sorted row indices of a random `share` of n segments (at least 2), drawn with `seed`."""
+    return np.sort(np.random.default_rng(seed).choice(n, size=max(2, int(round(n * share))), replace=False))
+
+
+def subsample_dtm(dtm: DocumentTermMatrix, share: float, seed: int) -> DocumentTermMatrix:
+    """A random `share` of the segments (rows :func:`subsample_rows`), same vocabulary (columns)."""
+    rows = subsample_rows(dtm.counts.shape[0], share, seed)
+    return DocumentTermMatrix(dtm.counts[rows], dtm.vocab, tuple(dtm.segment_ids[i] for i in rows),
+                              tuple(dtm.tokens[i] for i in rows))
+
+
+@dataclass(frozen=True)
+class CellFit:
+    """One fitted cell: its metrics (a row of sweep.csv: model, n_topics, seed, diversity,
+    coherence_<measure>, the fit's statistics, fit_seconds) and topic_term (n_topics x n_terms)."""
+
+    row: dict[str, Any]
+    topic_term: np.ndarray
+
+
+def fit_cell(cell: GridCell, dtm: DocumentTermMatrix, seed_topics: SeedTopics,
+             measures: Sequence[str], top_n: int = 10) -> CellFit:
+    """Fit one cell and measure it."""
+    start = time.perf_counter()
+    data = dtm if cell.subsample >= 1.0 else subsample_dtm(dtm, cell.subsample, cell.seed)
+    model = fit_model(cell.model, data, cell.seed, seed_topics if cell.model.guided else None)
+    fit_seconds = time.perf_counter() - start
+    tops = [[dtm.vocab[i] for i in np.argsort(-row)[:max(top_n, 25)]] for row in model.topic_term]
+    coh = coherence([t[:top_n] for t in tops], dtm.tokens, measures=measures, top_n=top_n,
+                    counts=dtm.counts, vocab=dtm.vocab) if measures else {}
+    row = {"model": cell.model.type + ("_guided" if cell.model.guided else ""), "n_topics": model.n_topics,
+           "seed": cell.seed, "diversity": topic_diversity(tops, 25),
+           **{f"coherence_{m}": v.mean for m, v in coh.items()},
+           **model.fit_stats, "fit_seconds": fit_seconds}
+    return CellFit(row, model.topic_term)
+
+
+def run_grid(cells: Sequence[GridCell], dtm: DocumentTermMatrix, seed_topics: SeedTopics = None, *,
+             measures: Sequence[str] = ("c_v",), jobs: int = 1, scheduler: str | None = None,
+             progress: bool = False, desc: str | None = None) -> list[CellFit]:
+    """Fit every cell, in parallel when jobs > 1 or a Dask scheduler address is given.
+
+    Results come back in the order of `cells`. `progress`: a tqdm bar (on a terminal only).
+    """
+    if scheduler:
+        try:  # optional engine (topicbook[dask]), imported only for --scheduler
+            from distributed import Client
+        except ImportError:
+            raise TopicbookError("--scheduler needs Dask: pip install 'topicbook[dask]'.") from None
+        try:
+            client = Client(scheduler, timeout="10s")
+        except OSError as exc:
+            raise TopicbookError(f"--scheduler: cannot reach a Dask scheduler at {scheduler} ({exc}). Start one with `dask scheduler` and workers with `dask worker {scheduler}`.") from None
+        context = parallel_config(backend="dask")
+    else:
+        client = None
+        context = nullcontext()
+    tasks = (delayed(fit_cell)(cell, dtm, seed_topics, tuple(measures)) for cell in cells)
+    try:
+        with context, progress_bar(len(cells), "re-fits" if desc is None else desc, enabled=progress, unit="fit") as bar:
+            runner = Parallel(n_jobs=-1 if scheduler else jobs, return_as="generator")
+            out = []
+            for fit in runner(tasks):
+                out.append(fit)
+                bar.update()
+            return out
+    finally:
+        if client is not None:
+            client.close()
+
+
+def stability_by_model(models: Sequence[ModelConfig], reference: dict[str, np.ndarray],
+                       dtm: DocumentTermMatrix, seed: int, n_seeds: int,
+                       seed_topics: SeedTopics = None, jobs: int = 1, *, progress: bool = False) -> dict[str, Stability]:
+    """Per model: refit with seeds seed+1 .. seed+n_seeds, each on a random 90% of the segments,
+    and compare with the reference fit (Greene et al. 2014). The subsample makes the measure
+    meaningful for NMF, whose nndsvd initialisation does not depend on the seed."""
+    if n_seeds <= 0:
+        return {}
+    cells = [GridCell(m, seed + i, SUBSAMPLE) for m in models for i in range(1, n_seeds + 1)]
+    results = run_grid(cells, dtm, seed_topics, measures=(), jobs=jobs, progress=progress, desc="stability re-fits")
+    out = {}
+    for m in models:
+        others = [r.topic_term for c, r in zip(cells, results, strict=True) if c.model is m]
+        out[m.label] = stability(reference[m.label], others)
+    return out
+
+
+@dataclass(frozen=True)
+class Refit:
+    """One stability re-fit: the rows of the reference matrix it was fitted on (sorted,
+    (n_rows,)), its doc_topic over those rows (n_rows, n_topics) and topic_term (n_topics, n_terms)."""
+
+    seed: int
+    rows: np.ndarray
+    doc_topic: np.ndarray
+    topic_term: np.ndarray
+
+
+def _fit_refit(cell: GridCell, dtm: DocumentTermMatrix, seed_topics: SeedTopics) -> Refit:
+    rows = subsample_rows(dtm.counts.shape[0], cell.subsample, cell.seed)
+    model = fit_model(cell.model, subsample_dtm(dtm, cell.subsample, cell.seed), cell.seed,
+                      seed_topics if cell.model.guided else None)
+    return Refit(cell.seed, rows, model.doc_topic, model.topic_term)
+
+
+def stability_refits(models: Sequence[ModelConfig], dtm: DocumentTermMatrix, seed: int, n_seeds: int,
+                     seed_topics: SeedTopics = None, jobs: int = 1) -> dict[str, list[Refit]]:
+    """The re-fits of :func:`stability_by_model` (same cells: seeds seed+1 .. seed+n_seeds, each
+    on the same random 90% of the segments) with their matrices, per model label.
+    `stability(reference, [r.topic_term for r in refits])` gives stability_by_model's figures;
+    the same re-fits tell the verdicts whether a topic-code match holds
+    (:func:`topicbook.verdicts.structure`)."""
+    if n_seeds <= 0:
+        return {}
+    cells = [GridCell(m, seed + i, SUBSAMPLE) for m in models for i in range(1, n_seeds + 1)]
+    results = Parallel(n_jobs=jobs)(delayed(_fit_refit)(cell, dtm, seed_topics) for cell in cells)
+    out: dict[str, list[Refit]] = {m.label: [] for m in models}
+    for cell, refit in zip(cells, results, strict=True):
+        out[cell.model.label].append(refit)
+    return out
