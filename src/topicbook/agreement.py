@@ -3,14 +3,22 @@
 For every scoring method (see :mod:`topicbook.scoring`: similarity, selftrained, keywords, each
 model's topic weights and `<model>+similarity`) a (n_segments, n_codes) score matrix and a
 threshold per code; with human codings (:mod:`topicbook.codings`) the figures of
-:mod:`topicbook.metrics` per method, computed only on coded documents, optionally on a held-out
-share of them with thresholds set on the others.
+:mod:`topicbook.metrics` per method, computed only on coded segments, optionally on a held-out
+share of the coded documents with thresholds set on the others.
+
+With codings, the method `learned` (:mod:`topicbook.learning`) joins them, first: the codebook
+prior (the self-trained score; the similarity score above SELF_TRAIN_MAX_SEGMENTS) blended with
+a regression on the coded segments. Its figures, scores of coded segments and thresholds come
+from the grouped cross-validation only (out-of-fold); its learning curve and the segments to
+code next (suggestions) come with it. The word and character spaces are built once
+(:func:`topicbook.scoring.feature_spaces`) and shared by every score that needs them.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +26,16 @@ import numpy as np
 
 from topicbook.align import Alignment
 from topicbook.codebook import Codebook, SeedTerms
-from topicbook.codings import HumanCodings
+from topicbook.codings import HumanCodings, coded_mask
+from topicbook.learning import (
+    LearnedScores,
+    LearningCurve,
+    Suggestion,
+    learn_scores,
+    learned_agreement,
+    learning_curve,
+    suggest_next,
+)
 from topicbook.metrics import MethodAgreement, agreement, holdout_split, prevalence_thresholds
 from topicbook.models import FittedModel
 from topicbook.pairing import hungarian
@@ -26,9 +43,10 @@ from topicbook.preprocess import DocumentTermMatrix
 from topicbook.scoring import (
     combine_scores,
     dictionary_terms,
+    feature_spaces,
     keyword_scores,
-    selftrained_scores,
-    similarity_scores,
+    selftrained_from_spaces,
+    similarity_from_spaces,
     standardise,
     topic_scores,
 )
@@ -38,6 +56,14 @@ log = logging.getLogger(__name__)
 Z_PREDICT = 2.0
 SELF_TRAIN_MAX_SEGMENTS = 50_000
 AUTOCODE_COLUMNS = ("segment_id", "document", "method", "rank", "code", "score", "z", "predicted")
+LEARNED = "learned"
+LEARNED_FIT = "learned_fit"  # agreement.json: how `learned` was fitted, per code
+LEARNING_CURVE = "learning_curve"  # agreement.json: agreement against the number of coded documents
+SECTIONS = (LEARNED_FIT, LEARNING_CURVE)  # agreement.json keys that are not methods
+CURVE_MAX_POINTS = 6
+CURVE_MAX_SECONDS = 60.0  # the learning curve's time budget in a run
+SUGGESTION_COLUMNS = ("rank", "segment_id", "document", "code", "reason", "utility", "uncertainty", "score",
+                      "threshold", "text")
 
 
 @dataclass(frozen=True)
@@ -56,10 +82,25 @@ class RunAgreement:
     figures: Mapping[str, MethodAgreement] = field(default_factory=dict)
     codings: HumanCodings | None = None
     holdout_documents: tuple[str, ...] = ()
+    coded: np.ndarray | None = None  # (n_segments,) bool: segments whose codes are known
+    reviewed: tuple[str, ...] = ()  # segments reviewed one by one (codings.reviewed)
+    reviewed_source: str = ""
+    learned: LearnedScores | None = None
+    prior: str = ""  # the label-free method `learned` starts from
+    group_column: str | None = None  # the metadata column of the CV's groups (None: documents)
+    curve: LearningCurve | None = None
+    suggestions: tuple[Suggestion, ...] = ()
 
     def figures_json(self) -> dict[str, Any]:
-        """agreement.json: per method, its figures."""
-        return {name: fig.to_json() for name, fig in self.figures.items()}
+        """agreement.json: per method, its figures; with `learned`, how it was fitted
+        (`learned_fit`) and its learning curve (`learning_curve`)."""
+        out: dict[str, Any] = {name: fig.to_json() for name, fig in self.figures.items()}
+        if self.learned is not None:
+            out[LEARNED_FIT] = {"prior": self.prior, "groups": self.group_column or "document",
+                                **self.learned.fit_json()}
+        if self.curve is not None:
+            out[LEARNING_CURVE] = self.curve.to_json()
+        return out
 
     def report(self) -> dict[str, Any]:
         """What codings_report.json holds: the codings as read and the evaluation design."""
@@ -67,6 +108,11 @@ class RunAgreement:
         out["holdout_documents"] = list(self.holdout_documents)
         out["thresholds"] = ("prevalence of the human codes in the documents not held out"
                              if self.holdout_documents else "prevalence of the human codes in the evaluated segments")
+        if self.coded is not None:
+            out["coded_segments"] = int(self.coded.sum())
+        if self.reviewed:
+            out["reviewed"] = {"source": self.reviewed_source, "segments": len(self.reviewed),
+                               "segment_ids": list(self.reviewed)}
         return out
 
 
@@ -78,21 +124,36 @@ def code_topics(model: FittedModel, alignment: Alignment) -> dict[str, int]:
     return {alignment.code_ids[c]: k for k, c in hungarian(alignment.similarity)}
 
 
+Stage = Callable[[str], AbstractContextManager[Any]]
+
+
+def _no_stage(name: str) -> AbstractContextManager[Any]:
+    return nullcontext()
+
+
 def evaluate_run(dtm: DocumentTermMatrix, texts: Sequence[str], documents: Sequence[str], codebook: Codebook,
                  seeds: SeedTerms, transform: Callable[[str], list[str]], fitted: Sequence[FittedModel],
                  alignments: Mapping[str, Alignment], human: HumanCodings | None, *, seed: int,
-                 holdout: float = 0.0, min_positives: int = 5) -> RunAgreement:
-    """Scores for every method and, with human codings, their agreement with them.
+                 holdout: float = 0.0, min_positives: int = 5, reviewed: Sequence[str] = (),
+                 reviewed_source: str = "", groups: Sequence[str] | None = None, group_column: str | None = None,
+                 n_suggestions: int = 20, curve: bool = True, stage: Stage = _no_stage) -> RunAgreement:
+    """Scores for every method and, with human codings, their agreement with them, the learned
+    score (`learned`, first), its learning curve and `n_suggestions` segments to code next.
 
     texts, documents: the raw text and the document id of each dtm row; transform: the
-    corpus's preprocessing of a text (for the codebook's texts).
+    corpus's preprocessing of a text (for the codebook's texts). reviewed: segment ids reviewed
+    one by one (:func:`topicbook.codings.coded_mask`); groups: per dtm row the unit the
+    cross-validation keeps whole (default: its document), read from metadata `group_column`.
+    curve: compute the learning curve (capped at CURVE_MAX_POINTS sizes and CURVE_MAX_SECONDS).
+    stage: a context manager per named step (`Timer.stage`): learned, learning_curve, suggestions.
     """
     code_ids = tuple(codebook.ids())
     scores: dict[str, np.ndarray] = {}
-    sim = similarity_scores(dtm, codebook, transform, texts)
+    spaces = feature_spaces(dtm, texts)
+    sim = similarity_from_spaces(spaces, codebook, dtm.vocab, transform)
     scores["similarity"] = sim
     if len(texts) <= SELF_TRAIN_MAX_SEGMENTS:
-        scores["selftrained"] = selftrained_scores(dtm, texts, sim, seed=seed)
+        scores["selftrained"] = selftrained_from_spaces(spaces, sim, seed=seed)
     else:
         log.warning("agreement: %d segments; the self-trained score (one regression per code) is skipped above %d.",
                     len(texts), SELF_TRAIN_MAX_SEGMENTS)
@@ -112,9 +173,11 @@ def evaluate_run(dtm: DocumentTermMatrix, texts: Sequence[str], documents: Seque
                                          for c in range(s.shape[1])]) - 1e-12
         return RunAgreement(code_ids, dtm.segment_ids, scores, thresholds)
     docs = np.asarray(documents)
-    # Only documents with at least one coding were coded: the others are unknown, not negative.
-    coded = np.isin(docs, list(human.documents))
-    held = holdout_split(sorted(human.documents), holdout, seed)
+    # Only documents with at least one coding were coded: the others are unknown, not negative;
+    # in documents with reviewed segments, only those (and segments with a code) were coded.
+    coded = coded_mask(human, docs, reviewed)
+    labels = human.labels & coded[:, None]
+    held = holdout_split(sorted(set(docs[coded].tolist())), holdout, seed)
     in_held = np.isin(docs, list(held))
     evaluate = coded & in_held if held else coded
     calibrate = coded & ~in_held if held else evaluate
@@ -122,10 +185,74 @@ def evaluate_run(dtm: DocumentTermMatrix, texts: Sequence[str], documents: Seque
     figures: dict[str, MethodAgreement] = {}
     thresholds = {}
     for name, s in scores.items():
-        figures[name] = agreement(s, human.labels, lengths, code_ids, evaluate=evaluate,
+        figures[name] = agreement(s, labels, lengths, code_ids, evaluate=evaluate,
                                   calibrate=calibrate, min_positives=min_positives)
-        thresholds[name] = prevalence_thresholds(s[calibrate], human.labels[calibrate])
-    return RunAgreement(code_ids, dtm.segment_ids, scores, thresholds, figures, human, tuple(sorted(held)))
+        thresholds[name] = prevalence_thresholds(s[calibrate], labels[calibrate])
+    prior = "selftrained" if "selftrained" in scores else "similarity"
+    group_of = np.asarray([str(g) for g in groups]) if groups is not None else docs
+    with stage(LEARNED):
+        learned = learn_scores(spaces, scores[prior], labels, coded, group_of.tolist(), dtm.segment_ids, code_ids,
+                               seed=seed)
+        fig = learned_agreement(learned, labels, lengths, min_positives=min_positives, evaluate=evaluate,
+                                calibrate=calibrate if held else None)
+    # `learned` first: in scores.npz, autocode.csv, autocode_scores.csv and agreement.json
+    scores = {LEARNED: learned.scores, **scores}
+    thresholds = {LEARNED: learned.thresholds, **thresholds}
+    if fig is not None:
+        figures = {LEARNED: fig, **figures}
+    learning = None
+    if curve:
+        with stage(LEARNING_CURVE):
+            learning = learning_curve(spaces, scores[prior], labels, coded, group_of.tolist(), code_ids, lengths,
+                                      kappa=learned.kappa, seed=seed, min_positives=min_positives,
+                                      settings=learned.settings, max_points=CURVE_MAX_POINTS,
+                                      max_seconds=CURVE_MAX_SECONDS, result=learned)
+    with stage("suggestions"):
+        picks = suggest_next(learned, n_suggestions)
+    return RunAgreement(code_ids, dtm.segment_ids, scores, thresholds, figures, human, tuple(sorted(held)),
+                        coded, tuple(reviewed), reviewed_source, learned, prior, group_column, learning, picks)
+
+
+def learned_summary(run: RunAgreement) -> str | None:
+    """One line on how `learned` was fitted, for the run summary ("learned: 8 codes learned,
+    2 fell back (fewer than 3 coded segments)"); None without it."""
+    result = run.learned
+    if result is None:
+        return None
+    line = f"learned: {len(result.learned_codes)} codes learned, {len(result.fallback_codes)} fell back"
+    fallback = [c for c in result.codes if c.status == "fallback"]
+    if fallback:
+        few = [c.code_id for c in fallback if c.coded_positives < result.settings.min_positives]
+        everywhere = [c.code_id for c in fallback if c.coded_positives >= result.settings.min_positives]
+        why = []
+        if few:
+            why.append(f"fewer than {result.settings.min_positives} coded segments: {', '.join(few)}")
+        if everywhere:
+            why.append(f"every coded segment has the code: {', '.join(everywhere)}")
+        line += f" ({'; '.join(why)})"
+    n_groups = len(set(np.asarray(result.groups)[result.coded].tolist()))
+    unit = "documents" if run.group_column is None else f"{run.group_column} groups"
+    if result.folds:
+        line += f"; {len(result.folds)}-fold grouped CV over {n_groups} coded {unit}, kappa {result.kappa:g}"
+    else:
+        line += f"; {n_groups} coded {unit}: no cross-validation, so no agreement figure (kappa {result.kappa:g})"
+    return line
+
+
+def suggestion_rows(suggestions: Sequence[Suggestion], segments: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+    """suggestions.csv: one row per suggestion with its segment's document and text
+    (`segments`: segment id -> an object with `document` and `text`)."""
+    for s in suggestions:
+        seg = segments.get(s.segment_id)
+        yield {"rank": s.rank, "segment_id": s.segment_id, "document": seg.document if seg else s.document,
+               "code": s.code_id, "reason": s.reason, "utility": s.utility, "uncertainty": s.uncertainty,
+               "score": s.score, "threshold": s.threshold, "text": seg.text if seg else ""}
+
+
+def score_columns(run: RunAgreement) -> list[str]:
+    """autocode_scores.csv's columns: segment_id, then `<method>:<code id>` for every method
+    (in scores.npz's order: `learned` first) and code."""
+    return ["segment_id"] + [f"{method}:{code}" for method in run.scores for code in run.code_ids]
 
 
 def autocode_rows(run: RunAgreement, documents: Mapping[str, str], top: int = 3) -> list[dict[str, Any]]:

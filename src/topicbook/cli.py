@@ -128,6 +128,8 @@ def run(ctx: click.Context, config: Path, name: str | None, out_dir: Path, open_
                    f"(macro ROC AUC; segment length alone: {floor}):")
         ranked = sorted(figures.items(), key=lambda kv: -(kv[1].macro_roc_auc or 0))
         _echo("  " + ", ".join(f"{name} {fig.macro_roc_auc}" for name, fig in ranked))
+    if run_agreement is not None:
+        _learned_lines(run_agreement, folder)
     explorer = folder / "explorer.html"
     if explorer.exists():
         _echo(f"Explorer: {explorer}")
@@ -258,6 +260,24 @@ def compare(run_dir: Path) -> None:
         cells = ["-" if v is None else f"{v:.3f}"
                  for v in (fig.macro_roc_auc, fig.length_floor_auc, fig.macro_f1, fig.micro_f1, fig.kappa)]
         _echo(f"{name:28s} {fig.n_codes:5d} {cells[0]:>8s} {cells[1]:>7s} {cells[2]:>8s} {cells[3]:>8s} {cells[4]:>6s}")
+
+
+def _learned_lines(run_agreement: Any, folder: Path) -> None:
+    """The run summary's lines on `learned`: how it was fitted, its learning curve, suggestions."""
+    from topicbook.agreement import learned_summary
+
+    line = learned_summary(run_agreement)
+    if line is None:
+        return
+    _echo(line)
+    curve = run_agreement.curve
+    if curve is not None and curve.points:
+        points = ", ".join(f"{p.n_documents}: {'-' if p.macro_roc_auc is None else f'{p.macro_roc_auc:.3f}'}" for p in curve.points)
+        prior = curve.points[0].prior_macro_roc_auc
+        _echo(f"  learning curve (out-of-fold macro ROC AUC by coded documents trained on; {run_agreement.prior} "
+              f"{'-' if prior is None else f'{prior:.3f}'}): {points}")
+    if run_agreement.suggestions:
+        _echo(f"  {len(run_agreement.suggestions)} segments to code next: {folder / 'suggestions.csv'}")
 
 
 def _progress_wanted() -> bool:

@@ -257,11 +257,18 @@ class CodebookConfig:
 
 @dataclass(frozen=True, config=SECTION)
 class CodingsConfig:
-    """Human codings for agreement figures (CSV `document,code,text` or with offsets, or .qdpx)."""
+    """Human codings for agreement figures (CSV `document,code,text` or with offsets, or .qdpx),
+    and for the `learned` score: `reviewed` lists segments coded one by one (suggestions.csv or
+    sample.json; only those count as coded in their documents), `group_column` the metadata
+    column naming the unit the cross-validation keeps whole (a respondent of a survey table;
+    default: the document), `suggestions` how many uncoded segments suggestions.csv proposes."""
 
     path: ConfigPath | None = None
     holdout: Annotated[Float, Interval(ge=0, lt=1)] = 0.0
     min_positives: Annotated[Int, Ge(1)] = 5
+    reviewed: ConfigPath | None = None
+    group_column: Text | None = None
+    suggestions: Annotated[Int, Ge(0)] = 20
 
 
 @dataclass(frozen=True, config=SECTION)
@@ -333,6 +340,11 @@ class RunConfig:
         return self
 
 
+# Names a model cannot take: the label-free and learned scoring methods and agreement.json's
+# other sections sit beside the models' names in agreement.json, scores.npz and autocode_scores.csv.
+RESERVED_MODEL_NAMES = frozenset({"similarity", "selftrained", "keywords", "learned", "learned_fit", "learning_curve"})
+
+
 def settings_problem(cfg: RunConfig) -> str | None:
     """The first pair of settings that do not work together, as a one-line message, or None."""
     reruns = cfg.evaluate.stability_seeds
@@ -345,11 +357,17 @@ def settings_problem(cfg: RunConfig) -> str | None:
                                lemmatize=cfg.preprocess.lemmatize)
     if problem is not None:
         return problem
+    has_codings = cfg.codings.path is not None or cfg.corpus.codes_column is not None
+    for key in ("reviewed", "group_column"):
+        if getattr(cfg.codings, key) is not None and not has_codings:
+            return f"'codings.{key}' needs human codings: set codings.path (or a table corpus's corpus.codes_column), or remove codings.{key}."
     names: set[str] = set()
     for model in cfg.models:
         name = model.label
         if name in names:
             return f"models: two models are named '{name}'. Give one a different `name`."
+        if name in RESERVED_MODEL_NAMES:
+            return f"models: the name '{name}' is reserved (a scoring method or a section of agreement.json). Give the model another `name`."
         names.add(name)
         if model.guided and cfg.codebook.path is None:
             return f"models: '{name}' has guided: true but the config has no codebook. Set codebook.path or guided: false."

@@ -18,7 +18,7 @@ from topicbook.agreement import evaluate_run
 from topicbook.align import Alignment, align
 from topicbook.cache import PreparedCorpus, prepare_corpus
 from topicbook.codebook import CodeKeywords, keyword_report, load_codebook, seed_terms
-from topicbook.codings import human_codings
+from topicbook.codings import document_groups, human_codings, read_reviewed
 from topicbook.config import RunConfig
 from topicbook.deidentify import deidentifier_from_config, deidentify_corpus, pseudonymise_speakers
 from topicbook.errors import ConfigError
@@ -51,6 +51,7 @@ def prepare(cfg: RunConfig, timer: Timer | None = None, jobs: int = 1) -> Prepar
     forced = codebook.multiword_keywords() if codebook else ()
     entry, _ = prepare_corpus(cfg, forced, lambda: _build_corpus(cfg, forced, timer, jobs), timer.stage)
     corpus, segmentation, pre, dtm = entry.corpus, entry.segmentation, entry.preprocessor, entry.dtm
+    document_groups(corpus, cfg.codings.group_column)  # a missing group column stops the run before any fit
     seeds = None
     keywords: tuple[CodeKeywords, ...] = ()
     if codebook is not None:
@@ -150,10 +151,16 @@ def analyse(prepared: Prepared, fitted: list[FittedModel], jobs: int = 1, *, pro
             codes_source = f"{cfg.corpus.path.name}: {cfg.corpus.codes_column}"
             human = human_codings(cfg.codings.path, corpus=prepared.corpus, segments=prepared.segmentation.segments,
                                   segment_ids=dtm.segment_ids, codebook=prepared.codebook, codes_source=codes_source)
+            reviewed = read_reviewed(cfg.codings.reviewed, dtm.segment_ids) if cfg.codings.reviewed and human else ()
+            group_of = document_groups(prepared.corpus, cfg.codings.group_column)
             agreement = evaluate_run(dtm, [segments[s].text for s in dtm.segment_ids],
                                      [segments[s].document for s in dtm.segment_ids], prepared.codebook,
                                      prepared.seeds, prepared.preprocessor.transform, fitted, alignments, human,
-                                     seed=cfg.seed, holdout=cfg.codings.holdout, min_positives=cfg.codings.min_positives)
+                                     seed=cfg.seed, holdout=cfg.codings.holdout, min_positives=cfg.codings.min_positives,
+                                     reviewed=reviewed, reviewed_source=cfg.codings.reviewed.name if cfg.codings.reviewed else "",
+                                     groups=[group_of[segments[s].document] for s in dtm.segment_ids],
+                                     group_column=cfg.codings.group_column, n_suggestions=cfg.codings.suggestions,
+                                     stage=prepared.timer.stage)
     return RunResult(prepared, fitted, summaries, evaluation, alignments, agreement)
 
 

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from topicbook.agreement import RunAgreement
+from topicbook.agreement import LEARNED, LEARNED_FIT, LEARNING_CURVE, SECTIONS, RunAgreement
 from topicbook.align import Alignment
 from topicbook.codebook import Codebook, CodeKeywords, load_codebook
 from topicbook.codings import HumanCodings
@@ -38,12 +38,14 @@ from topicbook.errors import ConfigError, InputError, TopicbookError
 from topicbook.evaluate import ModelEvaluation
 from topicbook.ids import parse_topic_id
 from topicbook.ingest import Document
+from topicbook.learning import LearnedScores, LearningCurve, Suggestion
 from topicbook.metrics import MethodAgreement
 from topicbook.models import FittedModel
 from topicbook.preprocess import PreprocessReport
 from topicbook.report.explorer_data import check_explorer_data
 from topicbook.report.manifest import Manifest
 from topicbook.segment import Segment
+from topicbook.spreadsheet import restore_cell
 from topicbook.summarize import TopicSummary
 
 PARTIAL_SUFFIX = ".partial"
@@ -187,6 +189,8 @@ ALIGNMENT = "alignment.json"
 AGREEMENT = "agreement.json"
 CODINGS_REPORT = "codings_report.json"
 SCORES = "scores.npz"
+SCORE_TABLE = "autocode_scores.csv"
+SUGGESTIONS = "suggestions.csv"
 PREPROCESS_REPORT = "preprocess_report.json"
 KEYWORD_REPORT = "keyword_report.json"
 CODEBOOK = "codebook.yaml"
@@ -217,7 +221,8 @@ class RunFolder:
 
     manifest, config, documents, segments, vocab, segment_ids (rows of doc_topic), models
     (FittedModel per name), summaries, evaluation, alignments, agreement, preprocess_report,
-    keywords, codebook, explorer_data, and `name` (the run name) and `format`.
+    keywords, codebook, explorer_data, learning_curve, suggestions, and `name` (the run name)
+    and `format`.
     """
 
     def __init__(self, path: Path, manifest: Manifest | None) -> None:
@@ -381,7 +386,33 @@ class RunFolder:
         if not (self.path / AGREEMENT).is_file():
             return None
         data = self._json(AGREEMENT)
-        return self._parse(AGREEMENT, lambda: {m: MethodAgreement.from_json(f) for m, f in data.items()})
+        return self._parse(AGREEMENT, lambda: {m: MethodAgreement.from_json(f) for m, f in data.items() if m not in SECTIONS})
+
+    @cached_property
+    def learning_curve(self) -> LearningCurve | None:
+        """agreement.json's learning curve of `learned` (None without one)."""
+        if not (self.path / AGREEMENT).is_file():
+            return None
+        data = self._json(AGREEMENT)
+        if LEARNING_CURVE not in data:
+            return None
+        return self._parse(AGREEMENT, lambda: LearningCurve.from_json(data[LEARNING_CURVE]))
+
+    @cached_property
+    def suggestions(self) -> tuple[Suggestion, ...]:
+        """suggestions.csv: the segments to code next (() for a run without `learned`)."""
+        path = self.path / SUGGESTIONS
+        if not path.is_file():
+            return ()
+
+        def build() -> tuple[Suggestion, ...]:
+            with path.open(encoding="utf-8", newline="") as handle:
+                rows = [{k: restore_cell(v) for k, v in row.items()} for row in csv.DictReader(handle)]
+            return tuple(Suggestion(int(r["rank"]), r["segment_id"], r["document"], r["code"], r["reason"],
+                                    float(r["utility"]), float(r["uncertainty"]), float(r["score"]), float(r["threshold"]))
+                         for r in rows)
+
+        return self._parse(SUGGESTIONS, build)
 
     @cached_property
     def agreement(self) -> RunAgreement | None:
@@ -402,8 +433,19 @@ class RunFolder:
             figures = self.agreement_figures or {}
             report = self._json(CODINGS_REPORT)
             codings = HumanCodings.from_json(report, labels=arrays["labels"], segment_ids=segment_ids, code_ids=code_ids)
+            coded = arrays.get("coded")
+            learned, prior, group_column = None, "", None
+            if LEARNED in scores and "groups" in arrays and coded is not None:
+                fit = self._json(AGREEMENT)[LEARNED_FIT]
+                learned = LearnedScores.from_fit_json(fit, segment_ids=segment_ids, code_ids=code_ids,
+                                                      scores=scores[LEARNED], coded=coded,
+                                                      groups=[str(g) for g in arrays["groups"]])
+                prior, group_column = str(fit["prior"]), (None if fit["groups"] == "document" else str(fit["groups"]))
+            reviewed = report.get("reviewed") or {}
             return RunAgreement(code_ids, segment_ids, scores, thresholds, figures, codings,
-                                tuple(report.get("holdout_documents", ())))
+                                tuple(report.get("holdout_documents", ())), coded,
+                                tuple(reviewed.get("segment_ids", ())), str(reviewed.get("source", "")),
+                                learned, prior, group_column, self.learning_curve, self.suggestions)
 
         return self._parse(SCORES, build)
 

@@ -17,7 +17,14 @@ from typing import Any
 import numpy as np
 
 from topicbook import __version__
-from topicbook.agreement import AUTOCODE_COLUMNS, autocode_rows
+from topicbook.agreement import (
+    AUTOCODE_COLUMNS,
+    SUGGESTION_COLUMNS,
+    RunAgreement,
+    autocode_rows,
+    score_columns,
+    suggestion_rows,
+)
 from topicbook.align import alignment_rows
 from topicbook.codebook import codebook_to_yaml
 from topicbook.config import config_to_dict, dump_config
@@ -46,8 +53,10 @@ from topicbook.report.run_folder import (
     MODELS,
     PREPROCESS_REPORT,
     RUN_INPUTS,
+    SCORE_TABLE,
     SCORES,
     SEGMENTS,
+    SUGGESTIONS,
     TOPICS_JSON,
     RunFolderWriter,
     _os_error,
@@ -55,6 +64,7 @@ from topicbook.report.run_folder import (
     utc_stamp,
 )
 from topicbook.results import RunResult
+from topicbook.spreadsheet import neutralise_cell
 
 log = logging.getLogger(__name__)
 
@@ -151,7 +161,8 @@ def model_arrays(result: RunResult) -> dict[str, np.ndarray]:
 
 def score_arrays(result: RunResult) -> dict[str, np.ndarray]:
     """scores.npz: code_ids, segment_ids, methods, per method i its score_<i> (n_segments x
-    n_codes) and threshold_<i> (n_codes,), and the human labels (bool) when there are codings."""
+    n_codes) and threshold_<i> (n_codes,), and with codings the human labels (bool), `coded`
+    (the segments whose codes are known) and, with `learned`, `groups` (its CV unit per row)."""
     run = result.agreement
     assert run is not None  # only called for runs with a codebook
     arrays = {"code_ids": np.array(run.code_ids, dtype=str), "segment_ids": np.array(run.segment_ids, dtype=str),
@@ -161,7 +172,24 @@ def score_arrays(result: RunResult) -> dict[str, np.ndarray]:
         arrays[f"threshold_{i}"] = np.asarray(run.thresholds[name], dtype=float)
     if run.codings is not None:
         arrays["labels"] = np.asarray(run.codings.labels, dtype=bool)
+    if run.coded is not None:
+        arrays["coded"] = np.asarray(run.coded, dtype=bool)
+    if run.learned is not None:
+        arrays["groups"] = np.array(run.learned.groups, dtype=str)
     return arrays
+
+
+def score_table_lines(run: RunAgreement, block: int = 10_000) -> Iterator[str]:
+    """CSV lines of autocode_scores.csv (:func:`topicbook.agreement.score_columns`; 6 decimals),
+    `block` segments at a time; the values of scores.npz (`learned`: out-of-fold on coded rows)."""
+    columns = score_columns(run)
+    yield ",".join(_csv_field(c) for c in columns) + "\n"
+    methods = list(run.scores.values())
+    fmt = ",".join(["%.6f"] * (len(columns) - 1))
+    ids = run.segment_ids
+    for start in range(0, len(ids), block):
+        values = np.hstack([m[start:start + block] for m in methods]).tolist()
+        yield "".join(f"{_csv_field(sid)},{fmt % tuple(row)}\n" for sid, row in zip(ids[start:start + block], values, strict=True))
 
 
 def alignment_json(result: RunResult) -> dict[str, Any]:
@@ -195,7 +223,12 @@ def write_agreement_files(folder: RunFolderWriter, result: RunResult) -> None:
         folder.write_json(CODINGS_REPORT, run.report())
     docs = {s.id: s.document for s in prepared.segmentation.segments}
     folder.write_csv("autocode.csv", autocode_rows(run, docs), AUTOCODE_COLUMNS)
+    folder.write_lines(SCORE_TABLE, score_table_lines(run))
     folder.write_npz(SCORES, score_arrays(result))
+    if run.learned is not None:
+        segments = {s.id: s for s in prepared.segmentation.segments}
+        rows = ({k: neutralise_cell(v) for k, v in row.items()} for row in suggestion_rows(run.suggestions, segments))
+        folder.write_csv(SUGGESTIONS, rows, SUGGESTION_COLUMNS)
     folder.write_text(CODEBOOK, codebook_to_yaml(prepared.codebook))
     run_dir = Path(folder.out_dir).resolve() / "run"  # the final folder's depth (its name comes at commit)
 
