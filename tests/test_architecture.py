@@ -26,7 +26,7 @@ LAYERS = [
     {"align", "scoring", "codings", "metrics", "learning", "agreement"},
     {"results"},
     {"report"},
-    {"pipeline", "sweep", "export", "init"},
+    {"pipeline", "sweep", "export", "init", "suggestions"},
     {"cli"},
 ]
 

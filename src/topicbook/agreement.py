@@ -50,6 +50,7 @@ from topicbook.scoring import (
     standardise,
     topic_scores,
 )
+from topicbook.spreadsheet import neutralise_cell
 
 log = logging.getLogger(__name__)
 
@@ -188,6 +189,9 @@ def evaluate_run(dtm: DocumentTermMatrix, texts: Sequence[str], documents: Seque
         figures[name] = agreement(s, labels, lengths, code_ids, evaluate=evaluate,
                                   calibrate=calibrate, min_positives=min_positives)
         thresholds[name] = prevalence_thresholds(s[calibrate], labels[calibrate])
+    if not coded.any():  # codings that placed nothing: nothing to learn from
+        return RunAgreement(code_ids, dtm.segment_ids, scores, thresholds, figures, human, tuple(sorted(held)),
+                            coded, tuple(reviewed), reviewed_source)
     prior = "selftrained" if "selftrained" in scores else "similarity"
     group_of = np.asarray([str(g) for g in groups]) if groups is not None else docs
     with stage(LEARNED):
@@ -241,12 +245,14 @@ def learned_summary(run: RunAgreement) -> str | None:
 
 def suggestion_rows(suggestions: Sequence[Suggestion], segments: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
     """suggestions.csv: one row per suggestion with its segment's document and text
-    (`segments`: segment id -> an object with `document` and `text`)."""
+    (`segments`: segment id -> an object with `document` and `text`). A text cell that a
+    spreadsheet would run as a formula gets a leading apostrophe (topicbook.spreadsheet)."""
     for s in suggestions:
         seg = segments.get(s.segment_id)
-        yield {"rank": s.rank, "segment_id": s.segment_id, "document": seg.document if seg else s.document,
+        row = {"rank": s.rank, "segment_id": s.segment_id, "document": seg.document if seg else s.document,
                "code": s.code_id, "reason": s.reason, "utility": s.utility, "uncertainty": s.uncertainty,
                "score": s.score, "threshold": s.threshold, "text": seg.text if seg else ""}
+        yield {k: neutralise_cell(v) for k, v in row.items()}
 
 
 def score_columns(run: RunAgreement) -> list[str]:

@@ -34,8 +34,10 @@ from topicbook.errors import InputError
 from topicbook.ingest import Corpus
 from topicbook.ingest.codings import codings_table
 from topicbook.ingest.comments import read_comment_codings
+from topicbook.ingest.corpus import read_table
 from topicbook.qdc import read_qdpx
 from topicbook.segment import Segment
+from topicbook.spreadsheet import restore_cell
 
 log = logging.getLogger(__name__)
 
@@ -327,13 +329,11 @@ def read_reviewed(path: Path, segment_ids: Sequence[str]) -> tuple[str, ...]:
             raise InputError(f"{name}: no list of segments (a sample.json has `segments`: [{{\"segment_id\": ...}}]).")
         ids = [str(i.get("segment_id", "")) if isinstance(i, dict) else str(i) for i in items]
     else:
-        from topicbook.ingest.corpus import read_table
-
         frame = read_table(path)
         column = next((c for c in frame.columns if str(c).strip().casefold() == "segment_id"), None)
         if column is None:
             raise InputError(f"{name}: no column 'segment_id'; found {', '.join(map(str, frame.columns[:10])) or 'none'}. Give the suggestions.csv of a run, or a table with a segment_id column.")
-        ids = frame[column].fillna("").astype(str).str.strip().tolist()
+        ids = [str(restore_cell(v)).strip() for v in frame[column].fillna("").astype(str)]  # as suggestions.csv wrote them
     known = set(segment_ids)
     unknown = [i for i in ids if i not in known]
     if unknown:

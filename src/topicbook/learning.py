@@ -319,12 +319,13 @@ def _macro_auc(scores: np.ndarray, labels: np.ndarray, rows: np.ndarray, codes: 
     """Mean ROC AUC over `codes` (those with positives and negatives among `rows`), from the
     ranks of the scores (the Mann-Whitney U statistic, ties as half: what roc_auc_score gives),
     all codes in one ranking; the kappa selection calls it once per grid value."""
-    y = labels[np.ix_(rows, list(codes))]
+    cols = np.asarray(codes, dtype=int)
+    y = labels[rows][:, cols]
     pos = y.sum(axis=0)
     keep = (pos > 0) & (pos < y.shape[0])
     if not keep.any():
         return None
-    ranks = rankdata(scores[np.ix_(rows, list(codes))][:, keep], axis=0)
+    ranks = rankdata(scores[rows][:, cols[keep]], axis=0)
     y, pos = y[:, keep], pos[keep]
     neg = y.shape[0] - pos
     u = (ranks * y).sum(axis=0) - pos * (pos + 1) / 2.0

@@ -274,13 +274,15 @@ class Source:
 
 @dataclass(frozen=True)
 class Coding:
-    """One coded span: document id, [start, end) character offsets, code id and coder."""
+    """One coded span: document id, [start, end) character offsets, code id and coder; `note`:
+    a text attached to the span (written as a REFI-QDA <Note> the selection refers to)."""
 
     document: str
     start: int
     end: int
     code: str
     user: str = ""
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -393,7 +395,9 @@ def write_qdpx(path: Path, *, sources: Iterable[tuple[str, str]], codebook: Code
                colors: dict[str, str] | None = None) -> Path:
     """Write a REFI-QDA project: `sources` are (document id, text); codings name code ids.
 
-    Every coding's creating user is `user` (for example ``topicbook:<run name>``).
+    Every coding's creating user is `user` (for example ``topicbook:<run name>``). A coding's
+    `note` becomes a <Note> under <Notes> that its selection refers to (<NoteRef>); codings
+    with the same note text in one document share one note.
     """
     ET.register_namespace("", PROJECT_NS)
     ns = PROJECT_NS
@@ -410,6 +414,7 @@ def write_qdpx(path: Path, *, sources: Iterable[tuple[str, str]], codebook: Code
     for coding in codings:
         by_doc.setdefault(coding.document, []).append(coding)
     sources_el = ET.SubElement(root, f"{{{ns}}}Sources")
+    notes: dict[str, str] = {}  # note guid -> text
     texts: dict[str, str] = {}
     for doc, text in sources:
         guid = code_guid(doc, f"{project_name}/source")
@@ -425,6 +430,16 @@ def write_qdpx(path: Path, *, sources: Iterable[tuple[str, str]], codebook: Code
             cod = ET.SubElement(sel, f"{{{ns}}}Coding", {
                 "guid": code_guid(f"{doc}/{n}/{coding.code}", f"{project_name}/coding"), "creatingUser": user_guid})
             ET.SubElement(cod, f"{{{ns}}}CodeRef", {"targetGUID": guid_of[coding.code]})
+            if coding.note:
+                note_guid = code_guid(f"{doc}/{coding.note}", f"{project_name}/note")
+                notes[note_guid] = coding.note
+                ET.SubElement(sel, f"{{{ns}}}NoteRef", {"targetGUID": note_guid})
+    if notes:
+        notes_el = ET.SubElement(root, f"{{{ns}}}Notes")
+        for n, (guid, text) in enumerate(notes.items(), 1):
+            note = ET.SubElement(notes_el, f"{{{ns}}}Note", {"guid": guid, "name": f"{project_name} note {n}",
+                                                              "creatingUser": user_guid})
+            ET.SubElement(note, f"{{{ns}}}PlainTextContent").text = text
     if by_doc:
         raise InputError(f"{path.name}: codings name documents that are not sources: {', '.join(sorted(by_doc)[:3])}.")
     _drop_xml_illegal(root)

@@ -64,7 +64,6 @@ from topicbook.report.run_folder import (
     utc_stamp,
 )
 from topicbook.results import RunResult
-from topicbook.spreadsheet import neutralise_cell
 
 log = logging.getLogger(__name__)
 
@@ -227,8 +226,7 @@ def write_agreement_files(folder: RunFolderWriter, result: RunResult) -> None:
     folder.write_npz(SCORES, score_arrays(result))
     if run.learned is not None:
         segments = {s.id: s for s in prepared.segmentation.segments}
-        rows = ({k: neutralise_cell(v) for k, v in row.items()} for row in suggestion_rows(run.suggestions, segments))
-        folder.write_csv(SUGGESTIONS, rows, SUGGESTION_COLUMNS)
+        folder.write_csv(SUGGESTIONS, suggestion_rows(run.suggestions, segments), SUGGESTION_COLUMNS)
     folder.write_text(CODEBOOK, codebook_to_yaml(prepared.codebook))
     run_dir = Path(folder.out_dir).resolve() / "run"  # the final folder's depth (its name comes at commit)
 
