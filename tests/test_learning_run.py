@@ -15,6 +15,7 @@ import json
 import random
 import zipfile
 from pathlib import Path
+from xml.etree import ElementTree as ET
 
 import numpy as np
 import pytest
@@ -221,9 +222,12 @@ def test_autocode_scores_have_a_column_per_method_and_code(study) -> None:
     fit = json.loads((folder / "agreement.json").read_text())[LEARNED_FIT]
     for code in CODED:
         assert thresholds[code] == pytest.approx(fit["codes"][code]["threshold"])
-    for r in (r for r in rows if r["method"] == "learned"):
-        assert r["predicted"] == str(int(float(r["score"]) > thresholds[r["code"]] + 1e-6 or (
-            abs(float(r["score"]) - thresholds[r["code"]]) <= 1e-6 and r["predicted"] == "1")))
+    row_of = {s: i for i, s in enumerate(back.segment_ids)}
+    learned_rows = [r for r in rows if r["method"] == "learned"]
+    assert learned_rows and any(r["predicted"] == "1" for r in learned_rows)
+    for r in learned_rows:
+        c = back.code_ids.index(r["code"])
+        assert r["predicted"] == str(int(back.scores["learned"][row_of[r["segment_id"]], c] > back.thresholds["learned"][c]))
 
 
 def test_a_run_without_codings_has_scores_but_no_learned(tmp_path: Path) -> None:
@@ -271,10 +275,14 @@ def test_suggestions_qdpx_marks_each_span_with_a_note_and_is_schema_valid(study,
     marked = {(c.document, c.start, c.end) for c in project.codings}
     assert marked == {(segments[p.segment_id].document, a, b) for p in picks for a, b in segments[p.segment_id].spans}
     with zipfile.ZipFile(target) as zf:
-        xml = zf.read("project.qde").decode("utf-8")
+        root = ET.fromstring(zf.read("project.qde"))
+    ns = {"q": root.tag[1:].split("}")[0]}
+    notes = {n.get("guid"): n.findtext("q:PlainTextContent", namespaces=ns) for n in root.iterfind("q:Notes/q:Note", ns)}
+    assert len(notes) == 5
     for p in picks:  # a note per suggestion: its rank, segment, code and reason
-        assert f"({p.rank} of 5; segment {p.segment_id})" in xml and p.reason.replace("'", "&apos;") in xml or p.reason in xml
-    assert xml.count("<NoteRef ") == len(marked) and xml.count("<Note ") == 5
+        assert sum(f"({p.rank} of 5; segment {p.segment_id})" in t and p.reason in t for t in notes.values()) == 1
+    refs = [r.get("targetGUID") for r in root.iterfind(".//q:PlainTextSelection/q:NoteRef", ns)]
+    assert len(refs) == len(marked) and set(refs) == set(notes)
     with pytest.raises(InputError, match="already exists. Use --force"):
         write_suggestions(back, picks, "qdpx", out=target)
     # coded back and exported, the marks are not codes

@@ -210,6 +210,23 @@ def test_codebook_map_shows_agreement_with_the_demo_codings(demo_run, open_page)
     assert codes == list(data["agreement"]["per_code"][next(iter(methods))])
 
 
+def test_agreement_view_shows_the_learned_fit_and_its_learning_curve(demo_run, open_page):
+    folder, data = demo_run
+    learned = data["agreement"]["learned"]
+    curve = learned["curve"]["points"]
+    assert learned["coded_groups"] == 10 and len(curve) >= 3  # the demo codes I01-I10
+    p = open_page(folder / "explorer.html")
+    p.page.click("button[data-view='codebook']")
+    assert p.page.inner_text("#learned") == "Learned from your coding"
+    rows = p.page.eval_on_selector_all("table.learning-curve tbody tr", "rs => rs.map(r => [...r.cells].map(c => c.textContent))")
+    assert [r[0] for r in rows] == [str(pt["n_documents"]) for pt in curve]
+    assert [r[1] for r in rows] == [f"{pt['macro_roc_auc']:.3f}" for pt in curve]
+    lines = p.page.eval_on_selector_all("svg.curve-chart polyline", "ls => ls.map(l => l.getAttribute('points').split(' ').length)")
+    assert lines == [len(curve), len(curve)]  # learned and the label-free prior, one dot per size
+    assert "codes learned" in p.page.inner_text("#view-codebook")
+    assert not p.errors and not p.outside_requests()
+
+
 def test_search_finds_a_known_phrase(demo_run, open_page):
     folder, data = demo_run
     p = open_page(folder / "explorer.html")
