@@ -239,6 +239,10 @@ def test_a_run_without_codings_has_scores_but_no_learned(tmp_path: Path) -> None
     _, columns = _score_table(folder)
     assert {c.split(":")[0] for c in columns} == {"similarity", "selftrained", "keywords", "nmf_k4", "nmf_k4+similarity"}
     assert not (folder / "suggestions.csv").exists() and not (folder / "agreement.json").exists()
+    result = CliRunner().invoke(main, ["sample", str(folder), "--next", "5", "--format", "csv"])
+    assert result.exit_code == 1
+    assert result.output.strip() == (f"Error: {folder}: the run has no learned score (it had no human codings), so nothing "
+                                     "to suggest. Code a few documents, set codings.path and run again.")
 
 
 def test_suggestions_name_uncoded_segments_and_come_back_from_the_folder(study) -> None:
@@ -265,8 +269,10 @@ def test_suggestions_qdpx_marks_each_span_with_a_note_and_is_schema_valid(study,
     config, _, folder, _ = study
     back = load_run(folder)
     picks = next_suggestions(back, 5)
-    target = write_suggestions(back, picks, "qdpx", out=tmp_path / "next.qdpx")
+    target, record = write_suggestions(back, picks, "qdpx", out=tmp_path / "next.qdpx")
     assert_valid_refi(target)
+    assert record == tmp_path / "next.json" and read_reviewed(record, back.segment_ids) == tuple(
+        s for s in back.segment_ids if s in {p.segment_id for p in picks})
     project = read_qdpx(target)
     segments = {s.id: s for s in back.segments}
     assert {s.name for s in project.sources} == {segments[p.segment_id].document for p in picks}
@@ -297,7 +303,7 @@ def test_suggestions_csv_export_is_a_reviewed_list(study, tmp_path: Path) -> Non
     _, _, folder, _ = study
     back = load_run(folder)
     picks = next_suggestions(back, 3)
-    target = write_suggestions(back, picks, "csv", out=tmp_path / "next.csv")
+    target, _ = write_suggestions(back, picks, "csv", out=tmp_path / "next.csv")
     assert read_reviewed(target, back.agreement.segment_ids) == tuple(
         s for s in back.agreement.segment_ids if s in {p.segment_id for p in picks})
 
@@ -425,3 +431,34 @@ def test_a_model_cannot_take_a_method_name(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as err:
         load_config(path)
     assert str(err.value) == f"{path}: models: the name 'learned' is reserved (a scoring method or a section of agreement.json). Give the model another `name`."
+
+
+def test_sample_next_writes_the_suggestions_and_their_record(study, tmp_path: Path) -> None:
+    _, _, folder, _ = study
+    result = CliRunner().invoke(main, ["sample", str(folder), "--next", "5", "--format", "qdpx"])
+    assert result.exit_code == 0, result.output
+    target, record = folder / "validation" / "next.qdpx", folder / "validation" / "next.json"
+    picks = next_suggestions(load_run(folder), 5)
+    assert result.output.splitlines() == [
+        f"Next: 5 uncoded segments to code, in {len({p.document for p in picks})} documents",
+        f"Exported: {target}", f"Record (give it as codings.reviewed once they are coded): {record}"]
+    assert_valid_refi(target)
+    data = json.loads(record.read_text(encoding="utf-8"))
+    assert data["format"] == 1 and data["method"] == "next" and data["n"] == 5
+    assert {s["segment_id"] for s in data["segments"]} == {p.segment_id for p in picks}
+    again = CliRunner().invoke(main, ["sample", str(folder), "--next", "5", "--format", "qdpx"])
+    assert again.exit_code == 1 and again.output.strip() == f"Error: {target}: already exists. Use --force to replace it, or --out to write elsewhere."
+    csv_out = CliRunner().invoke(main, ["sample", str(folder), "--next", "3", "--format", "csv", "--out", str(tmp_path / "n.csv")])
+    assert csv_out.exit_code == 0, csv_out.output
+    with (tmp_path / "n.csv").open(encoding="utf-8", newline="") as fh:
+        assert [r["segment_id"] for r in csv.DictReader(fh)] == [p.segment_id for p in picks[:3]]
+
+
+@pytest.mark.parametrize("args", [["--n", "5", "--next", "5"], [], ["--next", "5", "--stratify", "code"],
+                                  ["--next", "5", "--seed", "1"]])
+def test_sample_takes_either_n_or_next(study, args: list[str]) -> None:
+    _, _, folder, _ = study
+    result = CliRunner().invoke(main, ["sample", str(folder), *args, "--format", "csv"])
+    assert result.exit_code == 2
+    assert result.output.strip() == "Error: give either --n N (a random sample; with --stratify, --model, --seed) or --next N (what to code next)."
+

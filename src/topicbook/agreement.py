@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -27,6 +27,7 @@ import numpy as np
 from topicbook.align import Alignment
 from topicbook.codebook import Codebook, SeedTerms
 from topicbook.codings import HumanCodings, coded_mask
+from topicbook.errors import InputError
 from topicbook.learning import (
     LearnedScores,
     LearningCurve,
@@ -36,10 +37,17 @@ from topicbook.learning import (
     learning_curve,
     suggest_next,
 )
-from topicbook.metrics import MethodAgreement, agreement, holdout_split, prevalence_thresholds
+from topicbook.metrics import (
+    CONFIDENCE,
+    MethodAgreement,
+    agreement,
+    holdout_split,
+    prevalence_thresholds,
+)
 from topicbook.models import FittedModel
 from topicbook.pairing import hungarian
 from topicbook.preprocess import DocumentTermMatrix
+from topicbook.sampling import Sample
 from topicbook.scoring import (
     combine_scores,
     dictionary_terms,
@@ -60,11 +68,44 @@ AUTOCODE_COLUMNS = ("segment_id", "document", "method", "rank", "code", "score",
 LEARNED = "learned"
 LEARNED_FIT = "learned_fit"  # agreement.json: how `learned` was fitted, per code
 LEARNING_CURVE = "learning_curve"  # agreement.json: agreement against the number of coded documents
-SECTIONS = (LEARNED_FIT, LEARNING_CURVE)  # agreement.json keys that are not methods
+SAMPLE_KEY = "sample"  # agreement.json's section for the hand-coded random sample (not a method name)
+SECTIONS = (SAMPLE_KEY, LEARNED_FIT, LEARNING_CURVE)  # agreement.json keys that are not methods
 CURVE_MAX_POINTS = 6
 CURVE_MAX_SECONDS = 60.0  # the learning curve's time budget in a run
 SUGGESTION_COLUMNS = ("rank", "segment_id", "document", "code", "reason", "utility", "uncertainty", "score",
                       "threshold", "text")
+
+
+@dataclass(frozen=True)
+class SampleAgreement:
+    """Agreement on exactly the segments of a hand-coded sample (agreement.json `sample`).
+
+    A random sample coded in full is the unbiased estimate of each method's agreement
+    (Carlsen and Ralund 2022): every sampled segment counts, coded or not (an uncoded sampled
+    segment is a segment the coder saw and gave no code). Thresholds are those of the run's
+    main figures; intervals resample the sample's documents.
+    """
+
+    sample: Sample
+    source: str
+    n_segments: int
+    n_documents: int
+    figures: Mapping[str, MethodAgreement]
+
+    def to_json(self) -> dict[str, Any]:
+        s = self.sample
+        return {"source": self.source, "run": s.run, "method": s.method, "random": s.is_random, "seed": s.seed,
+                "stratify": s.stratify, "model": s.model, "population": s.population,
+                "n_segments": self.n_segments, "n_documents": self.n_documents,
+                "methods": {name: fig.to_json() for name, fig in self.figures.items()}}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> SampleAgreement:
+        sample = Sample(run=str(data["run"]), method=str(data["method"]), seed=int(data["seed"]),
+                        n_requested=int(data["n_segments"]), population=int(data["population"]), segment_ids=(),
+                        stratify=data.get("stratify"), model=data.get("model"))
+        return cls(sample, str(data["source"]), int(data["n_segments"]), int(data["n_documents"]),
+                   {m: MethodAgreement.from_json(f) for m, f in data["methods"].items()})
 
 
 @dataclass(frozen=True)
@@ -83,6 +124,8 @@ class RunAgreement:
     figures: Mapping[str, MethodAgreement] = field(default_factory=dict)
     codings: HumanCodings | None = None
     holdout_documents: tuple[str, ...] = ()
+    sample: SampleAgreement | None = None
+    resamples: int = 0
     coded: np.ndarray | None = None  # (n_segments,) bool: segments whose codes are known
     reviewed: tuple[str, ...] = ()  # segments reviewed one by one (codings.reviewed)
     reviewed_source: str = ""
@@ -93,9 +136,12 @@ class RunAgreement:
     suggestions: tuple[Suggestion, ...] = ()
 
     def figures_json(self) -> dict[str, Any]:
-        """agreement.json: per method, its figures; with `learned`, how it was fitted
-        (`learned_fit`) and its learning curve (`learning_curve`)."""
+        """agreement.json: per method, its figures; with a hand-coded sample, its `sample`
+        section; with `learned`, how it was fitted (`learned_fit`) and its learning curve
+        (`learning_curve`)."""
         out: dict[str, Any] = {name: fig.to_json() for name, fig in self.figures.items()}
+        if self.sample is not None:
+            out[SAMPLE_KEY] = self.sample.to_json()
         if self.learned is not None:
             out[LEARNED_FIT] = {"prior": self.prior, "groups": self.group_column or "document",
                                 **self.learned.fit_json()}
@@ -109,6 +155,9 @@ class RunAgreement:
         out["holdout_documents"] = list(self.holdout_documents)
         out["thresholds"] = ("prevalence of the human codes in the documents not held out"
                              if self.holdout_documents else "prevalence of the human codes in the evaluated segments")
+        out["intervals"] = {"level": CONFIDENCE, "method": "percentile bootstrap (scipy.stats.bootstrap)",
+                            "resampled": "evaluated documents, with replacement; thresholds fixed",
+                            "resamples": self.resamples}
         if self.coded is not None:
             out["coded_segments"] = int(self.coded.sum())
         if self.reviewed:
@@ -135,14 +184,18 @@ def _no_stage(name: str) -> AbstractContextManager[Any]:
 def evaluate_run(dtm: DocumentTermMatrix, texts: Sequence[str], documents: Sequence[str], codebook: Codebook,
                  seeds: SeedTerms, transform: Callable[[str], list[str]], fitted: Sequence[FittedModel],
                  alignments: Mapping[str, Alignment], human: HumanCodings | None, *, seed: int,
-                 holdout: float = 0.0, min_positives: int = 5, reviewed: Sequence[str] = (),
+                 holdout: float = 0.0, min_positives: int = 5, resamples: int = 0,
+                 sample: Sample | None = None, sample_source: str = "", reviewed: Sequence[str] = (),
                  reviewed_source: str = "", groups: Sequence[str] | None = None, group_column: str | None = None,
                  n_suggestions: int = 20, curve: bool = True, stage: Stage = _no_stage) -> RunAgreement:
     """Scores for every method and, with human codings, their agreement with them, the learned
     score (`learned`, first), its learning curve and `n_suggestions` segments to code next.
 
     texts, documents: the raw text and the document id of each dtm row; transform: the
-    corpus's preprocessing of a text (for the codebook's texts). reviewed: segment ids reviewed
+    corpus's preprocessing of a text (for the codebook's texts). resamples: bootstrap
+    resamples of the evaluated documents for every figure's interval (seeded by `seed`).
+    sample: a hand-coded sample (needs `human`): its figures on exactly its segments.
+    reviewed: segment ids reviewed
     one by one (:func:`topicbook.codings.coded_mask`); groups: per dtm row the unit the
     cross-validation keeps whole (default: its document), read from metadata `group_column`.
     curve: compute the learning curve (capped at CURVE_MAX_POINTS sizes and CURVE_MAX_SECONDS).
@@ -185,25 +238,30 @@ def evaluate_run(dtm: DocumentTermMatrix, texts: Sequence[str], documents: Seque
     lengths = np.asarray(dtm.counts.sum(axis=1), dtype=float).ravel()
     figures: dict[str, MethodAgreement] = {}
     thresholds = {}
+    intervals: dict[str, Any] = {"documents": docs, "resamples": resamples, "seed": seed}
     for name, s in scores.items():
         figures[name] = agreement(s, labels, lengths, code_ids, evaluate=evaluate,
-                                  calibrate=calibrate, min_positives=min_positives)
+                                  calibrate=calibrate, min_positives=min_positives, **intervals)
         thresholds[name] = prevalence_thresholds(s[calibrate], labels[calibrate])
+    base = RunAgreement(code_ids, dtm.segment_ids, scores, thresholds, figures, human, tuple(sorted(held)),
+                        resamples=resamples, coded=coded, reviewed=tuple(reviewed), reviewed_source=reviewed_source)
     if not coded.any():  # codings that placed nothing: nothing to learn from
-        return RunAgreement(code_ids, dtm.segment_ids, scores, thresholds, figures, human, tuple(sorted(held)),
-                            coded, tuple(reviewed), reviewed_source)
+        return replace(base, sample=_sample_agreement(sample, sample_source, scores, labels, lengths, calibrate,
+                                                      min_positives, dtm.segment_ids, code_ids, intervals))
     prior = "selftrained" if "selftrained" in scores else "similarity"
     group_of = np.asarray([str(g) for g in groups]) if groups is not None else docs
     with stage(LEARNED):
         learned = learn_scores(spaces, scores[prior], labels, coded, group_of.tolist(), dtm.segment_ids, code_ids,
                                seed=seed)
         fig = learned_agreement(learned, labels, lengths, min_positives=min_positives, evaluate=evaluate,
-                                calibrate=calibrate if held else None)
+                                calibrate=calibrate if held else None, **intervals)
     # `learned` first: in scores.npz, autocode.csv, autocode_scores.csv and agreement.json
     scores = {LEARNED: learned.scores, **scores}
     thresholds = {LEARNED: learned.thresholds, **thresholds}
     if fig is not None:
         figures = {LEARNED: fig, **figures}
+    sampled = _sample_agreement(sample, sample_source, scores, labels, lengths, calibrate, min_positives,
+                                dtm.segment_ids, code_ids, intervals, learned)
     learning = None
     if curve:
         with stage(LEARNING_CURVE):
@@ -213,8 +271,36 @@ def evaluate_run(dtm: DocumentTermMatrix, texts: Sequence[str], documents: Seque
                                       max_seconds=CURVE_MAX_SECONDS, result=learned)
     with stage("suggestions"):
         picks = suggest_next(learned, n_suggestions)
-    return RunAgreement(code_ids, dtm.segment_ids, scores, thresholds, figures, human, tuple(sorted(held)),
-                        coded, tuple(reviewed), reviewed_source, learned, prior, group_column, learning, picks)
+    return replace(base, scores=scores, thresholds=thresholds, figures=figures, sample=sampled, learned=learned,
+                   prior=prior, group_column=group_column, curve=learning, suggestions=picks)
+
+
+def _sample_agreement(sample: Sample | None, source: str, scores: Mapping[str, np.ndarray], labels: np.ndarray,
+                      lengths: np.ndarray, calibrate: np.ndarray, min_positives: int, segment_ids: Sequence[str],
+                      code_ids: Sequence[str], intervals: Mapping[str, Any],
+                      learned: LearnedScores | None = None) -> SampleAgreement | None:
+    """agreement.json's `sample` section: every method's figures on exactly the sampled segments
+    (`learned` only when each sampled segment's score comes from a model that never saw it)."""
+    if sample is None:
+        return None
+    rows = sample_rows(sample, segment_ids, source)
+    honest = learned is not None and bool(learned.out_of_fold[rows].all())
+    figures = {name: agreement(s, labels, lengths, code_ids, evaluate=rows, calibrate=calibrate,
+                               min_positives=min_positives, **intervals)
+               for name, s in scores.items() if name != LEARNED or honest}
+    docs = np.asarray(intervals["documents"])
+    return SampleAgreement(sample, source, int(rows.sum()), len(set(docs[rows])), figures)
+
+
+def sample_rows(sample: Sample, segment_ids: Sequence[str], source: str) -> np.ndarray:
+    """Bool mask of the rows of `segment_ids` in the sample; every sampled segment must be one."""
+    row = {s: i for i, s in enumerate(segment_ids)}
+    missing = [s for s in sample.segment_ids if s not in row]
+    if missing:
+        raise InputError(f"{source}: {len(missing)} of the sample's {len(sample.segment_ids)} segments are not segments of this run (first: {missing[0]}); the sample was drawn from run '{sample.run}' with other segments. Draw the sample again from a run of this config.")
+    mask = np.zeros(len(segment_ids), dtype=bool)
+    mask[[row[s] for s in sample.segment_ids]] = True
+    return mask
 
 
 def learned_summary(run: RunAgreement) -> str | None:

@@ -36,6 +36,7 @@ from topicbook.ingest.codings import codings_table
 from topicbook.ingest.comments import read_comment_codings
 from topicbook.ingest.corpus import read_table
 from topicbook.qdc import read_qdpx
+from topicbook.sampling import is_sample_marker
 from topicbook.segment import Segment
 from topicbook.spreadsheet import restore_cell
 
@@ -182,7 +183,7 @@ class _Builder:
                                "text": text[:200], "reason": reason})
 
     def add_span(self, line: int | None, document: str, start: int, end: int, code: str, text: str = "") -> None:
-        if is_topicbook_mark(code):
+        if is_topicbook_mark(code) or is_sample_marker(code):  # topicbook's own marks, not codes
             return
         self.n += 1
         code_id = self.code_id(code)
@@ -201,7 +202,7 @@ class _Builder:
             self.labels[self.row[seg_id], self.col[code_id]] = True
 
     def add_quote(self, line: int | None, document: str, code: str, quote: str, doc_text: str | None) -> None:
-        if is_topicbook_mark(code):
+        if is_topicbook_mark(code) or is_sample_marker(code):  # topicbook's own marks, not codes
             return
         if doc_text is None:
             self.n += 1

@@ -266,6 +266,8 @@ class CodingsConfig:
     path: ConfigPath | None = None
     holdout: Annotated[Float, Interval(ge=0, lt=1)] = 0.0
     min_positives: Annotated[Int, Ge(1)] = 5
+    resamples: Annotated[Int, Interval(ge=0, le=100_000), Hint("bootstrap resamples; 0: no intervals")] = 300
+    sample: ConfigPath | None = None  # sample.json of `topicbook sample`: agreement on exactly those segments
     reviewed: ConfigPath | None = None
     group_column: Text | None = None
     suggestions: Annotated[Int, Ge(0)] = 20
@@ -357,6 +359,8 @@ def settings_problem(cfg: RunConfig) -> str | None:
                                lemmatize=cfg.preprocess.lemmatize)
     if problem is not None:
         return problem
+    if cfg.codings.sample is not None and cfg.codings.path is None and cfg.corpus.codes_column is None:
+        return "'codings.sample' needs the coded sample as codings: set codings.path to the coded export (or remove codings.sample)."
     has_codings = cfg.codings.path is not None or cfg.corpus.codes_column is not None
     for key in ("reviewed", "group_column"):
         if getattr(cfg.codings, key) is not None and not has_codings:
@@ -364,6 +368,8 @@ def settings_problem(cfg: RunConfig) -> str | None:
     names: set[str] = set()
     for model in cfg.models:
         name = model.label
+        if name == "sample":
+            return "models: the name 'sample' is reserved (agreement.json's section for a hand-coded sample). Give the model another `name`."
         if name in names:
             return f"models: two models are named '{name}'. Give one a different `name`."
         if name in RESERVED_MODEL_NAMES:

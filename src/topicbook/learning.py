@@ -421,20 +421,23 @@ def learn_scores(spaces: FeatureSpaces, prior: np.ndarray, labels: np.ndarray, c
 
 def learned_agreement(result: LearnedScores, labels: np.ndarray, lengths: np.ndarray, *,
                       min_positives: int = 1, evaluate: np.ndarray | None = None,
-                      calibrate: np.ndarray | None = None) -> MethodAgreement | None:
+                      calibrate: np.ndarray | None = None, documents: np.ndarray | None = None,
+                      resamples: int = 0, seed: int = 0) -> MethodAgreement | None:
     """Agreement figures of the learned score on the coded segments, from their out-of-fold
     scores only (:func:`topicbook.metrics.agreement`); None without a grouped CV (fewer than
     two coded documents), since every coded segment was then seen in training.
 
     evaluate, calibrate: (n_segments,) bool masks inside the coded segments (a run's held-out
-    documents and the others); default: all coded segments, thresholds at their prevalence."""
+    documents and the others); default: all coded segments, thresholds at their prevalence.
+    documents, resamples, seed: bootstrap intervals over the evaluated documents, as
+    :func:`topicbook.metrics.agreement` gives them to every method."""
     if not result.folds:
         return None
     evaluate = result.coded if evaluate is None else np.asarray(evaluate, dtype=bool)
     if (evaluate & ~result.coded).any() or (calibrate is not None and (calibrate & ~result.coded).any()):
         raise ValueError("learned_agreement: evaluate and calibrate must lie inside the coded segments (out-of-fold scores).")
     return agreement(result.scores, labels, lengths, result.code_ids, evaluate=evaluate, calibrate=calibrate,
-                     min_positives=min_positives)
+                     min_positives=min_positives, documents=documents, resamples=resamples, seed=seed)
 
 
 # --------------------------------------------------------------------------- learning curve

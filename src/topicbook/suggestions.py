@@ -4,14 +4,17 @@ as a REFI-QDA project for the researcher's QDA software.
 A run with human codings writes suggestions.csv (:func:`topicbook.learning.suggest_next`: the
 uncoded segments whose coding would teach the model most). :func:`next_suggestions` recomputes
 them from the run folder for any number (the same picks, in the same order, as the run's first
-ones), and :func:`write_suggestions` writes them:
+ones), and :func:`write_suggestions` writes them (`topicbook sample RUN --next N`):
 
 - csv: the columns of suggestions.csv (a cell that a spreadsheet would run as a formula gets
-  a leading apostrophe), the file to give back as `codings.reviewed`;
+  a leading apostrophe);
 - qdpx: the suggested segments' documents as sources, the run's codebook to code with, and
   every suggested span coded with the mark "topicbook: code next" and a note giving its rank,
   the code the model is unsure about and why. The mark is not a human code: when the coded
   project comes back as `codings.path`, its marks are skipped.
+
+Beside the export, a record in sample.json's format (:class:`topicbook.sampling.Sample`, method
+"next") lists the suggested segments: give it as `codings.reviewed` once they are coded.
 
 Everything is read from the run folder (:func:`topicbook.report.run_folder.load_run`).
 """
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import logging
 from collections.abc import Sequence
 from pathlib import Path
@@ -31,10 +35,13 @@ from topicbook.errors import InputError
 from topicbook.learning import Suggestion, suggest_next
 from topicbook.qdc import Coding, write_qdpx
 from topicbook.report.run_folder import RunFolder
+from topicbook.sampling import Sample
+from topicbook.validation import VALIDATION_DIR, json_text, write_files, write_text
 
 log = logging.getLogger(__name__)
 
 FORMATS = ("csv", "qdpx")
+NEXT_METHOD = "next"  # the record's method: chosen by the learned score, not at random
 
 
 def next_suggestions(run: RunFolder, n: int) -> tuple[Suggestion, ...]:
@@ -54,7 +61,8 @@ def suggestion_note(s: Suggestion, total: int) -> str:
             f"a passage left without a code counts as 'none of these codes'. Why this one: {s.reason}.")
 
 
-def suggestions_project(run: RunFolder, suggestions: Sequence[Suggestion], path: Path) -> Path:
+def suggestions_project(run: RunFolder, suggestions: Sequence[Suggestion], path: Path, *,
+                        description: str | None = None) -> Path:
     """Write the REFI-QDA project of `suggestions` to `path` (see the module docstring)."""
     segments = {s.id: s for s in run.segments}
     missing = [s.segment_id for s in suggestions if s.segment_id not in segments]
@@ -70,32 +78,51 @@ def suggestions_project(run: RunFolder, suggestions: Sequence[Suggestion], path:
                for s in suggestions for a, b in segments[s.segment_id].spans]
     docs = {c.document for c in codings}
     return write_qdpx(path, sources=[(d.id, d.text) for d in run.documents if d.id in docs], codebook=codebook,
-                      codings=codings, user=user, project_name=f"{run.name} code next")
+                      codings=codings, user=user, project_name=f"{run.name} code next", description=description)
+
+
+def next_record(run: RunFolder, suggestions: Sequence[Suggestion]) -> Sample:
+    """The suggestions as a sample record (sample.json's format, method "next"): the list of
+    segments to give back as `codings.reviewed` once they are coded. Not a random sample: its
+    figures estimate nothing beyond those segments."""
+    agreement = run.agreement
+    uncoded = int((~agreement.coded).sum()) if agreement is not None and agreement.coded is not None else 0
+    chosen = {s.segment_id for s in suggestions}
+    return Sample(run=run.name, method=NEXT_METHOD, seed=run.config.seed, n_requested=len(suggestions),
+                  population=uncoded, segment_ids=tuple(s for s in run.segment_ids if s in chosen))
+
+
+def next_description(run: RunFolder, record: Sample, target: Path) -> str:
+    """The .qdpx project's Description: what to do, then the record as one JSON line."""
+    return (f"topicbook, run {run.name}: the {len(record.segment_ids)} uncoded passages whose coding would teach its "
+            f"learned score most, each marked with the code '{CODE_NEXT.name}' and a note saying why. Code each with "
+            f"every code of the codebook that applies, or none; then export your project and give it to topicbook as "
+            f"codings.path, with codings.reviewed: {target.with_suffix('.json').name}.\n\n"
+            f"[topicbook] {json.dumps(record.to_json(), ensure_ascii=False, separators=(',', ':'))}")
 
 
 def write_suggestions(run: RunFolder, suggestions: Sequence[Suggestion], fmt: str, *, out: Path | None = None,
-                      force: bool = False) -> Path:
-    """Write `suggestions` as csv or qdpx to `out` (default RUN_DIR/export/code-next.<fmt>);
-    an existing file is replaced only with `force`; nothing is half-written."""
+                      force: bool = False) -> tuple[Path, Path]:
+    """Write `suggestions` as csv or qdpx (default RUN_DIR/validation/next.<fmt>) and their
+    record beside it (the export's name with .json: the `codings.reviewed` list); existing files
+    are replaced only with `force`, and nothing is half-written. Returns (export, record)."""
     if fmt not in FORMATS:
         raise InputError(f"--format: unknown format '{fmt}'. Use one of {', '.join(FORMATS)}.")
-    target = out or run.path / "export" / f"code-next.{fmt}"
-    if target.exists() and not force:
-        raise InputError(f"{target}: already exists. Use --force to replace it, or --out to write elsewhere.")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.partial")
-    try:
-        if fmt == "csv":
-            buffer = io.StringIO()
-            writer = csv.DictWriter(buffer, fieldnames=list(SUGGESTION_COLUMNS), lineterminator="\n")
-            writer.writeheader()
-            segments = {s.id: s for s in run.segments}
-            writer.writerows(suggestion_rows(suggestions, segments))
-            tmp.write_text(buffer.getvalue(), encoding="utf-8")
-        else:
-            suggestions_project(run, suggestions, tmp)
-        tmp.replace(target)
-    finally:
-        tmp.unlink(missing_ok=True)
+    target = out or run.path / VALIDATION_DIR / f"next.{fmt}"
+    record_path = target.with_suffix(".json")
+    if record_path == target:
+        raise InputError(f"--out: {target} would be overwritten by the suggestions' record; give the export a .{fmt} name.")
+    record = next_record(run, suggestions)
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=list(SUGGESTION_COLUMNS), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(suggestion_rows(suggestions, {s.id: s for s in run.segments}))
+        write_export = write_text(buffer.getvalue())
+    else:
+        def write_export(path: Path) -> None:
+            suggestions_project(run, suggestions, path, description=next_description(run, record, target))
+
+    write_files([(target, write_export), (record_path, write_text(json_text(record.to_json())))], force=force)
     log.info("%d suggestions written to %s", len(suggestions), target)
-    return target
+    return target, record_path

@@ -29,7 +29,15 @@ from typing import Any
 
 import numpy as np
 
-from topicbook.agreement import LEARNED, LEARNED_FIT, LEARNING_CURVE, SECTIONS, RunAgreement
+from topicbook.agreement import (
+    LEARNED,
+    LEARNED_FIT,
+    LEARNING_CURVE,
+    SAMPLE_KEY,
+    SECTIONS,
+    RunAgreement,
+    SampleAgreement,
+)
 from topicbook.align import Alignment
 from topicbook.codebook import Codebook, CodeKeywords, load_codebook
 from topicbook.codings import HumanCodings
@@ -38,6 +46,7 @@ from topicbook.errors import ConfigError, InputError, TopicbookError
 from topicbook.evaluate import ModelEvaluation
 from topicbook.ids import parse_topic_id
 from topicbook.ingest import Document
+from topicbook.intrusion import IntrusionScores
 from topicbook.learning import LearnedScores, LearningCurve, Suggestion
 from topicbook.metrics import MethodAgreement
 from topicbook.models import FittedModel
@@ -196,6 +205,8 @@ KEYWORD_REPORT = "keyword_report.json"
 CODEBOOK = "codebook.yaml"
 RUN_INPUTS = "run_inputs.json"
 EXPLORER_DATA = "explorer_data.json"
+INTRUSION = "intrusion.json"  # added later by `topicbook intrusion-score`, the one file a command adds
+METHODS = "methods.md"
 
 
 def format_spans(spans: Sequence[tuple[int, int]]) -> str:
@@ -389,6 +400,17 @@ class RunFolder:
         return self._parse(AGREEMENT, lambda: {m: MethodAgreement.from_json(f) for m, f in data.items() if m not in SECTIONS})
 
     @cached_property
+    def sample_agreement(self) -> SampleAgreement | None:
+        """agreement.json's `sample` section (agreement on a hand-coded random sample), or None."""
+        if not (self.path / AGREEMENT).is_file():
+            return None
+        data = self._json(AGREEMENT)
+        if SAMPLE_KEY not in data:
+            return None
+        return self._parse(AGREEMENT, lambda: SampleAgreement.from_json(data[SAMPLE_KEY]))
+
+
+    @cached_property
     def learning_curve(self) -> LearningCurve | None:
         """agreement.json's learning curve of `learned` (None without one)."""
         if not (self.path / AGREEMENT).is_file():
@@ -443,11 +465,20 @@ class RunFolder:
                 prior, group_column = str(fit["prior"]), (None if fit["groups"] == "document" else str(fit["groups"]))
             reviewed = report.get("reviewed") or {}
             return RunAgreement(code_ids, segment_ids, scores, thresholds, figures, codings,
-                                tuple(report.get("holdout_documents", ())), coded,
+                                tuple(report.get("holdout_documents", ())), self.sample_agreement,
+                                int((report.get("intervals") or {}).get("resamples", 0)), coded,
                                 tuple(reviewed.get("segment_ids", ())), str(reviewed.get("source", "")),
                                 learned, prior, group_column, self.learning_curve, self.suggestions)
 
         return self._parse(SCORES, build)
+
+    @cached_property
+    def intrusion(self) -> IntrusionScores | None:
+        """intrusion.json (scored intrusion tasks, added by `topicbook intrusion-score`), or None."""
+        if not (self.path / INTRUSION).is_file():
+            return None
+        data = self._json(INTRUSION)
+        return self._parse(INTRUSION, lambda: IntrusionScores.from_json(data))
 
     @cached_property
     def preprocess_report(self) -> PreprocessReport:
