@@ -66,24 +66,40 @@ def _escape(match: re.Match[str]) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
+def name_problem(name: str) -> str | None:
+    """Why `name` cannot become a file name (a phrase that quotes it, escaped), or None.
+
+    >>> name_problem("///")
+    "'///' has no letter or digit left as a file name. Use letters, digits, '-', '_' and '.'."
+    """
+    text = unicodedata.normalize("NFC", str(name))
+    if "\x00" in text:
+        return f"'{printable(text)}' contains a NUL character and cannot be used as a file name. Use only {ALLOWED}."
+    if not _cleaned(text).strip("_"):
+        return f"'{printable(name)}' has no letter or digit left as a file name. Use {ALLOWED}."
+    return None
+
+
 def safe_name(name: str, *, what: str = "name") -> str:
     """`name` as a safe file name (the rule in the module docstring).
 
     Raises ConfigError naming `what` (e.g. ``models[2].name``) when the name holds a NUL
     character or nothing is left of it.
     """
-    text = unicodedata.normalize("NFC", str(name))
-    if "\x00" in text:
-        raise ConfigError(f"{what}: '{printable(text)}' contains a NUL character and cannot be used as a file name. Use only {ALLOWED}.")
-    text = _DISALLOWED.sub("_", text)
-    text = text.lstrip(".-").rstrip(".")
-    text = _cut_bytes(text, MAX_NAME_BYTES).rstrip(".")
-    if not text.strip("_"):
-        raise ConfigError(f"{what}: '{printable(name)}' has no letter or digit left as a file name. Use {ALLOWED}.")
+    problem = name_problem(name)
+    if problem is not None:
+        raise ConfigError(f"{what}: {problem}")
+    text = _cleaned(unicodedata.normalize("NFC", str(name)))
     reserved = _RESERVED.match(text)
     if reserved:  # Windows reserves the device name with any extension: mark the stem
         text = _cut_bytes(reserved.group(1) + "_" + (reserved.group(2) or ""), MAX_NAME_BYTES)
     return text
+
+
+def _cleaned(text: str) -> str:
+    """Rule steps 2-4: disallowed runs to `_`, no leading `.`/`-` or trailing `.`, the byte limit."""
+    text = _DISALLOWED.sub("_", text).lstrip(".-").rstrip(".")
+    return _cut_bytes(text, MAX_NAME_BYTES).rstrip(".")
 
 
 def unique_name(name: str, used: Collection[str]) -> str:
