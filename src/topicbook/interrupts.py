@@ -14,10 +14,12 @@ that gap while a run is in progress:
 - its SIGINT handler records the interrupt, then raises KeyboardInterrupt as Python's own
   handler does;
 - a KeyboardInterrupt that reaches :data:`sys.unraisablehook` is recorded silently (no
-  "Exception ignored" traceback), and the next Ctrl-C raises again;
+  "Exception ignored" traceback), and the next Ctrl-C raises again (delivering it again from
+  the hook would only raise it inside the hook);
 - :func:`raise_if_interrupted` raises KeyboardInterrupt for a recorded interrupt: every stage
-  boundary (:class:`topicbook.results.Timer`) and the run folder's commit, just before its
-  rename, call it, so a swallowed interrupt stops the run at the latest there;
+  boundary (:class:`topicbook.results.Timer`), every file the run folder
+  writes and the run folder's commit, just before its rename, call it, so a swallowed
+  interrupt stops the run soon, and at the latest there;
 - once an interrupt has been raised, further Ctrl-C (a second one while the run cleans up, or
   while worker processes shut down) are recorded but not raised again, so that the clean-up
   runs to its end and the command exits with 130, not with a traceback.
@@ -82,10 +84,10 @@ def _on_unraisable(previous_hook: Callable[[Any], object]) -> Callable[[Any], ob
     def hook(unraisable: Any) -> None:
         if isinstance(unraisable.exc_value, KeyboardInterrupt) or unraisable.exc_type is KeyboardInterrupt:
             # Python dropped the interrupt (a weakref callback, __del__, ...): keep it recorded
-            # so that the next stage boundary raises it, and let the next Ctrl-C raise again.
+            # for the next check, and let the next Ctrl-C raise again.
             _state.interrupted = True
             _state.raised = False
-            log.debug("an interrupt raised inside %r was swallowed; the run stops at the next stage", unraisable.object)
+            log.debug("an interrupt raised inside %r was swallowed; the run stops at the next check", unraisable.object)
             return
         previous_hook(unraisable)
     return hook

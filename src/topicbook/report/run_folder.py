@@ -80,7 +80,9 @@ class RunFolderWriter:
 
     def target(self, relative: str) -> Path:
         """The path of `relative` in the partial folder, its parent folders made; refused
-        (TopicbookError) when it would resolve outside the folder."""
+        (TopicbookError) when it would resolve outside the folder. A Ctrl-C that a library
+        swallowed is raised here (:mod:`topicbook.interrupts`)."""
+        raise_if_interrupted()
         target = contained(self.path, self.path / relative, what="the run folder")
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
