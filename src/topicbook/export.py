@@ -24,9 +24,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from topicbook.chars import strip_xml_illegal
 from topicbook.codebook import Code, Codebook, codebook_records, codes_from_records, load_codebook
 from topicbook.errors import InputError, TopicbookError
-from topicbook.files import replacing
+from topicbook.files import contained, replacing
 from topicbook.ids import topic_key
 from topicbook.names import name_problem, safe_name
 from topicbook.qdc import Coding, write_qdc, write_qdpx
@@ -116,14 +117,15 @@ def export_run(run_dir: Path, fmt: str, *, out: Path | None = None, force: bool 
         raise InputError(f"{run_dir}: no such run folder. Give the folder `topicbook run` printed.")
     run = load_run(run_dir)
     run_name = run.name
-    if out is None:
-        root = run_dir / "export"
+    if out is None:  # inside the run folder (its export/ may not lead elsewhere)
+        root, what = run_dir, "the run folder"
         stem = run_dir.resolve().name
-        target = root / f"{safe_name(stem if name_problem(stem) is None else run_name, what='the run folder name')}.{fmt}"
+        target = run_dir / "export" / f"{safe_name(stem if name_problem(stem) is None else run_name, what='the run folder name')}.{fmt}"
     else:
-        root, target = out.parent, out
+        root, what, target = out.parent, "the folder of --out", out
     targets = [target, target.with_name(f"{target.stem}_codings.csv")] if fmt == "csv" else [target]
     for path in targets:
+        contained(root, path, what=what)
         if path.exists() and not force:
             hint = ", or --out to write elsewhere" if path == target else ""
             raise InputError(f"{path}: already exists. Use --force to replace it{hint}.")
@@ -131,8 +133,8 @@ def export_run(run_dir: Path, fmt: str, *, out: Path | None = None, force: bool 
     codings = run_codings(run, spans=fmt == "qdpx") if fmt != "qdc" else []
     sources = [(d.id, d.text) for d in run.documents] if fmt == "qdpx" else []
     try:
-        root.mkdir(parents=True, exist_ok=True)
-        with replacing(targets, root=root, what="the export folder") as temporary:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with replacing(targets, root=root, what=what) as temporary:
             _write_export(fmt, temporary, codebook, codings, sources, run_name)
     except OSError as exc:
         raise _export_error(exc, target) from None
@@ -159,6 +161,19 @@ def _write_export(fmt: str, paths: list[Path], codebook: Codebook, codings: list
         book.map(neutralise_cell).to_csv(paths[0], index=False)
         table.map(neutralise_cell).to_csv(paths[1], index=False)
         return
+    dropped = [0]
+
+    def xml_text(value: object) -> object:  # an .xlsx is XML: control characters cannot go in
+        if not isinstance(value, str):
+            return value
+        clean, n = strip_xml_illegal(value)
+        dropped[0] += n
+        return clean
+
+    book, table = book.map(xml_text), table.map(xml_text)
+    if dropped[0]:
+        log.warning("xlsx export: dropped %d control character%s that a workbook cannot hold (from code names, "
+                    "definitions or document names).", dropped[0], "" if dropped[0] == 1 else "s")
     with pd.ExcelWriter(paths[0], engine="openpyxl") as writer:
         book.to_excel(writer, sheet_name="codebook", index=False)
         table.to_excel(writer, sheet_name="codings", index=False)
