@@ -10,8 +10,8 @@ codes. Two rules, one function each:
 2. every run of characters other than letters, digits (any script), ``-``, ``_`` and ``.`` becomes
    one ``_`` (so ``/``, ``\\``, ``:``, spaces, control characters and ``..`` as a path part cannot
    survive);
-3. leading ``.`` and ``-`` (hidden files, options) and trailing ``.`` are removed; a name left
-   empty is an error;
+3. leading ``.`` and ``-`` (hidden files, options) and trailing ``.`` are removed; a name with
+   no letter or digit left is an error;
 4. at most :data:`MAX_NAME_BYTES` bytes of UTF-8 (cut at a character boundary);
 5. a Windows device name (``CON``, ``NUL``, ``COM1``, ... also with an extension) gets a
    ``_`` after it (``CON_``, ``nul_.txt``).
@@ -75,7 +75,7 @@ def name_problem(name: str) -> str | None:
     text = unicodedata.normalize("NFC", str(name))
     if "\x00" in text:
         return f"'{printable(text)}' contains a NUL character and cannot be used as a file name. Use only {ALLOWED}."
-    if not _cleaned(text).strip("_"):
+    if not any(c.isalnum() for c in _cleaned(text)):
         return f"'{printable(name)}' has no letter or digit left as a file name. Use {ALLOWED}."
     return None
 
