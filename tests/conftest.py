@@ -117,6 +117,78 @@ def shared_corpus(*parts: str) -> Path:
     return path
 
 
+# --------------------------------------------------------------------------- the browser tests
+# One chromium for every module under tests/browser/ (Playwright's sync API allows one instance
+# per thread, so the fixture lives here rather than in a test module).
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:  # pragma: no cover - CI has it
+        pytest.fail(f"playwright is not installed ({exc}); run `make test` (pip install -e '.[test]').")
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing; run `make browser` (apt-get install chromium).")
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+class Page:
+    """An explorer page opened from file:// that records console errors, page errors,
+    dialogs and every request; any request that is not the page itself is aborted."""
+
+    def __init__(self, browser, path: Path, width: int = 1280, height: int = 900) -> None:
+        self.url = path.resolve().as_uri()
+        self.page = browser.new_page(viewport={"width": width, "height": height})
+        self.errors: list[str] = []
+        self.requests: list[str] = []
+        self.dialogs: list[str] = []
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.on("dialog", self._dialog)
+        self.page.route("**/*", self._route)
+        self.page.goto(self.url)
+        self.page.wait_for_selector("body[data-ready='1']")
+
+    def _dialog(self, dialog) -> None:  # type: ignore[no-untyped-def]
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def _route(self, route) -> None:  # type: ignore[no-untyped-def]
+        if route.request.url.split("#")[0] == self.url:
+            route.continue_()
+        else:
+            route.abort()
+
+    def outside_requests(self) -> list[str]:
+        return [u for u in self.requests if u.split("#")[0] != self.url]
+
+    def close(self) -> None:
+        self.page.close()
+
+
+@pytest.fixture
+def open_page(browser):
+    pages: list[Page] = []
+
+    def opener(path: Path, **kwargs) -> Page:  # type: ignore[no-untyped-def]
+        p = Page(browser, path, **kwargs)
+        pages.append(p)
+        return p
+
+    yield opener
+    for p in pages:
+        p.close()
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Every test under tests/browser/ is a `browser` test (markers registered in pyproject)."""
     browser = Path(__file__).parent / "browser"

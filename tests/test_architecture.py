@@ -23,10 +23,10 @@ LAYERS = [
     {"codes", "qdc", "codebook", "codebook_formats"},
     {"models"},
     {"summarize", "evaluate", "stability"},
-    {"align", "scoring", "codings", "metrics", "learning", "agreement"},
+    {"align", "scoring", "sampling", "codings", "metrics", "learning", "intrusion", "agreement"},
     {"results"},
     {"report"},
-    {"pipeline", "sweep", "export", "init"},
+    {"pipeline", "sweep", "export", "init", "validation"},
     {"cli"},
 ]
 

@@ -207,6 +207,37 @@ def test_explore_of_the_hostile_run_writes_only_its_page(hostile_run) -> None:
 
 
 @pytest.mark.slow
+def test_the_validation_commands_on_the_hostile_run_write_only_their_files(hostile_run, tmp_path: Path) -> None:
+    from topicbook.intrusion import TaskSet
+
+    _, folder, _ = hostile_run
+    validation = folder / "validation"
+    commands = [["sample", str(folder), "--n", "5", "--format", "csv"],
+                ["sample", str(folder), "--n", "5", "--format", "qdpx", "--out", str(validation / "s.qdpx")],
+                ["intrusion", str(folder)]]
+    for command in commands:
+        with writes() as record:
+            result = CliRunner().invoke(main, ["-q", *command, "--force"])
+        assert result.exit_code == 0, (command, result.output)
+        assert outside(record, validation) == [], command
+    key = TaskSet.from_key(json.loads((validation / "intrusion_key.json").read_text(encoding="utf-8")))
+    answers = tmp_path / "answers.json"
+    answers.write_text(json.dumps({"format": 1, "run": key.run, "set": key.set_id, "rater": "r1",
+                                   "answers": {t.id: t.answer for t in key.tasks}}), encoding="utf-8")
+    with writes() as record:
+        result = CliRunner().invoke(main, ["-q", "intrusion-score", str(folder), str(answers), "--force"])
+    assert result.exit_code == 0, result.output
+    assert outside(record, folder) == []  # intrusion.json, explorer.html and methods.md, in place
+    touched = {Path(p).name for _, p in record if not p.endswith(".partial") and p != os.path.realpath(folder)}
+    assert touched <= {"intrusion.json", "explorer.html", "methods.md"}
+    assert _partials(folder) == []
+
+
+def _partials(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.rglob("*.partial"))
+
+
+@pytest.mark.slow
 def test_a_sweep_with_a_hostile_name_writes_only_inside_its_folder(hostile: Path, tmp_path: Path) -> None:
     out = tmp_path / "sweeps"
     with writes() as record:
@@ -286,6 +317,7 @@ def test_explore_refuses_a_page_that_links_outside(tmp_path: Path, monkeypatch: 
     class Run:
         path = run
         explorer_data: dict = {}
+        intrusion = None
 
     monkeypatch.setattr(explorer, "load_run", lambda path: Run())
     with pytest.raises(TopicbookError, match="outside the run folder"):

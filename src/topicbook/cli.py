@@ -241,6 +241,10 @@ def sweep(config: Path, k_range: str, seeds: int, model_types: str, measures: st
     _echo(f"Sweep folder: {folder}")
     for model, rec in recommended.items():
         _echo(f"  {model}: recommended K = {rec.n_topics} (best mean of scaled {', '.join(rec.criteria)})")
+    for model, rec in recommended.items():
+        warning = rec.warning(model)
+        if warning:
+            _echo(f"Warning: {warning}")
 
 
 @main.command()
@@ -283,6 +287,88 @@ def compare(run_dir: Path) -> None:
         cells = ["-" if v is None else f"{v:.3f}"
                  for v in (fig.macro_roc_auc, fig.length_floor_auc, fig.macro_f1, fig.micro_f1, fig.kappa)]
         _echo(f"{name:28s} {fig.n_codes:5d} {cells[0]:>8s} {cells[1]:>7s} {cells[2]:>8s} {cells[3]:>8s} {cells[4]:>6s}")
+
+
+@main.command()
+@click.argument("run_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--n", "n", type=click.IntRange(1), required=True, help="Segments to draw at random.")
+@click.option("--stratify", type=click.Choice(["code", "topic", "document"]),
+              help="Proportional allocation over strata: the best predicted code (similarity score), a model's dominant topic, or the document.")
+@click.option("--model", help="Model whose dominant topic is the stratum (--stratify topic; default: the first model).")
+@click.option("--seed", type=click.IntRange(0, 2**32 - 1), help="Seed of the draw (default: the run's seed).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "qdpx"]), required=True,
+              help="csv: segment_id, document, start, end, text; qdpx: a REFI-QDA project with the sampled spans marked.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Output file (default: RUN_DIR/validation/sample.<format>).")
+@click.option("--force", is_flag=True, help="Replace an existing sample file.")
+def sample(run_dir: Path, n: int, stratify: str | None, model: str | None, seed: int | None, fmt: str,
+           out: Path | None, force: bool) -> None:
+    """Draw a reproducible random sample of RUN_DIR's segments for hand coding in QDA software.
+
+    Code the sample with your codebook, then give the coded export as codings.path and the
+    sample's .json as codings.sample: the run reports agreement on exactly those segments.
+    """
+    from topicbook.validation import sample_run, write_sample
+
+    run, drawn = sample_run(run_dir, n=n, seed=seed, stratify=stratify, model=model)
+    export, record = write_sample(run, drawn, fmt, out=out, force=force)
+    how = f"stratified by {stratify} ({len(drawn.allocation)} strata)" if stratify else "simple random sample"
+    _echo(f"Sample: {len(drawn.segment_ids)} of {drawn.population} segments, {how}, seed {drawn.seed}")
+    _echo(f"Exported: {export}")
+    _echo(f"Sample record: {record}")
+
+
+@main.command()
+@click.argument("run_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for intrusion.html and intrusion_key.json (default: RUN_DIR/validation).")
+@click.option("--per-topic", type=click.IntRange(1, 20), default=1, show_default=True,
+              help="Word tasks and quote tasks per topic.")
+@click.option("--seed", type=click.IntRange(0, 2**32 - 1), help="Seed of the draws and shuffles (default: the run's seed).")
+@click.option("--models", help="Models to test, comma-separated (default: all of the run's).")
+@click.option("--force", is_flag=True, help="Replace an existing page and key.")
+def intrusion(run_dir: Path, out_dir: Path | None, per_topic: int, seed: int | None, models: str | None,
+              force: bool) -> None:
+    """Write word- and topic-intrusion tasks for RUN_DIR as one offline page for human raters.
+
+    Send intrusion.html to the raters (never intrusion_key.json, which holds the answers); each
+    downloads their answers, which `topicbook intrusion-score` scores.
+    """
+    from topicbook.validation import make_intrusion
+
+    chosen = [m.strip() for m in models.split(",") if m.strip()] if models else None
+    page, key, tasks = make_intrusion(run_dir, out_dir=out_dir, per_topic=per_topic, seed=seed, models=chosen, force=force)
+    kinds = {k: sum(1 for t in tasks.tasks if t.kind == k) for k in ("word", "topic")}
+    _echo(f"Tasks: {kinds['word']} word intrusion, {kinds['topic']} topic intrusion (set {tasks.set_id}, seed {tasks.seed})")
+    _echo(f"Page for the raters: {page}")
+    _echo(f"Answer key (keep it; do not send it): {key}")
+
+
+@main.command("intrusion-score")
+@click.argument("run_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("answers", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--key", type=click.Path(dir_okay=False, path_type=Path), help="The answer key (default: RUN_DIR/validation/intrusion_key.json).")
+@click.option("--force", is_flag=True, help="Replace an existing RUN_DIR/intrusion.json.")
+def intrusion_score(run_dir: Path, answers: tuple[Path, ...], key: Path | None, force: bool) -> None:
+    """Score raters' ANSWERS (files saved by the intrusion page) into RUN_DIR/intrusion.json.
+
+    Model precision (share of intruders found) per topic and model with 95% intervals, the
+    chance level, and Krippendorff's alpha between raters when there are several. The explorer
+    page is rebuilt to show them.
+    """
+    from topicbook.validation import score_intrusion
+
+    target, scores = score_intrusion(run_dir, list(answers), key=key, force=force)
+    _echo(f"Raters: {len(scores.raters)} ({', '.join(scores.raters)})")
+    for model, kinds in scores.models.items():
+        for kind, fig in kinds.items():
+            shown = "-" if fig.precision is None else f"{fig.precision:.3f}"
+            ci = "" if fig.ci_low is None else f" [{fig.ci_low:.3f}, {fig.ci_high:.3f}]"
+            _echo(f"  {model} {kind} intrusion: precision {shown}{ci}, chance {fig.chance:.3f}, "
+                       f"{fig.tasks} tasks, {fig.answers} answers")
+    for kind, agreement in scores.agreement.items():
+        alpha = "-" if agreement.krippendorff_alpha is None else f"{agreement.krippendorff_alpha:.3f}"
+        _echo(f"  agreement between raters ({kind}): Krippendorff's alpha {alpha} over {agreement.units} tasks")
+    _echo(f"Scores: {target}")
 
 
 def _progress_wanted() -> bool:

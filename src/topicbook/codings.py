@@ -26,6 +26,7 @@ from topicbook.ingest import Corpus
 from topicbook.ingest.codings import codings_table
 from topicbook.ingest.comments import read_comment_codings
 from topicbook.qdc import read_qdpx
+from topicbook.sampling import is_sample_marker
 from topicbook.segment import Segment
 
 log = logging.getLogger(__name__)
@@ -161,6 +162,8 @@ class _Builder:
                                "text": text[:200], "reason": reason})
 
     def add_span(self, line: int | None, document: str, start: int, end: int, code: str, text: str = "") -> None:
+        if is_sample_marker(code):  # topicbook's own mark of a sampled segment, not a code
+            return
         self.n += 1
         code_id = self.code_id(code)
         if code_id is None:
@@ -178,6 +181,8 @@ class _Builder:
             self.labels[self.row[seg_id], self.col[code_id]] = True
 
     def add_quote(self, line: int | None, document: str, code: str, quote: str, doc_text: str | None) -> None:
+        if is_sample_marker(code):
+            return
         if doc_text is None:
             self.n += 1
             self.miss(line, document, code, quote, "unknown document")

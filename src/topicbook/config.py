@@ -274,6 +274,8 @@ class CodingsConfig:
     path: ConfigPath | None = None
     holdout: Annotated[Float, Interval(ge=0, lt=1)] = 0.0
     min_positives: Annotated[Int, Ge(1)] = 5
+    resamples: Annotated[Int, Interval(ge=0, le=100_000), Hint("bootstrap resamples; 0: no intervals")] = 300
+    sample: ConfigPath | None = None  # sample.json of `topicbook sample`: agreement on exactly those segments
 
 
 @dataclass(frozen=True, config=SECTION)
@@ -357,9 +359,13 @@ def settings_problem(cfg: RunConfig) -> str | None:
                                lemmatize=cfg.preprocess.lemmatize)
     if problem is not None:
         return problem
+    if cfg.codings.sample is not None and cfg.codings.path is None and cfg.corpus.codes_column is None:
+        return "'codings.sample' needs the coded sample as codings: set codings.path to the coded export (or remove codings.sample)."
     names: set[str] = set()
     for model in cfg.models:
         name = model.label
+        if name == "sample":
+            return "models: the name 'sample' is reserved (agreement.json's section for a hand-coded sample). Give the model another `name`."
         if name in names:
             return f"models: two models are named '{name}'. Give one a different `name`."
         names.add(name)

@@ -30,6 +30,7 @@ from topicbook.preprocess import DocumentTermMatrix, Preprocessor, vectorize
 from topicbook.progress import progress_bar
 from topicbook.report.writer import write_run
 from topicbook.results import Prepared, RunResult, Timer
+from topicbook.sampling import read_sample
 from topicbook.segment import segment_corpus
 from topicbook.stability import stability_by_model
 from topicbook.summarize import TopicSummary, summarize
@@ -151,10 +152,13 @@ def analyse(prepared: Prepared, fitted: list[FittedModel], jobs: int = 1, *, pro
             codes_source = f"{cfg.corpus.path.name}: {cfg.corpus.codes_column}"
             human = human_codings(cfg.codings.path, corpus=prepared.corpus, segments=prepared.segmentation.segments,
                                   segment_ids=dtm.segment_ids, codebook=prepared.codebook, codes_source=codes_source)
+            sample = read_sample(cfg.codings.sample) if cfg.codings.sample is not None and human is not None else None
             agreement = evaluate_run(dtm, [segments[s].text for s in dtm.segment_ids],
                                      [segments[s].document for s in dtm.segment_ids], prepared.codebook,
                                      prepared.seeds, prepared.preprocessor.transform, fitted, alignments, human,
-                                     seed=cfg.seed, holdout=cfg.codings.holdout, min_positives=cfg.codings.min_positives)
+                                     seed=cfg.seed, holdout=cfg.codings.holdout, min_positives=cfg.codings.min_positives,
+                                     resamples=cfg.codings.resamples, sample=sample,
+                                     sample_source=cfg.codings.sample.name if cfg.codings.sample else "")
     return RunResult(prepared, fitted, summaries, evaluation, alignments, agreement)
 
 

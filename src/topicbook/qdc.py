@@ -390,10 +390,11 @@ def _member(name: str) -> zipfile.ZipInfo:
 
 def write_qdpx(path: Path, *, sources: Iterable[tuple[str, str]], codebook: Codebook,
                codings: Iterable[Coding], user: str, project_name: str,
-               colors: dict[str, str] | None = None) -> Path:
+               colors: dict[str, str] | None = None, description: str | None = None) -> Path:
     """Write a REFI-QDA project: `sources` are (document id, text); codings name code ids.
 
-    Every coding's creating user is `user` (for example ``topicbook:<run name>``).
+    Every coding's creating user is `user` (for example ``topicbook:<run name>``);
+    `description` becomes the project's <Description>.
     """
     ET.register_namespace("", PROJECT_NS)
     ns = PROJECT_NS
@@ -427,6 +428,8 @@ def write_qdpx(path: Path, *, sources: Iterable[tuple[str, str]], codebook: Code
             ET.SubElement(cod, f"{{{ns}}}CodeRef", {"targetGUID": guid_of[coding.code]})
     if by_doc:
         raise InputError(f"{path.name}: codings name documents that are not sources: {', '.join(sorted(by_doc)[:3])}.")
+    if description is not None:
+        ET.SubElement(root, f"{{{ns}}}Description").text = description
     _drop_xml_illegal(root)
     ET.indent(root)
     xml = ET.tostring(root, encoding="utf-8", xml_declaration=True)

@@ -69,7 +69,7 @@ class Prepared:
 
     def input_files(self) -> list[Path]:
         files = list(self.corpus.files)
-        for extra in (self.cfg.codebook.path, self.cfg.codings.path, self.cfg.source):
+        for extra in (self.cfg.codebook.path, self.cfg.codings.path, self.cfg.codings.sample, self.cfg.source):
             if extra is not None and Path(extra).is_file():
                 files.append(Path(extra))
         return files

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
@@ -21,13 +21,16 @@ from joblib import Parallel, delayed, parallel_config
 from topicbook.config import ModelConfig
 from topicbook.errors import TopicbookError
 from topicbook.evaluate import Stability, coherence, stability, topic_diversity
-from topicbook.models import fit_model
+from topicbook.models import FittedModel, fit_model
 from topicbook.preprocess import DocumentTermMatrix
 from topicbook.progress import progress_bar
 
 log = logging.getLogger(__name__)
 
 SeedTopics = list[tuple[str, dict[int, float]]] | None
+# Extra figures of one fit (e.g. the sweep's codebook criteria), computed where the fit ran:
+# (the fitted model, the segments it was fitted on) -> {column: value}. Must be picklable.
+CellCriteria = Callable[[FittedModel, DocumentTermMatrix], Mapping[str, float | None]]
 
 
 SUBSAMPLE = 0.9
@@ -61,8 +64,8 @@ class CellFit:
 
 
 def fit_cell(cell: GridCell, dtm: DocumentTermMatrix, seed_topics: SeedTopics,
-             measures: Sequence[str], top_n: int = 10) -> CellFit:
-    """Fit one cell and measure it."""
+             measures: Sequence[str], top_n: int = 10, criteria: CellCriteria | None = None) -> CellFit:
+    """Fit one cell and measure it (and `criteria` of it, when given)."""
     start = time.perf_counter()
     data = dtm if cell.subsample >= 1.0 else subsample_dtm(dtm, cell.subsample, cell.seed)
     model = fit_model(cell.model, data, cell.seed, seed_topics if cell.model.guided else None)
@@ -73,16 +76,17 @@ def fit_cell(cell: GridCell, dtm: DocumentTermMatrix, seed_topics: SeedTopics,
     row = {"model": cell.model.type + ("_guided" if cell.model.guided else ""), "n_topics": model.n_topics,
            "seed": cell.seed, "diversity": topic_diversity(tops, 25),
            **{f"coherence_{m}": v.mean for m, v in coh.items()},
-           **model.fit_stats, "fit_seconds": fit_seconds}
+           **model.fit_stats, **(criteria(model, data) if criteria is not None else {}), "fit_seconds": fit_seconds}
     return CellFit(row, model.topic_term)
 
 
 def run_grid(cells: Sequence[GridCell], dtm: DocumentTermMatrix, seed_topics: SeedTopics = None, *,
              measures: Sequence[str] = ("c_v",), jobs: int = 1, scheduler: str | None = None,
-             progress: bool = False, desc: str | None = None) -> list[CellFit]:
+             progress: bool = False, desc: str | None = None, criteria: CellCriteria | None = None) -> list[CellFit]:
     """Fit every cell, in parallel when jobs > 1 or a Dask scheduler address is given.
 
     Results come back in the order of `cells`. `progress`: a tqdm bar (on a terminal only).
+    `criteria`: extra figures of each fit, added to its row.
     """
     if scheduler:
         try:  # optional engine (topicbook[dask]), imported only for --scheduler
@@ -97,7 +101,7 @@ def run_grid(cells: Sequence[GridCell], dtm: DocumentTermMatrix, seed_topics: Se
     else:
         client = None
         context = nullcontext()
-    tasks = (delayed(fit_cell)(cell, dtm, seed_topics, tuple(measures)) for cell in cells)
+    tasks = (delayed(fit_cell)(cell, dtm, seed_topics, tuple(measures), criteria=criteria) for cell in cells)
     try:
         with context, progress_bar(len(cells), "re-fits" if desc is None else desc, enabled=progress, unit="fit") as bar:
             runner = Parallel(n_jobs=-1 if scheduler else jobs, return_as="generator")

@@ -52,14 +52,14 @@ def _inline(text: str) -> Markup:
     return Markup(text.replace("</script", "<\\/script").replace("</style", "<\\/style").replace("<!--", "<\\!--"))
 
 
-def _asset(name: str) -> Markup:
+def inline_asset(name: str) -> Markup:
     return _inline(files("topicbook.report").joinpath("templates").joinpath(name).read_text(encoding="utf-8"))
 
 
 # --------------------------------------------------------------------------- render
 
 
-def _environment() -> Environment:
+def template_environment() -> Environment:
     return Environment(loader=PackageLoader("topicbook.report", "templates"),
                        autoescape=select_autoescape(["html", "j2"]))
 
@@ -67,11 +67,11 @@ def _environment() -> Environment:
 def render_explorer_html(data: Mapping[str, Any]) -> str:
     """The explorer page for explorer data (from `explorer_data` or explorer_data.json)."""
     assets = ldavis_assets()
-    return _environment().get_template("explorer.html.j2").render(
+    return template_environment().get_template("explorer.html.j2").render(
         title=f"topicbook: {data['run']['name']}",
         data_json=safe_json(data),
-        css=_asset("explorer.css"),
-        js=_asset("explorer.js"),
+        css=inline_asset("explorer.css"),
+        js=inline_asset("explorer.js"),
         ldavis_css=_inline(assets["css"]),
         d3_js=_inline(assets["d3"]),
         ldavis_js=_inline(assets["ldavis"]),
@@ -82,7 +82,7 @@ def render_ldavis_html(data: Mapping[str, Any], model_name: str) -> str:
     """A standalone, offline pyLDAvis page for one model of the explorer data."""
     model = next(m for m in data["models"] if m["name"] == model_name)
     assets = ldavis_assets()
-    return _environment().get_template("ldavis.html.j2").render(
+    return template_environment().get_template("ldavis.html.j2").render(
         title=f"topicbook: {data['run']['name']} · {model_name} intertopic map",
         data_json=safe_json(model["ldavis"]),
         ldavis_css=_inline(assets["css"]),
@@ -103,7 +103,11 @@ def rebuild_explorer(run_dir: Path) -> Path:
     explorer.html that is a link to elsewhere is refused)."""
     run = load_run(run_dir)
     page = run.path / "explorer.html"
-    html = render_explorer_html(run.explorer_data)
+    data = run.explorer_data
+    intrusion = run.intrusion
+    if intrusion is not None:  # scored by `topicbook intrusion-score` after the run
+        data = {**data, "intrusion": intrusion.to_json()}
+    html = render_explorer_html(data)
     try:
         with replacing([page], root=run.path, what="the run folder") as (temporary,):
             temporary.write_text(html, encoding="utf-8")

@@ -280,13 +280,24 @@ def _agreement_table(result: RunResult) -> dict[str, Any] | None:
     run = result.agreement
     if run is None or not run.figures:
         return None
-    keys = ("macro_roc_auc", "length_floor_auc", "macro_f1", "micro_f1_at_prevalence", "top1_macro_f1", "kappa", "n_codes", "n_segments")
+    keys = ("macro_roc_auc", "length_floor_auc", "macro_f1", "micro_f1_at_prevalence", "top1_macro_f1", "kappa",
+            "macro_krippendorff_alpha", "n_codes", "n_segments")
+
+    def methods(figures: Mapping[str, Any]) -> dict[str, Any]:
+        return {name: {**{k: getattr(fig, k) for k in keys}, "ci_low": dict(fig.ci_low), "ci_high": dict(fig.ci_high)}
+                for name, fig in figures.items()}
+
+    sample = run.sample
     return {
         "holdout_documents": list(run.holdout_documents),
-        "methods": {name: {k: getattr(fig, k) for k in keys} for name, fig in run.figures.items()},
-        "per_code": {name: {code: {k: getattr(v, k) for k in ("positives", "precision", "recall", "f1", "roc_auc")}
+        "methods": methods(run.figures),
+        "per_code": {name: {code: {k: getattr(v, k) for k in ("positives", "precision", "recall", "f1", "roc_auc",
+                                                              "krippendorff_alpha")}
                             for code, v in fig.per_code.items()}
                      for name, fig in run.figures.items()},
+        "sample": None if sample is None else {"n_segments": sample.n_segments, "n_documents": sample.n_documents,
+                                               "random": sample.sample.is_random, "seed": sample.sample.seed,
+                                               "stratify": sample.sample.stratify, "methods": methods(sample.figures)},
     }
 
 

@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from topicbook.agreement import RunAgreement
+from topicbook.agreement import SAMPLE_KEY, RunAgreement, SampleAgreement
 from topicbook.align import Alignment
 from topicbook.codebook import Codebook, CodeKeywords, load_codebook
 from topicbook.codings import HumanCodings
@@ -41,6 +41,7 @@ from topicbook.files import contained
 from topicbook.ids import parse_topic_id
 from topicbook.ingest import Document
 from topicbook.interrupts import raise_if_interrupted
+from topicbook.intrusion import IntrusionScores
 from topicbook.metrics import MethodAgreement
 from topicbook.models import FittedModel
 from topicbook.names import safe_name
@@ -208,6 +209,8 @@ KEYWORD_REPORT = "keyword_report.json"
 CODEBOOK = "codebook.yaml"
 RUN_INPUTS = "run_inputs.json"
 EXPLORER_DATA = "explorer_data.json"
+INTRUSION = "intrusion.json"  # added later by `topicbook intrusion-score`, the one file a command adds
+METHODS = "methods.md"
 
 
 def format_spans(spans: Sequence[tuple[int, int]]) -> str:
@@ -397,7 +400,17 @@ class RunFolder:
         if not (self.path / AGREEMENT).is_file():
             return None
         data = self._json(AGREEMENT)
-        return self._parse(AGREEMENT, lambda: {m: MethodAgreement.from_json(f) for m, f in data.items()})
+        return self._parse(AGREEMENT, lambda: {m: MethodAgreement.from_json(f) for m, f in data.items() if m != SAMPLE_KEY})
+
+    @cached_property
+    def sample_agreement(self) -> SampleAgreement | None:
+        """agreement.json's `sample` section (agreement on a hand-coded random sample), or None."""
+        if not (self.path / AGREEMENT).is_file():
+            return None
+        data = self._json(AGREEMENT)
+        if SAMPLE_KEY not in data:
+            return None
+        return self._parse(AGREEMENT, lambda: SampleAgreement.from_json(data[SAMPLE_KEY]))
 
     @cached_property
     def agreement(self) -> RunAgreement | None:
@@ -419,9 +432,18 @@ class RunFolder:
             report = self._json(CODINGS_REPORT)
             codings = HumanCodings.from_json(report, labels=arrays["labels"], segment_ids=segment_ids, code_ids=code_ids)
             return RunAgreement(code_ids, segment_ids, scores, thresholds, figures, codings,
-                                tuple(report.get("holdout_documents", ())))
+                                tuple(report.get("holdout_documents", ())), self.sample_agreement,
+                                int((report.get("intervals") or {}).get("resamples", 0)))
 
         return self._parse(SCORES, build)
+
+    @cached_property
+    def intrusion(self) -> IntrusionScores | None:
+        """intrusion.json (scored intrusion tasks, added by `topicbook intrusion-score`), or None."""
+        if not (self.path / INTRUSION).is_file():
+            return None
+        data = self._json(INTRUSION)
+        return self._parse(INTRUSION, lambda: IntrusionScores.from_json(data))
 
     @cached_property
     def preprocess_report(self) -> PreprocessReport:

@@ -21,6 +21,7 @@ from topicbook.agreement import AUTOCODE_COLUMNS, autocode_rows
 from topicbook.align import alignment_rows
 from topicbook.codebook import codebook_to_yaml
 from topicbook.config import config_to_dict, dump_config
+from topicbook.files import sha256_file
 from topicbook.ids import topic_id, topic_key
 from topicbook.names import safe_unique_names
 from topicbook.report import explorer, explorer_data, figures
@@ -33,6 +34,7 @@ from topicbook.report.manifest import (
     package_versions,
     portable_command,
 )
+from topicbook.report.methods import MethodsFacts, methods_markdown
 from topicbook.report.run_folder import (
     AGREEMENT,
     ALIGNMENT,
@@ -44,6 +46,7 @@ from topicbook.report.run_folder import (
     FORMAT,
     KEYWORD_REPORT,
     MANIFEST,
+    METHODS,
     MODELS,
     PREPROCESS_REPORT,
     RUN_INPUTS,
@@ -270,10 +273,16 @@ def write_run(result: RunResult, *, out_dir: Path, name: str, command: list[str]
             models={m.name: ModelInfo(m.type, m.n_topics, {topic_id(k): c for k, c in m.seeded_codes.items()},
                                       {k: v for k, v in m.params.items() if k != "seed_terms"}, file_names[m.name])
                     for m in result.models},
-            outputs=tuple(sorted(p.relative_to(folder.path).as_posix() for p in folder.path.rglob("*") if p.is_file()) + [MANIFEST]),
+            outputs=tuple(sorted([*(p.relative_to(folder.path).as_posix() for p in folder.path.rglob("*") if p.is_file()),
+                                  MANIFEST, METHODS])),
             paths=absolute_paths(cfg, out_dir) if record_paths else None,
         )
-        folder.write_json(MANIFEST, manifest.to_json())
+        written = folder.write_json(MANIFEST, manifest.to_json())
+        # methods.md comes last: it quotes the SHA-256 of manifest.json as written
+        facts = MethodsFacts(name, cfg, prepared.preprocess_report(), cfg.models, result.evaluation,
+                             {m.name: len(m.seeded_codes) for m in result.models}, result.alignments,
+                             result.agreement, None, manifest, sha256_file(written))
+        folder.write_text(METHODS, methods_markdown(facts))
         return folder.commit()
     except OSError as exc:  # a full disk or lost permission while a library (matplotlib) writes
         folder.discard()

@@ -144,11 +144,31 @@
         a ? Object.keys(a.matches).length + " / " + a.codes.length : "–", a ? a.emergent.length : "–", a ? a.not_found.length : "–"];
     });
     root.appendChild(table(["Model", "Type", "K", "c_v", "c_npmi", "u_mass", "Diversity", "Stability", "Matched codes", "Emergent topics", "Codes not found"], rows));
+    if (DATA.intrusion) root.appendChild(renderIntrusion(DATA.intrusion));
     DATA.comparisons.forEach(function (c) { root.appendChild(renderComparison(c)); });
     if (r.warnings.length) {
       root.appendChild(el("h3", { text: "Warnings" }));
       root.appendChild(el("ul", {}, r.warnings.map(function (w) { return el("li", { cls: "warn", text: w }); })));
     }
+  }
+  /* human validation: word and topic intrusion scored by `topicbook intrusion-score` */
+  function renderIntrusion(v) {
+    var box = el("div", { id: "intrusion", cls: "intrusion" }, [el("h3", { text: "Word and topic intrusion (human raters)" })]);
+    box.appendChild(el("p", { cls: "muted", text: v.raters.length + " rater(s): " + v.raters.join(", ") +
+      ". Precision: share of answers that found the intruder (Chang et al. 2009); brackets: 95% interval; chance: 1 / options." }));
+    var rows = [];
+    Object.keys(v.models).forEach(function (m) {
+      Object.keys(v.models[m]).forEach(function (kind) {
+        var f = v.models[m][kind];
+        rows.push([m, kind, f.precision === null ? "-" : String(f.precision) + (f.ci_low === null ? "" : " [" + f.ci_low + ", " + f.ci_high + "]"),
+          fmt(f.chance, 3), f.tasks, f.answers, f.topic_log_odds === null || f.topic_log_odds === undefined ? "-" : String(f.topic_log_odds)]);
+      });
+    });
+    box.appendChild(table(["Model", "Task", "Precision", "Chance", "Tasks", "Answers", "Topic log odds"], rows, "intrusion-table"));
+    var ag = Object.keys(v.agreement || {});
+    if (ag.length) box.appendChild(el("p", { cls: "muted", text: "Agreement between raters (Krippendorff's alpha, nominal): " + ag.map(function (k) {
+      var a = v.agreement[k]; return k + " " + (a.krippendorff_alpha === null ? "-" : a.krippendorff_alpha) + " (" + a.units + " tasks)"; }).join(", ") }));
+    return box;
   }
   function modelIndex(name) { for (var i = 0; i < DATA.models.length; i++) if (DATA.models[i].name === name) return i; return -1; }
   function renderComparison(c) {
@@ -266,27 +286,46 @@
     root.appendChild(el("p", { cls: "muted", text: "Each method scores every segment for every code; a code is predicted where its score is above the threshold set at the code's prevalence" +
       (ag.holdout_documents.length ? " in the documents not held out (figures on the " + ag.holdout_documents.length + " held-out documents)." : ".") +
       " The length floor is the ROC AUC of segment length alone." }));
-    var cols = [["macro_roc_auc", "Macro ROC AUC"], ["length_floor_auc", "Length floor"], ["macro_f1", "Macro F1"], ["micro_f1_at_prevalence", "Micro F1"], ["top1_macro_f1", "Top-1 macro F1"], ["kappa", "Kappa"], ["n_codes", "Codes"], ["n_segments", "Segments"]];
+    root.appendChild(el("p", { cls: "muted", text: "Intervals: 95% bootstrap, documents resampled (thresholds fixed). Alpha: Krippendorff's alpha of the method as a coder beside the human (nominal), mean over codes." }));
     var names = Object.keys(ag.methods);
-    var head = el("tr", {}, [el("th", { text: "Method" })].concat(cols.map(function (c) { return el("th", { text: c[1] }); })));
-    var rows = names.map(function (n) {
-      var f = ag.methods[n];
-      return el("tr", {}, [el("th", { scope: "row", text: n })].concat(cols.map(function (c) { var v = f[c[0]]; return el("td", { text: v === null || v === undefined ? "-" : String(v) }); })));
-    });
-    root.appendChild(el("div", { cls: "scroll" }, [el("table", { cls: "agreement" }, [head].concat(rows))]));
+    root.appendChild(agreementTable(ag.methods, "agreement"));
+    if (ag.sample) {
+      var smp = ag.sample;
+      root.appendChild(el("h3", { id: "agreement-sample", text: "Agreement on the hand-coded " + (smp.random ? "random " : "") + "sample" }));
+      root.appendChild(el("p", { cls: "muted", text: smp.n_segments + " segments of " + smp.n_documents + " documents" +
+        (smp.stratify ? ", stratified by " + smp.stratify : "") + ", seed " + smp.seed + ". Every sampled segment counts, coded or not" +
+        (smp.random ? ": the unbiased estimate of each method's agreement." : ".") }));
+      root.appendChild(agreementTable(smp.methods, "agreement-sample"));
+    }
     var pick = el("select", { "aria-label": "Method for the per-code table" }, names.map(function (n) { return el("option", { value: n, text: n }); }));
     var box = el("div", {});
     function perCode() {
       clear(box);
       var pc = ag.per_code[pick.value] || {};
-      var h = el("tr", {}, ["Code", "Positives", "Precision", "Recall", "F1", "ROC AUC"].map(function (x) { return el("th", { text: x }); }));
-      var r = Object.keys(pc).map(function (c) { var v = pc[c]; return el("tr", {}, [c, v.positives, v.precision, v.recall, v.f1, v.roc_auc].map(function (x) { return el("td", { text: x === null ? "-" : String(x) }); })); });
+      var h = el("tr", {}, ["Code", "Positives", "Precision", "Recall", "F1", "ROC AUC", "Alpha"].map(function (x) { return el("th", { text: x }); }));
+      var r = Object.keys(pc).map(function (c) { var v = pc[c]; return el("tr", {}, [c, v.positives, v.precision, v.recall, v.f1, v.roc_auc, v.krippendorff_alpha].map(function (x) { return el("td", { text: x === null || x === undefined ? "-" : String(x) }); })); });
       box.appendChild(el("table", { cls: "agreement-codes" }, [h].concat(r)));
     }
     pick.addEventListener("change", perCode);
     root.appendChild(el("label", {}, ["Per code for ", pick]));
     root.appendChild(box);
     perCode();
+  }
+  /* value columns, and "ci" columns with the 95% interval of the figure before them */
+  var AGREEMENT_COLS = [["macro_roc_auc", "Macro ROC AUC"], ["ci", "95% interval", "macro_roc_auc"], ["length_floor_auc", "Length floor"], ["macro_f1", "Macro F1"], ["micro_f1_at_prevalence", "Micro F1"], ["top1_macro_f1", "Top-1 macro F1"], ["kappa", "Kappa"], ["ci", "95% interval", "kappa"], ["macro_krippendorff_alpha", "Alpha"], ["ci", "95% interval", "macro_krippendorff_alpha"], ["n_codes", "Codes"], ["n_segments", "Segments"]];
+  function agreementCell(f, col) {
+    if (col[0] !== "ci") { var v = f[col[0]]; return v === null || v === undefined ? "-" : String(v); }
+    var lo = f.ci_low ? f.ci_low[col[2]] : null, hi = f.ci_high ? f.ci_high[col[2]] : null;
+    return lo === null || lo === undefined || hi === null || hi === undefined ? "-" : lo + "–" + hi;
+  }
+  function agreementTable(methods, cls) {
+    var head = el("tr", {}, [el("th", { text: "Method" })].concat(AGREEMENT_COLS.map(function (c) { return el("th", { text: c[1] }); })));
+    var rows = Object.keys(methods).map(function (n) {
+      var f = methods[n];
+      return el("tr", {}, [el("th", { scope: "row", text: n })].concat(AGREEMENT_COLS.map(function (c) {
+        return el("td", c[0] === "ci" ? { cls: "ci", text: agreementCell(f, c) } : { text: agreementCell(f, c) }); })));
+    });
+    return el("div", { cls: "scroll" }, [el("table", { cls: cls }, [head].concat(rows))]);
   }
   function codeTerms(c) {
     var code = DATA.codes.filter(function (x) { return x.id === c; })[0];
