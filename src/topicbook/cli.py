@@ -17,7 +17,8 @@ import click
 
 from topicbook import __version__
 from topicbook.errors import TopicbookError
-from topicbook.names import printable
+from topicbook.interrupts import interrupted, raise_if_interrupted, watch_interrupts
+from topicbook.names import name_problem, printable
 
 
 def _echo(message: str = "", *, err: bool = False) -> None:
@@ -47,14 +48,29 @@ class TopicbookGroup(click.Group):
         return ctx
 
     def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except TopicbookError as exc:
-            _echo(f"Error: {exc}", err=True)
-            ctx.exit(1)
-        except KeyboardInterrupt:
-            _echo("Interrupted: no run folder was completed; partial output was removed.", err=True)
-            ctx.exit(130)
+        with watch_interrupts():  # Ctrl-C anywhere ends the command with 130, even one a library swallowed
+            try:
+                result = super().invoke(ctx)
+                raise_if_interrupted()
+                return result
+            except KeyboardInterrupt:
+                _exit_interrupted(ctx)
+            except TopicbookError as exc:
+                if interrupted():  # a failure caused by the interrupt (a stopped worker, ...)
+                    _exit_interrupted(ctx)
+                _echo(f"Error: {exc}", err=True)
+                ctx.exit(1)
+            except (click.exceptions.Exit, click.ClickException, click.Abort):
+                raise
+            except Exception:
+                if interrupted():
+                    _exit_interrupted(ctx)
+                raise
+
+
+def _exit_interrupted(ctx: click.Context) -> None:
+    _echo("Interrupted: no run folder was completed; partial output was removed.", err=True)
+    ctx.exit(130)
 
 
 def _configure_logging(verbose: int, quiet: bool) -> None:
@@ -83,9 +99,18 @@ def main(verbose: int, quiet: bool) -> None:
 config_argument = click.argument("config", type=click.Path(dir_okay=False, path_type=Path))
 
 
+def _file_name(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """An option that names a folder (--name): refused in one line when the file-name rule
+    leaves nothing of it (README, "Names and paths"); kept as typed otherwise."""
+    problem = None if value is None else name_problem(value)
+    if problem is not None:
+        raise TopicbookError(f"--name: {problem}")
+    return value
+
+
 @main.command()
 @config_argument
-@click.option("--name", help="Run name (default: the config's `name`).")
+@click.option("--name", callback=_file_name, help="Run name (default: the config's `name`); the folder name is its safe form.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("runs"),
               show_default=True, help="Folder that receives the run folder.")
 @click.option("--open", "open_browser", is_flag=True, help="Open explorer.html in the default browser.")

@@ -249,6 +249,8 @@ def read_codings(path: Path, *, documents: dict[str, str], segments: Sequence[Se
         names = {c.id: c.name for c in project.codebook.codes} if project.codebook else {}
         for coding in project.codings:
             code = names.get(coding.code, coding.code)
+            where = f"{path.name}: the coding of '{code}' in '{coding.document}'"
+            _check_span(where, coding.start, coding.end, documents.get(coding.document))
             text = documents.get(coding.document, "")[coding.start:coding.end]
             builder.add_span(None, coding.document, coding.start, coding.end, code, text)
         return builder.build()
@@ -261,9 +263,8 @@ def read_codings(path: Path, *, documents: dict[str, str], segments: Sequence[Se
                 start, end = int(str(rec["start"]).strip()), int(str(rec["end"]).strip())
             except ValueError:
                 raise InputError(f"{path.name}: line {line}: start and end must be whole numbers (character offsets); got '{rec['start']}', '{rec['end']}'.") from None
-            if start < 0 or end <= start:
-                raise InputError(f"{path.name}: line {line}: end ({end}) must be greater than start ({start}) and start >= 0.")
             doc = str(rec["document"]).strip()
+            _check_span(f"{path.name}: line {line}", start, end, documents.get(doc), document=doc)
             builder.add_span(line, doc, start, end, str(rec["code"]), documents.get(doc, "")[start:end])
     elif set(QUOTE_COLUMNS) <= cols:
         for i, rec in enumerate(frame.to_dict("records")):
@@ -274,6 +275,18 @@ def read_codings(path: Path, *, documents: dict[str, str], segments: Sequence[Se
     if builder.n == 0:
         raise InputError(f"{path.name}: no codings (the table has no rows). Add at least one coded quote or span.")
     return builder.build()
+
+
+def _check_span(where: str, start: int, end: int, text: str | None, *, document: str | None = None) -> None:
+    """A coded span must lie in its document: 0 <= start < end <= the length of the text (when
+    the document is known; an unknown one is reported as unmatched later)."""
+    if start < 0 or end <= start:
+        raise InputError(f"{where}: end ({end}) must be greater than start ({start}) and start >= 0.")
+    if text is not None and end > len(text):
+        of = f" of document '{document}'" if document is not None else ""
+        raise InputError(f"{where}: the span {start}-{end} ends after the end of the text{of} ({len(text):,} characters). "
+                         "Offsets count the characters of the document as topicbook reads it (segments.csv shows start and end); "
+                         "were they counted on another version of the file?")
 
 
 def codings_from_codes_column(doc_codes: Mapping[str, Sequence[str]], *, segments: Sequence[Segment],

@@ -46,6 +46,7 @@ from typing import Annotated, Any, Literal, Union
 import yaml
 from annotated_types import Ge, Gt, Interval, Le, Lt
 from pydantic import (
+    AfterValidator,
     BeforeValidator,
     Field,
     Strict,
@@ -61,6 +62,7 @@ from pydantic_core import PydanticCustomError
 
 from topicbook.errors import ConfigError
 from topicbook.languages import language_problem
+from topicbook.names import name_problem
 
 # --------------------------------------------------------------------------- value types
 # YAML-strict scalars. Their own error texts are pydantic's and never shown: _config_error
@@ -102,6 +104,15 @@ def _language(value: Any) -> Any:
     return value.strip().lower() if isinstance(value, str) else value
 
 
+def _file_name(value: str) -> str:
+    """A name that becomes part of a file name (the run's, a model's): refused when the
+    file-name rule (:func:`topicbook.names.safe_name`) leaves nothing of it or it holds a NUL."""
+    problem = name_problem(value)
+    if problem is not None:
+        raise PydanticCustomError("file_name", "{problem}", {"problem": problem})
+    return value
+
+
 def _path(value: Any, info: ValidationInfo) -> Path:
     """A path; relative ones resolve from `base_dir` in the validation context (the config's
     folder) when there is one."""
@@ -121,6 +132,7 @@ Float = Annotated[float, BeforeValidator(_float), AllowInfNan(False)]  # .inf an
 Text = Annotated[str, BeforeValidator(_text), Strict()]
 Bool = Annotated[bool, Strict()]
 TextList = Annotated[list[Text], BeforeValidator(_as_list)]
+FileName = Annotated[Text, AfterValidator(_file_name)]  # kept as written; files use its safe form
 ConfigPath = Annotated[Path, BeforeValidator(_path)]
 Seed = Annotated[Int, Interval(ge=0, lt=2**32)]  # numpy's and gensim's RandomState take 0 .. 2**32 - 1
 LEFT_TO_RIGHT = Field(union_mode="left_to_right")  # a union tries its types in order, as written
@@ -194,7 +206,7 @@ class ModelConfig:
 
     type: Literal["lda", "nmf"]
     n_topics: Annotated[Int, Ge(2)] = 10
-    name: Text | None = None
+    name: FileName | None = None
     guided: Bool = False
     extra_topics: Annotated[Int, Ge(0)] = 3
     seed_strength: Annotated[Float, Gt(0)] = 50.0
@@ -318,7 +330,7 @@ class RunConfig:
     file it was read from (not a YAML key)."""
 
     corpus: CorpusConfig
-    name: Text = "run"
+    name: FileName = "run"
     seed: Seed = 42
     speakers: SpeakersConfig = field(default_factory=SpeakersConfig)
     segment: SegmentConfig = field(default_factory=SegmentConfig)
@@ -606,6 +618,8 @@ def _message(spot: _Spot) -> str:
     kind = error["type"]
     if kind == "topicbook":
         return str(error["ctx"]["message"])
+    if kind == "file_name":
+        return f"{key}: {error['ctx']['problem']}"
     if spot.unknown is not None and spot.section is not None:
         section = spot.section
         if issubclass(section, ModelConfig) and spot.unknown in yaml_keys(section):

@@ -24,6 +24,7 @@ from topicbook.deidentify import deidentifier_from_config, deidentify_corpus, ps
 from topicbook.errors import ConfigError
 from topicbook.evaluate import ModelEvaluation, coherence, topic_diversity
 from topicbook.ingest import read_corpus
+from topicbook.interrupts import watch_interrupts
 from topicbook.models import FittedModel, fit_model
 from topicbook.preprocess import DocumentTermMatrix, Preprocessor, vectorize
 from topicbook.progress import progress_bar
@@ -182,10 +183,13 @@ def run(cfg: RunConfig, *, out_dir: Path, name: str | None = None, command: list
 
     `record_paths`: write absolute input/output paths into the manifest (off: none anywhere).
     `progress`: tqdm bars for fits, re-fits and coherence (only when stderr is a terminal).
+    Ctrl-C anywhere, even where a library swallows it, ends the run with KeyboardInterrupt and
+    no run folder (:func:`topicbook.interrupts.watch_interrupts`).
     """
-    timer = Timer()
-    prepared = prepare(cfg, timer, jobs=jobs)
-    fitted = fit_all(prepared, progress=progress)
-    result = analyse(prepared, fitted, jobs=jobs, progress=progress)
-    folder = write_run(result, out_dir=out_dir, name=name or cfg.name, command=command, record_paths=record_paths)
+    with watch_interrupts():
+        timer = Timer()
+        prepared = prepare(cfg, timer, jobs=jobs)
+        fitted = fit_all(prepared, progress=progress)
+        result = analyse(prepared, fitted, jobs=jobs, progress=progress)
+        folder = write_run(result, out_dir=out_dir, name=name or cfg.name, command=command, record_paths=record_paths)
     return folder, result

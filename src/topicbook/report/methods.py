@@ -23,7 +23,7 @@ from topicbook.agreement import RunAgreement
 from topicbook.align import Alignment
 from topicbook.config import AlignConfig, LdaConfig, ModelConfig, NmfConfig, RunConfig
 from topicbook.evaluate import ModelEvaluation
-from topicbook.files import sha256_file
+from topicbook.files import replacing, sha256_file
 from topicbook.intrusion import IntrusionFigure, IntrusionScores
 from topicbook.metrics import MethodAgreement
 from topicbook.preprocess import PreprocessReport
@@ -340,6 +340,6 @@ def facts_of_run(run: RunFolder) -> MethodsFacts:
 def rewrite_methods(run: RunFolder) -> None:
     """Write methods.md of a run folder again from its files (atomically)."""
     target = run.path / METHODS
-    tmp = target.with_name(f".{target.name}.partial")
-    tmp.write_text(methods_markdown(facts_of_run(run)), encoding="utf-8")
-    tmp.replace(target)
+    text = methods_markdown(facts_of_run(run))
+    with replacing([target], root=run.path, what="the run folder") as (tmp,):  # inside the folder, no .partial left
+        tmp.write_text(text, encoding="utf-8")

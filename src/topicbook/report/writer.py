@@ -30,6 +30,7 @@ from topicbook.codebook import codebook_to_yaml
 from topicbook.config import config_to_dict, dump_config
 from topicbook.files import sha256_file
 from topicbook.ids import topic_id, topic_key
+from topicbook.names import safe_unique_names
 from topicbook.report import explorer, explorer_data, figures
 from topicbook.report.manifest import (
     Manifest,
@@ -245,6 +246,13 @@ def write_agreement_files(folder: RunFolderWriter, result: RunResult) -> None:
         "config": where(cfg.source), "corpus": where(cfg.corpus.path), "codebook": where(cfg.codebook.path)})
 
 
+def model_file_names(result: RunResult) -> dict[str, str]:
+    """Each model's name in file names (ldavis_<file name>.html, figures): its safe form,
+    with `-2`, `-3`, ... when two models' names become one (:func:`topicbook.names.safe_unique_names`)."""
+    names = [m.name for m in result.models]
+    return dict(zip(names, safe_unique_names(names, what="models[{i}].name"), strict=True))
+
+
 def write_run(result: RunResult, *, out_dir: Path, name: str, command: list[str] | None = None,
               record_paths: bool = False) -> Path:
     """Write every output into a partial folder and commit it; returns the final folder.
@@ -255,6 +263,7 @@ def write_run(result: RunResult, *, out_dir: Path, name: str, command: list[str]
     prepared = result.prepared
     cfg = prepared.cfg
     started = time.perf_counter()
+    file_names = model_file_names(result)
     folder = RunFolderWriter(out_dir, name, utc_stamp())
     try:
         base = cfg.source.parent if cfg.source else Path.cwd()
@@ -282,9 +291,9 @@ def write_run(result: RunResult, *, out_dir: Path, name: str, command: list[str]
                 folder.write_text(explorer.DATA_FILE, json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False))
                 folder.write_text("explorer.html", explorer.render_explorer_html(data))
                 for model in result.models:
-                    folder.write_text(f"ldavis_{model.name}.html", explorer.render_ldavis_html(data, model.name))
+                    folder.write_text(f"ldavis_{file_names[model.name]}.html", explorer.render_ldavis_html(data, model.name))
             with prepared.timer.stage("figures"):
-                figures.write_figures(data, folder.path / "figures")
+                figures.write_figures(data, folder.write_bytes, file_names)
         prepared.timer.seconds["write"] = round(time.perf_counter() - started, 4)
         full_command = command or command_line()
         manifest = Manifest(
@@ -293,7 +302,7 @@ def write_run(result: RunResult, *, out_dir: Path, name: str, command: list[str]
             seed=cfg.seed, config=config_to_dict(cfg, relative_to=base), versions=package_versions(),
             inputs_sha256=input_hashes(prepared.input_files(), base), timings_seconds=prepared.timer.seconds,
             models={m.name: ModelInfo(m.type, m.n_topics, {topic_id(k): c for k, c in m.seeded_codes.items()},
-                                      {k: v for k, v in m.params.items() if k != "seed_terms"})
+                                      {k: v for k, v in m.params.items() if k != "seed_terms"}, file_names[m.name])
                     for m in result.models},
             outputs=tuple(sorted([*(p.relative_to(folder.path).as_posix() for p in folder.path.rglob("*") if p.is_file()),
                                   MANIFEST, METHODS])),
