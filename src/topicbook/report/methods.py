@@ -24,7 +24,7 @@ from topicbook.agreement import RunAgreement
 from topicbook.align import Alignment
 from topicbook.config import LdaConfig, ModelConfig, NmfConfig, RunConfig
 from topicbook.evaluate import ModelEvaluation
-from topicbook.files import sha256_file
+from topicbook.files import replacing, sha256_file
 from topicbook.intrusion import IntrusionFigure, IntrusionScores
 from topicbook.metrics import MethodAgreement
 from topicbook.preprocess import PreprocessReport
@@ -284,6 +284,16 @@ def agreement_text(facts: MethodsFacts) -> list[str]:
     if run.resamples:
         text += (f" Intervals are 95% percentile bootstrap intervals over {run.resamples} resamples of the documents "
                  f"(Efron & Tibshirani, 1993), with the thresholds fixed.")
+    learned = run.learned
+    if learned is not None:
+        unit = "document" if run.group_column is None else f"`{run.group_column}`"
+        text += (f" The method `learned` blends the label-free `{run.prior}` score with a logistic regression per code "
+                 f"trained on the coded segments (weight n / (n + {learned.kappa:g}) for a code shown in n coded "
+                 f"documents); " + (f"its figures come from a {len(learned.folds)}-fold cross-validation grouped by "
+                 f"{unit}, so that every coded segment was scored by a model trained without its {unit}"
+                 if learned.folds else "with a single coded document there was no cross-validation, so it has no figures")
+                 + f". {_n(len(learned.learned_codes), 'code').capitalize()} {'was' if len(learned.learned_codes) == 1 else 'were'} learned and {len(learned.fallback_codes)} kept the "
+                 f"label-free score (agreement.json `learned_fit` gives each code's reason).")
     out = [text, "", *agreement_table(run.figures)]
     sample = run.sample
     if sample is not None:
@@ -373,6 +383,6 @@ def facts_of_run(run: RunFolder) -> MethodsFacts:
 def rewrite_methods(run: RunFolder) -> None:
     """Write methods.md of a run folder again from its files (atomically)."""
     target = run.path / METHODS
-    tmp = target.with_name(f".{target.name}.partial")
-    tmp.write_text(methods_markdown(facts_of_run(run)), encoding="utf-8")
-    tmp.replace(target)
+    text = methods_markdown(facts_of_run(run))
+    with replacing([target], root=run.path, what="the run folder") as (tmp,):  # inside the folder, no .partial left
+        tmp.write_text(text, encoding="utf-8")
