@@ -274,13 +274,15 @@ class Source:
 
 @dataclass(frozen=True)
 class Coding:
-    """One coded span: document id, [start, end) character offsets, code id and coder."""
+    """One coded span: document id, [start, end) character offsets, code id and coder; `note`:
+    a text attached to the span (written as a REFI-QDA <Note> the selection refers to)."""
 
     document: str
     start: int
     end: int
     code: str
     user: str = ""
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -396,7 +398,8 @@ def write_qdpx(path: Path, *, sources: Iterable[tuple[str, str]], codebook: Code
     Each coding is created by its own `Coding.user` (for example the researcher's codings
     beside ``topicbook:<run name>``'s suggestions), or by `user` when it names none; the project
     lists every user, and `user` created the project. `description` becomes the project's
-    <Description>.
+    <Description>. A coding's `note` becomes a <Note> under <Notes> that its selection refers
+    to (<NoteRef>); codings with the same note text in one document share one note.
     """
     ET.register_namespace("", PROJECT_NS)
     ns = PROJECT_NS
@@ -416,6 +419,7 @@ def write_qdpx(path: Path, *, sources: Iterable[tuple[str, str]], codebook: Code
     guid_of = {c.id: code_guid(c.id, project_name) for c in codebook.codes}
     _code_elements(codes_el, codebook.codes, ns, guid_of, colors)
     sources_el = ET.SubElement(root, f"{{{ns}}}Sources")
+    notes: dict[str, str] = {}  # note guid -> text
     texts: dict[str, str] = {}
     for doc, text in sources:
         guid = code_guid(doc, f"{project_name}/source")
@@ -432,6 +436,16 @@ def write_qdpx(path: Path, *, sources: Iterable[tuple[str, str]], codebook: Code
             cod = ET.SubElement(sel, f"{{{ns}}}Coding", {
                 "guid": code_guid(f"{doc}/{n}/{coding.code}", f"{project_name}/coding"), "creatingUser": by})
             ET.SubElement(cod, f"{{{ns}}}CodeRef", {"targetGUID": guid_of[coding.code]})
+            if coding.note:
+                note_guid = code_guid(f"{doc}/{coding.note}", f"{project_name}/note")
+                notes[note_guid] = coding.note
+                ET.SubElement(sel, f"{{{ns}}}NoteRef", {"targetGUID": note_guid})
+    if notes:
+        notes_el = ET.SubElement(root, f"{{{ns}}}Notes")
+        for n, (guid, text) in enumerate(notes.items(), 1):
+            note = ET.SubElement(notes_el, f"{{{ns}}}Note", {"guid": guid, "name": f"{project_name} note {n}",
+                                                              "creatingUser": user_guids[user]})
+            ET.SubElement(note, f"{{{ns}}}PlainTextContent").text = text
     if by_doc:
         raise InputError(f"{path.name}: codings name documents that are not sources: {', '.join(sorted(by_doc)[:3])}.")
     if description is not None:
