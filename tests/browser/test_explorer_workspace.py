@@ -168,6 +168,7 @@ def test_page_opens_on_the_recommended_model_and_says_what_the_run_found(pdpilot
     shown = data["models"][names.index(rec["model"])]
     emergent = [t for t in shown["topics"] if t["status"] in ("emergent", "procedural")]
     assert p.page.locator("#answer-emergent li").count() == len(emergent)
+    p.page.click("button[data-view='codebook']")  # their panel heads the codebook view
     panel = p.page.eval_on_selector_all(f"#topics-without-code ul[data-model='{rec['model']}'] li", "ls => ls.map(l => l.dataset.topicKey)")
     assert sorted(panel) == sorted(f"{rec['model']}:{t['display']}" for t in emergent)
     assert p.errors == []

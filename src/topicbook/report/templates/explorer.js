@@ -342,9 +342,9 @@
       box.appendChild(el("ul", { id: "structure", cls: "answer-list" }, DATA.models.map(function (mm, i) {
         var a = mm.alignment;
         if (!a) return el("li", { text: mm.name + ": no codebook structure." });
-        var parts = STATUSES.filter(function (s) { return a.counts[s]; }).map(function (s) { return a.counts[s] + " " + STATUS_WORDS[s]; });
+        var parts = STATUSES.filter(function (s) { return a.counts[s]; }).map(function (s, n) { return a.counts[s] + (n ? " " : " codes ") + STATUS_WORDS[s]; });
         var tc = a.topic_counts;
-        return el("li", { "data-model": mm.name }, [link(mm.name, function () { selectModel(i); }), " (" + mm.n_topics + " topics" + (rec && rec.model === mm.name ? ", recommended" : "") + "): codes " +
+        return el("li", { "data-model": mm.name }, [link(mm.name, function () { selectModel(i); }), " (" + mm.n_topics + " topics" + (rec && rec.model === mm.name ? ", recommended" : "") + "): " +
           parts.join(", ") + "; " + tc.emergent + " emergent and " + tc.procedural + " procedural topic" + (tc.emergent + tc.procedural === 1 ? "" : "s") + "."]);
       })));
     }
