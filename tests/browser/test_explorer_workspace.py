@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -23,35 +24,16 @@ XSS = "<img src=x onerror=alert(1)>"
 SCRIPT = "</script><script>alert(2)</script>"
 
 
-def pdpilot_config(root: Path) -> Path:
-    """The README's PDPilot walk-through (PDF transcripts, the MAXQDA code system of 91 codes,
-    the authors' coded segments) with the two unguided models and no stability re-fits."""
-    corpus = shared_corpus("pdpilot-interviews")
-    config = root / "pdpilot.yaml"
-    config.write_text(f"""\
-name: pdpilot
-seed: 42
-corpus: {{path: "{corpus / 'original' / 'transcripts'}", include: ["*.pdf"], language: en, remove_page_break_repeats: true}}
-speakers: {{interviewer: [Dan], keep: respondent}}
-segment: {{unit: turn, min_tokens: 15}}
-preprocess: {{lemmatize: lemma, stopwords: true, filler_words: true, phrases: true, min_df: 2, max_df: 0.5}}
-models:
-  - {{type: lda, n_topics: 10}}
-  - {{type: nmf, n_topics: 10}}
-codebook: {{path: "{corpus / 'text' / 'code_system.csv'}"}}
-codings: {{path: "{corpus / 'text' / 'coded_segments.csv'}"}}
-evaluate: {{stability_seeds: 0}}
-cache: {{enabled: false}}
-report: {{explorer: true}}
-""", encoding="utf-8")
-    return config
-
-
 @pytest.fixture(scope="module")
 def pdpilot_run(tmp_path_factory):
-    """A real PDPilot run: (run folder, explorer data)."""
+    """A real PDPilot run, the benchmark's (bench_explorer.pdpilot_config: the README's
+    walk-through with LDA and NMF K=10, no re-fits): (run folder, explorer data)."""
     from topicbook.config import load_config
     from topicbook.pipeline import run
+
+    shared_corpus("pdpilot-interviews")
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from bench_explorer import pdpilot_config
 
     root = tmp_path_factory.mktemp("pdpilot")
     folder, _ = run(load_config(pdpilot_config(root)), out_dir=root / "runs", name="pdpilot")
@@ -60,7 +42,7 @@ def pdpilot_run(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def planted_run(tmp_path_factory):
-    """The planted corpus (4 codes under a group) with a hostile name on two codes."""
+    """The planted corpus and its 4 codes, two of them with a hostile name."""
     from topicbook.config import load_config
     from topicbook.pipeline import run
 
