@@ -105,7 +105,7 @@ def rebuild_explorer(run_dir: Path) -> Path:
     page = run.path / "explorer.html"
     data = run.explorer_data
     if "recommended" not in data:  # explorer data written before the page opened on a recommended model
-        data = {**data, "recommended": recommended_model(data["models"], data.get("verdicts"))}
+        data = {**data, "recommended": recommended_model(data.get("models", []), data.get("verdicts"))}
     intrusion = run.intrusion
     if intrusion is not None:  # scored by `topicbook intrusion-score` after the run
         data = {**data, "intrusion": intrusion.to_json()}
