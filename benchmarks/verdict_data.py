@@ -62,6 +62,35 @@ DECOYS: dict[str, list[dict]] = {
 }
 
 
+# Ten more decoys for *development only* (NHS development half; bench_verdicts.py does not use
+# them): written in the NHS decoys' style, from domains the NHS comments do not talk about,
+# fixed before the second round's method was run on them and never changed afterwards.
+DEV_DECOYS: dict[str, list[dict]] = {
+    "nhs": [
+        dict(id="Dev decoy: Cryptocurrency", name="Cryptocurrency trading", definition="Buying and selling bitcoin and other cryptocurrencies on exchanges, with wallets and price charts.",
+             examples=("I bought bitcoin when the price dropped last week.", "My crypto wallet was hacked and the coins were gone.")),
+        dict(id="Dev decoy: Football", name="Football matches", definition="Football: formations, goals, referees, the league table and player transfers.",
+             examples=("The striker scored twice in the second half.", "The referee gave a penalty in extra time.")),
+        dict(id="Dev decoy: Knitting", name="Knitting and crochet", definition="Knitting and crochet: yarn, needles, patterns and stitches.",
+             examples=("I knitted a scarf with merino wool.", "Drop one stitch and the whole row unravels.")),
+        dict(id="Dev decoy: Wine", name="Wine tasting", definition="Tasting wine: vineyards, grapes, vintages, red and white wines.",
+             examples=("The red from that vineyard had notes of cherry and oak.", "We visited three wineries on the tasting tour.")),
+        dict(id="Dev decoy: Car repair", name="Car mechanics", definition="Repairing cars: engines, gearboxes, brakes, oil changes and the garage.",
+             examples=("The mechanic replaced the brake pads and the clutch.", "The engine overheated on the motorway.")),
+        dict(id="Dev decoy: Programming", name="Computer programming", definition="Writing software: source code, bugs, compilers, functions and version control.",
+             examples=("The function crashed because of a null pointer.", "I pushed the commit to the repository before the release.")),
+        dict(id="Dev decoy: Opera", name="Opera performances", definition="Going to the opera: singers, arias, the orchestra and the stage.",
+             examples=("The soprano sang the final aria beautifully.", "The orchestra tuned up before the curtain rose.")),
+        dict(id="Dev decoy: Livestock", name="Livestock farming", definition="Raising cattle, sheep and pigs: feeding, milking, lambing and the barn.",
+             examples=("The ewes started lambing early this spring.", "We milk the cows twice a day.")),
+        dict(id="Dev decoy: Stock market", name="Stock market investing", definition="Shares, dividends, stock exchanges, portfolios and interest rates.",
+             examples=("The shares paid a good dividend this year.", "I moved my portfolio into index funds.")),
+        dict(id="Dev decoy: Astronomy", name="Stargazing and astronomy", definition="Stars, planets, galaxies, telescopes and comets in the night sky.",
+             examples=("We saw Jupiter's moons through the telescope.", "A comet was visible after midnight.")),
+    ],
+}
+
+
 @dataclass
 class BenchCorpus:
     """One benchmark corpus, ready for verdicts.
@@ -199,6 +228,16 @@ def load_nhs(half: str, n_sample: int) -> BenchCorpus:
     return BenchCorpus(f"nhs ({half} half, {len(texts)} comments)", dtm, texts, docs, codebook, decoys,
                        _labels_with_decoys(labels, len(decoys)), np.ones(len(texts), dtype=bool), pre.transform,
                        models, pos, n_in)
+
+
+def with_dev_decoys(corpus: BenchCorpus) -> BenchCorpus:
+    """The corpus with DEV_DECOYS added to its codebook (development only); their ids in
+    notes["dev_decoys"], the planted decoys stay in `decoys`."""
+    key = "nhs" if corpus.name.startswith("nhs") else corpus.name
+    extra = tuple(Code(**d) for d in DEV_DECOYS[key])
+    codebook = Codebook(corpus.codebook.name, corpus.codebook.codes + extra, corpus.codebook.source)
+    return replace(corpus, codebook=codebook, labels=_labels_with_decoys(corpus.labels, len(extra)),
+                   notes={**corpus.notes, "dev_decoys": [d.id for d in extra]})
 
 
 def pin_blas_threads() -> None:

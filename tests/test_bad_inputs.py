@@ -36,7 +36,7 @@ QDE = """<?xml version="1.0" encoding="utf-8"?>
   <CodeBook><Codes><Code guid="g1" name="Gardening" isCodable="true"/></Codes></CodeBook>
   <Sources>
     <TextSource guid="s1" name="doc01.txt" plainTextPath="internal://s1.txt">
-      <PlainTextSelection guid="x1" startPosition="0" endPosition="40">
+      <PlainTextSelection guid="x1" startPosition="{start}" endPosition="{end}">
         <Coding guid="c1"><CodeRef targetGUID="{target}"/></Coding>
       </PlainTextSelection>
     </TextSource>
@@ -57,8 +57,9 @@ def _docx_members(document: bytes = b"<w:document/>") -> dict[str, bytes]:
     return {"[Content_Types].xml": b"<Types/>", "word/document.xml": document}
 
 
-def _qdpx_members(project: Path, target: str = "g1") -> dict[str, bytes]:
-    return {"project.qde": QDE.replace("{target}", target).encode(),
+def _qdpx_members(project: Path, target: str = "g1", start: int = 0, end: int = 40) -> dict[str, bytes]:
+    qde = QDE.replace("{target}", target).replace("{start}", str(start)).replace("{end}", str(end))
+    return {"project.qde": qde.encode(),
             "sources/s1.txt": (project / "interviews" / "doc01.txt").read_bytes()}
 
 
@@ -132,6 +133,14 @@ def gen_qdpx_xml_bomb(path: Path, project: Path) -> None:
 
 def gen_qdpx_unknown_code_ref(path: Path, project: Path) -> None:
     _zip(path, _qdpx_members(project, target="no-such-guid"))
+
+
+def gen_qdpx_offsets_beyond_text(path: Path, project: Path) -> None:
+    _zip(path, _qdpx_members(project, start=100, end=99_999))
+
+
+def gen_qdpx_end_before_start(path: Path, project: Path) -> None:
+    _zip(path, _qdpx_members(project, start=40, end=10))
 
 
 # ----- issue 17: NUL past the binary check, symbolic links, escape sequences in names

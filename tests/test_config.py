@@ -214,3 +214,12 @@ def test_resolved_config_writes_each_model_type_with_its_own_keys(tmp_path):
     assert list(models[1]) == ["type", "n_topics", "name", "guided", "extra_topics", "seed_strength", "input", "init",
                                "beta_loss", "l1_ratio", "alpha_W", "alpha_H", "max_iter"]
     assert models[0]["alpha"] == 1.0 and isinstance(models[0]["alpha"], float) and models[1]["alpha_W"] == 1.0
+
+
+def test_a_language_code_in_capitals_is_read_as_its_code(planted: Path) -> None:
+    """`language: EN` was a traceback (no stopword list for 'EN'); codes are case-blind."""
+    planted.write_text(planted.read_text(encoding="utf-8").replace("corpus:\n", "corpus:\n  language: EN\n"), encoding="utf-8")
+    assert load_config(planted).corpus.language == "en"
+    result = CliRunner().invoke(main, ["-q", "validate", str(planted)])
+    assert result.exit_code == 0, result.output
+    assert "Documents: 8 (8 with speaker labels)" in result.output

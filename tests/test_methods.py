@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from test_run_folder import planted_codings
 
 from conftest import REPO, write_planted_corpus
+from topicbook.agreement import SECTIONS
 from topicbook.cli import main
 from topicbook.config import load_config
 from topicbook.intrusion import TaskSet
@@ -98,7 +99,7 @@ def check_methods(folder: Path) -> str:
             assert re.search(rf"`{re.escape(model['model'])}` {counts}( \(\d+ unstable\))?, with {topics.count('emergent')} "
                              rf"emergent topics? and {topics.count('procedural')} procedural topics?", text), model["model"]
     # agreement: the table, row by row, and the best method's sentence
-    methods = {k: v for k, v in agreement.items() if k != "sample"}
+    methods = {k: v for k, v in agreement.items() if k not in SECTIONS}  # sample, learned_fit, learning_curve
     columns = ("macro_roc_auc", "length_floor_auc", "macro_f1", "kappa", "macro_krippendorff_alpha")
     main_table = text.split("## Agreement with human coding")[1].split("On ")[0] if methods else ""
     rows = {m.group(1): m.group(2) for m in re.finditer(r"^\| `([^`]+)` \| (.*) \|$", main_table, re.M)}
@@ -198,4 +199,5 @@ def test_demo_methods_quote_the_runs_figures(tmp_path: Path):
     cfg = dataclasses.replace(cfg, cache=dataclasses.replace(cfg.cache, enabled=False))
     folder, _ = run(cfg, out_dir=tmp_path, name="mooc-demo")
     text = check_methods(folder)
-    assert "The best method, `guided_lda_x3+similarity`" in text
+    assert "The best method, `learned`" in text  # out-of-fold; the best label-free one is guided_lda_x3+similarity
+    assert "5-fold cross-validation grouped by document" in text

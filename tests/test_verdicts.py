@@ -32,11 +32,14 @@ from topicbook.verdicts import (
     STATUSES,
     CodePresence,
     PresenceSettings,
+    StructureSettings,
     VerdictTable,
     evaluate_verdicts,
     evidence,
     presence,
     procedural_terms,
+    text_coverage,
+    topic_matches,
     verdict_table,
 )
 
@@ -45,21 +48,24 @@ CODEBOOK = VERDICT_CODEBOOK + "  - id: empty\n    name: Zzyzx\n"
 
 
 def _prepared(root: Path, codebook: str = CODEBOOK, greetings: bool = False, n_docs: int = 8,
-              n_words: int = 40):  # type: ignore[no-untyped-def]
+              n_words: int = 40, generic: str | None = None):  # type: ignore[no-untyped-def]
     config = write_planted_corpus(root, n_docs=n_docs)
-    _rewrite(config.parent / "interviews", greetings, n_words)
+    _rewrite(config.parent / "interviews", greetings, n_words, generic)
     (config.parent / "codebook.yaml").write_text(codebook, encoding="utf-8")
     cfg = load_config(config)
     return prepare(dataclasses.replace(cfg, cache=dataclasses.replace(cfg.cache, enabled=False)))
 
 
-def _rewrite(folder: Path, greetings: bool, n_words: int) -> None:
+def _rewrite(folder: Path, greetings: bool, n_words: int, generic: str | None = None) -> None:
     """The planted interviews again, each turn with a few BACKGROUND words, optionally with
-    opening and closing pleasantries, `n_words` theme-or-filler words per turn."""
+    opening and closing pleasantries, `n_words` theme-or-filler words per turn, and a
+    `generic` word in half of the turns, whatever their theme."""
     rng = random.Random(3)
 
     def turn(theme: str) -> str:
         extra = " ".join(rng.choice(BACKGROUND) for _ in range(max(4, n_words // 3)))
+        if generic and rng.random() < 0.5:
+            extra += f" {generic} {generic} {generic}"
         return f"{planted_turn(rng, theme, n_words)[:-1]} {extra}."
 
     themes = ["gardening", "music", "cooking", "sailing"]
@@ -287,3 +293,110 @@ def test_pdpilot_every_code_has_a_status() -> None:
     assert len(table.models[0].codes) == len(corpus.codebook) == 96
     assert all(c.status in STATUSES for c in table.models[0].codes)
     assert all(v.presence in ("present", "uncertain", "absent") for v in table.presence)
+
+
+ROUND_1 = PresenceSettings(relative_coverage=None, full_coverage=None)
+
+GENERIC_DECOY = """\
+  - id: volcanoes
+    name: Volcanic eruptions
+    definition: Lava flows from the crater, magma chambers and ash clouds; the villagers look up and evacuate.
+    keywords: [volcano, lava, eruption, magma, crater]
+  - id: compost
+    name: Compost
+"""
+
+
+def test_generic_word_decoy_is_not_present_but_a_specific_word_is(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A decoy from another domain whose only word in the corpus is a generic one ("look", in
+    half of all turns) beats the pseudo-code null (round 1 calls it present); its coverage is
+    low, so it is uncertain and says which word carries it. A names-only code of one specific
+    word (compost, gardening turns only) is present."""
+    prepared = _prepared(tmp_path, CODEBOOK + GENERIC_DECOY, generic="look")
+    _, docs = _texts_docs(prepared)
+    transform = prepared.preprocessor.transform
+    ev = evidence(prepared.dtm, prepared.codebook, transform, docs)
+    verdicts = {v.code: v for v in presence(ev, prepared.codebook)}
+    before = {v.code: v for v in presence(evidence(prepared.dtm, prepared.codebook, transform, docs, ROUND_1),
+                                          prepared.codebook, ROUND_1)}
+    assert before["volcanoes"].presence == "present"  # the failure of round 1 this guards against
+    decoy = verdicts["volcanoes"]
+    assert decoy.presence == "uncertain", decoy
+    assert decoy.evidence_terms == ("look",) and "'look'" in decoy.reason
+    assert decoy.coverage is not None and decoy.coverage < 0.2
+    assert verdicts["compost"].presence == "present", verdicts["compost"]
+    assert verdicts["compost"].coverage == 1.0 and verdicts["compost"].evidence_terms == ("compost",)
+    for code in ("gardening", "music", "outdoors"):
+        assert verdicts[code].presence == "present", verdicts[code]
+
+
+def test_text_coverage_weighs_unseen_words_as_most_specific() -> None:
+    """Coverage: the idf-weighted share of a code's distinct words that the vocabulary has; an
+    unseen word weighs ln(1 + n_segments) + 1, the smooth idf of a word in no segment."""
+    from topicbook.codebook import Code, Codebook
+
+    vocab = ("guitar", "melody", "look")
+    idf = np.array([2.0, 3.0, 1.5])
+    codebook = Codebook("c", (Code(id="music", name="Guitar melody", keywords=("guitar",)),
+                              Code(id="volcano", name="Volcano", definition="Lava, look, lava, crater"),
+                              Code(id="none", name="The")))
+    def words(text: str) -> list[str]:
+        return [w for w in text.lower().replace(",", "").split() if w != "the"]  # "the": a stopword
+
+    coverage, n_words = text_coverage(codebook, vocab, words, idf, 99)
+    unseen = np.log(100) + 1
+    assert coverage[0] == 1.0 and n_words[0] == 2
+    assert coverage[1] == pytest.approx(1.5 / (1.5 + 3 * unseen)) and n_words[1] == 4  # volcano lava look crater
+    assert coverage[2] == 0.0 and n_words[2] == 0
+
+
+def test_a_match_needs_top_quotes_that_are_evidence() -> None:
+    """Topic 1 follows the code's scores over the corpus but its 10 top segments are not the
+    code's evidence: the correlation alone matches it, the top-quote test does not."""
+    rng = np.random.default_rng(0)
+    n = 300
+    scores = rng.random((n, 1))
+    evidence_mask = scores > np.quantile(scores, 0.8)
+    theta = np.hstack([scores + 0.05 * rng.random((n, 1)), scores + 0.3 * rng.random((n, 1))])
+    outside = np.flatnonzero(~evidence_mask[:, 0])[:10]
+    theta[outside, 1] = 3.0  # topic 1's top quotes: segments outside the evidence
+    null = rng.random((n, 100))
+    usable = np.array([True])
+    with_quotes = topic_matches(theta, scores, null, evidence_mask, usable, StructureSettings())
+    without = topic_matches(theta, scores, null, evidence_mask, usable, StructureSettings(quote_fdr=None))
+    assert with_quotes.matched[:, 0].tolist() == [True, False]
+    assert without.matched[:, 0].tolist() == [True, True]
+    assert with_quotes.quote_share[:, 0].tolist() == [1.0, 0.0]
+    assert not topic_matches(theta, scores, null, evidence_mask, np.array([False]), StructureSettings()).matched.any()
+
+
+def test_random_codes_collect_no_matches_at_the_false_discovery_rate() -> None:
+    """200 codes with random scores against 10 topics: round 1's per-pair 99% quantile matches
+    about 1% of the 2,000 pairs; the FDR-controlled correlation test matches none."""
+    rng = np.random.default_rng(1)
+    n = 300
+    theta = rng.dirichlet(np.full(10, 0.3), size=n)
+    scores = rng.random((n, 200))
+    evidence_mask = scores > np.quantile(scores, 0.8, axis=0)
+    null = rng.random((n, 100))
+    usable = np.ones(200, dtype=bool)
+    round_1 = topic_matches(theta, scores, null, evidence_mask, usable, StructureSettings(match_fdr=None, quote_fdr=None))
+    fdr_only = topic_matches(theta, scores, null, evidence_mask, usable, StructureSettings(quote_fdr=None))
+    assert round_1.matched.sum() >= 10
+    assert fdr_only.matched.sum() == 0 and np.all(np.isinf(fdr_only.cutoff))
+
+
+def test_model_whose_topics_carry_no_code_gives_strict_json(planted) -> None:  # type: ignore[no-untyped-def]
+    """Random topic weights: no topic-code pair passes the FDR test, so the per-topic cut-off is
+    infinite; verdicts.json records it as null (strict JSON) and alignment.csv leaves it empty."""
+    prepared, _, models, _, _ = planted
+    rng = np.random.default_rng(3)
+    n = prepared.dtm.counts.shape[0]
+    noise = dataclasses.replace(models[0], name="noise_k4", doc_topic=rng.dirichlet(np.ones(4), size=n))
+    table = _table(prepared, [noise])
+    codes = table.models[0].codes
+    assert not any(c.status in ("own_topic", "split", "merged") for c in codes)
+    assert any(c.cutoff and c.cutoff[0] is None for c in codes)
+    again = VerdictTable.from_json(json.loads(json.dumps(table.to_json(), allow_nan=False)))
+    assert again == table
+    assert {r["cutoff"] for r in table.structure_rows({}) if r["model"] == "noise_k4"} == {""}

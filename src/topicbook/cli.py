@@ -19,8 +19,9 @@ import click
 
 from topicbook import __version__
 from topicbook.errors import TopicbookError
+from topicbook.interrupts import interrupted, raise_if_interrupted, watch_interrupts
 from topicbook.logs import WarningSummary, log_python_warning
-from topicbook.names import printable
+from topicbook.names import name_problem, printable
 
 log = logging.getLogger("topicbook.cli")
 
@@ -98,18 +99,33 @@ class TopicbookGroup(click.Group):
         return ctx
 
     def invoke(self, ctx: click.Context) -> Any:
-        try:
-            result = super().invoke(ctx)
-        except TopicbookError as exc:
-            _discard_warnings()
-            _echo(f"Error: {exc}", err=True)
-            ctx.exit(1)
-        except KeyboardInterrupt:
-            _discard_warnings()
-            _echo("Interrupted: no run folder was completed; partial output was removed.", err=True)
-            ctx.exit(130)
+        with watch_interrupts():  # Ctrl-C anywhere ends the command with 130, even one a library swallowed
+            try:
+                result = super().invoke(ctx)
+                raise_if_interrupted()
+            except KeyboardInterrupt:
+                _exit_interrupted(ctx)
+            except TopicbookError as exc:
+                if interrupted():  # a failure caused by the interrupt (a stopped worker, ...)
+                    _exit_interrupted(ctx)
+                _discard_warnings()
+                _echo(f"Error: {exc}", err=True)
+                ctx.exit(1)
+            except (click.exceptions.Exit, click.ClickException, click.Abort):
+                raise
+            except Exception:
+                if interrupted():
+                    _exit_interrupted(ctx)
+                raise
         _flush_warnings()
         return result
+
+
+def _exit_interrupted(ctx: click.Context) -> None:
+    """Ctrl-C: the held warnings are dropped, one line says what was kept, exit code 130."""
+    _discard_warnings()
+    _echo("Interrupted: no run folder was completed; partial output was removed.", err=True)
+    ctx.exit(130)
 
 
 # Warnings: held while a command reads and checks its inputs and printed once they are checked
@@ -178,9 +194,18 @@ def main(verbose: int, quiet: bool) -> None:
     warnings.showwarning = log_python_warning
 
 
+def _file_name(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """An option that names a folder (--name): refused in one line when the file-name rule
+    leaves nothing of it (README, "Names and paths"); kept as typed otherwise."""
+    problem = None if value is None else name_problem(value)
+    if problem is not None:
+        raise TopicbookError(f"--name: {problem}")
+    return value
+
+
 @main.command(short_help="Run the pipeline for CONFIG; write a new run folder.")
 @config_argument
-@click.option("--name", help="Run name (default: the config's `name`).")
+@click.option("--name", callback=_file_name, help="Run name (default: the config's `name`); the folder name is its safe form.")
 @out_folder_option("run")
 @open_option
 @jobs_option("preprocessing and the stability re-fits")
@@ -246,6 +271,8 @@ def run(ctx: click.Context, config: Path, name: str | None, out_dir: Path, open_
                    f"(macro ROC AUC; segment length alone: {floor}{partial}):")
         ranked = sorted(figures.items(), key=lambda kv: -(kv[1].macro_roc_auc or 0))
         _echo("  " + ", ".join(f"{name} {fig.macro_roc_auc}" for name, fig in ranked))
+    if run_agreement is not None:
+        _learned_lines(run_agreement, folder)
     explorer = folder / "explorer.html"
     if explorer.exists():
         _echo(f"Explorer: {explorer}")
@@ -462,29 +489,42 @@ def compare(run_dir: Path) -> None:
         _echo(f"{name:28s} {fig.n_codes:5d} {cells[0]:>8s} {cells[1]:>7s} {cells[2]:>8s} {cells[3]:>8s} {cells[4]:>6s}")
 
 
-@main.command(short_help="Draw a random sample of a run's segments for hand coding.")
+@main.command(short_help="Draw a random sample of a run's segments for hand coding, or the segments to code next.")
 @run_dir_argument
-@click.option("--n", "n", type=click.IntRange(1), required=True, help="Segments to draw at random.")
+@click.option("--n", "n", type=click.IntRange(1), help="Segments to draw at random.")
+@click.option("--next", "next_n", type=click.IntRange(1),
+              help="Instead: the N uncoded segments whose coding would teach the learned score most (a run with codings; the first N of its suggestions).")
 @click.option("--stratify", type=click.Choice(["code", "topic", "document"]),
               help="Proportional allocation over strata: the best predicted code (similarity score), a model's dominant topic, or the document.")
 @click.option("--model", help="Model whose dominant topic is the stratum (--stratify topic; default: the first model).")
 @seed_option("the draw")
 @click.option("--format", "fmt", type=click.Choice(["csv", "qdpx"]), required=True,
-              help="csv: segment_id, document, start, end, text; qdpx: a REFI-QDA project with the sampled spans marked.")
-@out_file_option("RUN_DIR/validation/sample.<format>")
+              help="csv: segment_id, document, start, end, text (--next: suggestions.csv's columns); qdpx: a REFI-QDA project with the sampled spans marked.")
+@out_file_option("RUN_DIR/validation/sample.<format>; --next: RUN_DIR/validation/next.<format>")
 @force_option("sample file")
-def sample(run_dir: Path, n: int, stratify: str | None, model: str | None, seed: int | None, fmt: str,
-           out: Path | None, force: bool) -> None:
+@click.pass_context
+def sample(ctx: click.Context, run_dir: Path, n: int | None, next_n: int | None, stratify: str | None,
+           model: str | None, seed: int | None, fmt: str, out: Path | None, force: bool) -> None:
     """Draw a reproducible random sample of RUN_DIR's segments for hand coding in QDA software.
 
     Code the sample with your codebook, then give the coded export as codings.path and the
     sample's .json as codings.sample: the run reports agreement on exactly those segments.
 
+    With --next N instead of --n: the segments to code next (see suggestions.csv); give their
+    .json as codings.reviewed once they are coded.
+
     \b
     Example:
         topicbook sample runs/study-20261129T115631Z --n 60 --stratify code --format qdpx
         topicbook sample runs/study-20261129T115631Z --n 40 --seed 7 --format csv --out coding/sample.csv
+        topicbook sample runs/study-20261129T115631Z --next 20 --format qdpx
     """
+    if next_n is not None and n is None and not (stratify or model or seed is not None):
+        _sample_next(run_dir, next_n, fmt, out, force)
+        return
+    if n is None or next_n is not None:
+        _echo("Error: give either --n N (a random sample; with --stratify, --model, --seed) or --next N (what to code next).", err=True)
+        ctx.exit(2)
     from topicbook.validation import sample_run, write_sample
 
     run, drawn = sample_run(run_dir, n=n, seed=seed, stratify=stratify, model=model)
@@ -565,6 +605,37 @@ def _open_page(page: Path) -> None:
         log.warning("--open: no display here (DISPLAY and WAYLAND_DISPLAY are not set), so no browser can show the page; open %s on a machine with a screen.", page)
     elif not webbrowser.open(page.resolve().as_uri()):
         log.warning("--open: no web browser could be started; open %s in a browser yourself.", page)
+
+
+def _sample_next(run_dir: Path, n: int, fmt: str, out: Path | None, force: bool) -> None:
+    """`sample --next N`: the run's next N suggestions as csv or qdpx, with their record."""
+    from topicbook.report.run_folder import load_run
+    from topicbook.suggestions import next_suggestions, write_suggestions
+
+    run = load_run(run_dir)
+    picks = next_suggestions(run, n)
+    export, record = write_suggestions(run, picks, fmt, out=out, force=force)
+    _echo(f"Next: {len(picks)} uncoded segments to code, in {len({p.document for p in picks})} documents")
+    _echo(f"Exported: {export}")
+    _echo(f"Record (give it as codings.reviewed once they are coded): {record}")
+
+
+def _learned_lines(run_agreement: Any, folder: Path) -> None:
+    """The run summary's lines on `learned`: how it was fitted, its learning curve, suggestions."""
+    from topicbook.agreement import learned_summary
+
+    line = learned_summary(run_agreement)
+    if line is None:
+        return
+    _echo(line)
+    curve = run_agreement.curve
+    if curve is not None and curve.points:
+        points = ", ".join(f"{p.n_documents}: {'-' if p.macro_roc_auc is None else f'{p.macro_roc_auc:.3f}'}" for p in curve.points)
+        prior = curve.points[0].prior_macro_roc_auc
+        _echo(f"  learning curve (out-of-fold macro ROC AUC by coded documents trained on; {run_agreement.prior} "
+              f"{'-' if prior is None else f'{prior:.3f}'}): {points}")
+    if run_agreement.suggestions:
+        _echo(f"  {len(run_agreement.suggestions)} segments to code next: {folder / 'suggestions.csv'}")
 
 
 def _progress_wanted() -> bool:

@@ -31,6 +31,7 @@ from topicbook.errors import InputError
 from topicbook.ingest.corpus import read_table
 from topicbook.ingest.text import read_text_file
 from topicbook.safezip import check_zip
+from topicbook.spreadsheet import restore_cell
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +90,9 @@ def _qualcoder_codebook(rows: list[list[str]], path: Path) -> Codebook:
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
-    return read_table(path)
+    """A CSV/TSV code system; a cell that topicbook's export prefixed with ' (to keep a
+    spreadsheet from running it as a formula) is read as written before."""
+    return read_table(path).map(restore_cell)
 
 
 def _csv_rows(path: Path) -> list[list[str]]:

@@ -7,28 +7,39 @@ Codings come as a CSV `document,code,text` (a quote), a CSV `document,start,end,
 - a quote is found in its document ignoring case, whitespace and punctuation; quotes found
   nowhere are counted and listed (codings_report.json), never fatal;
 - a span codes a segment when their overlap covers at least half of the shorter of the two.
+
+Which segments count as coded (:func:`coded_mask`): every segment of a document with at least
+one coding (its segments without a code are negatives; documents without codings are unknown),
+except in documents holding *reviewed* segments (`codings.reviewed`, :func:`read_reviewed`: the
+suggestions.csv of a run, or a sample.json): there only the reviewed segments, and segments
+that carry a code, count as coded. So coding one suggested passage of an interview does not
+make the rest of that interview negative. The spans topicbook marks in its own .qdpx exports
+(code "topicbook: code next") are not human codes and are skipped when codings are read.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from topicbook.codebook import Codebook, code_lookup
+from topicbook.codebook import Code, Codebook, code_lookup
 from topicbook.errors import InputError
 from topicbook.ingest import Corpus
 from topicbook.ingest.codings import codings_table
 from topicbook.ingest.comments import read_comment_codings
+from topicbook.ingest.corpus import read_table
 from topicbook.qdc import Coding, read_qdpx
 from topicbook.sampling import is_sample_marker
 from topicbook.segment import Segment
+from topicbook.spreadsheet import restore_cell
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +49,16 @@ MIN_OVERLAP = 0.5
 SUGGESTION_USER_PREFIX = "topicbook:"  # the user of topicbook's exported suggestions (export.py)
 UNPLACED_KIND = "codings.unplaced"
 DEIDENTIFIED_REASON = "offsets into the text before de-identification"  # the kind of the warning about unplaced codings (topicbook.logs)
+# The code that marks suggested passages in topicbook's "code next" .qdpx: a mark, not a human
+# code; codings of it that come back in an exported project are skipped.
+CODE_NEXT = Code(id="topicbook_code_next", name="topicbook: code next",
+                 definition="A passage topicbook suggests coding next (see the note): code it with "
+                            "every code of your codebook that applies, or none, and keep or delete this mark.")
+
+
+def is_topicbook_mark(code: str) -> bool:
+    """Whether a coding's code (id or name) is topicbook's own mark rather than a human code."""
+    return code.casefold().strip() in (CODE_NEXT.id, CODE_NEXT.name)
 
 
 @dataclass(frozen=True)
@@ -200,7 +221,7 @@ class _Builder:
                  user: str = "", *, original_offsets: bool = True) -> None:
         """`original_offsets`: the offsets refer to the document as its file holds it (CSV
         offsets, Word comments, a .qdpx), not to the text topicbook analyses (a found quote)."""
-        if is_sample_marker(code):  # topicbook's own mark of a sampled segment, not a code
+        if is_topicbook_mark(code) or is_sample_marker(code):  # topicbook's own marks, not codes
             return
         self.n += 1
         code_id = self.code_id(code)
@@ -224,7 +245,7 @@ class _Builder:
         self.spans.append(Coding(document, start, end, code_id, user))
 
     def add_quote(self, line: int | None, document: str, code: str, quote: str, doc_text: str | None) -> None:
-        if is_sample_marker(code):
+        if is_topicbook_mark(code) or is_sample_marker(code):  # topicbook's own marks, not codes
             return
         if doc_text is None:
             self.n += 1
@@ -284,6 +305,8 @@ def read_codings(path: Path, *, documents: dict[str, str], segments: Sequence[Se
                 suggested += 1
                 continue
             code = names.get(coding.code, coding.code)
+            where = f"{path.name}: the coding of '{code}' in '{coding.document}'"
+            _check_span(where, coding.start, coding.end, documents.get(coding.document))
             text = documents.get(coding.document, "")[coding.start:coding.end]
             builder.add_span(None, coding.document, coding.start, coding.end, code, text, coding.user,
                              original_offsets=coding.document not in same_text)
@@ -302,9 +325,8 @@ def read_codings(path: Path, *, documents: dict[str, str], segments: Sequence[Se
                 start, end = int(str(rec["start"]).strip()), int(str(rec["end"]).strip())
             except ValueError:
                 raise InputError(f"{path.name}: line {line}: start and end must be whole numbers (character offsets); got '{rec['start']}', '{rec['end']}'.") from None
-            if start < 0 or end <= start:
-                raise InputError(f"{path.name}: line {line}: end ({end}) must be greater than start ({start}) and start >= 0.")
             doc = str(rec["document"]).strip()
+            _check_span(f"{path.name}: line {line}", start, end, documents.get(doc), document=doc)
             builder.add_span(line, doc, start, end, str(rec["code"]), documents.get(doc, "")[start:end])
     elif set(QUOTE_COLUMNS) <= cols:
         for i, rec in enumerate(frame.to_dict("records")):
@@ -316,6 +338,18 @@ def read_codings(path: Path, *, documents: dict[str, str], segments: Sequence[Se
     if builder.n == 0:
         raise InputError(f"{path.name}: no codings (the table has no rows). Add at least one coded quote or span.")
     return builder.build()
+
+
+def _check_span(where: str, start: int, end: int, text: str | None, *, document: str | None = None) -> None:
+    """A coded span must lie in its document: 0 <= start < end <= the length of the text (when
+    the document is known; an unknown one is reported as unmatched later)."""
+    if start < 0 or end <= start:
+        raise InputError(f"{where}: end ({end}) must be greater than start ({start}) and start >= 0.")
+    if text is not None and end > len(text):
+        of = f" of document '{document}'" if document is not None else ""
+        raise InputError(f"{where}: the span {start}-{end} ends after the end of the text{of} ({len(text):,} characters). "
+                         "Offsets count the characters of the document as topicbook reads it (segments.csv shows start and end); "
+                         "were they counted on another version of the file?")
 
 
 def codings_from_codes_column(doc_codes: Mapping[str, Sequence[str]], *, segments: Sequence[Segment],
@@ -347,3 +381,69 @@ def human_codings(path: Path | None, *, corpus: Corpus, segments: Sequence[Segme
         return codings_from_codes_column(doc_codes, segments=segments, segment_ids=segment_ids,
                                          codebook=codebook, source=codes_source)
     return None
+
+
+# --------------------------------------------------------------------------- what counts as coded
+
+
+def read_reviewed(path: Path, segment_ids: Sequence[str]) -> tuple[str, ...]:
+    """The segment ids a researcher reviewed (codings.reviewed), in the run's segment order.
+
+    path: a CSV with a `segment_id` column (a run's suggestions.csv, or any table of segment
+    ids), or a JSON file: a sample.json of `topicbook sample` (`segments`: [{"segment_id": ...}]),
+    or a list of ids. Every id must be one of `segment_ids` (the analysed segments): else one
+    line naming the file and the first unknown id.
+    """
+    name = f"codings.reviewed: {path.name}"
+    if not path.is_file():
+        raise InputError(f"{name} does not exist ({path}). Give the suggestions.csv (or sample.json) of the segments you coded, or remove codings.reviewed.")
+    if path.suffix.lower() == ".json":
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise InputError(f"{name}: not valid JSON ({exc}). Give a sample.json or a list of segment ids.") from None
+        items = data.get("segments") if isinstance(data, dict) else data
+        if not isinstance(items, list):
+            raise InputError(f"{name}: no list of segments (a sample.json has `segments`: [{{\"segment_id\": ...}}]).")
+        ids = [str(i.get("segment_id", "")) if isinstance(i, dict) else str(i) for i in items]
+    else:
+        frame = read_table(path)
+        column = next((c for c in frame.columns if str(c).strip().casefold() == "segment_id"), None)
+        if column is None:
+            raise InputError(f"{name}: no column 'segment_id'; found {', '.join(map(str, frame.columns[:10])) or 'none'}. Give the suggestions.csv of a run, or a table with a segment_id column.")
+        ids = [str(restore_cell(v)).strip() for v in frame[column].fillna("").astype(str)]  # as suggestions.csv wrote them
+    known = set(segment_ids)
+    unknown = [i for i in ids if i not in known]
+    if unknown:
+        raise InputError(f"{name}: {len(unknown)} of its {len(ids)} segment ids are not segments of this run (first: '{unknown[0]}'). The list must come from a run of this config and corpus (the same segment settings).")
+    if not ids:
+        raise InputError(f"{name}: lists no segment. Give the suggestions.csv (or sample.json) of the segments you coded.")
+    chosen = set(ids)
+    return tuple(s for s in segment_ids if s in chosen)
+
+
+def coded_mask(human: HumanCodings, documents: Sequence[str] | np.ndarray, reviewed: Collection[str] = ()) -> np.ndarray:
+    """(n_segments,) bool over `human.segment_ids`: the segments whose codes are known.
+
+    documents: the document of each segment. A document with codings counts as coded in full,
+    unless it holds a `reviewed` segment: then only its reviewed segments and its segments with
+    a code count (the rest of it is unknown, not negative).
+    """
+    docs = np.asarray(documents)
+    reviewed_rows = np.isin(np.asarray(human.segment_ids), list(reviewed)) if reviewed else np.zeros(len(docs), dtype=bool)
+    partial = set(docs[reviewed_rows].tolist())
+    full = [d for d in human.documents if d not in partial]
+    return np.isin(docs, full) | reviewed_rows | human.labels.any(axis=1)
+
+
+def document_groups(corpus: Corpus, column: str | None) -> dict[str, str]:
+    """Per document, the unit the learned score's cross-validation keeps whole: the value of
+    metadata `column` (codings.group_column: a respondent with several rows or interviews), or
+    the document itself (no column, or an empty value). One line when no document has it."""
+    if column is None:
+        return {d.id: d.id for d in corpus.documents}
+    if not any(column in d.metadata for d in corpus.documents):
+        columns = sorted({k for d in corpus.documents for k in d.metadata})
+        found = ", ".join(columns[:20]) if columns else "none (give corpus.metadata, or use a table corpus)"
+        raise InputError(f"codings.group_column: no document has a metadata column '{column}'. Metadata columns: {found}.")
+    return {d.id: str(d.metadata.get(column, "")).strip() or d.id for d in corpus.documents}

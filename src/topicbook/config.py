@@ -46,6 +46,7 @@ from typing import Annotated, Any, Literal, Union
 import yaml
 from annotated_types import Ge, Gt, Interval, Le, Lt
 from pydantic import (
+    AfterValidator,
     BeforeValidator,
     Field,
     Strict,
@@ -61,6 +62,7 @@ from pydantic_core import PydanticCustomError
 
 from topicbook.errors import ConfigError
 from topicbook.languages import language_problem
+from topicbook.names import name_problem
 
 # --------------------------------------------------------------------------- value types
 # YAML-strict scalars. Their own error texts are pydantic's and never shown: _config_error
@@ -102,6 +104,15 @@ def _language(value: Any) -> Any:
     return value.strip().lower() if isinstance(value, str) else value
 
 
+def _file_name(value: str) -> str:
+    """A name that becomes part of a file name (the run's, a model's): refused when the
+    file-name rule (:func:`topicbook.names.safe_name`) leaves nothing of it or it holds a NUL."""
+    problem = name_problem(value)
+    if problem is not None:
+        raise PydanticCustomError("file_name", "{problem}", {"problem": problem})
+    return value
+
+
 def _path(value: Any, info: ValidationInfo) -> Path:
     """A path; relative ones resolve from `base_dir` in the validation context (the config's
     folder) when there is one."""
@@ -121,6 +132,7 @@ Float = Annotated[float, BeforeValidator(_float), AllowInfNan(False)]  # .inf an
 Text = Annotated[str, BeforeValidator(_text), Strict()]
 Bool = Annotated[bool, Strict()]
 TextList = Annotated[list[Text], BeforeValidator(_as_list)]
+FileName = Annotated[Text, AfterValidator(_file_name)]  # kept as written; files use its safe form
 ConfigPath = Annotated[Path, BeforeValidator(_path)]
 Seed = Annotated[Int, Interval(ge=0, lt=2**32)]  # numpy's and gensim's RandomState take 0 .. 2**32 - 1
 LEFT_TO_RIGHT = Field(union_mode="left_to_right")  # a union tries its types in order, as written
@@ -194,7 +206,7 @@ class ModelConfig:
 
     type: Literal["lda", "nmf"]
     n_topics: Annotated[Int, Ge(2)] = 10
-    name: Text | None = None
+    name: FileName | None = None
     guided: Bool = False
     extra_topics: Annotated[Int, Ge(0)] = 3
     seed_strength: Annotated[Float, Gt(0)] = 50.0
@@ -257,13 +269,20 @@ class CodebookConfig:
 
 @dataclass(frozen=True, config=SECTION)
 class CodingsConfig:
-    """Human codings for agreement figures (CSV `document,code,text` or with offsets, or .qdpx)."""
+    """Human codings for agreement figures (CSV `document,code,text` or with offsets, or .qdpx),
+    and for the `learned` score: `reviewed` lists segments coded one by one (suggestions.csv or
+    sample.json; only those count as coded in their documents), `group_column` the metadata
+    column naming the unit the cross-validation keeps whole (a respondent of a survey table;
+    default: the document), `suggestions` how many uncoded segments suggestions.csv proposes."""
 
     path: ConfigPath | None = None
     holdout: Annotated[Float, Interval(ge=0, lt=1)] = 0.0
     min_positives: Annotated[Int, Ge(1)] = 5
     resamples: Annotated[Int, Interval(ge=0, le=100_000), Hint("bootstrap resamples; 0: no intervals")] = 300
     sample: ConfigPath | None = None  # sample.json of `topicbook sample`: agreement on exactly those segments
+    reviewed: ConfigPath | None = None
+    group_column: Text | None = None
+    suggestions: Annotated[Int, Ge(0)] = 20
 
 
 @dataclass(frozen=True, config=SECTION)
@@ -311,7 +330,7 @@ class RunConfig:
     file it was read from (not a YAML key)."""
 
     corpus: CorpusConfig
-    name: Text = "run"
+    name: FileName = "run"
     seed: Seed = 42
     speakers: SpeakersConfig = field(default_factory=SpeakersConfig)
     segment: SegmentConfig = field(default_factory=SegmentConfig)
@@ -335,6 +354,11 @@ class RunConfig:
         return self
 
 
+# Names a model cannot take: the label-free and learned scoring methods and agreement.json's
+# other sections sit beside the models' names in agreement.json, scores.npz and autocode_scores.csv.
+RESERVED_MODEL_NAMES = frozenset({"similarity", "selftrained", "keywords", "learned", "learned_fit", "learning_curve"})
+
+
 def settings_problem(cfg: RunConfig) -> str | None:
     """The first pair of settings that do not work together, as a one-line message, or None."""
     reruns = cfg.evaluate.stability_seeds
@@ -349,6 +373,10 @@ def settings_problem(cfg: RunConfig) -> str | None:
         return problem
     if cfg.codings.sample is not None and cfg.codings.path is None and cfg.corpus.codes_column is None:
         return "'codings.sample' needs the coded sample as codings: set codings.path to the coded export (or remove codings.sample)."
+    has_codings = cfg.codings.path is not None or cfg.corpus.codes_column is not None
+    for key in ("reviewed", "group_column"):
+        if getattr(cfg.codings, key) is not None and not has_codings:
+            return f"'codings.{key}' needs human codings: set codings.path (or a table corpus's corpus.codes_column), or remove codings.{key}."
     names: set[str] = set()
     for model in cfg.models:
         name = model.label
@@ -356,6 +384,8 @@ def settings_problem(cfg: RunConfig) -> str | None:
             return "models: the name 'sample' is reserved (agreement.json's section for a hand-coded sample). Give the model another `name`."
         if name in names:
             return f"models: two models are named '{name}'. Give one a different `name`."
+        if name in RESERVED_MODEL_NAMES:
+            return f"models: the name '{name}' is reserved (a scoring method or a section of agreement.json). Give the model another `name`."
         names.add(name)
         if model.guided and cfg.codebook.path is None:
             return f"models: '{name}' has guided: true but the config has no codebook. Set codebook.path or guided: false."
@@ -588,6 +618,8 @@ def _message(spot: _Spot) -> str:
     kind = error["type"]
     if kind == "topicbook":
         return str(error["ctx"]["message"])
+    if kind == "file_name":
+        return f"{key}: {error['ctx']['problem']}"
     if spot.unknown is not None and spot.section is not None:
         section = spot.section
         if issubclass(section, ModelConfig) and spot.unknown in yaml_keys(section):

@@ -22,26 +22,32 @@ the code's Description (definition) in the formats without notes (qdc, csv, xlsx
 list every decision, rejected verdicts included, in `<name>_decisions.csv` or a `decisions`
 sheet.
 
-Nothing is overwritten unless `force` is set.
+Nothing is overwritten unless `force` is set; nothing is written outside the export folder (or
+the folder of `--out`); cells that would run as spreadsheet formulas stay text.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import errno
 import logging
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from topicbook.chars import strip_xml_illegal
 from topicbook.codebook import Code, Codebook, codebook_records, codes_from_records, load_codebook
 from topicbook.codings import SUGGESTION_USER_PREFIX
 from topicbook.decisions import RunDecisions, read_decisions
-from topicbook.errors import InputError
+from topicbook.errors import InputError, TopicbookError
+from topicbook.files import contained, replacing
 from topicbook.ids import topic_key
+from topicbook.names import name_problem, safe_name
 from topicbook.qdc import Coding, write_qdc, write_qdpx
 from topicbook.report.run_folder import RunFolder, load_run
 from topicbook.scoring import standardise
+from topicbook.spreadsheet import cells_as_text, neutralise_cell
 from topicbook.verdicts import ModelStructure
 
 log = logging.getLogger(__name__)
@@ -214,7 +220,11 @@ def export_run(run_dir: Path, fmt: str, *, out: Path | None = None, force: bool 
     """Write the export file for `fmt` and return its path (RUN_DIR/export/<run>.<fmt> by default).
 
     Everything comes from the run folder (:func:`topicbook.report.run_folder.load_run`): the
-    corpus is not read again, so a run folder moved without its corpus still exports.
+    corpus is not read again, so a run folder moved without its corpus still exports. Files
+    are written only where they belong (the run's export folder, or beside `out`), through
+    hidden temporary files that replace the targets when complete: a refused or failed export
+    leaves nothing behind. CSV and .xlsx cells that a spreadsheet would run as a formula are
+    kept text (:mod:`topicbook.spreadsheet`).
     `decisions`: a decisions.json to apply (see the module docstring), checked against the run
     before anything is written.
     """
@@ -225,49 +235,91 @@ def export_run(run_dir: Path, fmt: str, *, out: Path | None = None, force: bool 
     run = load_run(run_dir)
     run_name = run.name
     decided = read_decisions(decisions, run) if decisions is not None else None
-    target = out or run_dir / "export" / f"{run_dir.name}.{fmt}"
-    if target.exists() and not force:
-        raise InputError(f"{target}: already exists. Use --force to replace it, or --out to write elsewhere.")
-    decisions_csv = target.with_name(f"{target.stem}_decisions.csv")
-    if fmt == "csv" and decided is not None and decisions_csv.exists() and not force:
-        raise InputError(f"{decisions_csv}: already exists. Use --force to replace it.")
+    if out is None:  # inside the run folder (its export/ may not lead elsewhere)
+        root, what = run_dir, "the run folder"
+        stem = run_dir.resolve().name
+        target = run_dir / "export" / f"{safe_name(stem if name_problem(stem) is None else run_name, what='the run folder name')}.{fmt}"
+    else:
+        root, what, target = out.parent, "the folder of --out", out
+    targets = [target, target.with_name(f"{target.stem}_codings.csv")] if fmt == "csv" else [target]
+    if fmt == "csv" and decided is not None:
+        targets.append(target.with_name(f"{target.stem}_decisions.csv"))
+    for path in targets:
+        contained(root, path, what=what)
+        if path.exists() and not force:
+            hint = ", or --out to write elsewhere" if path == target else ""
+            raise InputError(f"{path}: already exists. Use --force to replace it{hint}.")
     codebook = topic_codebook(run, decided, memos=fmt != "qdpx")
     codings = run_codings(run, spans=fmt == "qdpx", decisions=decided) if fmt != "qdc" else []
     if fmt == "qdpx":
         codings += human_codings(run)
     sources = [(d.id, d.text) for d in run.documents] if fmt == "qdpx" else []
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.partial")
-    if fmt == "qdc":
-        write_qdc(codebook, tmp)
-    elif fmt == "qdpx":
-        write_qdpx(tmp, sources=sources, codebook=codebook, codings=codings,
-                   user=suggestion_user(run), project_name=run_name,
-                   code_notes=code_memos(decided) if decided is not None else None)
-    else:
-        records = codebook_records(codebook)
-        book = pd.DataFrame([{**r, **{k: "; ".join(r[k]) for k in ("keywords", "exclude", "examples") if k in r}}
-                             for r in records], columns=["id", "name", "definition", "keywords", "exclude", "examples", "parent"])
-        table = pd.DataFrame([{"document": c.document, "start": c.start, "end": c.end, "code": c.code}
-                              for c in codings], columns=["document", "start", "end", "code"])
-        choices = pd.DataFrame(decision_rows(run, decided), columns=list(DECISION_COLUMNS)) if decided is not None else None
-        if fmt == "csv":
-            book.to_csv(tmp, index=False)
-            codings_path = target.with_name(f"{target.stem}_codings.csv")
-            if codings_path.exists() and not force:
-                raise InputError(f"{codings_path}: already exists. Use --force to replace it.")
-            table.to_csv(codings_path, index=False)
-            if choices is not None:
-                choices.to_csv(decisions_csv, index=False)
-        else:
-            with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-                book.to_excel(writer, sheet_name="codebook", index=False)
-                table.to_excel(writer, sheet_name="codings", index=False)
-                if choices is not None:
-                    choices.to_excel(writer, sheet_name="decisions", index=False)
-    tmp.replace(target)
+    notes = code_memos(decided) if decided is not None and fmt == "qdpx" else None
+    table = decision_rows(run, decided) if decided is not None and fmt in ("csv", "xlsx") else None
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with replacing(targets, root=root, what=what) as temporary:
+            _write_export(fmt, temporary, codebook, codings, sources, run_name, suggestion_user(run),
+                          code_notes=notes, decision_table=table)
+    except OSError as exc:
+        raise _export_error(exc, target) from None
     log.info("exported %s", target)
     return target
+
+
+def _write_export(fmt: str, paths: list[Path], codebook: Codebook, codings: list[Coding],
+                  sources: list[tuple[str, str]], run_name: str, user: str, *,
+                  code_notes: dict[str, list[str]] | None = None, decision_table: list[dict[str, str]] | None = None) -> None:
+    """The export's files at `paths` (the codebook or project first; the codings CSV second, the
+    decisions CSV third); `user`: the project's user and that of codings naming none (a .qdpx);
+    `code_notes`: code id -> memos (a .qdpx's notes); `decision_table`: rows of
+    DECISION_COLUMNS (csv, xlsx)."""
+    if fmt == "qdc":
+        write_qdc(codebook, paths[0])
+        return
+    if fmt == "qdpx":
+        write_qdpx(paths[0], sources=sources, codebook=codebook, codings=codings,
+                   user=user, project_name=run_name, code_notes=code_notes)
+        return
+    records = codebook_records(codebook)
+    book = pd.DataFrame([{**r, **{k: "; ".join(r[k]) for k in ("keywords", "exclude", "examples") if k in r}}
+                         for r in records], columns=["id", "name", "definition", "keywords", "exclude", "examples", "parent"])
+    table = pd.DataFrame([{"document": c.document, "start": c.start, "end": c.end, "code": c.code}
+                          for c in codings], columns=["document", "start", "end", "code"])
+    choices = pd.DataFrame(decision_table, columns=list(DECISION_COLUMNS)) if decision_table is not None else None
+    if fmt == "csv":  # a leading ' keeps a cell such as "=HYPERLINK(...)" text; our readers take it off
+        book.map(neutralise_cell).to_csv(paths[0], index=False)
+        table.map(neutralise_cell).to_csv(paths[1], index=False)
+        if choices is not None:
+            choices.map(neutralise_cell).to_csv(paths[2], index=False)
+        return
+    dropped = [0]
+
+    def xml_text(value: object) -> object:  # an .xlsx is XML: control characters cannot go in
+        if not isinstance(value, str):
+            return value
+        clean, n = strip_xml_illegal(value)
+        dropped[0] += n
+        return clean
+
+    book, table = book.map(xml_text), table.map(xml_text)
+    choices = choices.map(xml_text) if choices is not None else None
+    if dropped[0]:
+        log.warning("xlsx export: dropped %d control character%s that a workbook cannot hold (from code names, "
+                    "definitions or document names).", dropped[0], "" if dropped[0] == 1 else "s")
+    with pd.ExcelWriter(paths[0], engine="openpyxl") as writer:
+        book.to_excel(writer, sheet_name="codebook", index=False)
+        table.to_excel(writer, sheet_name="codings", index=False)
+        if choices is not None:
+            choices.to_excel(writer, sheet_name="decisions", index=False)
+        for sheet in writer.sheets.values():
+            cells_as_text(sheet)  # openpyxl types any text starting with "=" as a formula
+
+
+def _export_error(exc: OSError, target: Path) -> TopicbookError:
+    if exc.errno == errno.ENOSPC:
+        return TopicbookError(f"{target}: no space left on the device while writing the export. Free some space or use --out on another disk; nothing was written.")
+    return TopicbookError(f"{target}: cannot write the export ({exc.strerror or exc}). Use --out with a writable folder; nothing was written.")
 
 
 def read_export_codebook(path: Path) -> Codebook:

@@ -48,14 +48,15 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.stats import rankdata
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import GroupKFold
 
 from topicbook.metrics import MethodAgreement, agreement, prevalence_thresholds
@@ -189,6 +190,28 @@ class LearnedScores:
             "cv_macro_roc_auc": self.cv_macro_roc_auc, "settings": self.settings.to_json(), "seed": self.seed,
         }
 
+    def fit_json(self) -> dict[str, Any]:
+        """How the scores were obtained, without the per-segment arrays (agreement.json's
+        `learned_fit`; the scores, the coded mask and the groups go to scores.npz)."""
+        return {
+            "learned": list(self.learned_codes), "fallback": list(self.fallback_codes),
+            "codes": {c.code_id: {k: v for k, v in c.to_json().items() if k != "code_id"} for c in self.codes},
+            "kappa": self.kappa, "kappa_source": self.kappa_source, "folds": [list(f) for f in self.folds],
+            "cv_macro_roc_auc": self.cv_macro_roc_auc, "coded_segments": int(self.coded.sum()),
+            "coded_groups": len(set(np.asarray(self.groups)[self.coded].tolist())),
+            "settings": self.settings.to_json(), "seed": self.seed,
+        }
+
+    @classmethod
+    def from_fit_json(cls, data: Mapping[str, Any], *, segment_ids: Sequence[str], code_ids: Sequence[str],
+                      scores: np.ndarray, coded: np.ndarray, groups: Sequence[str]) -> LearnedScores:
+        """The inverse of :meth:`fit_json`, given the arrays it leaves out."""
+        codes = tuple(CodeLearning.from_json({"code_id": c, **data["codes"][c]}) for c in code_ids)
+        return cls(tuple(segment_ids), tuple(code_ids), np.asarray(scores, dtype=float), np.asarray(coded, dtype=bool),
+                   tuple(str(g) for g in groups), codes, tuple(tuple(f) for f in data["folds"]), float(data["kappa"]),
+                   data["kappa_source"], data["cv_macro_roc_auc"], LearningSettings.from_json(data["settings"]),
+                   int(data["seed"]))
+
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> LearnedScores:
         n_codes = len(data["code_ids"])
@@ -293,12 +316,20 @@ def grouped_folds(groups: np.ndarray, rows: np.ndarray, n_folds: int) -> list[np
 
 
 def _macro_auc(scores: np.ndarray, labels: np.ndarray, rows: np.ndarray, codes: Sequence[int]) -> float | None:
-    vals = []
-    for c in codes:
-        y = labels[rows, c]
-        if y.any() and not y.all():
-            vals.append(roc_auc_score(y, scores[rows, c]))
-    return float(np.mean(vals)) if vals else None
+    """Mean ROC AUC over `codes` (those with positives and negatives among `rows`), from the
+    ranks of the scores (the Mann-Whitney U statistic, ties as half: what roc_auc_score gives),
+    all codes in one ranking; the kappa selection calls it once per grid value."""
+    cols = np.asarray(codes, dtype=int)
+    y = labels[rows][:, cols]
+    pos = y.sum(axis=0)
+    keep = (pos > 0) & (pos < y.shape[0])
+    if not keep.any():
+        return None
+    ranks = rankdata(scores[rows][:, cols[keep]], axis=0)
+    y, pos = y[:, keep], pos[keep]
+    neg = y.shape[0] - pos
+    u = (ranks * y).sum(axis=0) - pos * (pos + 1) / 2.0
+    return float(np.mean(u / (pos * neg)))
 
 
 def learn_scores(spaces: FeatureSpaces, prior: np.ndarray, labels: np.ndarray, coded: np.ndarray,
@@ -389,14 +420,24 @@ def learn_scores(spaces: FeatureSpaces, prior: np.ndarray, labels: np.ndarray, c
 
 
 def learned_agreement(result: LearnedScores, labels: np.ndarray, lengths: np.ndarray, *,
-                      min_positives: int = 1) -> MethodAgreement | None:
+                      min_positives: int = 1, evaluate: np.ndarray | None = None,
+                      calibrate: np.ndarray | None = None, documents: np.ndarray | None = None,
+                      resamples: int = 0, seed: int = 0) -> MethodAgreement | None:
     """Agreement figures of the learned score on the coded segments, from their out-of-fold
     scores only (:func:`topicbook.metrics.agreement`); None without a grouped CV (fewer than
-    two coded documents), since every coded segment was then seen in training."""
+    two coded documents), since every coded segment was then seen in training.
+
+    evaluate, calibrate: (n_segments,) bool masks inside the coded segments (a run's held-out
+    documents and the others); default: all coded segments, thresholds at their prevalence.
+    documents, resamples, seed: bootstrap intervals over the evaluated documents, as
+    :func:`topicbook.metrics.agreement` gives them to every method."""
     if not result.folds:
         return None
-    return agreement(result.scores, labels, lengths, result.code_ids, evaluate=result.coded,
-                     min_positives=min_positives)
+    evaluate = result.coded if evaluate is None else np.asarray(evaluate, dtype=bool)
+    if (evaluate & ~result.coded).any() or (calibrate is not None and (calibrate & ~result.coded).any()):
+        raise ValueError("learned_agreement: evaluate and calibrate must lie inside the coded segments (out-of-fold scores).")
+    return agreement(result.scores, labels, lengths, result.code_ids, evaluate=evaluate, calibrate=calibrate,
+                     min_positives=min_positives, documents=documents, resamples=resamples, seed=seed)
 
 
 # --------------------------------------------------------------------------- learning curve
@@ -437,29 +478,41 @@ class LearningCurve:
     folds: int
     kappa: float
     seed: int
+    skipped: tuple[int, ...] = ()  # sizes left out to keep within the time budget
 
     def to_json(self) -> dict[str, Any]:
-        return {"points": [p.to_json() for p in self.points], "folds": self.folds, "kappa": self.kappa, "seed": self.seed}
+        return {"points": [p.to_json() for p in self.points], "folds": self.folds, "kappa": self.kappa,
+                "seed": self.seed, "skipped": list(self.skipped)}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> LearningCurve:
         return cls(tuple(CurvePoint.from_json(p) for p in data["points"]), int(data["folds"]),
-                   float(data["kappa"]), int(data["seed"]))
+                   float(data["kappa"]), int(data["seed"]), tuple(int(m) for m in data.get("skipped", ())))
 
 
-def curve_sizes(n_train: int) -> list[int]:
-    """1, 2, 4, ... below `n_train`, then `n_train` itself."""
-    sizes, m = [], 1
-    while m < n_train:
-        sizes.append(m)
-        m *= 2
-    return [*sizes, n_train] if n_train >= 1 else []
+def curve_sizes(n_train: int, max_points: int | None = None) -> list[int]:
+    """1, 2, 4, ... below `n_train`, then `n_train` itself. With `max_points` (>= 2), the
+    ladder steps by 4, 8, ... instead of 2 when doubling would give more points
+    (n_train 600, 6 points: 1, 4, 16, 64, 256, 600)."""
+    if n_train < 1:
+        return []
+    step = 2
+    while True:
+        sizes, m = [], 1
+        while m < n_train:
+            sizes.append(m)
+            m *= step
+        if max_points is None or len(sizes) + 1 <= max(max_points, 2):
+            return [*sizes, n_train]
+        step *= 2
 
 
 def learning_curve(spaces: FeatureSpaces, prior: np.ndarray, labels: np.ndarray, coded: np.ndarray,
                    groups: Sequence[str], code_ids: Sequence[str], lengths: np.ndarray, *,
                    kappa: float | None = None, sizes: Sequence[int] | None = None, seed: int = 0,
-                   min_positives: int = 1, settings: LearningSettings | None = None) -> LearningCurve:
+                   min_positives: int = 1, settings: LearningSettings | None = None,
+                   max_points: int | None = None, max_seconds: float | None = None,
+                   result: LearnedScores | None = None) -> LearningCurve:
     """Agreement of the learned score against the number of coded documents it is trained on.
 
     Grouped K-fold over the coded documents (as in :func:`learn_scores`); in every fold, for
@@ -470,6 +523,16 @@ def learning_curve(spaces: FeatureSpaces, prior: np.ndarray, labels: np.ndarray,
     positives among the coded segments). `kappa`: the prior strength (default: the settings'
     default_kappa; pass the run's chosen one). Inputs as :func:`learn_scores`; lengths:
     (n_segments,) tokens per segment. No point when fewer than two documents were coded.
+
+    Cost: every point fits one regression per code and fold. `max_points` caps the default
+    sizes (:func:`curve_sizes`); with `max_seconds`, a point is left out (and listed in
+    `skipped`, with every larger one) when the time spent so far plus its estimate (the
+    previous point's seconds, scaled by the ratio of sizes) would pass the budget: points are
+    computed smallest first, so a tight budget keeps the small end. Without `max_seconds`, or
+    when the budget does not bind, the curve depends only on its inputs and the seed.
+    `result`: the run's :func:`learn_scores` on the same inputs; a size that trains every fold
+    on all its documents is then read from its out-of-fold scores (the very same fits) instead
+    of being fitted again.
     """
     settings = settings or LearningSettings()
     kappa = settings.default_kappa if kappa is None else kappa
@@ -483,22 +546,40 @@ def learning_curve(spaces: FeatureSpaces, prior: np.ndarray, labels: np.ndarray,
         return LearningCurve((), 0, float(kappa), seed)
     train_docs = [sorted(set(groups_arr[coded & ~t].tolist())) for t in folds]
     if sizes is None:
-        sizes = curve_sizes(min(len(d) for d in train_docs))
+        sizes = curve_sizes(min(len(d) for d in train_docs), max_points)
+    fold_docs = tuple(tuple(sorted(set(groups_arr[t].tolist()))) for t in folds)
+    reuse = result.scores if result is not None and result.kappa == kappa and result.folds == fold_docs else None
+    base = agreement(z_prior, labels, lengths, code_ids, evaluate=coded, min_positives=min_positives)
     rng = np.random.default_rng(seed)
     points = []
+    skipped: list[int] = []
+    started = time.perf_counter()
+    last: tuple[int, float] | None = None  # (size, seconds) of the previous point
     for m in sizes:
+        if max_seconds is not None and last is not None:
+            spent = time.perf_counter() - started
+            if skipped or spent + last[1] * m / last[0] > max_seconds:
+                skipped.append(int(m))
+                continue
+        point_started = time.perf_counter()
         pooled = z_prior.copy()
         for test, docs in zip(folds, train_docs, strict=True):
             chosen = rng.choice(np.asarray(docs), size=min(m, len(docs)), replace=False)
+            if reuse is not None and m >= len(docs):
+                pooled[test] = reuse[test]
+                continue
             train = coded & np.isin(groups_arr, chosen)
             npos, ndocs = _group_counts(labels, train, groups_arr)
             blended, _ = _blend(z_prior, _regressions(X, labels, train, npos, settings, seed), ndocs, kappa)
             pooled[test] = blended[test]
         learned = agreement(pooled, labels, lengths, code_ids, evaluate=coded, min_positives=min_positives)
-        base = agreement(z_prior, labels, lengths, code_ids, evaluate=coded, min_positives=min_positives)
         points.append(CurvePoint(int(m), learned.macro_roc_auc, learned.micro_f1, base.macro_roc_auc,
                                  base.micro_f1, learned.n_segments, learned.n_codes))
-    return LearningCurve(tuple(points), len(folds), float(kappa), seed)
+        last = (int(m), time.perf_counter() - point_started)
+    if skipped:
+        log.warning("learning curve: sizes %s left out to stay within %.0f s (the curve took %.1f s)",
+                    ", ".join(map(str, skipped)), max_seconds, time.perf_counter() - started)
+    return LearningCurve(tuple(points), len(folds), float(kappa), seed, tuple(skipped))
 
 
 # --------------------------------------------------------------------------- what to code next

@@ -10,8 +10,8 @@ codes. Two rules, one function each:
 2. every run of characters other than letters, digits (any script), ``-``, ``_`` and ``.`` becomes
    one ``_`` (so ``/``, ``\\``, ``:``, spaces, control characters and ``..`` as a path part cannot
    survive);
-3. leading ``.`` and ``-`` (hidden files, options) and trailing ``.`` are removed; a name left
-   empty is an error;
+3. leading ``.`` and ``-`` (hidden files, options) and trailing ``.`` are removed; a name with
+   no letter or digit left is an error;
 4. at most :data:`MAX_NAME_BYTES` bytes of UTF-8 (cut at a character boundary);
 5. a Windows device name (``CON``, ``NUL``, ``COM1``, ... also with an extension) gets a
    ``_`` after it (``CON_``, ``nul_.txt``).
@@ -66,24 +66,40 @@ def _escape(match: re.Match[str]) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
+def name_problem(name: str) -> str | None:
+    """Why `name` cannot become a file name (a phrase that quotes it, escaped), or None.
+
+    >>> name_problem("///")
+    "'///' has no letter or digit left as a file name. Use letters, digits, '-', '_' and '.'."
+    """
+    text = unicodedata.normalize("NFC", str(name))
+    if "\x00" in text:
+        return f"'{printable(text)}' contains a NUL character and cannot be used as a file name. Use only {ALLOWED}."
+    if not any(c.isalnum() for c in _cleaned(text)):
+        return f"'{printable(name)}' has no letter or digit left as a file name. Use {ALLOWED}."
+    return None
+
+
 def safe_name(name: str, *, what: str = "name") -> str:
     """`name` as a safe file name (the rule in the module docstring).
 
     Raises ConfigError naming `what` (e.g. ``models[2].name``) when the name holds a NUL
     character or nothing is left of it.
     """
-    text = unicodedata.normalize("NFC", str(name))
-    if "\x00" in text:
-        raise ConfigError(f"{what}: '{printable(text)}' contains a NUL character and cannot be used as a file name. Use only {ALLOWED}.")
-    text = _DISALLOWED.sub("_", text)
-    text = text.lstrip(".-").rstrip(".")
-    text = _cut_bytes(text, MAX_NAME_BYTES).rstrip(".")
-    if not text.strip("_"):
-        raise ConfigError(f"{what}: '{printable(name)}' has no letter or digit left as a file name. Use {ALLOWED}.")
+    problem = name_problem(name)
+    if problem is not None:
+        raise ConfigError(f"{what}: {problem}")
+    text = _cleaned(unicodedata.normalize("NFC", str(name)))
     reserved = _RESERVED.match(text)
     if reserved:  # Windows reserves the device name with any extension: mark the stem
         text = _cut_bytes(reserved.group(1) + "_" + (reserved.group(2) or ""), MAX_NAME_BYTES)
     return text
+
+
+def _cleaned(text: str) -> str:
+    """Rule steps 2-4: disallowed runs to `_`, no leading `.`/`-` or trailing `.`, the byte limit."""
+    text = _DISALLOWED.sub("_", text).lstrip(".-").rstrip(".")
+    return _cut_bytes(text, MAX_NAME_BYTES).rstrip(".")
 
 
 def unique_name(name: str, used: Collection[str]) -> str:

@@ -18,11 +18,13 @@ from topicbook.agreement import evaluate_run
 from topicbook.align import Alignment, align
 from topicbook.cache import PreparedCorpus, prepare_corpus
 from topicbook.codebook import CodeKeywords, keyword_report, load_codebook, seed_terms
+from topicbook.codings import document_groups, read_reviewed
 from topicbook.config import RunConfig
 from topicbook.deidentify import deidentifier_from_config, deidentify_corpus, pseudonymise_speakers
 from topicbook.errors import ConfigError
 from topicbook.evaluate import ModelEvaluation, coherence, stability, topic_diversity
 from topicbook.ingest import read_corpus
+from topicbook.interrupts import watch_interrupts
 from topicbook.models import FittedModel, fit_model, model_problem
 from topicbook.preprocess import DocumentTermMatrix, Preprocessor, vectorize
 from topicbook.progress import progress_bar
@@ -54,6 +56,7 @@ def prepare(cfg: RunConfig, timer: Timer | None = None, jobs: int = 1) -> Prepar
     forced = codebook.multiword_keywords() if codebook else ()
     entry, _ = prepare_corpus(cfg, forced, lambda: _build_corpus(cfg, forced, timer, jobs), timer.stage)
     corpus, segmentation, pre, dtm = entry.corpus, entry.segmentation, entry.preprocessor, entry.dtm
+    document_groups(corpus, cfg.codings.group_column)  # a missing group column stops the run before any fit
     seeds = None
     keywords: tuple[CodeKeywords, ...] = ()
     if codebook is not None:
@@ -195,11 +198,17 @@ def analyse(prepared: Prepared, fitted: list[FittedModel], jobs: int = 1, *, pro
             spaces = feature_spaces(dtm, texts)
         with prepared.timer.stage("agreement"):
             sample = read_sample(cfg.codings.sample) if cfg.codings.sample is not None and human is not None else None
+            reviewed = read_reviewed(cfg.codings.reviewed, dtm.segment_ids) if cfg.codings.reviewed and human else ()
+            group_of = document_groups(prepared.corpus, cfg.codings.group_column)
             agreement = evaluate_run(dtm, texts, documents, analysed, prepared.seeds, prepared.preprocessor.transform,
                                      fitted, alignments, human.subset(analysed.ids()) if human else None,
                                      seed=cfg.seed, holdout=cfg.codings.holdout, min_positives=cfg.codings.min_positives,
                                      resamples=cfg.codings.resamples, sample=sample,
-                                     sample_source=cfg.codings.sample.name if cfg.codings.sample else "", spaces=spaces)
+                                     sample_source=cfg.codings.sample.name if cfg.codings.sample else "",
+                                     reviewed=reviewed, reviewed_source=cfg.codings.reviewed.name if cfg.codings.reviewed else "",
+                                     groups=[group_of[segments[s].document] for s in dtm.segment_ids],
+                                     group_column=cfg.codings.group_column, n_suggestions=cfg.codings.suggestions,
+                                     stage=prepared.timer.stage, spaces=spaces)
         with prepared.timer.stage("verdicts"):
             verdicts = verdict_table(dtm, prepared.codebook, prepared.preprocessor.transform, documents, fitted,
                                      refits=refits, language=cfg.corpus.language, space=spaces,
@@ -225,14 +234,17 @@ def run(cfg: RunConfig, *, out_dir: Path, name: str | None = None, command: list
     `record_paths`: write absolute input/output paths into the manifest (off: none anywhere).
     `progress`: tqdm bars for fits, re-fits and coherence (only when stderr is a terminal).
     `checked`: called once every input is read and checked (:func:`check_before_fit`), before
-    the first fit (the CLI prints the warnings so far).
+    the first fit (the CLI prints the warnings so far). Ctrl-C anywhere, even where a library
+    swallows it, ends the run with KeyboardInterrupt and no run folder
+    (:func:`topicbook.interrupts.watch_interrupts`).
     """
-    timer = Timer()
-    prepared = prepare(cfg, timer, jobs=jobs)
-    check_before_fit(prepared)
-    if checked is not None:
-        checked()
-    fitted = fit_all(prepared, progress=progress)
-    result = analyse(prepared, fitted, jobs=jobs, progress=progress)
-    folder = write_run(result, out_dir=out_dir, name=name or cfg.name, command=command, record_paths=record_paths)
+    with watch_interrupts():
+        timer = Timer()
+        prepared = prepare(cfg, timer, jobs=jobs)
+        check_before_fit(prepared)
+        if checked is not None:
+            checked()
+        fitted = fit_all(prepared, progress=progress)
+        result = analyse(prepared, fitted, jobs=jobs, progress=progress)
+        folder = write_run(result, out_dir=out_dir, name=name or cfg.name, command=command, record_paths=record_paths)
     return folder, result

@@ -23,6 +23,7 @@ from nltk.tokenize import RegexpTokenizer
 
 from topicbook.config import PreprocessConfig
 from topicbook.errors import TopicbookError
+from topicbook.interrupts import ignore_in_worker
 from topicbook.languages import SNOWBALL
 
 log = logging.getLogger(__name__)
@@ -459,7 +460,7 @@ class Preprocessor:
     def _parallel_content_tokens(self, texts: Sequence[str], jobs: int) -> tuple[list[list[str]], dict[str, int], tuple[Counter, Counter] | None]:
         """Tokens of contiguous chunks of `texts` in `jobs` processes, their step counts, and
         (when phrases are on) the summed unigram and bigram Counters the workers took."""
-        from concurrent.futures import ProcessPoolExecutor
+        from multiprocessing import Pool
 
         bounds = np.linspace(0, len(texts), jobs + 1).astype(int)
         chunks = [list(texts[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
@@ -469,8 +470,10 @@ class Preprocessor:
         bigrams: Counter = Counter()
         self._normalise_word("warm")  # load the lemma dictionary once, before the workers fork
         self._norm_cache.clear()
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            for chunk_docs, chunk_counts, cache, counted in pool.map(_tokens_of_chunk, [(self.cfg, self.language)] * jobs, chunks):
+        # Workers ignore Ctrl-C; on any exception here, an interrupt included, leaving the block
+        # terminates them at once (Pool.__exit__), instead of waiting for their chunks.
+        with Pool(jobs, initializer=ignore_in_worker) as pool:
+            for chunk_docs, chunk_counts, cache, counted in pool.starmap(_tokens_of_chunk, [((self.cfg, self.language), c) for c in chunks]):
                 docs.extend(chunk_docs)
                 if counted is not None:
                     unigrams.update(counted[0])

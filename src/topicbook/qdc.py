@@ -278,13 +278,15 @@ class Source:
 
 @dataclass(frozen=True)
 class Coding:
-    """One coded span: document id, [start, end) character offsets, code id and coder."""
+    """One coded span: document id, [start, end) character offsets, code id and coder; `note`:
+    a text attached to the span (written as a REFI-QDA <Note> the selection refers to)."""
 
     document: str
     start: int
     end: int
     code: str
     user: str = ""
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -424,8 +426,10 @@ def write_qdpx(path: Path, *, sources: Iterable[tuple[str, str]], codebook: Code
     Each coding is created by its own `Coding.user` (for example the researcher's codings
     beside ``topicbook:<run name>``'s suggestions), or by `user` when it names none; the project
     lists every user, and `user` created the project. `description` becomes the project's
-    <Description>. `code_notes`: code id -> texts (memos), each written as a <Note> under
-    <Notes> that the code refers to with a <NoteRef>.
+    <Description>. A coding's `note` becomes a <Note> under <Notes> that its selection refers
+    to (<NoteRef>); codings with the same note text in one document share one note.
+    `code_notes`: code id -> texts (memos), each written as a <Note> under <Notes> that the
+    code refers to with a <NoteRef>.
     """
     ET.register_namespace("", PROJECT_NS)
     ns = PROJECT_NS
@@ -443,16 +447,17 @@ def write_qdpx(path: Path, *, sources: Iterable[tuple[str, str]], codebook: Code
     book = ET.SubElement(root, f"{{{ns}}}CodeBook")
     codes_el = ET.SubElement(book, f"{{{ns}}}Codes")
     guid_of = {c.id: code_guid(c.id, project_name) for c in codebook.codes}
-    notes = {code_guid(f"{code}/{i}", f"{project_name}/note"): (code, text)
+    memos = {code_guid(f"{code}/{i}", f"{project_name}/note"): (code, text)
              for code, texts in (code_notes or {}).items() for i, text in enumerate(texts)}
-    unknown = sorted({code for code, _ in notes.values() if code not in guid_of})
+    unknown = sorted({code for code, _ in memos.values() if code not in guid_of})
     if unknown:
         raise InputError(f"{path.name}: notes name unknown codes: {', '.join(unknown[:3])}.")
     note_refs: dict[str, list[str]] = {}
-    for guid, (code, _) in notes.items():
+    for guid, (code, _) in memos.items():
         note_refs.setdefault(code, []).append(guid)
     _code_elements(codes_el, codebook.codes, ns, guid_of, colors, note_refs)
     sources_el = ET.SubElement(root, f"{{{ns}}}Sources")
+    notes: dict[str, str] = {}  # note guid -> text
     texts: dict[str, str] = {}
     for doc, text in sources:
         guid = code_guid(doc, f"{project_name}/source")
@@ -469,14 +474,19 @@ def write_qdpx(path: Path, *, sources: Iterable[tuple[str, str]], codebook: Code
             cod = ET.SubElement(sel, f"{{{ns}}}Coding", {
                 "guid": code_guid(f"{doc}/{n}/{coding.code}", f"{project_name}/coding"), "creatingUser": by})
             ET.SubElement(cod, f"{{{ns}}}CodeRef", {"targetGUID": guid_of[coding.code]})
+            if coding.note:
+                note_guid = code_guid(f"{doc}/{coding.note}", f"{project_name}/note")
+                notes[note_guid] = coding.note
+                ET.SubElement(sel, f"{{{ns}}}NoteRef", {"targetGUID": note_guid})
     if by_doc:
         raise InputError(f"{path.name}: codings name documents that are not sources: {', '.join(sorted(by_doc)[:3])}.")
-    if notes:
-        notes_el = ET.SubElement(root, f"{{{ns}}}Notes")
+    if notes or memos:
         names = {c.id: c.name for c in codebook.codes}
-        for guid, (code, text) in notes.items():
-            note = ET.SubElement(notes_el, f"{{{ns}}}Note", {"guid": guid, "name": f"Memo: {names[code]}",
-                                                              "creatingUser": user_guids[user]})
+        titled = [(guid, f"Memo: {names[code]}", text) for guid, (code, text) in memos.items()]
+        titled += [(guid, f"{project_name} note {n}", text) for n, (guid, text) in enumerate(notes.items(), 1)]
+        notes_el = ET.SubElement(root, f"{{{ns}}}Notes")
+        for guid, name, text in titled:
+            note = ET.SubElement(notes_el, f"{{{ns}}}Note", {"guid": guid, "name": name, "creatingUser": user_guids[user]})
             ET.SubElement(note, f"{{{ns}}}PlainTextContent").text = text
     if description is not None:
         ET.SubElement(root, f"{{{ns}}}Description").text = description

@@ -24,6 +24,7 @@ from topicbook.deidentify import deidentifier_from_config
 from topicbook.evaluate import ModelEvaluation
 from topicbook.ingest import Corpus
 from topicbook.ingest.comments import comment_files
+from topicbook.interrupts import raise_if_interrupted
 from topicbook.models import FittedModel
 from topicbook.preprocess import DocumentTermMatrix, Preprocessor, PreprocessReport
 from topicbook.segment import Segment, Segmentation
@@ -41,12 +42,16 @@ class Timer:
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
+        """Time the block as stage `name`. A Ctrl-C that a library swallowed during a run
+        (:mod:`topicbook.interrupts`) is raised as the stage begins or ends."""
+        raise_if_interrupted()
         start = time.perf_counter()
         log.info("%s ...", name)
         try:
             yield
         finally:
             self.seconds[name] = round(self.seconds.get(name, 0.0) + time.perf_counter() - start, 4)
+        raise_if_interrupted()
 
 
 @dataclass

@@ -28,6 +28,7 @@ from topicbook.codebook import Codebook, SeedTerms
 from topicbook.config import ModelConfig
 from topicbook.errors import TopicbookError
 from topicbook.evaluate import stability
+from topicbook.interrupts import watch_interrupts
 from topicbook.models import FittedModel
 from topicbook.preprocess import DocumentTermMatrix
 from topicbook.report.sweep_folder import write_sweep
@@ -243,6 +244,14 @@ def run_sweep(prepared: Prepared, *, ks: Sequence[int], n_seeds: int, model_type
     """Fit the K x seed grid for each model type of the config and write a sweep folder with
     sweep.csv (one row per fit), sweep_summary.csv (per model and K), sweep.json (with the
     recommended K per model) and sweep.png/svg."""
+    with watch_interrupts():
+        return _run_sweep(prepared, ks=ks, n_seeds=n_seeds, model_types=model_types, out_dir=out_dir, name=name,
+                          jobs=jobs, scheduler=scheduler, measures=measures, progress=progress)
+
+
+def _run_sweep(prepared: Prepared, *, ks: Sequence[int], n_seeds: int, model_types: Sequence[str],
+               out_dir: Path, name: str, jobs: int, scheduler: str | None, measures: Sequence[str],
+               progress: bool) -> tuple[Path, list[dict[str, Any]], dict[str, Recommendation]]:
     cfg = prepared.cfg
     wanted = set(model_types)
     models = [m for m in cfg.models if (m.type + ("_guided" if m.guided else "")) in wanted or m.type in wanted]

@@ -17,14 +17,15 @@ import csv
 import io
 import json
 import logging
-import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from topicbook.codes import Codebook
 from topicbook.errors import InputError
+from topicbook.files import contained, replacing
 from topicbook.ids import topic_key
 from topicbook.intrusion import IntrusionScores, TaskSet, make_task_set, read_answers, score_answers
 from topicbook.qdc import Coding, write_qdpx
@@ -46,26 +47,30 @@ CODE_STRATA_METHOD = "similarity"
 # --------------------------------------------------------------------------- files
 
 
-def write_files(files: Sequence[tuple[Path, Callable[[Path], None]]], *, force: bool) -> None:
-    """Write each (target, writer) pair: refuse existing targets unless `force`, write every file
-    to a hidden temporary name first and rename them into place only when all are written."""
+def write_files(files: Sequence[tuple[Path, Callable[[Path], None]]], *, force: bool, root: Path,
+                what: str = "the run folder") -> None:
+    """Write each (target, writer) pair: refuse existing targets unless `force` and targets that
+    resolve outside `root` (the run folder, or the folder given with --out), write every file to
+    a hidden temporary name first and rename them into place only when all are written
+    (:func:`topicbook.files.replacing`: nothing half-written or .partial is ever left). `what`
+    names `root` in the refusal."""
     for target, _ in files:
+        contained(root, target, what=what)
         if target.exists() and not force:
             raise InputError(f"{target}: already exists. Use --force to replace it, or --out to write elsewhere.")
-    temps = []
     try:
-        for target, write in files:
+        for target, _ in files:
             target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_name(f".{target.name}.partial")
-            temps.append(tmp)
-            write(tmp)
-        for (target, _), tmp in zip(files, temps, strict=True):
-            os.replace(tmp, target)
+        with replacing([t for t, _ in files], root=root, what=what) as temporary:
+            for (_, write), tmp in zip(files, temporary, strict=True):
+                write(tmp)
     except OSError as exc:
         raise InputError(f"{files[0][0].parent}: cannot write there ({exc.strerror or exc}). Use --out with a writable folder.") from None
-    finally:
-        for tmp in temps:
-            tmp.unlink(missing_ok=True)
+
+
+def output_root(run: RunFolder, out: Path | None) -> dict[str, Any]:
+    """write_files' root: the folder given with --out, else the run folder."""
+    return {"root": out, "what": "the folder of --out"} if out is not None else {"root": run.path, "what": "the run folder"}
 
 
 def write_text(text: str) -> Callable[[Path], None]:
@@ -167,7 +172,8 @@ def write_sample(run: RunFolder, sample: Sample, fmt: str, *, out: Path | None =
                        codings=codings, user=user, project_name=f"{run.name} sample",
                        description=sample_description(sample))
 
-    write_files([(target, write_export), (record, write_text(json_text(sample.to_json())))], force=force)
+    write_files([(target, write_export), (record, write_text(json_text(sample.to_json())))], force=force,
+                **output_root(run, out.parent if out is not None else None))
     log.info("sample of %d segments written to %s", len(chosen), target)
     return target, record
 
@@ -194,7 +200,7 @@ def make_intrusion(run_dir: Path, *, out_dir: Path | None = None, per_topic: int
     folder = out_dir or run.path / VALIDATION_DIR
     page, key = folder / INTRUSION_PAGE, folder / INTRUSION_KEY
     write_files([(page, write_text(render_intrusion_html(tasks))), (key, write_text(json_text(tasks.key_json())))],
-                force=force)
+                force=force, **output_root(run, out_dir))
     return page, key, tasks
 
 
@@ -232,7 +238,7 @@ def score_intrusion(run_dir: Path, answer_files: Sequence[Path], *, key: Path | 
         raise InputError("intrusion-score: no answer files given. Pass the files the raters' pages saved.")
     scores = score_answers(tasks, answers)
     target = run.path / INTRUSION
-    write_files([(target, write_text(json_text(scores.to_json())))], force=force)
+    write_files([(target, write_text(json_text(scores.to_json())))], force=force, root=run.path)
     if (run.path / EXPLORER_DATA).is_file():
         rebuild_explorer(run.path)
     rewrite_methods(load_run(run.path))  # now with the intrusion figures

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ import pytest
 from conftest import write_planted_corpus  # tests/conftest.py
 
 REPO = Path(__file__).resolve().parents[2]
-SCREENSHOT = REPO / "docs" / "img" / "explorer.png"
+SCREENSHOTS = "TOPICBOOK_SCREENSHOTS"  # a folder, e.g. docs/img: where the README's screenshots are written
 HOSTILE = ("Ada: <script>alert(1)</script> tomato soil compost <img src=x onerror=alert(2)> harvest seedling "
            "</script> greenhouse water weed tomato soil compost harvest, and \"quotes\" & more.")
 
@@ -143,6 +144,23 @@ def test_codebook_map_shows_agreement_with_the_demo_codings(demo_run, open_page)
     assert codes == list(data["agreement"]["per_code"][next(iter(methods))])
 
 
+def test_agreement_view_shows_the_learned_fit_and_its_learning_curve(demo_run, open_page):
+    folder, data = demo_run
+    learned = data["agreement"]["learned"]
+    curve = learned["curve"]["points"]
+    assert learned["coded_groups"] == 10 and len(curve) >= 3  # the demo codes I01-I10
+    p = open_page(folder / "explorer.html")
+    p.page.click("button[data-view='codebook']")
+    assert p.page.inner_text("#learned") == "Learned from your coding"
+    rows = p.page.eval_on_selector_all("table.learning-curve tbody tr", "rs => rs.map(r => [...r.cells].map(c => c.textContent))")
+    assert [r[0] for r in rows] == [str(pt["n_documents"]) for pt in curve]
+    assert [r[1] for r in rows] == [f"{pt['macro_roc_auc']:.3f}" for pt in curve]
+    lines = p.page.eval_on_selector_all("svg.curve-chart polyline", "ls => ls.map(l => l.getAttribute('points').split(' ').length)")
+    assert lines == [len(curve), len(curve)]  # learned and the label-free prior, one dot per size
+    assert "codes learned" in p.page.inner_text("#view-codebook")
+    assert not p.errors and not p.outside_requests()
+
+
 def test_search_finds_a_known_phrase(demo_run, open_page):
     folder, data = demo_run
     p = open_page(folder / "explorer.html")
@@ -210,16 +228,20 @@ def test_a_merged_segment_shows_each_question_above_its_answer(hostile_run, open
     assert p.errors == []
 
 
-def test_readme_screenshot_from_the_demo_run(demo_run, open_page):
+def test_readme_screenshot_from_the_demo_run(demo_run, open_page, tmp_path):
+    """The README's screenshot, drawn on every run; written into the tree only when
+    TOPICBOOK_SCREENSHOTS names a folder (`TOPICBOOK_SCREENSHOTS=docs/img make test`)."""
     folder, data = demo_run
+    wanted = os.environ.get(SCREENSHOTS)
+    screenshot = (REPO / wanted if wanted else tmp_path) / "explorer.png"
     p = open_page(folder / "explorer.html", width=1280, height=800)
     nmf = next(i for i, m in enumerate(data["models"]) if m["type"] == "nmf")
     p.page.select_option("#model", str(nmf))
     p.page.click("button[data-view='topics']")
     p.page.click("#topic-list li[data-topic='0']")
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    p.page.screenshot(path=str(SCREENSHOT))
-    assert SCREENSHOT.stat().st_size > 20_000
+    screenshot.parent.mkdir(parents=True, exist_ok=True)
+    p.page.screenshot(path=str(screenshot))
+    assert screenshot.stat().st_size > 20_000
     assert p.errors == []
 
 

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from topicbook.spreadsheet import restore_cell
+
 ALIASES = {
     "document": "document", "document name": "document", "doc": "document", "participant": "document",
     "code": "code", "code path": "code", "code_path": "code", "codes": "code",
@@ -28,7 +30,7 @@ def codings_table(path: Path) -> pd.DataFrame:
     file's own columns). A column whose canonical name is already present keeps its name."""
     from topicbook.ingest.corpus import read_table
 
-    frame = read_table(path)
+    frame = read_table(path).map(restore_cell)  # topicbook's CSV export keeps formulas text with a leading '
     rename: dict[str, str] = {}
     taken = {str(c) for c in frame.columns}
     for column in frame.columns:

@@ -24,6 +24,8 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
+from topicbook.errors import TopicbookError
+from topicbook.files import replacing
 from topicbook.report.explorer_data import DATA_FORMAT, explorer_data
 from topicbook.report.ldavis import ldavis_assets
 from topicbook.report.run_folder import EXPLORER_DATA, load_run
@@ -95,14 +97,20 @@ def render_explorer(result: RunResult, run_name: str) -> str:
 
 
 def rebuild_explorer(run_dir: Path) -> Path:
-    """Re-render explorer.html of a run folder from its explorer_data.json; returns the page."""
+    """Re-render explorer.html of a run folder from its explorer_data.json; returns the page.
+
+    The page replaces the old one only when complete, and only inside the run folder (an
+    explorer.html that is a link to elsewhere is refused)."""
     run = load_run(run_dir)
     page = run.path / "explorer.html"
     data = run.explorer_data
     intrusion = run.intrusion
     if intrusion is not None:  # scored by `topicbook intrusion-score` after the run
         data = {**data, "intrusion": intrusion.to_json()}
-    tmp = page.with_name(f".{page.name}.partial")
-    tmp.write_text(render_explorer_html(data), encoding="utf-8")
-    tmp.replace(page)
+    html = render_explorer_html(data)
+    try:
+        with replacing([page], root=run.path, what="the run folder") as (temporary,):
+            temporary.write_text(html, encoding="utf-8")
+    except OSError as exc:
+        raise TopicbookError(f"{page}: cannot write the page ({exc.strerror or exc}). Check that the run folder is writable.") from None
     return page

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from topicbook import __version__
+from topicbook.agreement import RunAgreement
 from topicbook.errors import InputError
 from topicbook.ingest import Document
 from topicbook.pairing import cosine_matrix, hungarian
@@ -324,6 +325,23 @@ def _agreement_table(result: RunResult) -> dict[str, Any] | None:
         "sample": None if sample is None else {"n_segments": sample.n_segments, "n_documents": sample.n_documents,
                                                "random": sample.sample.is_random, "seed": sample.sample.seed,
                                                "stratify": sample.sample.stratify, "methods": methods(sample.figures)},
+        "learned": _learned_table(run),
+    }
+
+
+def _learned_table(run: RunAgreement) -> dict[str, Any] | None:
+    """How `learned` was fitted and its learning curve, for the agreement view; None without it."""
+    result = run.learned
+    if result is None:
+        return None
+    return {
+        "prior": run.prior, "groups": run.group_column or "document",
+        "coded_groups": len(set(np.asarray(result.groups)[result.coded].tolist())),
+        "folds": len(result.folds), "kappa": result.kappa, "kappa_source": result.kappa_source,
+        "min_positives": result.settings.min_positives, "learned": list(result.learned_codes),
+        "fallback": [{"code": c.code_id, "reason": c.reason} for c in result.codes if c.status == "fallback"],
+        "curve": run.curve.to_json() if run.curve is not None else None,
+        "suggestions": len(run.suggestions),
     }
 
 

@@ -9,13 +9,14 @@ report package (as `topicbook validate` does) does not load it.
 
 from __future__ import annotations
 
+import io
 import logging
 import math
-import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from topicbook.names import name_problem, safe_name, unique_name
 from topicbook.report.figure_text import data_text
 
 log = logging.getLogger(__name__)
@@ -24,7 +25,12 @@ OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "
 FORMATS = ("png", "svg")
 
 
-def _save(fig: Any, out_dir: Path, stem: str) -> list[Path]:
+WriteBytes = Callable[[str, bytes], Path]  # RunFolderWriter.write_bytes: relative path, data -> file
+
+
+def _save(fig: Any, write: WriteBytes, stem: str) -> list[Path]:
+    """The figure as PNG and SVG, each handed to `write` as `<stem>.<ext>` (the run folder's
+    writer, which checks where every file goes)."""
     import matplotlib
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
@@ -32,15 +38,16 @@ def _save(fig: Any, out_dir: Path, stem: str) -> list[Path]:
     paths = []
     with matplotlib.rc_context({"svg.hashsalt": "topicbook", "svg.fonttype": "none"}):
         for ext in FORMATS:
-            path = out_dir / f"{stem}.{ext}"
+            buffer = io.BytesIO()
             meta = {"Date": None} if ext == "svg" else {"Software": None}
-            fig.savefig(path, dpi=150, metadata=meta)
-            paths.append(path)
+            fig.savefig(buffer, format=ext, dpi=150, metadata=meta)
+            paths.append(write(f"{stem}.{ext}", buffer.getvalue()))
     return paths
 
 
-def _safe(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
+def _field_part(field: str) -> str:
+    """A metadata field as part of a file name (its safe form; 'field' when none is left)."""
+    return safe_name(field) if name_problem(field) is None else "field"
 
 
 def top_terms_figure(model: Mapping[str, Any], n_terms: int = 8) -> Any:
@@ -144,24 +151,34 @@ def figure_texts(model: Mapping[str, Any]) -> Iterator[str]:
         yield from map(str, p["levels"])
 
 
-def write_figures(data: Mapping[str, Any], out_dir: Path) -> list[Path]:
-    """Every figure for every model of the explorer data into `out_dir`; returns the files.
+def write_figures(data: Mapping[str, Any], write: WriteBytes, file_names: Mapping[str, str],
+                  folder: str = "figures") -> list[Path]:
+    """Every figure for every model of the explorer data, handed to `write` as
+    `<folder>/<figure>_<file name>.<png|svg>`; returns the files.
 
+    `file_names`: each model's safe file name (:func:`topicbook.names.safe_unique_names`), so
+    two models never share a figure; a figure name that would still repeat gets a suffix.
     Texts are drawn as plain text (no mathtext, no TeX) with fonts that have their glyphs
     (see :mod:`topicbook.report.figure_text`)."""
-    out_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
+    used: set[str] = set()
+
+    def save(fig: Any, stem: str) -> None:
+        stem = unique_name(stem, used)
+        used.add(stem)
+        written.extend(_save(fig, write, f"{folder}/{stem}"))
+
     with data_text(text for model in data["models"] for text in figure_texts(model)):
         for model in data["models"]:
-            name = _safe(model["name"])
-            written += _save(top_terms_figure(model), out_dir, f"top_terms_{name}")
+            name = file_names[model["name"]]
+            save(top_terms_figure(model), f"top_terms_{name}")
             heat = heatmap_figure(model)
             if heat is not None:
-                written += _save(heat, out_dir, f"topic_code_heatmap_{name}")
+                save(heat, f"topic_code_heatmap_{name}")
             field = default_field(model.get("prevalence_by") or {})
             if field is not None:
-                written += _save(prevalence_figure(model, field), out_dir, f"prevalence_{_safe(field)}_{name}")
-    log.info("figures: %d files in %s", len(written), out_dir)
+                save(prevalence_figure(model, field), f"prevalence_{_field_part(field)}_{name}")
+    log.info("figures: %d files in %s", len(written), folder)
     return written
 
 
@@ -190,15 +207,15 @@ def sweep_figure(summary: Sequence[Mapping[str, Any]], measures: Sequence[str]) 
     return fig
 
 
-def write_sweep_figure(summary: Sequence[Mapping[str, Any]], measures: Sequence[str], out_dir: Path) -> list[Path]:
-    """sweep.png and sweep.svg in `out_dir`."""
+def write_sweep_figure(summary: Sequence[Mapping[str, Any]], measures: Sequence[str], write: WriteBytes) -> list[Path]:
+    """sweep.png and sweep.svg, handed to `write` (the sweep folder's writer)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     fig = sweep_figure(summary, measures)
     FigureCanvasAgg(fig)
     paths = []
     for ext in ("png", "svg"):
-        path = out_dir / f"sweep.{ext}"
-        fig.savefig(path, dpi=150, metadata={"Date": None} if ext == "svg" else None)
-        paths.append(path)
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format=ext, dpi=150, metadata={"Date": None} if ext == "svg" else None)
+        paths.append(write(f"sweep.{ext}", buffer.getvalue()))
     return paths

@@ -77,21 +77,24 @@ def absolute_paths(cfg: RunConfig, out_dir: Path) -> dict[str, str | None]:
 
 @dataclass(frozen=True)
 class ModelInfo:
-    """A model as the manifest records it: type, K, seeded topics ("T01" -> code) and params."""
+    """A model as the manifest records it: type, K, seeded topics ("T01" -> code), params and
+    `file_name`, the model's name in file names (ldavis_<file_name>.html, figures; its safe
+    form, with a suffix when two names become one; "" in folders written before it)."""
 
     type: str
     n_topics: int
     seeded_topics: Mapping[str, str]
     params: Mapping[str, Any]
+    file_name: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {"type": self.type, "n_topics": self.n_topics, "seeded_topics": dict(self.seeded_topics),
-                "params": dict(self.params)}
+                "params": dict(self.params), "file_name": self.file_name}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ModelInfo:
         return cls(str(data["type"]), int(data["n_topics"]), dict(data.get("seeded_topics", {})),
-                   dict(data.get("params", {})))
+                   dict(data.get("params", {})), str(data.get("file_name", "")))
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from topicbook.agreement import RunAgreement
 from topicbook.align import Alignment
 from topicbook.config import LdaConfig, ModelConfig, NmfConfig, RunConfig
 from topicbook.evaluate import ModelEvaluation
-from topicbook.files import sha256_file
+from topicbook.files import replacing, sha256_file
 from topicbook.intrusion import IntrusionFigure, IntrusionScores
 from topicbook.metrics import MethodAgreement
 from topicbook.preprocess import PreprocessReport
@@ -186,21 +186,41 @@ def seeds_text(facts: MethodsFacts) -> str:
 
 def codebook_rule_text(settings: Mapping[str, Any]) -> str:
     """How topics are compared with codes (the verdicts' rule, `settings` as verdicts.json
-    records them): the one paragraph to change with the rule."""
+    records them): the one paragraph to change with the rule. A rule switched off (None, or
+    missing in a run written before it existed) is left out."""
     p, st = settings["presence"], settings["structure"]
+    presence_rule = (f"A code was present when its evidence segments were at least {p['min_support']} and came "
+                     f"from at least {p['min_documents']} documents, and ")
+    if p.get("relative_coverage") is not None:
+        presence_rule += (f"for a code text of {p['long_code_words']} or more words, when they outnumbered those "
+                          f"of {p['present_quantile']:.0%} of its pseudo-codes and the idf-weighted share of its "
+                          f"words that the corpus uses was at least {p['relative_coverage']:g} times the "
+                          "codebook's median; for a shorter code, when they outnumbered those pseudo-codes"
+                          + (f" or at least {p['full_coverage']:.0%} of its words occurred in the corpus; "
+                             if p.get("full_coverage") is not None else "; "))
+    else:
+        presence_rule += f"when they outnumbered those of {p['present_quantile']:.0%} of its pseudo-codes; "
+    if st.get("match_fdr") is not None:
+        match_rule = ("evidence score beat its correlations with pseudo-code scores at a false discovery rate of "
+                      f"{st['match_fdr']:.0%} over the model's topic-code pairs (Benjamini-Hochberg)")
+        if st.get("quote_fdr") is not None:
+            match_rule += (f", and its {st['top_quotes']} highest-weight segments held the code's evidence segments "
+                           "more often than their share of all segments (binomial test, false discovery rate "
+                           f"{st['quote_fdr']:.0%})")
+    else:
+        match_rule = (f"evidence score exceeded the {st['match_quantile']:g} quantile of its correlations with "
+                      "pseudo-code scores")
     return ("The comparison with the codebook answered two questions separately. Presence (does the data talk about "
             "a code at all?) was decided from the segments, independently of any model: a segment was evidence for a "
             "code when the cosine between its TF-IDF vector and the code's text (name, definition, keywords and "
             "examples, with terms weighted by their distinctiveness across codes) exceeded the "
             f"{p['quantile']:g} quantile of the cosines that {p['n_pseudo']} pseudo-codes reached in the same corpus; "
-            "a pseudo-code carries the code's term weights on words drawn at random from the corpus vocabulary. A code "
-            f"was present when its evidence segments outnumbered those of {p['present_quantile']:.0%} of its "
-            f"pseudo-codes, were at least {p['min_support']} and came from at least {p['min_documents']} documents; "
-            "absent when they were no more than the median pseudo-code's (or none of its words occurred); uncertain "
+            "a pseudo-code carries the code's term weights on words drawn at random from the corpus vocabulary. "
+            + presence_rule
+            + "absent when they were no more than the median pseudo-code's (or none of its words occurred); uncertain "
             "otherwise. A parent code was present through any of its subcodes. Structure (how does each model carry a "
             "code?): a topic carried a code when the correlation, over segments, of the topic's weight with the code's "
-            f"evidence score exceeded the {st['match_quantile']:g} quantile of its correlations with pseudo-code "
-            "scores. Each code then got one status per model: split (two or more carrying topics within "
+            f"{match_rule}. Each code then got one status per model: split (two or more carrying topics within "
             f"{st['split_ratio']:g} of the best), own topic (one topic, which the code leads), merged (a topic shared "
             "with other codes), present without a topic, or absent; a match holding in fewer than "
             f"{st['min_stable']:.0%} of the stability re-fits was marked unstable. A topic carrying no code was "
@@ -264,6 +284,16 @@ def agreement_text(facts: MethodsFacts) -> list[str]:
     if run.resamples:
         text += (f" Intervals are 95% percentile bootstrap intervals over {run.resamples} resamples of the documents "
                  f"(Efron & Tibshirani, 1993), with the thresholds fixed.")
+    learned = run.learned
+    if learned is not None:
+        unit = "document" if run.group_column is None else f"`{run.group_column}`"
+        text += (f" The method `learned` blends the label-free `{run.prior}` score with a logistic regression per code "
+                 f"trained on the coded segments (weight n / (n + {learned.kappa:g}) for a code shown in n coded "
+                 f"documents); " + (f"its figures come from a {len(learned.folds)}-fold cross-validation grouped by "
+                 f"{unit}, so that every coded segment was scored by a model trained without its {unit}"
+                 if learned.folds else "with a single coded document there was no cross-validation, so it has no figures")
+                 + f". {_n(len(learned.learned_codes), 'code').capitalize()} {'was' if len(learned.learned_codes) == 1 else 'were'} learned and {len(learned.fallback_codes)} kept the "
+                 f"label-free score (agreement.json `learned_fit` gives each code's reason).")
     out = [text, "", *agreement_table(run.figures)]
     sample = run.sample
     if sample is not None:
@@ -353,6 +383,6 @@ def facts_of_run(run: RunFolder) -> MethodsFacts:
 def rewrite_methods(run: RunFolder) -> None:
     """Write methods.md of a run folder again from its files (atomically)."""
     target = run.path / METHODS
-    tmp = target.with_name(f".{target.name}.partial")
-    tmp.write_text(methods_markdown(facts_of_run(run)), encoding="utf-8")
-    tmp.replace(target)
+    text = methods_markdown(facts_of_run(run))
+    with replacing([target], root=run.path, what="the run folder") as (tmp,):  # inside the folder, no .partial left
+        tmp.write_text(text, encoding="utf-8")

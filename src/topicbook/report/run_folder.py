@@ -21,7 +21,8 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from functools import cached_property
 from pathlib import Path
@@ -29,23 +30,36 @@ from typing import Any
 
 import numpy as np
 
-from topicbook.agreement import SAMPLE_KEY, RunAgreement, SampleAgreement
+from topicbook.agreement import (
+    LEARNED,
+    LEARNED_FIT,
+    LEARNING_CURVE,
+    SAMPLE_KEY,
+    SECTIONS,
+    RunAgreement,
+    SampleAgreement,
+)
 from topicbook.align import Alignment
 from topicbook.codebook import Codebook, CodeKeywords, load_codebook
 from topicbook.codings import HumanCodings
 from topicbook.config import RunConfig, config_from_dict, parse_yaml
 from topicbook.errors import ConfigError, InputError, TopicbookError
 from topicbook.evaluate import ModelEvaluation
+from topicbook.files import contained
 from topicbook.ids import parse_topic_id
 from topicbook.ingest import Document
+from topicbook.interrupts import raise_if_interrupted
 from topicbook.intrusion import IntrusionScores
+from topicbook.learning import LearnedScores, LearningCurve, Suggestion
 from topicbook.metrics import MethodAgreement
 from topicbook.models import FittedModel
+from topicbook.names import safe_name
 from topicbook.preprocess import PreprocessReport
 from topicbook.qdc import Coding
 from topicbook.report.explorer_data import check_explorer_data
 from topicbook.report.manifest import Manifest
 from topicbook.segment import Segment
+from topicbook.spreadsheet import restore_cell
 from topicbook.summarize import TopicSummary
 from topicbook.verdicts import VerdictTable
 
@@ -58,46 +72,61 @@ def utc_stamp(now: datetime | None = None) -> str:
 
 
 class RunFolderWriter:
-    """Write files into a partial folder, then commit it as ``<out>/<name>-<UTC stamp>``."""
+    """Write files into a partial folder, then commit it as ``<out>/<safe name>-<UTC stamp>``.
+
+    The one place where a run's (and a sweep's) files are written: every target is resolved
+    and refused unless it lies inside the partial folder (:func:`topicbook.files.contained`),
+    and the folder's name is the safe form of `name` (:func:`topicbook.names.safe_name`), so
+    no run name, model name or metadata value can place a file anywhere else.
+    """
 
     def __init__(self, out_dir: Path, name: str, stamp: str | None = None) -> None:
         self.out_dir = Path(out_dir)
-        self.name = name
+        self.name = safe_name(name, what="run name")
         self.stamp = stamp or utc_stamp()
         self.final: Path | None = None
         try:
             self.out_dir.mkdir(parents=True, exist_ok=True)
-            self.path = Path(_mkdtemp(self.out_dir, f".{name}-{self.stamp}-", PARTIAL_SUFFIX))
+            self.path = Path(_mkdtemp(self.out_dir, f".{self.name}-{self.stamp}-", PARTIAL_SUFFIX))
+        except OSError as exc:
+            raise _os_error(exc, self.out_dir) from None
+
+    def target(self, relative: str) -> Path:
+        """The path of `relative` in the partial folder, its parent folders made; refused
+        (TopicbookError) when it would resolve outside the folder. A Ctrl-C that a library
+        swallowed is raised here (:mod:`topicbook.interrupts`)."""
+        raise_if_interrupted()
+        target = contained(self.path, self.path / relative, what="the run folder")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise _os_error(exc, self.out_dir) from None
+        return contained(self.path, target, what="the run folder")  # again: a parent may be a link
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        try:
+            yield
         except OSError as exc:
             raise _os_error(exc, self.out_dir) from None
 
     def write_text(self, relative: str, text: str) -> Path:
-        target = self.path / relative
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
+        target = self.target(relative)
+        with self._writing():
             target.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise _os_error(exc, self.out_dir) from None
         return target
 
     def write_bytes(self, relative: str, data: bytes) -> Path:
-        target = self.path / relative
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
+        target = self.target(relative)
+        with self._writing():
             target.write_bytes(data)
-        except OSError as exc:
-            raise _os_error(exc, self.out_dir) from None
         return target
 
     def write_npz(self, relative: str, arrays: Mapping[str, np.ndarray]) -> Path:
         """Arrays into an uncompressed .npz (numbers and fixed-width text only: no pickles)."""
-        target = self.path / relative
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with open(target, "wb") as handle:
-                np.savez(handle, allow_pickle=False, **arrays)
-        except OSError as exc:
-            raise _os_error(exc, self.out_dir) from None
+        target = self.target(relative)
+        with self._writing(), open(target, "wb") as handle:
+            np.savez(handle, allow_pickle=False, **arrays)
         return target
 
     def write_json(self, relative: str, data: Any) -> Path:
@@ -105,38 +134,35 @@ class RunFolderWriter:
 
     def write_csv(self, relative: str, rows: Iterable[dict], columns: Sequence[str]) -> Path:
         """Stream `rows` (any iterable, e.g. a generator) into a UTF-8 CSV with "\n" line ends."""
-        target = self.path / relative
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with open(target, "w", encoding="utf-8", newline="") as handle:
-                writer = csv.DictWriter(handle, fieldnames=list(columns), lineterminator="\n", extrasaction="ignore")
-                writer.writeheader()
-                writer.writerows(rows)
-        except OSError as exc:
-            raise _os_error(exc, self.out_dir) from None
+        target = self.target(relative)
+        with self._writing(), open(target, "w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(columns), lineterminator="\n", extrasaction="ignore")
+            writer.writeheader()
+            writer.writerows(rows)
         return target
 
     def write_lines(self, relative: str, lines: Iterable[str]) -> Path:
         """Stream already formatted text lines (each ending in "\n") into a UTF-8 file."""
-        target = self.path / relative
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with open(target, "w", encoding="utf-8", newline="") as handle:
-                handle.writelines(lines)
-        except OSError as exc:
-            raise _os_error(exc, self.out_dir) from None
+        target = self.target(relative)
+        with self._writing(), open(target, "w", encoding="utf-8", newline="") as handle:
+            handle.writelines(lines)
         return target
 
     def commit(self) -> Path:
-        """Rename the partial folder to its final name; returns the final path."""
+        """Rename the partial folder to its final name; returns the final path.
+
+        An interrupt that a library swallowed (Python drops a KeyboardInterrupt raised inside
+        a weakref callback) is raised here, just before the rename: no finished folder after
+        Ctrl-C (:mod:`topicbook.interrupts`)."""
         base = f"{self.name}-{self.stamp}"
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(self.path, 0o777 & ~umask)  # mkdtemp made it private (0700)
         for n in range(1, 1000):
-            final = self.out_dir / (base if n == 1 else f"{base}-{n}")
+            final = contained(self.out_dir, self.out_dir / (base if n == 1 else f"{base}-{n}"), what="the output folder")
             if final.exists():
                 continue
+            raise_if_interrupted()
             try:
                 os.rename(self.path, final)
             except OSError as exc:
@@ -192,6 +218,8 @@ CODINGS_REPORT = "codings_report.json"
 CODINGS = "codings.csv"  # the placed human codings: document, start, end, code, user
 CODING_COLUMNS = ("document", "start", "end", "code", "user")
 SCORES = "scores.npz"
+SCORE_TABLE = "autocode_scores.csv"
+SUGGESTIONS = "suggestions.csv"
 PREPROCESS_REPORT = "preprocess_report.json"
 KEYWORD_REPORT = "keyword_report.json"
 CODEBOOK = "codebook.yaml"
@@ -226,7 +254,8 @@ class RunFolder:
 
     manifest, config, documents, segments, vocab, segment_ids (rows of doc_topic), models
     (FittedModel per name), summaries, evaluation, alignments, verdicts, agreement, human_spans,
-    preprocess_report, keywords, codebook, explorer_data, and `name` (the run name) and `format`.
+    preprocess_report, keywords, codebook, explorer_data, learning_curve, suggestions, and `name`
+    (the run name) and `format`.
     """
 
     def __init__(self, path: Path, manifest: Manifest | None) -> None:
@@ -400,7 +429,7 @@ class RunFolder:
         if not (self.path / AGREEMENT).is_file():
             return None
         data = self._json(AGREEMENT)
-        return self._parse(AGREEMENT, lambda: {m: MethodAgreement.from_json(f) for m, f in data.items() if m != SAMPLE_KEY})
+        return self._parse(AGREEMENT, lambda: {m: MethodAgreement.from_json(f) for m, f in data.items() if m not in SECTIONS})
 
     @cached_property
     def sample_agreement(self) -> SampleAgreement | None:
@@ -411,6 +440,33 @@ class RunFolder:
         if SAMPLE_KEY not in data:
             return None
         return self._parse(AGREEMENT, lambda: SampleAgreement.from_json(data[SAMPLE_KEY]))
+
+
+    @cached_property
+    def learning_curve(self) -> LearningCurve | None:
+        """agreement.json's learning curve of `learned` (None without one)."""
+        if not (self.path / AGREEMENT).is_file():
+            return None
+        data = self._json(AGREEMENT)
+        if LEARNING_CURVE not in data:
+            return None
+        return self._parse(AGREEMENT, lambda: LearningCurve.from_json(data[LEARNING_CURVE]))
+
+    @cached_property
+    def suggestions(self) -> tuple[Suggestion, ...]:
+        """suggestions.csv: the segments to code next (() for a run without `learned`)."""
+        path = self.path / SUGGESTIONS
+        if not path.is_file():
+            return ()
+
+        def build() -> tuple[Suggestion, ...]:
+            with path.open(encoding="utf-8", newline="") as handle:
+                rows = [{k: restore_cell(v) for k, v in row.items()} for row in csv.DictReader(handle)]
+            return tuple(Suggestion(int(r["rank"]), r["segment_id"], r["document"], r["code"], r["reason"],
+                                    float(r["utility"]), float(r["uncertainty"]), float(r["score"]), float(r["threshold"]))
+                         for r in rows)
+
+        return self._parse(SUGGESTIONS, build)
 
     @cached_property
     def agreement(self) -> RunAgreement | None:
@@ -432,9 +488,20 @@ class RunFolder:
             report = self._json(CODINGS_REPORT)
             codings = HumanCodings.from_json(report, labels=arrays["labels"], segment_ids=segment_ids, code_ids=code_ids,
                                              spans=self.human_spans)
+            coded = arrays.get("coded")
+            learned, prior, group_column = None, "", None
+            if LEARNED in scores and "groups" in arrays and coded is not None:
+                fit = self._json(AGREEMENT)[LEARNED_FIT]
+                learned = LearnedScores.from_fit_json(fit, segment_ids=segment_ids, code_ids=code_ids,
+                                                      scores=scores[LEARNED], coded=coded,
+                                                      groups=[str(g) for g in arrays["groups"]])
+                prior, group_column = str(fit["prior"]), (None if fit["groups"] == "document" else str(fit["groups"]))
+            reviewed = report.get("reviewed") or {}
             return RunAgreement(code_ids, segment_ids, scores, thresholds, figures, codings,
                                 tuple(report.get("holdout_documents", ())), self.sample_agreement,
-                                int((report.get("intervals") or {}).get("resamples", 0)))
+                                int((report.get("intervals") or {}).get("resamples", 0)), coded,
+                                tuple(reviewed.get("segment_ids", ())), str(reviewed.get("source", "")),
+                                learned, prior, group_column, self.learning_curve, self.suggestions)
 
         return self._parse(SCORES, build)
 

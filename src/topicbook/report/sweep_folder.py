@@ -29,7 +29,7 @@ def write_sweep(out_dir: Path, name: str, *, rows: Sequence[Mapping[str, Any]],
         folder.write_csv("sweep_summary.csv", [_rounded(r) for r in summary],
                          [c for c in summary[0] if not c.startswith("fit_seconds")])
         folder.write_json("sweep.json", info)
-        write_sweep_figure(summary, measures, folder.path)
+        write_sweep_figure(summary, measures, folder.write_bytes)
         return folder.commit()
     except BaseException:
         folder.discard()

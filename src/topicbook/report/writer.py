@@ -17,11 +17,19 @@ from typing import Any
 import numpy as np
 
 from topicbook import __version__
-from topicbook.agreement import AUTOCODE_COLUMNS, autocode_rows
+from topicbook.agreement import (
+    AUTOCODE_COLUMNS,
+    SUGGESTION_COLUMNS,
+    RunAgreement,
+    autocode_rows,
+    score_columns,
+    suggestion_rows,
+)
 from topicbook.codebook import codebook_to_yaml
 from topicbook.config import config_to_dict, dump_config
 from topicbook.files import sha256_file
 from topicbook.ids import topic_id, topic_key
+from topicbook.names import safe_unique_names
 from topicbook.report import explorer, explorer_data, figures
 from topicbook.report.manifest import (
     Manifest,
@@ -50,8 +58,10 @@ from topicbook.report.run_folder import (
     MODELS,
     PREPROCESS_REPORT,
     RUN_INPUTS,
+    SCORE_TABLE,
     SCORES,
     SEGMENTS,
+    SUGGESTIONS,
     TOPICS_JSON,
     VERDICTS,
     VERDICTS_CSV,
@@ -157,7 +167,8 @@ def model_arrays(result: RunResult) -> dict[str, np.ndarray]:
 
 def score_arrays(result: RunResult) -> dict[str, np.ndarray]:
     """scores.npz: code_ids, segment_ids, methods, per method i its score_<i> (n_segments x
-    n_codes) and threshold_<i> (n_codes,), and the human labels (bool) when there are codings."""
+    n_codes) and threshold_<i> (n_codes,), and with codings the human labels (bool), `coded`
+    (the segments whose codes are known) and, with `learned`, `groups` (its CV unit per row)."""
     run = result.agreement
     assert run is not None  # only called for runs with a codebook
     arrays = {"code_ids": np.array(run.code_ids, dtype=str), "segment_ids": np.array(run.segment_ids, dtype=str),
@@ -167,7 +178,24 @@ def score_arrays(result: RunResult) -> dict[str, np.ndarray]:
         arrays[f"threshold_{i}"] = np.asarray(run.thresholds[name], dtype=float)
     if run.codings is not None:
         arrays["labels"] = np.asarray(run.codings.labels, dtype=bool)
+    if run.coded is not None:
+        arrays["coded"] = np.asarray(run.coded, dtype=bool)
+    if run.learned is not None:
+        arrays["groups"] = np.array(run.learned.groups, dtype=str)
     return arrays
+
+
+def score_table_lines(run: RunAgreement, block: int = 10_000) -> Iterator[str]:
+    """CSV lines of autocode_scores.csv (:func:`topicbook.agreement.score_columns`; 6 decimals),
+    `block` segments at a time; the values of scores.npz (`learned`: out-of-fold on coded rows)."""
+    columns = score_columns(run)
+    yield ",".join(_csv_field(c) for c in columns) + "\n"
+    methods = list(run.scores.values())
+    fmt = ",".join(["%.6f"] * (len(columns) - 1))
+    ids = run.segment_ids
+    for start in range(0, len(ids), block):
+        values = np.hstack([m[start:start + block] for m in methods]).tolist()
+        yield "".join(f"{_csv_field(sid)},{fmt % tuple(row)}\n" for sid, row in zip(ids[start:start + block], values, strict=True))
 
 
 def alignment_json(result: RunResult) -> dict[str, Any]:
@@ -211,7 +239,11 @@ def write_agreement_files(folder: RunFolderWriter, result: RunResult) -> None:
                                    for c in run.codings.spans), CODING_COLUMNS)
     docs = {s.id: s.document for s in prepared.segmentation.segments}
     folder.write_csv("autocode.csv", autocode_rows(run, docs), AUTOCODE_COLUMNS)
+    folder.write_lines(SCORE_TABLE, score_table_lines(run))
     folder.write_npz(SCORES, score_arrays(result))
+    if run.learned is not None:
+        segments = {s.id: s for s in prepared.segmentation.segments}
+        folder.write_csv(SUGGESTIONS, suggestion_rows(run.suggestions, segments), SUGGESTION_COLUMNS)
     folder.write_text(CODEBOOK, codebook_to_yaml(prepared.codebook))
     run_dir = Path(folder.out_dir).resolve() / "run"  # the final folder's depth (its name comes at commit)
 
@@ -227,6 +259,13 @@ def write_agreement_files(folder: RunFolderWriter, result: RunResult) -> None:
         "config": where(cfg.source), "corpus": where(cfg.corpus.path), "codebook": where(cfg.codebook.path)})
 
 
+def model_file_names(result: RunResult) -> dict[str, str]:
+    """Each model's name in file names (ldavis_<file name>.html, figures): its safe form,
+    with `-2`, `-3`, ... when two models' names become one (:func:`topicbook.names.safe_unique_names`)."""
+    names = [m.name for m in result.models]
+    return dict(zip(names, safe_unique_names(names, what="models[{i}].name"), strict=True))
+
+
 def write_run(result: RunResult, *, out_dir: Path, name: str, command: list[str] | None = None,
               record_paths: bool = False) -> Path:
     """Write every output into a partial folder and commit it; returns the final folder.
@@ -237,6 +276,7 @@ def write_run(result: RunResult, *, out_dir: Path, name: str, command: list[str]
     prepared = result.prepared
     cfg = prepared.cfg
     started = time.perf_counter()
+    file_names = model_file_names(result)
     folder = RunFolderWriter(out_dir, name, utc_stamp())
     try:
         base = cfg.source.parent if cfg.source else Path.cwd()
@@ -266,9 +306,9 @@ def write_run(result: RunResult, *, out_dir: Path, name: str, command: list[str]
                 folder.write_text(explorer.DATA_FILE, json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False))
                 folder.write_text("explorer.html", explorer.render_explorer_html(data))
                 for model in result.models:
-                    folder.write_text(f"ldavis_{model.name}.html", explorer.render_ldavis_html(data, model.name))
+                    folder.write_text(f"ldavis_{file_names[model.name]}.html", explorer.render_ldavis_html(data, model.name))
             with prepared.timer.stage("figures"):
-                figures.write_figures(data, folder.path / "figures")
+                figures.write_figures(data, folder.write_bytes, file_names)
         prepared.timer.seconds["write"] = round(time.perf_counter() - started, 4)
         full_command = command or command_line()
         manifest = Manifest(
@@ -277,7 +317,7 @@ def write_run(result: RunResult, *, out_dir: Path, name: str, command: list[str]
             seed=cfg.seed, config=config_to_dict(cfg, relative_to=base), versions=package_versions(),
             inputs_sha256=input_hashes(prepared.input_files(), base), timings_seconds=prepared.timer.seconds,
             models={m.name: ModelInfo(m.type, m.n_topics, {topic_id(k): c for k, c in m.seeded_codes.items()},
-                                      {k: v for k, v in m.params.items() if k != "seed_terms"})
+                                      {k: v for k, v in m.params.items() if k != "seed_terms"}, file_names[m.name])
                     for m in result.models},
             outputs=tuple(sorted([*(p.relative_to(folder.path).as_posix() for p in folder.path.rglob("*") if p.is_file()),
                                   MANIFEST, METHODS])),

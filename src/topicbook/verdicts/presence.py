@@ -15,15 +15,31 @@ code written with this corpus's words and no meaning. The code's null cut-off is
 vocabulary size and the code's number of terms; the support is the number of segments above
 it, the expected false count the mean number of a pseudo-code's segments above it.
 
-Verdict: `present` when the support exceeds the `present_quantile` of the pseudo-codes'
-counts, is at least `min_support` segments and comes from at least `min_documents`
-documents; `absent` when it is no more than the median pseudo-code's count (or the code has
-no term in the vocabulary); `uncertain` in between. A parent code (a group) is present when
-it or any descendant is; its support is the union of theirs.
+Coverage (:func:`text_coverage`): the idf-weighted share of the code's distinct words that
+the corpus vocabulary has, a word the corpus never uses weighing as the most specific word.
+A code from another domain reaches a corpus only through a few generic words ("look",
+"second", "road") and has a low coverage, while its support can beat the null (frequent words
+beat random, mostly rare, vocabulary words).
+
+Verdict. Every `present` needs at least `min_support` evidence segments from at least
+`min_documents` documents; then:
+- a *long* code (a text of at least `long_code_words` distinct words) is `present` when its
+  support exceeds the `present_quantile` of the pseudo-codes' counts and its coverage is at
+  least `relative_coverage` x the median coverage of the codebook's long codes; with the
+  support but less coverage it is `uncertain` (its evidence rests on a few of its words);
+- a *short* code (a name, a few keywords) is `present` when its support exceeds that
+  quantile, or when the corpus uses at least `full_coverage` of its text: its words occur,
+  only rarer than random vocabulary words (a names-only code "Organisation & efficiency" in
+  9 comments that say "efficiency" or "organisation"); a short code present on a part of
+  its words says so in its reason;
+- otherwise `absent` when the support is no more than the median pseudo-code's count (or the
+  code has no term in the vocabulary), `uncertain` in between.
+A parent code (a group) is present when it or any descendant is; its support is the union of
+theirs. `relative_coverage=None` and `full_coverage=None` give round 1's verdict.
 
 The character n-gram half of the similarity score is not used here: a pseudo-code cannot keep
 the n-gram structure of real words without keeping the words. Settings (PresenceSettings)
-were chosen once on the development half of the NHS comments (see docs/verdicts.md).
+were chosen on the development half of the NHS comments (see docs/verdicts.md).
 """
 
 from __future__ import annotations
@@ -33,6 +49,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
+import scipy.sparse as sp
 
 from topicbook.codebook import Code, Codebook
 from topicbook.preprocess import DocumentTermMatrix
@@ -42,6 +59,7 @@ from topicbook.verdicts._json import JsonMixin
 log = logging.getLogger(__name__)
 
 PRESENCE = ("present", "uncertain", "absent")
+TERMS_SHOWN = 5  # evidence_terms kept per code
 
 
 @dataclass(frozen=True)
@@ -56,6 +74,11 @@ class PresenceSettings:
     quotes: int = 5               # strongest evidence segments kept per code
     n_match_null: int = 100       # pseudo-code score columns kept for the topic-match null
     seed: int = 0
+    # Second round (chosen on the NHS development half; None switches a rule off, which gives
+    # round 1's verdict exactly):
+    relative_coverage: float | None = 0.7  # a long code needs coverage >= this x the codebook's median
+    long_code_words: int = 5      # a code text of at least this many distinct words is "long"
+    full_coverage: float | None = 0.75  # a short code with this coverage is present on its support alone
 
 
 @dataclass(frozen=True)
@@ -84,6 +107,8 @@ class CodePresence(JsonMixin):
     reason: str
     in_vocabulary: int = 0
     children: tuple[str, ...] = ()
+    coverage: float | None = None
+    evidence_terms: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -94,7 +119,9 @@ class Evidence:
     mask: (n_segments, n_codes) bool, score above the cut-off (for a parent code: its own or
     any descendant's); null_counts: (n_codes, n_pseudo) segments above the cut-off per
     pseudo-code; n_terms: (n_codes,) terms of each code in the vocabulary; segment_ids,
-    documents: (n_segments,) of the rows.
+    documents: (n_segments,) of the rows; null_scores: (n_segments, n_match_null) pseudo-code
+    cosines for the topic-match null; coverage, n_words: (n_codes,) text_coverage of the
+    codes; evidence_terms: per code, its terms found in most of its (own) evidence segments.
     """
 
     code_ids: tuple[str, ...]
@@ -106,6 +133,9 @@ class Evidence:
     null_counts: np.ndarray
     n_terms: np.ndarray
     null_scores: np.ndarray
+    coverage: np.ndarray | None = None
+    n_words: np.ndarray | None = None
+    evidence_terms: tuple[tuple[str, ...], ...] = ()
 
     def own_mask(self) -> np.ndarray:
         """(n_segments, n_codes): each code's own evidence (without its descendants')."""
@@ -129,11 +159,38 @@ def pseudo_vectors(vector: np.ndarray, n_pseudo: int, rng: np.random.Generator) 
     return np.divide(out, norms, out=np.zeros_like(out), where=norms > 0)
 
 
+def text_coverage(codebook: Codebook, vocab: Sequence[str], transform: Callable[[str], list[str]],
+                  idf: np.ndarray, n_segments: int) -> tuple[np.ndarray, np.ndarray]:
+    """How much of each code's text the corpus speaks: two arrays (n_codes,).
+
+    coverage: the idf-weighted share of the distinct words of the code's text (name,
+    definition, keywords, examples, through the corpus preprocessing) that are vocabulary
+    terms; a word outside the vocabulary weighs as a word of document frequency 0 (smooth idf
+    ln(1 + n_segments) + 1), the most specific a word can be. A code on another domain whose
+    only words in the corpus are a few generic ones ("look", "second") thus has a low
+    coverage, however often those words occur. n_words: the number of those distinct words.
+    """
+    index = {t: i for i, t in enumerate(vocab)}
+    unseen = float(np.log1p(n_segments) + 1.0)
+    coverage = np.zeros(len(codebook))
+    n_words = np.zeros(len(codebook), dtype=int)
+    for c, code in enumerate(codebook.codes):
+        words: set[str] = set()
+        for text in (code.name, code.definition, " ".join(code.keywords), *code.examples):
+            if text.strip():
+                words.update(transform(text))
+        weights = np.array([idf[index[w]] if w in index else unseen for w in words])
+        known = np.array([w in index for w in words], dtype=bool)
+        n_words[c] = len(words)
+        coverage[c] = float(weights[known].sum() / weights.sum()) if words else 0.0
+    return coverage, n_words
+
+
 def evidence(dtm: DocumentTermMatrix, codebook: Codebook, transform: Callable[[str], list[str]],
              documents: Sequence[str], settings: PresenceSettings = PresenceSettings(),
              *, space: FeatureSpaces | None = None) -> Evidence:
-    """Raw word cosines of every segment with every code, their null cut-offs and the
-    pseudo-codes' exceedance counts (see the module docstring).
+    """Raw word cosines of every segment with every code, their null cut-offs, the
+    pseudo-codes' exceedance counts and the codes' text coverage (see the module docstring).
 
     documents: (n_segments,) document id of each dtm row. `space`: the run's FeatureSpaces of
     the same dtm (:func:`topicbook.scoring.feature_spaces`, the one agreement scoring uses), to
@@ -157,9 +214,27 @@ def evidence(dtm: DocumentTermMatrix, codebook: Codebook, transform: Callable[[s
             kept.append(null[:, :per_code])
     pooled = np.hstack(kept) if kept else np.zeros((scores.shape[0], 0))
     null_scores = pooled[:, np.sort(rng.permutation(pooled.shape[1])[:settings.n_match_null])]
-    mask = _with_descendants(scores > cutoffs[None, :], codebook)
+    own = scores > cutoffs[None, :]
+    mask = _with_descendants(own, codebook)
+    coverage, n_words = text_coverage(codebook, dtm.vocab, transform, space.idf, scores.shape[0])
     return Evidence(tuple(codebook.ids()), tuple(dtm.segment_ids), tuple(documents), scores, cutoffs,
-                    mask, null_counts, (V > 0).sum(axis=1), null_scores)
+                    mask, null_counts, (V > 0).sum(axis=1), null_scores, coverage, n_words,
+                    _evidence_terms(space.words, V, own, dtm.vocab, TERMS_SHOWN))
+
+
+def _evidence_terms(words: sp.csr_matrix, V: np.ndarray, own: np.ndarray, vocab: Sequence[str],
+                    n: int, chunk: int = 512) -> tuple[tuple[str, ...], ...]:
+    """Per code: up to n of its terms (positive weight) in the most of its evidence rows
+    (codes in chunks, so that the (codes x terms) counts stay small)."""
+    present = (words > 0).astype(np.float32).tocsc()
+    out: list[tuple[str, ...]] = []
+    for lo in range(0, V.shape[0], chunk):
+        hits = np.asarray((present.T @ own[:, lo:lo + chunk].astype(np.float32)).T)  # (chunk, n_terms)
+        hits[V[lo:lo + chunk] <= 0] = 0
+        for row in hits:
+            top = np.argsort(-row, kind="stable")[:n]
+            out.append(tuple(vocab[j] for j in top if row[j] > 0))
+    return tuple(out)
 
 
 def descendants(codebook: Codebook) -> dict[str, list[str]]:
@@ -196,7 +271,8 @@ def presence(ev: Evidence, codebook: Codebook, settings: PresenceSettings = Pres
     docs = np.asarray(ev.documents)
     below = descendants(codebook)
     index = {c: i for i, c in enumerate(ev.code_ids)}
-    own = {code.id: _own_verdict(ev, c, code, docs, settings) for c, code in enumerate(codebook.codes)}
+    bar = coverage_bar(ev, settings)
+    own = {code.id: _own_verdict(ev, c, code, docs, settings, bar) for c, code in enumerate(codebook.codes)}
     out = []
     for code in codebook.codes:
         verdict, kids = own[code.id], below[code.id]
@@ -219,7 +295,19 @@ def presence(ev: Evidence, codebook: Codebook, settings: PresenceSettings = Pres
     return tuple(out)
 
 
-def _own_verdict(ev: Evidence, c: int, code: Code, docs: np.ndarray, settings: PresenceSettings) -> CodePresence:
+def coverage_bar(ev: Evidence, settings: PresenceSettings) -> float | None:
+    """The coverage a long code needs to be present: `relative_coverage` x the median coverage
+    of the codebook's long codes (at least 3 of them), or None (no such rule)."""
+    if settings.relative_coverage is None or ev.coverage is None or ev.n_words is None:
+        return None
+    long = ev.n_words >= settings.long_code_words
+    if long.sum() < 3:
+        return None
+    return float(settings.relative_coverage * np.median(ev.coverage[long]))
+
+
+def _own_verdict(ev: Evidence, c: int, code: Code, docs: np.ndarray, settings: PresenceSettings,
+                 bar: float | None) -> CodePresence:
     mask = ev.scores[:, c] > ev.cutoffs[c]
     support = int(mask.sum())
     counts = ev.null_counts[c]
@@ -227,10 +315,27 @@ def _own_verdict(ev: Evidence, c: int, code: Code, docs: np.ndarray, settings: P
     median = float(np.median(counts))
     n_docs = len(set(docs[mask]))
     reach = int((counts >= support).sum())
+    coverage = float(ev.coverage[c]) if ev.coverage is not None else None
+    long = ev.n_words is not None and int(ev.n_words[c]) >= settings.long_code_words
+    terms = ev.evidence_terms[c] if ev.evidence_terms else ()
+    words = ", ".join(f"'{t}'" for t in terms[:3])
+    enough = n_docs >= settings.min_documents and support >= settings.min_support
+    spoken = (not long and coverage is not None and settings.full_coverage is not None
+              and coverage >= settings.full_coverage)
     if ev.n_terms[c] == 0:
         status, why = "absent", "no term of the code's text is in the corpus vocabulary."
-    elif support > high and n_docs >= settings.min_documents and support >= settings.min_support:
+    elif enough and support > high and long and bar is not None and coverage is not None and coverage < bar:
+        status, why = "uncertain", (f"{support} segments in {n_docs} documents above the null cut-off, but the corpus uses "
+                                    f"only {coverage:.0%} of the code's text (the codebook's codes: {bar / settings.relative_coverage:.0%} "  # type: ignore[operator]
+                                    f"at the median); its evidence rests on {words}.")
+    elif enough and support > high:
         status, why = "present", f"{support} segments in {n_docs} documents above the null cut-off; {reach} of {len(counts)} pseudo-codes reach as many."
+        if not long and coverage is not None and settings.full_coverage is not None and coverage < settings.full_coverage:
+            why += f" Judged by {words} only: the corpus uses {coverage:.0%} of the code's text; read the quotes."
+    elif enough and spoken:
+        status, why = "present", (f"{support} segments in {n_docs} documents contain its words, and the corpus uses "
+                                  f"{coverage:.0%} of the code's text; the words are rarer than random ones "
+                                  f"({reach} of {len(counts)} pseudo-codes reach as many segments).")
     elif support <= median:
         status, why = "absent", f"{support} segments above the null cut-off, no more than the median pseudo-code ({median:g})."
     elif support > high:
@@ -242,7 +347,8 @@ def _own_verdict(ev: Evidence, c: int, code: Code, docs: np.ndarray, settings: P
                         p_value=round(float((1 + reach) / (len(counts) + 1)), 4), documents=n_docs,
                         cutoff=round(float(ev.cutoffs[c]), 5) if np.isfinite(ev.cutoffs[c]) else None,
                         quotes=_quotes(ev, c, docs, settings.quotes, mask), reason=why,
-                        in_vocabulary=int(ev.n_terms[c]))
+                        in_vocabulary=int(ev.n_terms[c]),
+                        coverage=None if coverage is None else round(coverage, 4), evidence_terms=terms)
 
 
 def _quotes(ev: Evidence, c: int, docs: np.ndarray, n: int, mask: np.ndarray) -> tuple[str, ...]:

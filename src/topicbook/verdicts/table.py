@@ -131,7 +131,7 @@ class VerdictTable(JsonMixin):
                 for i, k in enumerate(cs.topics):
                     rows.append(_structure_row(m.model, labels, cs.status, k, cs.code,
                                                similarity=cs.similarity[i] if i < len(cs.similarity) else "",
-                                               cutoff=cs.cutoff[i] if i < len(cs.cutoff) else "",
+                                               cutoff=cs.cutoff[i] if i < len(cs.cutoff) and cs.cutoff[i] is not None else "",
                                                stability=cs.stability[i] if i < len(cs.stability) else "",
                                                unstable=cs.unstable if matched else "",
                                                with_codes=" ".join(cs.with_codes)))

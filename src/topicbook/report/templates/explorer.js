@@ -353,6 +353,64 @@
     root.appendChild(el("label", {}, ["Per code for ", pick]));
     root.appendChild(box);
     perCode();
+    renderLearned(root, ag.learned);
+  }
+  /* the learned score: how it was fitted, which codes fell back, and its learning curve */
+  function renderLearned(root, L) {
+    if (!L) return;
+    var unit = L.groups === "document" ? "documents" : L.groups + " groups";
+    root.appendChild(el("h3", { id: "learned", text: "Learned from your coding" }));
+    root.appendChild(el("p", { cls: "muted", text: "The method learned blends the label-free " + L.prior + " score with a regression on your coded segments. " +
+      (L.folds ? "Its figures above are out-of-fold: " + L.folds + "-fold cross-validation over the " + L.coded_groups + " coded " + unit +
+        ", a " + (L.groups === "document" ? "document" : "group") + " is never scored by a model trained on it (prior strength kappa " + L.kappa + ")."
+        : "With " + L.coded_groups + " coded " + unit + " there is no cross-validation, so it has no agreement figure.") }));
+    root.appendChild(el("p", { text: L.learned.length + " codes learned; " + L.fallback.length + " fell back to the label-free score" +
+      (L.fallback.length ? " (fewer than " + L.min_positives + " coded segments, or every coded segment has the code):" : ".") }));
+    if (L.fallback.length) root.appendChild(el("ul", {}, L.fallback.map(function (f) { return el("li", { text: f.code + ": " + f.reason }); })));
+    var c = L.curve;
+    if (c && c.points.length) {
+      root.appendChild(el("h4", { text: "Learning curve" }));
+      root.appendChild(el("p", { cls: "muted", text: "Out-of-fold macro ROC AUC when each fold's model learns from only this many coded " + unit +
+        " (evaluated on the coded " + unit + " it did not see), against the label-free " + L.prior + " score on the same segments. A curve still rising at the right says coding more should help." +
+        (c.skipped.length ? " Sizes " + c.skipped.join(", ") + " were left out to keep the run fast." : "") }));
+      root.appendChild(curveChart(c.points, L.prior));
+      root.appendChild(el("div", { cls: "scroll" }, [table(["Coded " + unit + " learned from", "Macro ROC AUC (learned)", "Macro ROC AUC (" + L.prior + ")", "Micro F1 (learned)", "Micro F1 (" + L.prior + ")", "Codes"],
+        c.points.map(function (p) { return [p.n_documents, fmt(p.macro_roc_auc, 3), fmt(p.prior_macro_roc_auc, 3), fmt(p.micro_f1, 3), fmt(p.prior_micro_f1, 3), p.n_codes]; }), "learning-curve")]));
+    }
+    if (L.suggestions) root.appendChild(el("p", { text: "suggestions.csv in the run folder lists " + L.suggestions + " uncoded segments whose coding would teach the model most." }));
+  }
+  function curveChart(points, prior) {
+    var W = 420, H = 200, left = 44, right = 12, top = 10, bottom = 34;
+    var vals = [];
+    points.forEach(function (p) { [p.macro_roc_auc, p.prior_macro_roc_auc].forEach(function (v) { if (v !== null && v !== undefined) vals.push(v); }); });
+    var lo = Math.min.apply(null, vals.concat([1])), hi = Math.max.apply(null, vals.concat([0]));
+    lo = Math.max(0, Math.floor(lo * 50) / 50 - 0.02); hi = Math.min(1, Math.ceil(hi * 50) / 50 + 0.02);
+    var n = points.length, xmax = Math.log2(points[n - 1].n_documents || 1) || 1;
+    var x = function (p) { return left + (W - left - right) * (n === 1 ? 0.5 : Math.log2(p.n_documents) / xmax); };
+    var y = function (v) { return top + (H - top - bottom) * (1 - (v - lo) / Math.max(hi - lo, 1e-6)); };
+    var chart = svg("svg", { viewBox: "0 0 " + W + " " + H, width: W, role: "img", cls: "curve-chart", "aria-label": "Learning curve: macro ROC AUC against coded documents" });
+    chart.appendChild(svg("title", { text: "Learning curve: macro ROC AUC against coded documents" }));
+    [lo, (lo + hi) / 2, hi].forEach(function (v) {
+      chart.appendChild(svg("line", { x1: left, x2: W - right, y1: y(v), y2: y(v), stroke: "#ddd" }));
+      chart.appendChild(svg("text", { x: left - 4, y: y(v) + 4, "text-anchor": "end", "font-size": 10, text: v.toFixed(2) }));
+    });
+    points.forEach(function (p) { chart.appendChild(svg("text", { x: x(p), y: H - bottom + 14, "text-anchor": "middle", "font-size": 10, text: String(p.n_documents) })); });
+    chart.appendChild(svg("text", { x: (left + W - right) / 2, y: H - 4, "text-anchor": "middle", "font-size": 10, text: "coded documents learned from (log scale)" }));
+    [["macro_roc_auc", PALETTE[0], "learned"], ["prior_macro_roc_auc", PALETTE[1], prior]].forEach(function (line) {
+      var pts = points.filter(function (p) { return p[line[0]] !== null && p[line[0]] !== undefined; });
+      if (!pts.length) return;
+      chart.appendChild(svg("polyline", { fill: "none", stroke: line[1], "stroke-width": 2, points: pts.map(function (p) { return x(p) + "," + y(p[line[0]]); }).join(" ") }));
+      pts.forEach(function (p) {
+        var dot = svg("circle", { cx: x(p), cy: y(p[line[0]]), r: 3, fill: line[1] });
+        dot.appendChild(svg("title", { text: line[2] + ", " + p.n_documents + ": " + fmt(p[line[0]], 3) }));
+        chart.appendChild(dot);
+      });
+    });
+    var box = el("div", { cls: "curve" }, [chart]);
+    box.appendChild(el("p", { cls: "legend" }, [["learned", PALETTE[0]], [prior, PALETTE[1]]].map(function (k) {
+      return el("span", { cls: "key" }, [el("span", { cls: "swatch", style: "background:" + k[1] }), k[0]]);
+    })));
+    return box;
   }
   /* value columns, and "ci" columns with the 95% interval of the figure before them */
   var AGREEMENT_COLS = [["macro_roc_auc", "Macro ROC AUC"], ["ci", "95% interval", "macro_roc_auc"], ["length_floor_auc", "Length floor"], ["macro_f1", "Macro F1"], ["micro_f1_at_prevalence", "Micro F1"], ["top1_macro_f1", "Top-1 macro F1"], ["kappa", "Kappa"], ["ci", "95% interval", "kappa"], ["macro_krippendorff_alpha", "Alpha"], ["ci", "95% interval", "macro_krippendorff_alpha"], ["n_codes", "Codes"], ["n_segments", "Segments"]];
