@@ -20,7 +20,12 @@ from topicbook.cli import main
 from topicbook.codebook import load_codebook
 from topicbook.decisions import CodeDecision, NewCode, parse_decisions, read_decisions
 from topicbook.errors import InputError
-from topicbook.export import NEW_CODES_GROUP, NEW_CODES_NAME, read_export_codebook, topic_verdict_text
+from topicbook.export import (
+    NEW_CODES_GROUP,
+    NEW_CODES_NAME,
+    read_export_codebook,
+    topic_verdict_text,
+)
 from topicbook.ids import topic_key
 from topicbook.qdc import read_qdpx
 from topicbook.report.run_folder import RunFolder, load_run
@@ -199,3 +204,50 @@ def test_table_exports_list_the_decisions_rejected_verdicts_included(run_dir: Pa
     # the new code's codings: one per segment where the topic dominates (start to end)
     n_dominant = int((np.argmax(run.models["nmf_k4"].doc_topic, axis=1) == k).sum())
     assert sum(c["code"] == "sailing" for c in codings) == n_dominant > 0
+
+
+FORMULA_MEMO = '=HYPERLINK("http://example.org/x","click")'
+SPREADSHEET_FORMULA = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet runs (written out here, not the library's)
+
+
+def formula_decisions(run: RunFolder, path: Path) -> Path:
+    """Decisions whose memo, label and new code name read as spreadsheet formulas."""
+    data = {"run": run.name, "codes": {"music": {"decision": "rejected", "memo": FORMULA_MEMO}},
+            "topics": {"lda_k4:T01": {"label": "+1", "new_code": {"id": "at_code", "name": "@SUM(A1)"}, "memo": "-2"}}}
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+def test_csv_decisions_cells_never_start_a_formula(run_dir: Path, run: RunFolder, tmp_path: Path) -> None:
+    path = export(run_dir, "csv", formula_decisions(run, tmp_path / "decisions.json"), tmp_path / "f.csv")
+    for table in (path, path.with_name("f_codings.csv"), path.with_name("f_decisions.csv")):
+        with table.open(encoding="utf-8", newline="") as handle:
+            cells = [cell for row in csv.reader(handle) for cell in row]
+        assert not [c for c in cells if c.startswith(SPREADSHEET_FORMULA)], table.name
+    with path.with_name("f_decisions.csv").open(encoding="utf-8", newline="") as handle:
+        rows = {r["key"]: r for r in csv.DictReader(handle)}
+    assert rows["music"]["memo"] == "'" + FORMULA_MEMO
+    assert (rows["lda_k4:T01"]["label"], rows["lda_k4:T01"]["new_code_name"], rows["lda_k4:T01"]["memo"]) == ("'+1", "'@SUM(A1)", "'-2")
+    book = read_export_codebook(path)  # topicbook's reader takes the apostrophe off again
+    assert book.get("at_code").name == "@SUM(A1)" and book.get("lda_k4:T01").name == "lda_k4 T01: +1"
+
+
+def test_xlsx_decisions_sheet_holds_no_formula(run_dir: Path, run: RunFolder, tmp_path: Path) -> None:
+    import openpyxl
+
+    path = export(run_dir, "xlsx", formula_decisions(run, tmp_path / "decisions.json"), tmp_path / "f.xlsx")
+    sheet = openpyxl.load_workbook(path)["decisions"]
+    cells = [c for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
+    assert FORMULA_MEMO in {c.value for c in cells} and all(c.data_type == "s" for c in cells)
+
+
+def test_an_existing_decisions_csv_is_refused_and_nothing_is_written(run_dir: Path, run: RunFolder, tmp_path: Path) -> None:
+    out = tmp_path / "mine" / "book.csv"
+    out.parent.mkdir()
+    existing = out.with_name("book_decisions.csv")
+    existing.write_text("mine\n", encoding="utf-8")  # only the third file of the export exists
+    decisions = write_decisions(run, tmp_path / "decisions.json")
+    result = CliRunner().invoke(main, ["export", str(run_dir), "--format", "csv", "--out", str(out), "--decisions", str(decisions)])
+    assert (result.exit_code, result.output) == (1, f"Error: {existing}: already exists. Use --force to replace it.\n")
+    assert sorted(p.name for p in out.parent.iterdir()) == ["book_decisions.csv"]
+    assert existing.read_text(encoding="utf-8") == "mine\n"
