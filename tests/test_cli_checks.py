@@ -50,7 +50,7 @@ def no_fit(monkeypatch: pytest.MonkeyPatch) -> None:
         raise AssertionError("a model was fitted before the inputs were checked")
 
     monkeypatch.setattr(pipeline, "fit_model", fail)
-    monkeypatch.setattr(pipeline, "stability_by_model", fail)
+    monkeypatch.setattr(pipeline, "stability_refits", fail)
 
 
 CODINGS_ERRORS = {
