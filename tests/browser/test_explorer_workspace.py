@@ -406,3 +406,36 @@ def test_readme_screenshots_of_the_workspace_from_a_pdpilot_run(pdpilot_run, ope
     for name in ("overview", "codebook", "topic"):
         assert (out / f"workspace-{name}.png").stat().st_size > 20_000
     assert p.errors == [] and p.outside_requests() == []
+
+
+def test_the_pages_download_goes_into_export_decisions(planted_run, open_page, tmp_path):
+    """Decisions made in the page, downloaded, exported as .qdpx by `topicbook export
+    --decisions`: valid REFI-QDA, read back by topicbook's reader with the new code coded, the
+    renamed topic, and the memos as notes."""
+    from click.testing import CliRunner
+
+    from refi import assert_valid_refi  # tests/refi.py
+    from topicbook.cli import main
+    from topicbook.export import NEW_CODES_GROUP
+    from topicbook.qdc import read_qdpx
+
+    folder, data = planted_run
+    p = open_page(folder / "explorer.html")
+    expected = decide(p, data)
+    with p.page.expect_download() as info:
+        p.page.click("#download-decisions")
+    decisions = tmp_path / "decisions.json"
+    info.value.save_as(decisions)
+    out = tmp_path / "study.qdpx"
+    result = CliRunner().invoke(main, ["export", str(folder), "--format", "qdpx", "--decisions", str(decisions), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert_valid_refi(out)
+    project = read_qdpx(out)
+    [(key, topic)] = expected["topics"].items()
+    code = next(iter(expected["codes"]))
+    assert project.codebook.get("water_and_weather").parent == NEW_CODES_GROUP
+    assert project.codebook.get(key).name.endswith(topic["label"])
+    assert any(c.code == "water_and_weather" for c in project.codings)
+    assert project.code_notes[code] == (expected["codes"][code]["memo"],)
+    assert project.code_notes["water_and_weather"] == (topic["memo"],)
+    assert p.errors == [] and p.outside_requests() == []
