@@ -99,6 +99,20 @@ def main(verbose: int, quiet: bool) -> None:
 config_argument = click.argument("config", type=click.Path(dir_okay=False, path_type=Path))
 
 
+class ThreadsParam(click.ParamType):
+    """`--threads`: auto or a whole number >= 1 (the config key `threads`)."""
+
+    name = "auto|N"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int | str:
+        text = str(value).strip().lower()
+        if text == "auto":
+            return "auto"
+        if text.isdigit() and int(text) >= 1:
+            return int(text)
+        self.fail(f"'{value}' is neither auto nor a whole number >= 1.", param, ctx)
+
+
 def _file_name(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     """An option that names a folder (--name): refused in one line when the file-name rule
     leaves nothing of it (README, "Names and paths"); kept as typed otherwise."""
@@ -120,9 +134,11 @@ def _file_name(ctx: click.Context, param: click.Parameter, value: str | None) ->
               help="Record absolute input and output paths (and the command as typed) in manifest.json; off: no file of the run holds an absolute path.")
 @click.option("--holdout", type=click.FloatRange(0, 1, max_open=True), default=None,
               help="Share of the coded documents to report agreement on, never used to set a threshold (overrides codings.holdout).")
+@click.option("--threads", type=ThreadsParam(), default=None,
+              help="BLAS/OpenMP threads of this process: auto (one below 50,000 segments) or a number; worker processes use one (overrides the config's threads).")
 @click.pass_context
 def run(ctx: click.Context, config: Path, name: str | None, out_dir: Path, open_browser: bool, jobs: int,
-        record_paths: bool, holdout: float | None) -> None:
+        record_paths: bool, holdout: float | None, threads: int | str | None) -> None:
     """Run the whole pipeline for CONFIG and write a new run folder."""
     import dataclasses
 
@@ -132,6 +148,8 @@ def run(ctx: click.Context, config: Path, name: str | None, out_dir: Path, open_
     cfg = load_config(config)
     if holdout is not None:
         cfg = dataclasses.replace(cfg, codings=dataclasses.replace(cfg.codings, holdout=holdout))
+    if threads is not None:
+        cfg = dataclasses.replace(cfg, threads=threads)
     folder, result = run_pipeline(cfg, out_dir=out_dir, name=name, command=ctx.meta.get("topicbook.argv"), jobs=jobs,
                                   record_paths=record_paths, progress=_progress_wanted())
     _echo(f"Run folder: {folder}")
@@ -221,8 +239,10 @@ def validate(config: Path) -> None:
 @click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True, help="Parallel processes on this machine.")
 @click.option("--scheduler", help="Address of an existing Dask scheduler (tcp://HOST:PORT) to run the grid on.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("runs"), show_default=True)
+@click.option("--threads", type=ThreadsParam(), default=None,
+              help="BLAS/OpenMP threads of this process: auto (one below 50,000 segments) or a number; worker processes use one (overrides the config's threads).")
 def sweep(config: Path, k_range: str, seeds: int, model_types: str, measures: str, jobs: int,
-          scheduler: str | None, out_dir: Path) -> None:
+          scheduler: str | None, out_dir: Path, threads: int | str | None) -> None:
     """Fit every model type of CONFIG over a K x seed grid; recommend K per model."""
     from topicbook.config import load_config
     from topicbook.evaluate import COHERENCE_MEASURES
@@ -235,6 +255,10 @@ def sweep(config: Path, k_range: str, seeds: int, model_types: str, measures: st
     if bad:
         raise TopicbookError(f"--coherence: unknown measure '{bad[0]}'. Use any of {', '.join(COHERENCE_MEASURES)}.")
     cfg = load_config(config)
+    if threads is not None:
+        import dataclasses
+
+        cfg = dataclasses.replace(cfg, threads=threads)
     prepared = prepare(cfg)
     folder, summary, recommended = run_sweep(
         prepared, ks=ks, n_seeds=seeds, model_types=[t.strip() for t in model_types.split(",") if t.strip()],

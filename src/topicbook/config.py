@@ -332,6 +332,8 @@ class RunConfig:
     corpus: CorpusConfig
     name: FileName = "run"
     seed: Seed = 42
+    # BLAS/OpenMP threads of the run's own process: auto (one below 50,000 segments) or a number
+    threads: Annotated[Union[Literal["auto"], Annotated[Int, Ge(1)]], LEFT_TO_RIGHT] = "auto"  # noqa: UP007
     speakers: SpeakersConfig = field(default_factory=SpeakersConfig)
     segment: SegmentConfig = field(default_factory=SegmentConfig)
     preprocess: PreprocessConfig = field(default_factory=PreprocessConfig)

@@ -34,6 +34,7 @@ from topicbook.sampling import read_sample
 from topicbook.segment import segment_corpus
 from topicbook.stability import stability_by_model
 from topicbook.summarize import TopicSummary, summarize
+from topicbook.threads import resolve_threads, thread_limit
 
 __all__ = ["Prepared", "RunResult", "Timer", "analyse", "fit_all", "prepare", "run", "seed_topics_of"]
 
@@ -183,13 +184,18 @@ def run(cfg: RunConfig, *, out_dir: Path, name: str | None = None, command: list
 
     `record_paths`: write absolute input/output paths into the manifest (off: none anywhere).
     `progress`: tqdm bars for fits, re-fits and coherence (only when stderr is a terminal).
+    From the fits on, BLAS/OpenMP threads follow `cfg.threads` (:mod:`topicbook.threads`).
     Ctrl-C anywhere, even where a library swallows it, ends the run with KeyboardInterrupt and
     no run folder (:func:`topicbook.interrupts.watch_interrupts`).
     """
     with watch_interrupts():
         timer = Timer()
         prepared = prepare(cfg, timer, jobs=jobs)
-        fitted = fit_all(prepared, progress=progress)
-        result = analyse(prepared, fitted, jobs=jobs, progress=progress)
-        folder = write_run(result, out_dir=out_dir, name=name or cfg.name, command=command, record_paths=record_paths)
+        threads = resolve_threads(cfg.threads, len(prepared.dtm.segment_ids), jobs)
+        log.info("BLAS/OpenMP threads: %d (threads: %s; %d segments, %d jobs)", threads, cfg.threads,
+                 len(prepared.dtm.segment_ids), jobs)
+        with thread_limit(threads):
+            fitted = fit_all(prepared, progress=progress)
+            result = analyse(prepared, fitted, jobs=jobs, progress=progress)
+            folder = write_run(result, out_dir=out_dir, name=name or cfg.name, command=command, record_paths=record_paths)
     return folder, result

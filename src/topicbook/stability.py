@@ -24,6 +24,7 @@ from topicbook.evaluate import Stability, coherence, stability, topic_diversity
 from topicbook.models import FittedModel, fit_model
 from topicbook.preprocess import DocumentTermMatrix
 from topicbook.progress import progress_bar
+from topicbook.threads import thread_limit
 
 log = logging.getLogger(__name__)
 
@@ -80,12 +81,21 @@ def fit_cell(cell: GridCell, dtm: DocumentTermMatrix, seed_topics: SeedTopics,
     return CellFit(row, model.topic_term)
 
 
+def fit_cell_one_thread(cell: GridCell, dtm: DocumentTermMatrix, seed_topics: SeedTopics,
+                        measures: Sequence[str], top_n: int = 10, criteria: CellCriteria | None = None) -> CellFit:
+    """:func:`fit_cell` with one BLAS/OpenMP thread: what a worker process runs (the workers
+    already share the cores; :mod:`topicbook.threads`)."""
+    with thread_limit(1):
+        return fit_cell(cell, dtm, seed_topics, measures, top_n, criteria)
+
+
 def run_grid(cells: Sequence[GridCell], dtm: DocumentTermMatrix, seed_topics: SeedTopics = None, *,
              measures: Sequence[str] = ("c_v",), jobs: int = 1, scheduler: str | None = None,
              progress: bool = False, desc: str | None = None, criteria: CellCriteria | None = None) -> list[CellFit]:
     """Fit every cell, in parallel when jobs > 1 or a Dask scheduler address is given.
 
     Results come back in the order of `cells`. `progress`: a tqdm bar (on a terminal only).
+    Worker processes fit with one BLAS/OpenMP thread; in-process fits keep the caller's limit.
     `criteria`: extra figures of each fit, added to its row.
     """
     if scheduler:
@@ -101,7 +111,9 @@ def run_grid(cells: Sequence[GridCell], dtm: DocumentTermMatrix, seed_topics: Se
     else:
         client = None
         context = nullcontext()
-    tasks = (delayed(fit_cell)(cell, dtm, seed_topics, tuple(measures), criteria=criteria) for cell in cells)
+    parallel = bool(scheduler) or jobs > 1
+    work = fit_cell_one_thread if parallel else fit_cell  # in-process: the caller's thread limit
+    tasks = (delayed(work)(cell, dtm, seed_topics, tuple(measures), criteria=criteria) for cell in cells)
     try:
         with context, progress_bar(len(cells), "re-fits" if desc is None else desc, enabled=progress, unit="fit") as bar:
             runner = Parallel(n_jobs=-1 if scheduler else jobs, return_as="generator")

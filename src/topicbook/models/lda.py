@@ -1,4 +1,8 @@
-"""LDA over gensim's LdaModel (the only module that imports gensim's LDA)."""
+"""LDA over gensim's LdaModel (the only module that imports gensim's LDA).
+
+gensim is imported when a model is fitted, not with this module: `topicbook validate` imports
+the package's stages but fits nothing, and importing gensim costs about a second.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,6 @@ from typing import Any, ClassVar
 
 import numpy as np
 import scipy.sparse as sp
-from gensim.matutils import Sparse2Corpus
-from gensim.models import LdaModel as GensimLda
-from gensim.models import LdaMulticore
 from scipy.special import gammaln, logsumexp, psi
 from sklearn.base import BaseEstimator
 
@@ -89,6 +90,10 @@ class LdaModel(BaseEstimator):
         self._validate_params()
         if self.engine == "tomotopy":
             return self._fit_tomotopy(counts, vocab)
+        from gensim.matutils import Sparse2Corpus
+        from gensim.models import LdaModel as GensimLda
+        from gensim.models import LdaMulticore
+
         corpus = Sparse2Corpus(counts, documents_columns=False)
         id2word = dict(enumerate(vocab))
         prior = self._prior(len(vocab))
