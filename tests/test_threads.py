@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from threadpoolctl import threadpool_info
 
+import topicbook.agreement as agreement
 import topicbook.pipeline as pipeline
 from conftest import REPO
 from topicbook.config import CacheConfig, ModelConfig, load_config
@@ -80,6 +81,10 @@ def test_one_and_two_threads_give_identical_demo_outputs(tmp_path: Path, monkeyp
     cfg = dataclasses.replace(cfg, cache=CacheConfig(enabled=True, path=tmp_path / "cache"),
                               report=dataclasses.replace(cfg.report, explorer=False),
                               evaluate=dataclasses.replace(cfg.evaluate, stability_seeds=1))
+    # the learning curve stops adding sizes after CURVE_MAX_SECONDS of wall time, which depends
+    # on the machine's load, not on the threads: no budget here, and two sizes to stay quick
+    monkeypatch.setattr(agreement, "CURVE_MAX_SECONDS", float("inf"))
+    monkeypatch.setattr(agreement, "CURVE_MAX_POINTS", 2)
     seen: list[int] = []
     fit_all = pipeline.fit_all
     monkeypatch.setattr(pipeline, "fit_all", lambda *a, **k: seen.append(blas_threads()) or fit_all(*a, **k))

@@ -19,6 +19,7 @@ from topicbook import __version__
 from topicbook.errors import TopicbookError
 from topicbook.interrupts import interrupted, raise_if_interrupted, watch_interrupts
 from topicbook.names import name_problem, printable
+from topicbook.threads import ThreadSetting
 
 
 def _echo(message: str = "", *, err: bool = False) -> None:
@@ -104,7 +105,7 @@ class ThreadsParam(click.ParamType):
 
     name = "auto|N"
 
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int | str:
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> ThreadSetting:
         text = str(value).strip().lower()
         if text == "auto":
             return "auto"
@@ -138,7 +139,7 @@ def _file_name(ctx: click.Context, param: click.Parameter, value: str | None) ->
               help="BLAS/OpenMP threads of this process: auto (one below 50,000 segments) or a number; worker processes use one (overrides the config's threads).")
 @click.pass_context
 def run(ctx: click.Context, config: Path, name: str | None, out_dir: Path, open_browser: bool, jobs: int,
-        record_paths: bool, holdout: float | None, threads: int | str | None) -> None:
+        record_paths: bool, holdout: float | None, threads: ThreadSetting | None) -> None:
     """Run the whole pipeline for CONFIG and write a new run folder."""
     import dataclasses
 
@@ -242,7 +243,7 @@ def validate(config: Path) -> None:
 @click.option("--threads", type=ThreadsParam(), default=None,
               help="BLAS/OpenMP threads of this process: auto (one below 50,000 segments) or a number; worker processes use one (overrides the config's threads).")
 def sweep(config: Path, k_range: str, seeds: int, model_types: str, measures: str, jobs: int,
-          scheduler: str | None, out_dir: Path, threads: int | str | None) -> None:
+          scheduler: str | None, out_dir: Path, threads: ThreadSetting | None) -> None:
     """Fit every model type of CONFIG over a K x seed grid; recommend K per model."""
     from topicbook.config import load_config
     from topicbook.evaluate import COHERENCE_MEASURES

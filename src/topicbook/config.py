@@ -322,6 +322,9 @@ class ReportConfig:
     transcripts: Annotated[Union[Literal["auto"], Bool], LEFT_TO_RIGHT] = "auto"  # noqa: UP007  # full transcripts in the explorer; auto: when small
     relevance_lambda: Annotated[Float, Interval(ge=0, le=1)] = 0.6
     labels: dict[Text, Text] = field(default_factory=dict)
+    # figures/ formats: png (default), svg (on request; text stays text), [] for no figures
+    figure_formats: Annotated[list[Literal["png", "svg"]], BeforeValidator(_as_list)] = field(
+        default_factory=lambda: ["png"])
 
 
 @dataclass(frozen=True, config=SECTION)
