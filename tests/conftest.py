@@ -199,3 +199,27 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if browser in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.browser)
+
+
+# A weak codebook: each code names two of its theme's ten words, so the label-free score misses
+# the turns that use the others; astronomy is never talked about.
+WEAK_CODEBOOK = """\
+name: Planted hobbies, weak codebook
+codes:
+  - id: gardening
+    name: Gardening
+    definition: Growing tomatoes in the soil.
+    keywords: [tomato, soil]
+  - id: music
+    name: Making music
+    definition: Playing the guitar.
+    keywords: [guitar, chord]
+  - id: cooking
+    name: Cooking
+    definition: Following a recipe.
+    keywords: [recipe, oven]
+  - id: astronomy
+    name: Astronomy
+    definition: Watching the night sky with a telescope.
+    keywords: [telescope, planet]
+"""
