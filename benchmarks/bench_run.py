@@ -185,9 +185,10 @@ def bench_corpus(name: str, config: Path, repeats: int, threads: str, jobs: int)
     stage_rows = [grouped(r["stages"]) for r in runs]
     kinds = list(dict.fromkeys(k for row in stage_rows for k in row))
     stages = {k: statistics.median(row.get(k, 0.0) for row in stage_rows) for k in kinds}
-    # nested stages (learned, learning_curve, suggestions inside agreement) are not added twice
-    nested = {"learned", "learning_curve", "suggestions"}
-    covered = sum(v for k, v in stages.items() if k not in nested and k != "write") + stages.get("write", 0.0)
+    # nested stages are not added twice: learned, learning_curve and suggestions are inside
+    # agreement; explorer and figures inside write
+    nested = {"learned", "learning_curve", "suggestions", "explorer", "figures"}
+    covered = sum(v for k, v in stages.items() if k not in nested)
     return {"data": data, "repeats": repeats, "jobs": jobs, "threads_setting": threads,
             "threads_run_process": threads_used, "threads_workers": 1, "threads_raw_fits": threads_used,
             "wall_seconds": round(wall, 2), "wall_all": [round(r["wall"], 2) for r in runs],
