@@ -22,6 +22,7 @@ from topicbook.config import ModelConfig
 from topicbook.errors import TopicbookError
 from topicbook.evaluate import Stability, coherence, stability, topic_diversity
 from topicbook.models import FittedModel, fit_model
+from topicbook.models.lda import GENSIM_EVAL_EVERY
 from topicbook.preprocess import DocumentTermMatrix
 from topicbook.progress import progress_bar
 from topicbook.threads import thread_limit
@@ -35,16 +36,22 @@ CellCriteria = Callable[[FittedModel, DocumentTermMatrix], Mapping[str, float | 
 
 
 SUBSAMPLE = 0.9
+# Below this many segments the stability re-fits run in the run's own process whatever `jobs`:
+# each worker process spends about 3.5 CPU-seconds importing topicbook before it fits anything,
+# more than a small corpus's re-fits take (the demo's nine: a few seconds in all).
+REFIT_WORKERS_MIN_SEGMENTS = 5_000
 
 
 @dataclass(frozen=True)
 class GridCell:
-    """One fit of the grid: a model config (with its K), a seed, and the share of segments
-    drawn (without replacement, with that seed) for a stability re-fit (1.0 = all)."""
+    """One fit of the grid: a model config (with its K), a seed, the share of segments drawn
+    (without replacement, with that seed) for a stability re-fit (1.0 = all), and gensim LDA's
+    `eval_every` (:meth:`topicbook.models.LdaModel.fit`; the stability re-fits use None)."""
 
     model: ModelConfig
     seed: int
     subsample: float = 1.0
+    eval_every: int | None = GENSIM_EVAL_EVERY  # gensim LDA's logged perplexity estimate (None: none)
 
 
 def subsample_dtm(dtm: DocumentTermMatrix, share: float, seed: int) -> DocumentTermMatrix:
@@ -69,7 +76,7 @@ def fit_cell(cell: GridCell, dtm: DocumentTermMatrix, seed_topics: SeedTopics,
     """Fit one cell and measure it (and `criteria` of it, when given)."""
     start = time.perf_counter()
     data = dtm if cell.subsample >= 1.0 else subsample_dtm(dtm, cell.subsample, cell.seed)
-    model = fit_model(cell.model, data, cell.seed, seed_topics if cell.model.guided else None)
+    model = fit_model(cell.model, data, cell.seed, seed_topics if cell.model.guided else None, eval_every=cell.eval_every)
     fit_seconds = time.perf_counter() - start
     tops = [[dtm.vocab[i] for i in np.argsort(-row)[:max(top_n, 25)]] for row in model.topic_term]
     coh = coherence([t[:top_n] for t in tops], dtm.tokens, measures=measures, top_n=top_n,
@@ -132,10 +139,13 @@ def stability_by_model(models: Sequence[ModelConfig], reference: dict[str, np.nd
                        seed_topics: SeedTopics = None, jobs: int = 1, *, progress: bool = False) -> dict[str, Stability]:
     """Per model: refit with seeds seed+1 .. seed+n_seeds, each on a random 90% of the segments,
     and compare with the reference fit (Greene et al. 2014). The subsample makes the measure
-    meaningful for NMF, whose nndsvd initialisation does not depend on the seed."""
+    meaningful for NMF, whose nndsvd initialisation does not depend on the seed. The re-fits
+    skip gensim's logged perplexity estimate (eval_every None) and run in this process below
+    REFIT_WORKERS_MIN_SEGMENTS segments, in `jobs` processes from there."""
     if n_seeds <= 0:
         return {}
-    cells = [GridCell(m, seed + i, SUBSAMPLE) for m in models for i in range(1, n_seeds + 1)]
+    cells = [GridCell(m, seed + i, SUBSAMPLE, eval_every=None) for m in models for i in range(1, n_seeds + 1)]
+    jobs = jobs if dtm.counts.shape[0] >= REFIT_WORKERS_MIN_SEGMENTS else 1
     results = run_grid(cells, dtm, seed_topics, measures=(), jobs=jobs, progress=progress, desc="stability re-fits")
     out = {}
     for m in models:

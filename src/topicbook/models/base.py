@@ -10,7 +10,7 @@ import numpy as np
 
 from topicbook.config import LdaConfig, ModelConfig
 from topicbook.errors import TopicbookError
-from topicbook.models.lda import LdaModel
+from topicbook.models.lda import GENSIM_EVAL_EVERY, LdaModel
 from topicbook.models.nmf import NmfModel
 from topicbook.models.params import config_params
 from topicbook.preprocess import DocumentTermMatrix
@@ -52,9 +52,11 @@ ESTIMATORS: dict[str, type[LdaModel] | type[NmfModel]] = {"lda": LdaModel, "nmf"
 
 
 def fit_model(cfg: ModelConfig, dtm: DocumentTermMatrix, seed: int,
-              seed_topics: list[tuple[str, dict[int, float]]] | None = None) -> FittedModel:
+              seed_topics: list[tuple[str, dict[int, float]]] | None = None, *,
+              eval_every: int | None = GENSIM_EVAL_EVERY) -> FittedModel:
     """Fit the model a config describes. `seed_topics`: (code id, {term index: weight}) per
-    seeded topic, for guided models."""
+    seeded topic, for guided models. `eval_every`: gensim LDA's logged perplexity estimate
+    every that many updates (None: none; :meth:`LdaModel.fit`); other models ignore it."""
     n_topics = cfg.n_topics
     seeded: dict[int, str] = {}
     prior = None
@@ -71,7 +73,10 @@ def fit_model(cfg: ModelConfig, dtm: DocumentTermMatrix, seed: int,
         raise TopicbookError(f"models: '{cfg.label}' has engine: tomotopy and guided: true; the tomotopy engine fits unguided LDA only. Set engine: gensim or guided: false.")
     estimator = ESTIMATORS[cfg.type]
     model = estimator(**{**config_params(cfg, estimator), "n_topics": n_topics, "random_state": seed, "seed_terms": prior})
-    model.fit(dtm.counts, vocab=dtm.vocab)
+    if isinstance(model, LdaModel):
+        model.fit(dtm.counts, vocab=dtm.vocab, eval_every=eval_every)
+    else:
+        model.fit(dtm.counts, vocab=dtm.vocab)
     return FittedModel(
         name=cfg.label, type=cfg.type, doc_topic=model.doc_topic_, topic_term=model.topic_term_,
         params={**model.get_params(), "seed_terms": None}, seeded_codes=seeded,
