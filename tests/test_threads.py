@@ -36,11 +36,14 @@ def test_the_rule_is_one_thread_for_small_corpora_and_the_cores_per_job_above() 
 
 
 def test_thread_limit_sets_the_pools_and_restores_them_without_touching_the_environment() -> None:
-    before, env = blas_threads(), dict(os.environ)
+    numexpr = pytest.importorskip("numexpr")
+    before, env, numexpr_before = blas_threads(), dict(os.environ), numexpr.get_num_threads()
     with thread_limit(1):
         assert blas_threads() == 1
+        assert numexpr.get_num_threads() == 1
         assert dict(os.environ) == env
     assert blas_threads() == before
+    assert numexpr.get_num_threads() == numexpr_before
     assert dict(os.environ) == env
 
 

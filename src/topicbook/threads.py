@@ -33,7 +33,7 @@ import logging
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Literal, ParamSpec, TypeVar
+from typing import Any, Literal, ParamSpec, TypeVar
 
 log = logging.getLogger(__name__)
 
@@ -63,11 +63,28 @@ def resolve_threads(setting: ThreadSetting, n_segments: int, jobs: int = 1) -> i
 @contextmanager
 def thread_limit(threads: int) -> Iterator[None]:
     """Limit the BLAS and OpenMP pools of the loaded libraries to `threads` inside the block,
-    then restore them (threadpoolctl; the environment is not touched)."""
+    then restore them (threadpoolctl; the environment is not touched). numexpr's own pool
+    (pandas evaluates pyLDAvis's topic-term tables with it) gets the same limit when it is
+    installed."""
     from threadpoolctl import threadpool_limits  # scikit-learn's own dependency
 
-    with threadpool_limits(limits=threads):
-        yield
+    numexpr = _numexpr()
+    previous = numexpr.set_num_threads(threads) if numexpr is not None else None
+    try:
+        with threadpool_limits(limits=threads):
+            yield
+    finally:
+        if numexpr is not None:
+            numexpr.set_num_threads(previous)
+
+
+def _numexpr() -> Any:
+    """numexpr when installed (an optional dependency of pandas), else None."""
+    try:
+        import numexpr
+    except ImportError:  # pragma: no cover - depends on the environment
+        return None
+    return numexpr
 
 
 def one_thread(fn: Callable[P, R]) -> Callable[P, R]:
