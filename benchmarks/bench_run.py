@@ -19,7 +19,7 @@ time the manifest's stages do not cover (interpreter, imports, config, writing t
 Start-up: `topicbook --help` against `python -c pass`, alternating, medians of 7.
 
 Usage:  .venv/bin/python benchmarks/bench_run.py [--only demo,nhs] [--repeats 3] [--threads auto]
-Writes: benchmarks/results/run.json
+Writes: benchmarks/results/run.json (with --only, the other corpus's figures are kept from it)
 """
 
 from __future__ import annotations
@@ -243,6 +243,11 @@ def main() -> None:
             repeats = args.repeats if name == "demo" else max(1, args.repeats - 2)
             out["corpora"][name] = bench_corpus(name, configs[name], repeats, args.threads, args.jobs)
     out["startup"] = bench_startup()
+    previous = RESULTS / "run.json"
+    if previous.exists() and set(out["corpora"]) != {"demo", "nhs"}:  # --only: keep the other corpus's figures
+        kept = json.loads(previous.read_text())["corpora"]
+        out["corpora"] = {**{k: v for k, v in kept.items() if k not in out["corpora"]}, **out["corpora"]}
+        out["corpora"] = {k: out["corpora"][k] for k in ("demo", "nhs") if k in out["corpora"]}
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "run.json").write_text(json.dumps(out, indent=2) + "\n")
     print(json.dumps(out, indent=2))
