@@ -73,14 +73,15 @@ def top_terms_figure(model: Mapping[str, Any], n_terms: int = 8) -> Any:
         ax.barh(ys, [0.52 * w / top for w in weights], left=x0, height=0.75, color=OKABE_ITO[i % 7])
         for y, term in zip(ys, t["terms"][:n_terms], strict=True):
             ax.text(x0 - 0.02, y, term, ha="right", va="center", fontsize=7.5)
-        title = t["display"] + (f" ({t['matched']})" if t.get("matched") else "")
+        title = t["display"] + (f" ({', '.join(t['codes'])})" if t.get("codes") else "")
         ax.text(col + 0.02, row * panel_h + 0.5, title, fontsize=8.5, fontweight="bold", va="center")
     fig.suptitle(f"{model['name']}: top terms (bar length: p(w | topic), per panel)", fontsize=10)
     return fig
 
 
 def heatmap_figure(model: Mapping[str, Any]) -> Any:
-    """Topic x code similarity with matches outlined; None when the run has no codebook."""
+    """Topic x code correlation (a topic's weights with a code's evidence scores) with the
+    verdicts' matches outlined; None when the run has no codebook."""
     import numpy as np
     from matplotlib.figure import Figure
     from matplotlib.patches import Rectangle
@@ -96,11 +97,13 @@ def heatmap_figure(model: Mapping[str, Any]) -> Any:
     image = ax.imshow(sim, cmap="cividis", vmin=min(0.0, float(sim.min())), vmax=max(0.6, float(sim.max())), aspect="auto")
     ax.set_xticks(range(len(codes)), labels=codes, rotation=45, ha="right", fontsize=8)
     ax.set_yticks(range(len(topics)), labels=[f"{t['display']} {t['label']}"[:40] for t in topics], fontsize=8)
-    for code, k in al["matches"].items():
-        ax.add_patch(Rectangle((codes.index(code) - 0.5, k - 0.5), 1, 1, fill=False, edgecolor="#E69F00", linewidth=2.5))
-    fig.colorbar(image, ax=ax, label="similarity", shrink=0.8)
+    for j, code in enumerate(codes):
+        if al["status"].get(code) in ("own_topic", "split", "merged"):
+            for k in al["topics"].get(code, ()):
+                ax.add_patch(Rectangle((j - 0.5, k - 0.5), 1, 1, fill=False, edgecolor="#E69F00", linewidth=2.5))
+    fig.colorbar(image, ax=ax, label="correlation with the code's evidence", shrink=0.8)
     fig.subplots_adjust(left=2.6 / fig.get_figwidth(), bottom=1.3 / fig.get_figheight(), top=1 - 0.4 / fig.get_figheight())
-    ax.set_title(f"{model['name']}: topics x codes (outlined: matched, threshold {al['threshold']})", fontsize=9)
+    ax.set_title(f"{model['name']}: topics x codes (outlined: the topic carries the code)", fontsize=9)
     return fig
 
 
@@ -141,7 +144,7 @@ def figure_texts(model: Mapping[str, Any]) -> Iterator[str]:
     """Every text a model's figures show (names, labels, terms, codes, metadata values)."""
     yield model["name"]
     for t in model["topics"]:
-        yield from (t["display"], t["label"], t.get("matched") or "", *t["terms"])
+        yield from (t["display"], t["label"], *t.get("codes", ()), *t["terms"])
     yield from (model.get("alignment") or {}).get("codes", [])
     for field, p in (model.get("prevalence_by") or {}).items():
         yield field
