@@ -12,7 +12,7 @@ import topicbook.stability as stability_module
 from topicbook.config import ModelConfig, load_config
 from topicbook.models import LdaModel
 from topicbook.pipeline import prepare
-from topicbook.stability import REFIT_WORKERS_MIN_SEGMENTS, stability_by_model
+from topicbook.stability import REFIT_WORKERS_MIN_SEGMENTS, stability_refits
 
 
 def _counts() -> tuple:
@@ -44,9 +44,7 @@ def test_small_corpus_refits_run_in_process_without_the_perplexity_estimate(plan
     monkeypatch.setattr(stability_module, "run_grid",
                         lambda cells, *a, **k: seen.append((k["jobs"], [c.eval_every for c in cells])) or run_grid(cells, *a, **k))
     models = [ModelConfig(type="lda", n_topics=4, passes=5), ModelConfig(type="nmf", n_topics=4)]
-    from topicbook.models import fit_model
-
-    reference = {m.label: fit_model(m, dtm, 7).topic_term for m in models}
-    out = stability_by_model(models, reference, dtm, 7, 2, jobs=2)
+    out = stability_refits(models, dtm, 7, 2, jobs=2)
     assert seen == [(1, [None, None, None, None])]
-    assert set(out) == {"lda_k4", "nmf_k4"} and all(0.0 <= s.mean <= 1.0 for s in out.values())
+    assert {label: [r.seed for r in refits] for label, refits in out.items()} == {"lda_k4": [8, 9], "nmf_k4": [8, 9]}
+    assert all(r.topic_term.shape == (4, dtm.counts.shape[1]) for refits in out.values() for r in refits)
