@@ -113,8 +113,8 @@ def ldavis_data(tt: np.ndarray, dt: np.ndarray, doc_lengths: np.ndarray, vocab: 
     term_frequency = term_topic_freq.sum(axis=0)
     term_proportion = term_frequency / term_frequency.sum()
     # the default view: the r most salient terms (Chuang et al. 2012)
-    given_term = tt / tt.sum(axis=0, keepdims=True)  # p(topic | term) up to the topic weights
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"):  # a term no topic uses: 0 / 0, skipped below
+        given_term = tt / tt.sum(axis=0, keepdims=True)  # p(topic | term) up to the topic weights
         kernel = given_term * np.log(given_term / proportion[:, None])
     saliency = term_proportion * np.nansum(kernel, axis=0)  # pandas' sum skips 0 * log(0)
     reverse = np.arange(v)[::-1]  # pandas' descending sort: argsort of the reversed values, reversed
