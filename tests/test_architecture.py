@@ -27,7 +27,7 @@ LAYERS = [
     {"align", "scoring", "sampling", "codings", "metrics", "learning", "intrusion", "verdicts", "agreement"},
     {"results"},
     {"report"},
-    {"pipeline", "sweep", "export", "init", "validation", "suggestions"},
+    {"pipeline", "sweep", "export", "init", "validation", "suggestions", "decisions"},
     {"cli"},
 ]
 

@@ -466,7 +466,9 @@ def explore(run_dir: Path, open_browser: bool) -> None:
               help="qdc: your codebook and the topics as codes; qdpx: a project with the transcripts, topicbook's codings and your own; csv/xlsx: the codebook and codings as tables.")
 @out_file_option("RUN_DIR/export/<run folder>.<format>")
 @force_option("export file")
-def export(run_dir: Path, fmt: str, out: Path | None, force: bool) -> None:
+@click.option("--decisions", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="decisions.json saved by the explorer's \"Download decisions\" button: renamed topics, topics made new codes, memos, accepted and rejected verdicts.")
+def export(run_dir: Path, fmt: str, out: Path | None, force: bool, decisions: Path | None) -> None:
     """Export RUN_DIR's topics and codings for QDA software (REFI-QDA .qdc/.qdpx) or as tables.
 
     qdc: your codebook plus each model's topics as candidate codes. qdpx: the same with the
@@ -475,14 +477,20 @@ def export(run_dir: Path, fmt: str, out: Path | None, force: bool) -> None:
     their own. csv/xlsx: the codebook and the codings as tables that codebook.path and
     codings.path read back. Only the run folder is read: no corpus needed.
 
+    With --decisions (from the explorer): renamed topics carry their new names, topics you
+    made new codes are codes of a group "topicbook: new codes" (coded where the topic
+    dominates), memos are notes of their codes (.qdpx) or part of their descriptions, and
+    csv/xlsx list every decision, rejected verdicts included.
+
     \b
     Example:
         topicbook export runs/study-20261129T115631Z --format qdpx
         topicbook export runs/study-20261129T115631Z --format csv --out review/topics.csv --force
+        topicbook export runs/study-20261129T115631Z --format qdpx --decisions ~/Downloads/decisions.json
     """
     from topicbook.export import export_run
 
-    _echo(f"Exported: {export_run(run_dir, fmt, out=out, force=force)}")
+    _echo(f"Exported: {export_run(run_dir, fmt, out=out, force=force, decisions=decisions)}")
 
 
 @main.command(short_help="Print a run's agreement with the human codings.")
