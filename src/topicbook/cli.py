@@ -22,6 +22,7 @@ from topicbook.errors import TopicbookError
 from topicbook.interrupts import interrupted, raise_if_interrupted, watch_interrupts
 from topicbook.logs import WarningSummary, log_python_warning
 from topicbook.names import name_problem, printable
+from topicbook.threads import ThreadSetting
 
 log = logging.getLogger("topicbook.cli")
 
@@ -60,6 +61,25 @@ def jobs_option(what: str) -> Callable[[F], F]:
     """--jobs N: worker processes for `what`; the same default in every command."""
     return click.option("--jobs", type=click.IntRange(1, 64), default=DEFAULT_JOBS,
                         help=f"Processes for {what}; default 2, or 1 on a one-core machine. Results do not depend on it.")
+
+
+class ThreadsParam(click.ParamType):
+    """`--threads`: auto or a whole number >= 1 (the config key `threads`)."""
+
+    name = "auto|N"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> ThreadSetting:
+        text = str(value).strip().lower()
+        if text == "auto":
+            return "auto"
+        if text.isdigit() and int(text) >= 1:
+            return int(text)
+        self.fail(f"'{value}' is neither auto nor a whole number >= 1.", param, ctx)
+
+
+threads_option = click.option(
+    "--threads", type=ThreadsParam(), default=None,
+    help="BLAS/OpenMP threads of this process: auto (one below 50,000 segments) or a number; worker processes use one. Overrides the config's threads; results do not depend on it.")
 
 
 def out_folder_option(what: str) -> Callable[[F], F]:
@@ -213,9 +233,10 @@ def _file_name(ctx: click.Context, param: click.Parameter, value: str | None) ->
               help="Record absolute input and output paths (and the command as typed) in manifest.json; off: no file of the run holds an absolute path.")
 @click.option("--holdout", type=click.FloatRange(0, 1, max_open=True), default=None,
               help="Share of the coded documents to report agreement on, never used to set a threshold (overrides codings.holdout).")
+@threads_option
 @click.pass_context
 def run(ctx: click.Context, config: Path, name: str | None, out_dir: Path, open_browser: bool, jobs: int,
-        record_paths: bool, holdout: float | None) -> None:
+        record_paths: bool, holdout: float | None, threads: ThreadSetting | None) -> None:
     """Run the whole pipeline for CONFIG and write a new run folder.
 
     Reads the corpus, codebook and codings the config names and checks them as `validate`
@@ -236,6 +257,8 @@ def run(ctx: click.Context, config: Path, name: str | None, out_dir: Path, open_
     cfg = load_config(config)
     if holdout is not None:
         cfg = dataclasses.replace(cfg, codings=dataclasses.replace(cfg.codings, holdout=holdout))
+    if threads is not None:
+        cfg = dataclasses.replace(cfg, threads=threads)
     folder, result = run_pipeline(cfg, out_dir=out_dir, name=name, command=ctx.meta.get("topicbook.argv"), jobs=jobs,
                                   record_paths=record_paths, progress=_progress_wanted(), checked=_flush_warnings)
     _echo(f"Run folder: {folder}")
@@ -369,8 +392,9 @@ def validate(config: Path) -> None:
 @jobs_option("the grid's fits on this machine, ignored with --scheduler")
 @click.option("--scheduler", help="Address of an existing Dask scheduler (tcp://HOST:PORT) to run the grid on.")
 @out_folder_option("sweep")
+@threads_option
 def sweep(config: Path, k_range: str, seeds: int, model_types: str, measures: str, jobs: int,
-          scheduler: str | None, out_dir: Path) -> None:
+          scheduler: str | None, out_dir: Path, threads: ThreadSetting | None) -> None:
     """Fit every model type of CONFIG over a K x seed grid; recommend K per model.
 
     Writes OUT/<name>-sweep-<UTC time>/ with sweep.csv (one row per fit), sweep_summary.csv
@@ -396,6 +420,10 @@ def sweep(config: Path, k_range: str, seeds: int, model_types: str, measures: st
     if bad:
         raise TopicbookError(f"--coherence: unknown measure '{bad[0]}'. Use any of {', '.join(COHERENCE_MEASURES)}.")
     cfg = load_config(config)
+    if threads is not None:
+        import dataclasses
+
+        cfg = dataclasses.replace(cfg, threads=threads)
     prepared = prepare(cfg)
     _flush_warnings()  # the inputs' warnings, before the grid is fitted
     folder, summary, recommended = run_sweep(
