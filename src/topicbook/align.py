@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -60,17 +61,24 @@ class Alignment:
     def n_topics(self) -> int:
         return int(self.similarity.shape[0])
 
+    @cached_property
+    def _listed(self) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+        """(merged, no_seed_terms, not_found) as sets: code_status is called once per code."""
+        merged = frozenset(c for codes in self.merges.values() for c in codes)
+        return merged, frozenset(self.no_seed_terms), frozenset(self.not_found)
+
     def code_status(self, code_id: str) -> list[str]:
+        merged, no_seed_terms, not_found = self._listed
         status = []
         if code_id in self.matches:
             status.append("matched")
         if code_id in self.splits:
             status.append("split")
-        if any(code_id in codes for codes in self.merges.values()):
+        if code_id in merged:
             status.append("merged")
-        if code_id in self.no_seed_terms:  # the specific reason a code is not found
+        if code_id in no_seed_terms:  # the specific reason a code is not found
             status.append("no_seed_terms")
-        elif code_id in self.not_found:
+        elif code_id in not_found:
             status.append("not_found")
         return status
 

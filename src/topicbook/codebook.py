@@ -21,7 +21,9 @@ in file order.
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -84,10 +86,19 @@ def load_codebook(path: Path) -> Codebook:
     raise InputError(f"{path.name}: unknown codebook format '{suffix}'. Use .yaml, .csv, a REFI-QDA .qdc codebook or a .qdpx project.")
 
 
+_ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
+
+
 def codebook_to_yaml(codebook: Codebook) -> str:
-    """The codebook as YAML text in the format :func:`load_codebook` reads."""
-    return yaml.safe_dump({"name": codebook.name, "codes": codebook_records(codebook)},
-                          sort_keys=False, allow_unicode=True, width=100)
+    """The codebook as YAML text in the format :func:`load_codebook` reads.
+
+    Emitted by libyaml when available (the same text as PyYAML's emitter, 10x faster), except
+    for a codebook with characters beyond U+FFFF (emoji), which libyaml writes as escapes."""
+    data = {"name": codebook.name, "codes": codebook_records(codebook)}
+    fast = getattr(yaml, "CSafeDumper", None)
+    if fast is None or _ASTRAL.search(json.dumps(data, ensure_ascii=False)):
+        fast = yaml.SafeDumper
+    return yaml.dump(data, Dumper=fast, sort_keys=False, allow_unicode=True, width=100)
 
 
 def _load_yaml(path: Path) -> Codebook:

@@ -23,6 +23,10 @@ log = logging.getLogger(__name__)
 
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 FORMATS = ("png", "svg")
+# The topic x code heatmap draws at most this many codes (one column each): with more, the
+# matched codes, then those most similar to any topic, in codebook order (alignment.csv and the
+# explorer's codebook map have every code).
+HEATMAP_MAX_CODES = 60
 
 
 WriteBytes = Callable[[str, bytes], Path]  # RunFolderWriter.write_bytes: relative path, data -> file
@@ -88,20 +92,42 @@ def heatmap_figure(model: Mapping[str, Any]) -> Any:
     al = model.get("alignment")
     if not al:
         return None
-    sim = np.asarray(al["similarity"])
-    codes = al["codes"]
+    shown = heatmap_codes(al)
+    sim = np.asarray(al["similarity"])[:, shown]
+    codes = [al["codes"][j] for j in shown]
     topics = model["topics"]
     fig = Figure(figsize=(3.5 + 0.45 * len(codes), 1.6 + 0.3 * len(topics)))
     ax = fig.subplots()
     image = ax.imshow(sim, cmap="cividis", vmin=min(0.0, float(sim.min())), vmax=max(0.6, float(sim.max())), aspect="auto")
     ax.set_xticks(range(len(codes)), labels=codes, rotation=45, ha="right", fontsize=8)
     ax.set_yticks(range(len(topics)), labels=[f"{t['display']} {t['label']}"[:40] for t in topics], fontsize=8)
+    column = {code: j for j, code in enumerate(codes)}
     for code, k in al["matches"].items():
-        ax.add_patch(Rectangle((codes.index(code) - 0.5, k - 0.5), 1, 1, fill=False, edgecolor="#E69F00", linewidth=2.5))
+        if code in column:
+            ax.add_patch(Rectangle((column[code] - 0.5, k - 0.5), 1, 1, fill=False, edgecolor="#E69F00", linewidth=2.5))
     fig.colorbar(image, ax=ax, label="similarity", shrink=0.8)
     fig.subplots_adjust(left=2.6 / fig.get_figwidth(), bottom=1.3 / fig.get_figheight(), top=1 - 0.4 / fig.get_figheight())
-    ax.set_title(f"{model['name']}: topics x codes (outlined: matched, threshold {al['threshold']})", fontsize=9)
+    title = f"{model['name']}: topics x codes (outlined: matched, threshold {al['threshold']})"
+    if len(codes) < len(al["codes"]):
+        title += f"\n{len(codes)} of {len(al['codes']):,} codes: the matched ones, then the most similar to a topic"
+    ax.set_title(title, fontsize=9)
     return fig
+
+
+def heatmap_codes(alignment: Mapping[str, Any], cap: int = HEATMAP_MAX_CODES) -> list[int]:
+    """Column indices of the codes the heatmap draws, in codebook order: every code when there
+    are at most `cap`; else the matched codes, then the others by their highest similarity with
+    any topic (ties: codebook order), `cap` in all."""
+    codes = alignment["codes"]
+    if len(codes) <= cap:
+        return list(range(len(codes)))
+    import numpy as np
+
+    sim = np.asarray(alignment["similarity"], dtype=float).reshape(-1, len(codes))
+    best = sim.max(axis=0) if sim.shape[0] else np.zeros(len(codes))
+    matched = np.array([code in alignment["matches"] for code in codes])
+    order = np.lexsort((np.arange(len(codes)), -best, ~matched))  # matched first, then most similar
+    return sorted(int(j) for j in order[:cap])
 
 
 def prevalence_figure(model: Mapping[str, Any], field: str) -> Any:
@@ -142,7 +168,9 @@ def figure_texts(model: Mapping[str, Any]) -> Iterator[str]:
     yield model["name"]
     for t in model["topics"]:
         yield from (t["display"], t["label"], t.get("matched") or "", *t["terms"])
-    yield from (model.get("alignment") or {}).get("codes", [])
+    al = model.get("alignment")
+    if al:
+        yield from (al["codes"][j] for j in heatmap_codes(al))
     for field, p in (model.get("prevalence_by") or {}).items():
         yield field
         yield from map(str, p["levels"])
