@@ -78,18 +78,10 @@ def code_vectors(codebook: Codebook, vocab: Sequence[str], transform: Callable[[
     staff or care, present in many codes, weigh little. `exclude` terms get the negative of
     the code's largest weight.
 
-    Computed for blocks of codes at once (every step is per text, then per part), each
-    distinct text transformed once.
+    Computed for blocks of codes at once (every step is per text, then per part).
     """
     index = {t: i for i, t in enumerate(vocab)}
     n_terms = len(vocab)
-    memo: dict[str, list[str]] = {}
-
-    def tokens(text: str) -> list[str]:
-        if text not in memo:
-            memo[text] = transform(text)
-        return memo[text]
-
     keys = tuple(PART_WEIGHTS)
     vecs = np.zeros((len(codebook), n_terms))
     block = max(1, min(len(codebook), VALUES_BLOCK // max(1, len(keys) * n_terms)))
@@ -103,7 +95,7 @@ def code_vectors(codebook: Codebook, vocab: Sequence[str], transform: Callable[[
         row = 0
         for part_texts in texts:
             for text in part_texts:
-                for t in tokens(text):
+                for t in transform(text):
                     j = index.get(t)
                     if j is not None:
                         bag[row, j] += 1.0
@@ -128,7 +120,7 @@ def code_vectors(codebook: Codebook, vocab: Sequence[str], transform: Callable[[
     for c, code in enumerate(codebook.codes):
         if code.exclude:
             bad = np.zeros(n_terms, dtype=bool)
-            bad[[index[t] for t in tokens(" ".join(code.exclude)) if t in index]] = True
+            bad[[index[t] for t in transform(" ".join(code.exclude)) if t in index]] = True
             vecs[c, bad] = -vecs[c].max() if vecs[c].max() > 0 else -1.0
     return _unit(vecs)
 
@@ -303,13 +295,11 @@ def dictionary_terms(codebook: Codebook, seeds: SeedTerms, top_n: int = 10) -> d
 
 def keyword_scores(dtm: DocumentTermMatrix, terms: dict[str, list[int]], code_ids: Sequence[str]) -> np.ndarray:
     """Number of distinct dictionary terms present in each segment: (n_segments, n_codes)."""
-    present = (dtm.counts > 0).astype(np.float64).tocsc()
-    out = np.zeros((dtm.counts.shape[0], len(code_ids)))
-    for c, code in enumerate(code_ids):
-        idx = terms.get(code, [])
-        if idx:
-            out[:, c] = np.asarray(present[:, idx].sum(axis=1)).ravel()
-    return out
+    present = (dtm.counts > 0).astype(np.float64).tocsr()
+    rows = [c for c, code in enumerate(code_ids) for _ in terms.get(code, [])]
+    cols = [t for code in code_ids for t in terms.get(code, [])]
+    dictionary = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(code_ids), present.shape[1]))
+    return (present @ dictionary.T).toarray()
 
 
 def length_scores(dtm: DocumentTermMatrix, n_codes: int) -> np.ndarray:
