@@ -26,7 +26,7 @@ FORMATS = ("png", "svg")
 # The topic x code heatmap draws at most this many codes (one column each): with more, the
 # matched codes, then those most similar to any topic, in codebook order (alignment.csv and the
 # explorer's codebook map have every code).
-HEATMAP_MAX_CODES = 60
+HEATMAP_MAX_CODES = 40
 
 
 WriteBytes = Callable[[str, bytes], Path]  # RunFolderWriter.write_bytes: relative path, data -> file

@@ -18,6 +18,9 @@
     var a = m.alignment;
     if (a) ["matches", "code_status", "keyword_hits", "code_quotes", "merges", "cells"].forEach(function (k) { a[k] = idMap(a[k]); });
   });
+  var CODES = Object.create(null);  /* id -> code, built once: the codebook views look codes up per code */
+  DATA.codes.forEach(function (c) { if (!(c.id in CODES)) CODES[c.id] = c; });
+  function codeById(id) { return CODES[id]; }
   if (DATA.agreement) {
     DATA.agreement.methods = idMap(DATA.agreement.methods);
     DATA.agreement.per_code = mapValues(DATA.agreement.per_code, idMap);
@@ -271,7 +274,7 @@
     var summary = el("ul", { cls: "codes" });
     codes.forEach(function (c) {
       var st = a.code_status[c] || [];
-      var code = DATA.codes.filter(function (x) { return x.id === c; })[0];
+      var code = codeById(c);
       summary.appendChild(el("li", {}, [link(c, function () { showCode(c); }), " ", el("span", {}, st.map(badge)),
         (code ? " " + code.name : "") + " · keyword hits in " + (a.keyword_hits[c] || 0) + " segments" + (a.matches[c] !== undefined ? " · matched " + m.topics[a.matches[c]].display : "")]));
     });
@@ -386,7 +389,7 @@
     return el("div", { cls: "scroll" }, [el("table", { cls: cls }, [head].concat(rows))]);
   }
   function codeTerms(c) {
-    var code = DATA.codes.filter(function (x) { return x.id === c; })[0];
+    var code = codeById(c);
     return code ? code.keywords.map(function (x) { return x.toLowerCase().replace(/ /g, "_"); }) : [];
   }
   function showCell(k, j) {
@@ -400,7 +403,7 @@
   }
   function showCode(c) {
     var a = model().alignment, root = clear(document.getElementById("cell-detail"));
-    var code = DATA.codes.filter(function (x) { return x.id === c; })[0];
+    var code = codeById(c);
     root.appendChild(el("h3", { text: "Code " + c + (code ? ": " + code.name : "") }));
     if (code && code.definition) root.appendChild(el("p", { cls: "muted", text: code.definition }));
     var ids = a.code_quotes[c] || [];
