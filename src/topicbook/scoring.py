@@ -109,10 +109,10 @@ def code_vectors(codebook: Codebook, vocab: Sequence[str], transform: Callable[[
             elif part_texts:
                 means[p] = tfidf[row:row + len(part_texts)].mean(axis=0)
             row += len(part_texts)
-        means = _unit(means).reshape(len(codes), len(keys), n_terms)
-        total = PART_WEIGHTS[keys[0]] * means[:, 0]
+        unit_parts = _unit(means).reshape(len(codes), len(keys), n_terms)
+        total = PART_WEIGHTS[keys[0]] * unit_parts[:, 0]
         for k in range(1, len(keys)):
-            total = total + PART_WEIGHTS[keys[k]] * means[:, k]
+            total = total + PART_WEIGHTS[keys[k]] * unit_parts[:, k]
         vecs[start:start + len(codes)] = total
     used = (vecs > 0).sum(axis=0)
     distinct = np.log1p(len(codebook) / np.maximum(used, 1))
