@@ -8,7 +8,9 @@ example and an `exclude` term). The planted codebook itself (4 codes) runs first
 baseline: what a run costs before any per-code work.
 
 Each size runs `topicbook run --jobs J` in a subprocess under `/usr/bin/time -v` (peak RSS),
-BLAS threads pinned to 1; stage seconds come from the run's manifest. J is 1 by default: the
+BLAS threads pinned to 1; stage seconds come from the run's manifest, CPU seconds (user +
+system) from `time`: on this shared machine a run often gets a third of a core, and CPU seconds
+are what it costs when nothing else runs. J is 1 by default: the
 per-code work runs in one process whatever J is, and on a shared 2-core machine the second
 process of the stability re-fits mostly measures the other sessions. Per stage the benchmark
 reports seconds, seconds per 1,000 codes above the baseline, and the linearity ratio: the
@@ -81,10 +83,11 @@ def run_once(root: Path, n_codes: int, jobs: int) -> dict:
     if proc.returncode != 0:
         raise RuntimeError(f"topicbook run failed for {n_codes} codes: {proc.stderr[-2000:]}")
     rss_kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr).group(1))
+    cpu = sum(float(re.search(rf"{kind} time \(seconds\): ([\d.]+)", proc.stderr).group(1)) for kind in ("User", "System"))
     folder = next(p for p in (root / "runs").iterdir() if p.is_dir() and not p.name.startswith("."))
     manifest = json.loads((folder / "manifest.json").read_text())
     files = {p.relative_to(folder).as_posix(): p.stat().st_size for p in folder.rglob("*") if p.is_file()}
-    return {"codes": n_codes, "seconds": round(seconds, 2), "peak_rss_mb": round(rss_kb / 1024, 1),
+    return {"codes": n_codes, "seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2), "peak_rss_mb": round(rss_kb / 1024, 1),
             "stages": manifest["timings_seconds"], "groups": stage_groups(manifest["timings_seconds"], seconds),
             "page_bytes": files.get("explorer.html", 0), "explorer_data_bytes": files.get("explorer_data.json", 0),
             "folder_bytes": sum(files.values()), "figures": sum(1 for f in files if f.startswith("figures/")),
@@ -96,10 +99,10 @@ def linearity(rows: list[dict], base: dict) -> dict[str, dict[str, float | None]
     baseline at each size, and the ratio of that cost at the largest size to that at the smallest
     (None when the smallest is not above the baseline: no per-code cost to compare)."""
     out: dict[str, dict[str, float | None]] = {}
-    keys = [*rows[0]["groups"], "wall", "page_bytes", "peak_rss_mb"]
+    keys = [*rows[0]["groups"], "wall", "cpu_seconds", "page_bytes", "peak_rss_mb"]
 
     def value(r: dict, key: str) -> float:
-        return r["seconds"] if key == "wall" else r[key] if key in ("page_bytes", "peak_rss_mb") else r["groups"][key]
+        return r["seconds"] if key == "wall" else r["groups"][key] if key in r["groups"] else r[key]
 
     for key in keys:
         per = [(value(r, key) - value(base, key)) / ((r["codes"] - base["codes"]) / 1000) for r in rows]
@@ -120,8 +123,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="topicbook-codes-") as tmp:
         for n in [BASELINE, *sizes]:
             row = run_once(Path(tmp) / f"codes-{n}", n, args.jobs)
-            log.info("%d codes: %.1f s, peak RSS %.0f MB, page %.1f MB, %d figure files; %s", n, row["seconds"],
-                     row["peak_rss_mb"], row["page_bytes"] / 2**20, row["figures"], row["groups"])
+            log.info("%d codes: %.1f s (CPU %.1f s, load %.1f), peak RSS %.0f MB, page %.1f MB, %d figure files; %s", n,
+                     row["seconds"], row["cpu_seconds"], row["load_before"][0], row["peak_rss_mb"], row["page_bytes"] / 2**20,
+                     row["figures"], row["groups"])
             rows.append(row)
     base, sized = rows[0], rows[1:]
     largest = sized[-1]
@@ -136,6 +140,9 @@ def main() -> None:
         "target": {"codes": 10_000, "seconds": TARGET_SECONDS, "peak_rss_mb": TARGET_RSS_MB},
         "target_met": (largest["codes"] >= 10_000 and largest["seconds"] < TARGET_SECONDS
                        and largest["peak_rss_mb"] < TARGET_RSS_MB),
+        # the wall target on an idle machine: CPU seconds are what the run costs when nothing else runs
+        "target_met_in_cpu_seconds": (largest["codes"] >= 10_000 and largest["cpu_seconds"] < TARGET_SECONDS
+                                      and largest["peak_rss_mb"] < TARGET_RSS_MB),
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "codes.json").write_text(json.dumps(result, indent=2) + "\n")
