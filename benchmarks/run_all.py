@@ -41,6 +41,7 @@ BENCHMARKS: dict[str, tuple[list[str], str]] = {
     "engines": (["benchmarks/bench_engines.py", "--seeds", "3"], "engines.json"),
     "explorer": (["benchmarks/bench_explorer.py"], "explorer.json"),
     "recovery": (["benchmarks/bench_recovery.py"], "recovery.json"),
+    "verdicts": (["benchmarks/bench_verdicts.py"], "verdicts.json"),
     "learning": (["benchmarks/bench_learning.py"], "learning.json"),
     "learning_cost": (["benchmarks/bench_learning_cost.py"], "learning_cost.json"),
     "scale": (["benchmarks/bench_scale.py", "--sizes", "10000,100000,1000000", "--jobs", "2"], "scale.json"),
@@ -384,6 +385,143 @@ at least 10 coded turns: {prow[0][1]}. Whole data, no tuning.
 """
 
 
+VERDICT_CORPORA = {"demo": "demo (21 interviews, codings of I01-I10)", "pdpilot": "PDPilot (7 interviews)",
+                   "nhs_report": "NHS report half (2,500-comment sample)",
+                   "nhs_development": "NHS development half (settings chosen here)"}
+
+
+def _status_counts(counts: dict) -> str:
+    order = ("own_topic", "split", "merged", "present_without_topic", "absent")
+    return ", ".join(f"{k} {counts[k]}" for k in order if counts.get(k))
+
+
+def _precision(mp: dict) -> str:
+    if not mp["matches"]:
+        return "no match"
+    ratio = "n/a" if mp["ratio"] is None else f"**{mp['ratio']:.2f}x**"
+    return f"{mp['mean_precision']:.3f} / {mp['mean_base_rate']:.3f} = {ratio} ({mp['matches']})"
+
+
+def _pua(w: dict, prefix: str) -> str:
+    return f"{w[prefix + '_present']} / {w[prefix + '_uncertain']} / {w[prefix + '_absent']}"
+
+
+def _met(value: float | None, ok: bool, fmt: str) -> str:
+    return "n/a" if value is None else f"{fmt.format(value)} {'met' if ok else '**not met**'}"
+
+
+def section_verdicts(meta: dict) -> str:
+    d = _load("verdicts")
+    if d is None:
+        return "## Verdicts\n\nNo results yet.\n"
+    presence_rows, structure_rows, target_rows, times, missed, dev_notes = [], [], [], [], [], []
+    for key, label in VERDICT_CORPORA.items():
+        for variant, r in d["corpora"].get(key, {}).items():
+            name = "full" if variant == "full" else "names only"
+            w20, w5 = r["well_used"]["20"], r["well_used"]["5"]
+            base_nf = lambda w: ", ".join(f"{m} {n}" for m, n in w["baseline_not_found"].items())  # noqa: E731
+            ours, r1 = r["ours"], r["round1"]
+            presence_rows.append([label, name, f"{w20['codes']}: {_pua(w20, 'ours')}" if w20["codes"] else "-",
+                                  _pua(w20, "round1") if w20["codes"] else "-", base_nf(w20) if w20["codes"] else "-",
+                                  f"{w5['codes']}: {_pua(w5, 'ours')}", _pua(w5, "round1"), base_nf(w5),
+                                  f"{ours['decoys_present']} ({ours['decoys_uncertain']} uncertain)",
+                                  f"{r1['decoys_present']} ({r1['decoys_uncertain']} uncertain)",
+                                  ", ".join(f"{m} {b['decoys_present']}" for m, b in r["baseline"].items())])
+            for m, pm in ours["per_model"].items():
+                b, p1 = r["baseline"][m], r1["per_model"][m]
+                structure_rows.append([label, name, m, _status_counts(pm["statuses"]), str(pm["unstable"]),
+                                       f"{pm['topics']['carries_codes']} / {pm['topics']['emergent']} / {pm['topics']['procedural']}",
+                                       f"{ours['codes_without_status']} / {r1['codes_without_status']} / {b['codes_without_status']}",
+                                       _precision(pm["match_precision"]), _precision(p1["match_precision"]),
+                                       _precision(b["match_precision"])])
+            sec = r["seconds"]
+            times.append(f"{label}, {name}: {sec['verdicts']:.2f} s (round 1 {sec.get('verdicts_round1', 0):.2f} s; {r['segments']:,} segments, "
+                         f"{r['codes']} codes; fits {sec['fits']:.1f} s, re-fits {sec['refits']:.1f} s)")
+            cells = []
+            for fig, prefix in ((ours, "ours"), (r1, "round1")):
+                share = w20[f"{prefix}_present"] / w20["codes"] if w20["codes"] else None
+                share5 = w5[f"{prefix}_present"] / w5["codes"] if w5["codes"] else None
+                mp = fig["match_precision"]["ratio"]
+                cells += ["no such code" if share is None else _met(share, share >= 0.9, "{:.0%}"),
+                          "-" if share5 is None else f"{share5:.0%}",
+                          _met(fig["decoys_present"], fig["decoys_present"] <= 1, "{}"),
+                          _met(mp, mp is not None and mp >= 2, "{:.2f}x")]
+            target_rows.append([label, name, *cells])
+            if w5["ours_not_present_codes"]:
+                missed.append(f"{label}, {name}: " + ", ".join(c.split(" > ")[-1] for c in w5["ours_not_present_codes"]))
+            if "dev_decoys" in ours:
+                dev_notes.append(f"{name}: {ours['dev_decoys_present']} of {ours['dev_decoys']} present "
+                                 f"(round 1: {r1['dev_decoys_present']})")
+    procedural = sorted({t for c in d["corpora"].values() for r in c.values() for pm in r["ours"]["per_model"].values()
+                         for t in pm["procedural_topics"]})
+    decoys = {key: ", ".join(f"{k.split('>')[-1].split(':')[-1].strip()}" for k in v["full"]["decoys"])
+              for key, v in d["corpora"].items() if key != "nhs_development"}
+    false_present = []
+    for key, label in VERDICT_CORPORA.items():
+        for variant, r in d["corpora"].get(key, {}).items():
+            for code, v in r["decoy_verdicts"].items():
+                if v["presence"] == "present" and code in r["decoys"]:
+                    false_present.append(f"{label}, {'full' if variant == 'full' else 'names only'}: {code.split('>')[-1].split(':')[-1].strip()} "
+                                         f"({', '.join(v['evidence_terms'][:3])}; coverage {v['coverage']:.0%})")
+    return f"""## Verdicts
+
+Evidence-based verdicts (`topicbook.verdicts`, method in `docs/verdicts.md`) against human
+coding, three ways in the same run: today's method (round 2), round 1's method (the same
+package with the round-2 rules switched off) and today's per-model rule of `topicbook.align`
+("not found" = no topic correlates >= 0.25 with the code's seed-term density) as the baseline.
+{_provenance('verdicts', meta)}
+
+Corpora: the demo with its reference codings (interviews I01-I10 coded; LDA K=10, NMF K=10,
+guided LDA as in `configs/demo.yaml`); PDPilot (91-code MAXQDA system, code path as id, memo as
+definition, 261 coded quotes; LDA and NMF K=10); 2,500-comment samples of the NHS comments from
+each half of the respondents (bench_recovery's split; v7 codebook via the crosswalk; a respondent
+is a document; LDA and NMF K=20). Each codebook gets 5 planted decoy codes, written before any
+verdict was computed and never changed (`benchmarks/verdict_data.py`): demo {decoys.get('demo', '')};
+PDPilot {decoys.get('pdpilot', '')}; NHS {decoys.get('nhs_report', '')}. The NHS development half also
+carries 10 development-only decoys (`DEV_DECOYS`, written before round 2 was run on them),
+counted apart from the 5. Every corpus runs with the full codebook and with its names only.
+Stability: 3 re-fits per model on 90% subsamples (the run's stability cells). BLAS threads
+pinned to 1.
+
+**Settings of both rounds were chosen on the NHS development half only** (its rows below); the
+demo, PDPilot and the NHS report half were run once with them unchanged. Round 1's figures on
+those corpora had been published before round 2 was developed (a mild leak: see
+docs/verdicts.md); round 2 was developed without running them.
+
+Presence. "Well-used" = at least 20 (or 5) human-coded segments in at least 2 documents:
+present / uncertain / absent for round 2 ("ours") and round 1; baseline: codes "not found" per
+model. Decoys called present: ours, round 1 (both model-independent) and per baseline model (a
+decoy the rule does not call "not found").
+
+{_table(['corpus', 'codebook', 'well-used >= 20: ours', 'round 1', 'baseline not found', 'well-used >= 5: ours', 'round 1', 'baseline not found', 'decoys present: ours', 'round 1', 'baseline'], presence_rows)}
+
+Development-only decoys (NHS development half) present: {'; '.join(dev_notes) or 'not run'}.
+
+Structure per model (round 2). Topics: carrying codes / emergent / procedural. Codes without a
+status: ours / round 1 / baseline. Match precision: mean share of a matched topic's top-10
+segments (among coded documents) that humans coded with the code, over the mean base rate of
+those codes (number of matches in brackets); ours and round 1 over own_topic, split and merged
+matches, the baseline over its matched, split and merged pairs.
+
+{_table(['corpus', 'codebook', 'model', 'statuses (ours)', 'unstable matches', 'topics', 'codes without status', 'match precision: ours', 'round 1', 'baseline'], structure_rows)}
+
+Targets of the issue (well-used >= 20 present >= 90%; at most 1 of 5 decoys present; mean match
+precision over all models >= 2x the base rate), per corpus and codebook:
+
+{_table(['corpus', 'codebook', 'ours: well-used (>= 20) present', '>= 5', 'decoys present', 'match precision', 'round 1: well-used (>= 20) present', '>= 5', 'decoys present', 'match precision'], target_rows)}
+
+Well-used (>= 5) codes not called present (round 2): {'; '.join(missed) or 'none'}.
+Decoys called present (round 2), with the words their evidence rests on: {'; '.join(false_present) or 'none'}.
+
+Procedural topics found (top terms): {'; '.join(procedural) or 'none'}.
+
+Cost of the verdicts alone (presence null, structure for every model with its re-fits,
+evaluation), per corpus: {'; '.join(times)}. The re-fits are the run's stability re-fits
+(`stability.stability_refits`: the stability cells with their matrices),
+so a run pays nothing extra for them.
+"""
+
+
 LEARNING_CORPORA = {"nhs": "NHS comments (report half, by respondent)", "pdpilot": "PDPilot (by participant)",
                     "demo": "demo (I01-I10, by interview)"}
 
@@ -713,7 +851,7 @@ def render(meta: dict) -> str:
     loads = [r["load_before"][0] for r in meta.get("runs", {}).values()] + [r["load_after"][0] for r in meta.get("runs", {}).values()]
     load_text = f"{min(loads):.1f} to {max(loads):.1f}" if loads else "not recorded"
     sections = [section_scale, section_codes, section_preprocess, section_models, section_engines, section_explorer,
-                section_recovery, section_learning, section_learning_cost]
+                section_recovery, section_verdicts, section_learning, section_learning_cost]
     head = f"""# Benchmarks
 
 Generated by `make bench` (`.venv/bin/python benchmarks/run_all.py`) on {meta['date']}; do not edit

@@ -45,6 +45,40 @@ codes:
 """
 
 
+# Verdict fixtures (tests/test_verdicts.py, tests/test_run_verdicts.py): a group (hobbies) of two
+# planted themes, a code spread over two themes (outdoors: gardening and sailing words) and a
+# decoy the interviews never name (astronomy); everyday words for every turn, since the presence
+# null draws random vocabulary terms; opening and closing pleasantries.
+VERDICT_CODEBOOK = """\
+name: Planted verdicts
+codes:
+  - id: hobbies
+    name: Hobbies
+    definition: A group of hobby codes.
+  - id: gardening
+    name: Gardening
+    parent: hobbies
+    keywords: [tomato, soil, compost, seedling, harvest]
+  - id: music
+    name: Making music
+    parent: hobbies
+    keywords: [guitar, chord, melody, concert, rhythm]
+  - id: outdoors
+    name: Outdoors
+    keywords: [tomato, soil, compost, boat, sail, harbour]
+  - id: astronomy
+    name: Astronomy
+    keywords: [telescope, planet, orbit, galaxy, nebula]
+"""
+
+# Everyday words besides the themes, so that the vocabulary is not made of theme words only
+# (on a real corpus most terms belong to no code).
+BACKGROUND = ["window", "street", "paper", "table", "chair", "bottle", "letter", "river", "bridge", "market", "corner", "coat", "shoe", "lamp", "clock", "pencil", "mirror", "ladder", "basket", "blanket", "bucket", "carpet", "curtain", "fence", "gate", "hammer", "jacket", "kettle", "ribbon", "saddle", "scarf", "tunnel", "umbrella", "wallet", "whistle", "button", "candle", "cushion", "drawer", "envelope", "feather", "glove", "helmet", "jar", "kite", "lantern", "magnet", "needle", "pillow", "pocket", "rope", "sponge", "stamp", "thread", "tray", "vase", "wire", "zipper", "apron", "badge", "barrel", "bench", "brick", "cable", "canvas", "chalk", "clip", "compass", "crate", "dice", "doorbell", "easel", "funnel", "gravel", "hinge", "hook", "ink", "jug", "knot", "lever", "lid", "marble", "mat", "mop", "napkin", "nail", "notebook", "oar", "padlock", "pan", "pebble", "pipe", "plank", "plate", "pole", "puzzle", "quilt", "rack", "rake", "razor", "ring", "rod", "rug", "sack", "screw", "shelf", "shovel_handle", "sieve", "sling", "spool", "spring", "stool", "strap", "string", "tack", "tape", "tile", "torch", "towel", "trunk", "tube", "twig", "valve", "wagon"]
+
+GREETINGS = ["Hello, thank you, thanks for having me, happy to be recorded, consent given, hello again.",
+             "Thank you, goodbye, it was a pleasure, thanks again and bye, thank you so much, goodbye."]
+
+
 def planted_turn(rng: random.Random, theme: str, n_words: int = 40) -> str:
     words = []
     for _ in range(n_words):
@@ -234,3 +268,27 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if browser in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.browser)
+
+
+# A weak codebook: each code names two of its theme's ten words, so the label-free score misses
+# the turns that use the others; astronomy is never talked about.
+WEAK_CODEBOOK = """\
+name: Planted hobbies, weak codebook
+codes:
+  - id: gardening
+    name: Gardening
+    definition: Growing tomatoes in the soil.
+    keywords: [tomato, soil]
+  - id: music
+    name: Making music
+    definition: Playing the guitar.
+    keywords: [guitar, chord]
+  - id: cooking
+    name: Cooking
+    definition: Following a recipe.
+    keywords: [recipe, oven]
+  - id: astronomy
+    name: Astronomy
+    definition: Watching the night sky with a telescope.
+    keywords: [telescope, planet]
+"""

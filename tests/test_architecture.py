@@ -16,14 +16,15 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "topicbook"
 
 # The data flow (README, "Architecture"): a module may import its own layer or an earlier one.
 LAYERS = [
-    {"topicbook", "errors", "ids", "pairing", "files", "progress", "languages", "config", "safezip", "names", "chars", "spreadsheet", "interrupts"},
+    {"topicbook", "errors", "ids", "pairing", "files", "progress", "languages", "config", "safezip", "names", "chars", "spreadsheet",
+     "logs", "interrupts"},
     {"ingest"},
     {"deidentify", "segment"},
     {"preprocess", "cache"},
     {"codes", "qdc", "codebook", "codebook_formats"},
     {"models"},
     {"summarize", "evaluate", "stability"},
-    {"align", "scoring", "sampling", "codings", "metrics", "learning", "intrusion", "agreement"},
+    {"align", "scoring", "sampling", "codings", "metrics", "learning", "intrusion", "verdicts", "agreement"},
     {"results"},
     {"report"},
     {"pipeline", "sweep", "export", "init", "validation", "suggestions"},

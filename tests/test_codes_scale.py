@@ -57,12 +57,15 @@ def test_generated_codebook_is_deterministic_with_groups_and_missing_keywords(tm
 # --------------------------------------------------------------------------- figures
 
 
-def _model_data(n_codes: int, matches: dict[str, int]) -> dict:
+def _model_data(n_codes: int, carried: dict[str, int]) -> dict:
+    """A model's explorer data with `n_codes` codes, those of `carried` on their own topic."""
     rng = np.random.default_rng(0)
     codes = [f"c{i:04d}" for i in range(n_codes)]
     sim = rng.uniform(-0.2, 0.5, size=(3, n_codes))
     return {"name": "m", "topics": [{"display": f"T0{k + 1}", "label": f"t{k}", "terms": ["a"], "weights": [1.0]} for k in range(3)],
-            "alignment": {"codes": codes, "similarity": sim.round(3).tolist(), "matches": matches, "threshold": 0.25}}
+            "alignment": {"codes": codes, "similarity": sim.round(3).tolist(),
+                          "status": {c: ("own_topic" if c in carried else "present_without_topic") for c in codes},
+                          "topics": {c: [k] for c, k in carried.items()}}}
 
 
 def test_heatmap_draws_every_code_up_to_the_cap_and_the_cap_beyond() -> None:
@@ -72,15 +75,16 @@ def test_heatmap_draws_every_code_up_to_the_cap_and_the_cap_beyond() -> None:
     big = _model_data(10 * cap, {"c0007": 0, f"c{10 * cap - 1:04d}": 2})
     shown = figures.heatmap_codes(big["alignment"])
     assert len(shown) == cap and shown == sorted(shown)
-    assert {7, 10 * cap - 1} <= set(shown)  # matched codes always drawn
+    assert {7, 10 * cap - 1} <= set(shown)  # codes a topic carries always drawn
     sim = np.asarray(big["alignment"]["similarity"]).max(axis=0)
     others = [j for j in shown if j not in (7, 10 * cap - 1)]
     left_out = sorted(set(range(10 * cap)) - set(shown))
-    assert sim[others].min() >= sim[left_out].max()  # then the codes most similar to any topic
+    assert sim[others].min() >= sim[left_out].max()  # then the codes most correlated with any topic
     fig = figures.heatmap_figure(big)
     labels = [t.get_text() for t in fig.axes[0].get_xticklabels()]
     assert labels == [big["alignment"]["codes"][j] for j in shown]
     assert f"{cap} of {10 * cap:,} codes" in fig.axes[0].get_title()
+    assert len(fig.axes[0].patches) == 2  # both carried codes outlined
     assert fig.get_figwidth() == figures.heatmap_figure(_model_data(cap, {})).get_figwidth()
 
 

@@ -2,7 +2,7 @@
 
 The first run preprocesses (a fresh cache folder), the second reads the preprocessed corpus
 from that cache and fits its stability re-fits in two processes; topics.csv, doc_topics.csv,
-alignment.csv and alignment.json must not differ by a byte. To stay fast the runs use one
+alignment.csv, alignment.json, verdicts.csv and verdicts.json must not differ by a byte. To stay fast the runs use one
 stability re-fit instead of three and skip what the compared files do not hold (the explorer
 and the label-free agreement scores, which train one regression per code). (The K x seed sweep across 1 and 2
 jobs and a Dask cluster is tests/test_sweep.py::test_sweep_figures_do_not_depend_on_jobs_or_dask;
@@ -22,7 +22,7 @@ from topicbook.config import CacheConfig, load_config
 pytestmark = pytest.mark.slow  # real corpora or several full runs
 
 REPO = Path(__file__).resolve().parents[1]
-COMPARED = ("topics.csv", "doc_topics.csv", "alignment.csv", "alignment.json")
+COMPARED = ("topics.csv", "doc_topics.csv", "alignment.csv", "alignment.json", "verdicts.csv", "verdicts.json")
 
 
 def test_demo_twice_with_one_seed_is_byte_identical_cached_or_not(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -101,9 +101,13 @@ def test_topics_carry_relevance_candidates_stability_and_matches(planted_run):
     _, result = planted_run
     data = json.loads((planted_run[0] / "explorer_data.json").read_text(encoding="utf-8"))
     for m, model in zip(data["models"], result.models, strict=True):
-        al = result.alignments[model.name]
-        for code, k in al.matches.items():
-            assert m["topics"][k]["matched"] == code
+        verdicts = result.verdicts.model(model.name)
+        for t, v in zip(m["topics"], verdicts.topics, strict=True):
+            assert (t["status"], t["codes"]) == (v.status, list(v.codes))
+        for c in verdicts.codes:
+            assert m["alignment"]["status"][c.code] == c.status
+            if c.status == "own_topic":
+                assert m["topics"][c.topics[0]]["codes"][0] == c.code
         for t in m["topics"]:
             # at lambda = 1 the slider's ranking is the topic's top terms
             c = t["candidates"]

@@ -31,13 +31,13 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def test_alignment_names_matched_emergent_and_not_found(run_dir: Path) -> None:
+def test_alignment_names_own_topics_emergent_and_absent(run_dir: Path) -> None:
     with (run_dir / "alignment.csv").open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     for model in ("lda_k4", "nmf_k4"):
         mine = [r for r in rows if r["model"] == model]
-        assert {r["code"] for r in mine if r["status"] == "matched"} == {"gardening", "music", "cooking"}
-        assert [r["code"] for r in mine if r["status"] == "not_found"] == ["astronomy"]
+        assert {r["code"] for r in mine if r["status"] == "own_topic"} == {"gardening", "music", "cooking"}
+        assert [r["code"] for r in mine if r["status"] == "absent"] == ["astronomy"]
         emergent = [r for r in mine if r["status"] == "emergent"]
         assert len(emergent) == 1 and any(w in emergent[0]["topic_label"] for w in ("sail", "wind", "mast", "boat", "harbour"))
 
@@ -51,7 +51,10 @@ def test_qdc_export_round_trips(run_dir: Path) -> None:
     original = load_codebook(run_dir / "codebook.yaml")
     assert {c.id: c for c in book.codes if c.id in original.ids()} == {c.id: c for c in original.codes}
     topics = [c for c in book.codes if c.parent == "topicbook_nmf_k4"]
-    assert len(topics) == 4 and sum("Matched code:" in c.definition for c in topics) == 3
+    assert len(topics) == 4
+    carried = sorted(c.definition.split("Carries codes: ")[1] for c in topics if "Carries codes:" in c.definition)
+    assert carried == ["cooking (own topic).", "gardening (own topic).", "music (own topic)."]
+    assert sum("Emergent topic: no code's evidence explains it." in c.definition for c in topics) == 1
     again = CliRunner().invoke(main, ["export", str(run_dir), "--format", "qdc"])
     assert again.exit_code == 1
     assert again.output.strip() == f"Error: {path}: already exists. Use --force to replace it, or --out to write elsewhere."
@@ -90,6 +93,59 @@ def test_table_exports_round_trip(run_dir: Path, fmt: str) -> None:
         segments = [Segment(s["segment_id"], s["document"], s["speaker"], s["role"], ((int(s["start"]), int(s["end"])),), s["text"]) for s in segs]
         human = read_codings(codings_csv, documents={}, segments=segments, segment_ids=[s.id for s in segments], codebook=book)
         assert not human.unmatched and human.labels[:, book.ids().index("nmf_k4:T01")].any()
+
+
+@pytest.fixture(scope="module")
+def coded_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A planted run with the researcher's codings: quotes of two answers, one by name."""
+    from conftest import write_planted_corpus
+    from topicbook.config import load_config
+    from topicbook.pipeline import run
+
+    root = tmp_path_factory.mktemp("coded")
+    config = write_planted_corpus(root / "project")
+    rows = ["document,code,text"]
+    for doc, code in (("doc01", "gardening"), ("doc02", "Making music"), ("doc03", "cooking")):
+        text = (root / "project" / "interviews" / f"{doc}.txt").read_text(encoding="utf-8")
+        answer = [t for t in text.split("\n\n") if not t.startswith("Interviewer:")][1]
+        rows.append(f"{doc},{code},\"{' '.join(answer.split(': ', 1)[1].split()[:10])}\"")
+    rows.append("doc04,music,a quote that is in no interview")
+    (root / "project" / "codings.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    config.write_text(config.read_text(encoding="utf-8") + "codings:\n  path: codings.csv\ncache:\n  enabled: false\n"
+                      "evaluate:\n  stability_seeds: 0\n  coherence: [u_mass]\n", encoding="utf-8")
+    folder, _ = run(load_config(config), out_dir=root / "runs")
+    return folder
+
+
+def test_qdpx_export_holds_the_researchers_codings_as_their_own_user(coded_run: Path) -> None:
+    from topicbook.codings import find_quote
+    from topicbook.report.run_folder import load_run
+
+    with (coded_run / "codings.csv").open(encoding="utf-8") as fh:
+        placed = list(csv.DictReader(fh))
+    run = load_run(coded_run)
+    texts = {d.id: d.text for d in run.documents}
+    with (coded_run.parents[1] / "project" / "codings.csv").open(encoding="utf-8") as fh:
+        quotes = [r for r in csv.DictReader(fh) if r["document"] != "doc04"]
+    # the placed spans are the quotes' spans in the documents, with the codes' ids
+    assert [(p["document"], int(p["start"]), int(p["end"]), p["code"]) for p in placed] == [
+        (q["document"], *find_quote(texts[q["document"]], q["text"]), {"Making music": "music"}.get(q["code"], q["code"]))
+        for q in quotes]
+    result = CliRunner().invoke(main, ["export", str(coded_run), "--format", "qdpx"])
+    assert result.exit_code == 0, result.output
+    path = coded_run / "export" / f"{coded_run.name}.qdpx"
+    assert_valid_refi(path)
+    project = read_qdpx(path)
+    assert sorted(project.users.values()) == ["researcher:codings.csv", "topicbook:planted"]
+    mine = [(c.document, c.start, c.end, c.code) for c in project.codings if c.user == "researcher:codings.csv"]
+    assert sorted(mine) == sorted((p["document"], int(p["start"]), int(p["end"]), p["code"]) for p in placed)
+    suggested = [c for c in project.codings if c.user == "topicbook:planted"]
+    assert len(suggested) > len(mine)
+    # read back as codings.path, only the researcher's codings count (the suggestions are not theirs)
+    book = load_codebook(coded_run / "codebook.yaml")
+    human = read_codings(path, documents=texts, segments=run.segments, segment_ids=run.segment_ids, codebook=book)
+    assert human.n_codings == len(mine) == 3 and not human.unmatched
+    assert {c.user for c in human.spans} == {"researcher:codings.csv"}
 
 
 # --------------------------------------------------------------------------- spreadsheet cells

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from conftest import THEMES, planted_turn
+from conftest import THEMES, WEAK_CODEBOOK, planted_turn
 from topicbook.codebook import load_codebook
 from topicbook.config import PreprocessConfig
 from topicbook.learning import (
@@ -31,28 +31,6 @@ from topicbook.learning import (
 from topicbook.preprocess import Preprocessor, vectorize
 from topicbook.scoring import feature_spaces, similarity_from_spaces
 
-# A weak codebook: each code names two of its theme's ten words, so the label-free score misses
-# the turns that use the others; astronomy is never talked about.
-WEAK_CODEBOOK = """\
-name: Planted hobbies, weak codebook
-codes:
-  - id: gardening
-    name: Gardening
-    definition: Growing tomatoes in the soil.
-    keywords: [tomato, soil]
-  - id: music
-    name: Making music
-    definition: Playing the guitar.
-    keywords: [guitar, chord]
-  - id: cooking
-    name: Cooking
-    definition: Following a recipe.
-    keywords: [recipe, oven]
-  - id: astronomy
-    name: Astronomy
-    definition: Watching the night sky with a telescope.
-    keywords: [telescope, planet]
-"""
 CODES = ("gardening", "music", "cooking", "astronomy")
 N_DOCS, TURNS = 12, 12
 

@@ -22,7 +22,7 @@ import pytest
 from click.testing import CliRunner
 from sklearn.metrics import roc_auc_score
 
-from conftest import THEMES, planted_turn
+from conftest import THEMES, WEAK_CODEBOOK, planted_turn
 from refi import assert_valid_refi
 from topicbook.agreement import LEARNED_FIT, LEARNING_CURVE, SECTIONS, SUGGESTION_COLUMNS
 from topicbook.cli import main
@@ -34,28 +34,8 @@ from topicbook.qdc import read_qdpx
 from topicbook.report.run_folder import load_run
 from topicbook.suggestions import next_suggestions, write_suggestions
 
-# Each code names two of its theme's ten words: the label-free scores miss the turns that use
-# the others. Astronomy is never talked about (no coded segment: it falls back).
-WEAK_CODEBOOK = """\
-name: Planted hobbies, weak codebook
-codes:
-  - id: gardening
-    name: Gardening
-    definition: Growing tomatoes in the soil.
-    keywords: [tomato, soil]
-  - id: music
-    name: Making music
-    definition: Playing the guitar.
-    keywords: [guitar, chord]
-  - id: cooking
-    name: Cooking
-    definition: Following a recipe.
-    keywords: [recipe, oven]
-  - id: astronomy
-    name: Astronomy
-    definition: Watching the night sky with a telescope.
-    keywords: [telescope, planet]
-"""
+# WEAK_CODEBOOK (conftest): each code names two of its theme's ten words, so the label-free scores
+# miss the turns that use the others; astronomy is never talked about (no coded segment: it falls back).
 CODED = ("gardening", "music", "cooking")
 N_DOCS, TURNS = 12, 12
 NAMES = ["Ada", "Ben", "Cleo", "Dev", "Eva", "Finn", "Gus", "Hana", "Ivo", "Jo", "Kai", "Lea"]

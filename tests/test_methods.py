@@ -67,7 +67,7 @@ def check_methods(folder: Path) -> str:
     manifest = load(folder, "manifest.json")
     report = load(folder, "preprocess_report.json")
     evaluation = load(folder, "evaluation.json")
-    alignment = load(folder, "alignment.json")
+    verdicts = load(folder, "verdicts.json") if (folder / "verdicts.json").is_file() else None
     agreement = load(folder, "agreement.json") if (folder / "agreement.json").is_file() else {}
     intrusion = load(folder, "intrusion.json") if (folder / "intrusion.json").is_file() else None
 
@@ -85,12 +85,19 @@ def check_methods(folder: Path) -> str:
         measures = ", ".join(f"{k} {f3(v['mean'])}" for k, v in ev["coherence"].items())
         assert f"`{name}` {measures}, diversity {f3(ev['diversity'])}" in text
     assert f"seed {manifest['seed']}." in text
-    # codebook comparison
-    for name, al in alignment.items():
-        n_codes = len(al["codes"])
-        assert f"`{name}` matched {len(al['matches'])} of {n_codes} codes" in text
-        assert re.search(rf"`{re.escape(name)}` matched [^;]*left {len(al['not_found'])} codes? not found and had "
-                         rf"{len(al['emergent'])} emergent topics?", text)
+    # codebook comparison: presence, then each model's statuses, as verdicts.json has them
+    if verdicts is not None:
+        presence = [v["presence"] for v in verdicts["presence"]]
+        assert (f"Of the {len(presence)} codes, {presence.count('present')} were present, {presence.count('uncertain')} "
+                f"uncertain and {presence.count('absent')} absent.") in text
+        assert f"the {verdicts['settings']['presence']['quantile']:g} quantile of the cosines" in text
+        for model in verdicts["models"]:
+            status = [c["status"] for c in model["codes"]]
+            topics = [t["status"] for t in model["topics"]]
+            counts = rf"{status.count('own_topic')} own topic, {status.count('split')} split, {status.count('merged')} merged, "
+            counts += rf"{status.count('present_without_topic')} present without topic, {status.count('absent')} absent"
+            assert re.search(rf"`{re.escape(model['model'])}` {counts}( \(\d+ unstable\))?, with {topics.count('emergent')} "
+                             rf"emergent topics? and {topics.count('procedural')} procedural topics?", text), model["model"]
     # agreement: the table, row by row, and the best method's sentence
     methods = {k: v for k, v in agreement.items() if k not in SECTIONS}  # sample, learned_fit, learning_curve
     columns = ("macro_roc_auc", "length_floor_auc", "macro_f1", "kappa", "macro_krippendorff_alpha")
@@ -129,7 +136,8 @@ def check_methods(folder: Path) -> str:
     assert hashlib.sha256((folder / "manifest.json").read_bytes()).hexdigest() in software
     assert "methods.md" in manifest["outputs"]
     # every decimal number in the text is one of the run's numbers (the counts are checked above)
-    known = json_numbers(report, evaluation, agreement, intrusion or {}, manifest["config"])
+    known = json_numbers(report, evaluation, agreement, intrusion or {}, manifest["config"],
+                         verdicts["settings"] if verdicts else {})
 
     body = text.split("## Software")[0]
     body = re.sub(r"\b(?:19|20)\d\d\b", "", body)  # years of the citations

@@ -49,6 +49,7 @@ from topicbook.pairing import hungarian
 from topicbook.preprocess import DocumentTermMatrix
 from topicbook.sampling import Sample
 from topicbook.scoring import (
+    FeatureSpaces,
     combine_scores,
     dictionary_terms,
     feature_spaces,
@@ -149,6 +150,15 @@ class RunAgreement:
             out[LEARNING_CURVE] = self.curve.to_json()
         return out
 
+    def coverage(self) -> tuple[int, int]:
+        """(codes the agreement figures cover, codes the human codings give to any segment).
+        The figures leave out codes with fewer than `codings.min_positives` coded segments
+        among the evaluated ones; (0, 0) without codings."""
+        if self.codings is None or not self.figures:
+            return 0, 0
+        coded = int((np.asarray(self.codings.labels).sum(axis=0) > 0).sum())
+        return max(f.n_codes for f in self.figures.values()), coded
+
     def report(self) -> dict[str, Any]:
         """What codings_report.json holds: the codings as read and the evaluation design."""
         out = self.codings.to_json() if self.codings else {}
@@ -187,7 +197,8 @@ def evaluate_run(dtm: DocumentTermMatrix, texts: Sequence[str], documents: Seque
                  holdout: float = 0.0, min_positives: int = 5, resamples: int = 0,
                  sample: Sample | None = None, sample_source: str = "", reviewed: Sequence[str] = (),
                  reviewed_source: str = "", groups: Sequence[str] | None = None, group_column: str | None = None,
-                 n_suggestions: int = 20, curve: bool = True, stage: Stage = _no_stage) -> RunAgreement:
+                 n_suggestions: int = 20, curve: bool = True, stage: Stage = _no_stage,
+                 spaces: FeatureSpaces | None = None) -> RunAgreement:
     """Scores for every method and, with human codings, their agreement with them, the learned
     score (`learned`, first), its learning curve and `n_suggestions` segments to code next.
 
@@ -200,10 +211,12 @@ def evaluate_run(dtm: DocumentTermMatrix, texts: Sequence[str], documents: Seque
     cross-validation keeps whole (default: its document), read from metadata `group_column`.
     curve: compute the learning curve (capped at CURVE_MAX_POINTS sizes and CURVE_MAX_SECONDS).
     stage: a context manager per named step (`Timer.stage`): learned, learning_curve, suggestions.
+    spaces: the run's feature spaces of `dtm` and `texts` (:func:`topicbook.scoring.feature_spaces`;
+    built here when not given), shared with the learned score and the verdicts.
     """
     code_ids = tuple(codebook.ids())
     scores: dict[str, np.ndarray] = {}
-    spaces = feature_spaces(dtm, texts)
+    spaces = spaces or feature_spaces(dtm, texts)
     sim = similarity_from_spaces(spaces, codebook, dtm.vocab, transform)
     scores["similarity"] = sim
     if len(texts) <= SELF_TRAIN_MAX_SEGMENTS:

@@ -21,7 +21,7 @@ import numpy as np
 from topicbook.codebook import Codebook, SeedTerms
 from topicbook.ids import parse_topic_id, topic_id
 from topicbook.models import FittedModel
-from topicbook.pairing import hungarian
+from topicbook.pairing import column_correlations, hungarian
 from topicbook.preprocess import DocumentTermMatrix
 
 QUOTE_BLOCK_VALUES = 4_000_000  # segment x code scores sorted at once for the cell quotes
@@ -143,17 +143,6 @@ class Alignment:
         )
 
 
-def _row_corr(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Pearson correlation of every column of a (n, K) with every column of b (n, C): (K, C)."""
-    a = a - a.mean(axis=0, keepdims=True)
-    b = b - b.mean(axis=0, keepdims=True)
-    na = np.linalg.norm(a, axis=0)
-    nb = np.linalg.norm(b, axis=0)
-    denom = np.outer(na, nb)
-    out = np.divide(a.T @ b, denom, out=np.zeros((a.shape[1], b.shape[1])), where=denom > 0)
-    return out
-
-
 def _top_rows(scores: np.ndarray, n: int) -> np.ndarray:
     """Row indices of the `n` highest values of each column of `scores` (n_rows, n_cols), best
     first, ties in row order: (min(n, n_rows), n_cols), as a stable argsort per column gives."""
@@ -172,9 +161,9 @@ def align(model: FittedModel, dtm: DocumentTermMatrix, codebook: Codebook, seeds
     """Compare one fitted model with the codebook (see module docstring for the measures)."""
     code_ids = tuple(codebook.ids())
     seed_matrix = np.vstack([seeds.vector(c, dtm.n_terms) for c in code_ids])  # (C, V)
-    term_sim = _row_corr(model.topic_term.T, seed_matrix.T)  # (K, C)
+    term_sim = column_correlations(model.topic_term.T, seed_matrix.T)  # (K, C)
     density = code_density(dtm, seed_matrix)
-    doc_sim = _row_corr(model.doc_topic, density)
+    doc_sim = column_correlations(model.doc_topic, density)
     sim = (term_sim + doc_sim) / 2.0
     usable = seed_matrix.sum(axis=1) > 0
     sim[:, ~usable] = 0.0

@@ -58,7 +58,7 @@ from topicbook.segment import RoleDecision, Segment, Segmentation
 log = logging.getLogger(__name__)
 
 MAX_ENTRIES = 8
-FORMAT = 3  # 3: segments keep answer_starts, the token report its noise counts
+FORMAT = 4  # 3: segments keep answer_starts, the token report its noise counts; 4: the corpus its page-break repeats and de-identified offsets
 SUFFIX = ".npz"
 _ENTRY_NAME = re.compile(r"^[0-9a-f]{64}\.npz$")
 _TMP_PREFIX = ".topicbook-tmp-"
@@ -216,6 +216,7 @@ def _entry_arrays(entry: PreparedCorpus, key: str) -> dict[str, np.ndarray]:
         "key": key,
         "corpus": {
             "root": str(corpus.root), "files": [str(f) for f in corpus.files], "warnings": list(corpus.warnings),
+            "page_break_repeats": dict(corpus.page_break_repeats), "deidentified_from": dict(corpus.deidentified_from),
             "documents": [{"id": d.id, "text": d.text, "source": d.source, "metadata": d.metadata,
                            "codes": list(d.codes), "is_table_row": d.is_table_row} for d in corpus.documents],
         },
@@ -249,7 +250,9 @@ def _entry_from(meta: dict, arrays: dict[str, np.ndarray], cfg: RunConfig | None
     c = meta["corpus"]
     documents = tuple(Document(id=d["id"], text=d["text"], source=d["source"], metadata=d["metadata"],
                                codes=tuple(d["codes"]), is_table_row=bool(d["is_table_row"])) for d in c["documents"])
-    corpus = Corpus(documents, Path(c["root"]), tuple(Path(f) for f in c["files"]), tuple(c["warnings"]))
+    corpus = Corpus(documents, Path(c["root"]), tuple(Path(f) for f in c["files"]), tuple(c["warnings"]),
+                    {str(k): int(v) for k, v in c["page_break_repeats"].items()},
+                    {str(k): int(v) for k, v in c["deidentified_from"].items()})
     by_id = {d.id: d for d in documents}
     sg = meta["segmentation"]
     bounds, offsets = arrays["span_bounds"].tolist(), arrays["span_offsets"].tolist()

@@ -59,6 +59,7 @@ log = logging.getLogger(__name__)
 
 KEYWORD_WEIGHT = 1.0
 TEXT_WEIGHT = 0.3
+MISSING_KEYWORDS_KIND = "codebook.keywords"  # the kind of the missing-keywords warning (topicbook.logs)
 
 
 # --------------------------------------------------------------------------- reading
@@ -186,7 +187,7 @@ def seed_terms(codebook: Codebook, vocab: Sequence[str], transform: Callable[[st
     if with_missing:
         n = len(with_missing)
         log.warning("codebook: %d %s keywords missing from the vocabulary; `topicbook validate` lists them",
-                    n, "code has" if n == 1 else "codes have")
+                    n, "code has" if n == 1 else "codes have", extra={"kind": MISSING_KEYWORDS_KIND})
         for code_id in with_missing:
             log.info("codebook: code '%s' has keywords not in the vocabulary: %s", code_id, ", ".join(missing[code_id]))
     return SeedTerms(distinct, keyword_terms, missing, exclude, text_terms)

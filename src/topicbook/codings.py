@@ -22,8 +22,9 @@ from __future__ import annotations
 import json
 import logging
 import unicodedata
-from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections import Counter
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,7 @@ from topicbook.ingest import Corpus
 from topicbook.ingest.codings import codings_table
 from topicbook.ingest.comments import read_comment_codings
 from topicbook.ingest.corpus import read_table
-from topicbook.qdc import read_qdpx
+from topicbook.qdc import Coding, read_qdpx
 from topicbook.sampling import is_sample_marker
 from topicbook.segment import Segment
 from topicbook.spreadsheet import restore_cell
@@ -45,6 +46,9 @@ log = logging.getLogger(__name__)
 QUOTE_COLUMNS = ("document", "code", "text")
 SPAN_COLUMNS = ("document", "start", "end", "code")
 MIN_OVERLAP = 0.5
+SUGGESTION_USER_PREFIX = "topicbook:"  # the user of topicbook's exported suggestions (export.py)
+UNPLACED_KIND = "codings.unplaced"
+DEIDENTIFIED_REASON = "offsets into the text before de-identification"  # the kind of the warning about unplaced codings (topicbook.logs)
 # The code that marks suggested passages in topicbook's "code next" .qdpx: a mark, not a human
 # code; codings of it that come back in an exported project are skipped.
 CODE_NEXT = Code(id="topicbook_code_next", name="topicbook: code next",
@@ -64,6 +68,9 @@ class HumanCodings:
     labels: (n_segments, n_codes) bool over `segment_ids` and `code_ids` (codebook order).
     unmatched: codings that reached no segment: {line, document, code, text, reason}.
     unknown_codes: codes of the codings that are not in the codebook (by id or name).
+    spans: every placed coding as a character span of its document with the code's id, and
+    its coder when the source names one (a .qdpx user); the run folder's codings.csv, which
+    `topicbook export --format qdpx` writes back beside topicbook's suggestions.
     """
 
     source: str
@@ -74,24 +81,49 @@ class HumanCodings:
     n_codings: int
     unmatched: list[dict[str, Any]] = field(default_factory=list)
     unknown_codes: list[str] = field(default_factory=list)
+    spans: tuple[Coding, ...] = ()
+
+    @property
+    def n_placed(self) -> int:
+        """Codings placed on at least one modelled segment."""
+        return self.n_codings - len(self.unmatched)
+
+    def positives(self) -> dict[str, int]:
+        """Per code (codebook order), how many modelled segments the codings give it."""
+        return {c: int(n) for c, n in zip(self.code_ids, self.labels.sum(axis=0), strict=True)}
+
+    def unplaced_reasons(self) -> dict[str, int]:
+        """Why codings were not placed: reason -> count, the most frequent first."""
+        return dict(Counter(u["reason"] for u in self.unmatched).most_common())
 
     def to_json(self) -> dict[str, Any]:
         """The codings as read (codings_report.json; the labels themselves go to scores.npz)."""
         return {
-            "source": self.source, "codings": self.n_codings, "placed": self.n_codings - len(self.unmatched),
-            "matched": self.n_codings - len(self.unmatched), "unmatched": len(self.unmatched),
+            "source": self.source, "codings": self.n_codings, "placed": self.n_placed,
+            "matched": self.n_placed, "unmatched": len(self.unmatched),
             "unmatched_codings": self.unmatched, "unknown_codes": self.unknown_codes,
-            "positives": {c: int(n) for c, n in zip(self.code_ids, self.labels.sum(axis=0), strict=True)},
-            "documents": list(self.documents),
+            "positives": self.positives(), "documents": list(self.documents),
         }
+
+    def used_codes(self) -> tuple[str, ...]:
+        """The codes at least one placed coding applies, in codebook order."""
+        hits = np.flatnonzero(self.labels.any(axis=0))
+        return tuple(self.code_ids[c] for c in hits)
+
+    def subset(self, code_ids: Sequence[str]) -> HumanCodings:
+        """The same codings over `code_ids` only (each must be one of `self.code_ids`): labels
+        (n_segments, len(code_ids)) in that order."""
+        column = {c: i for i, c in enumerate(self.code_ids)}
+        return replace(self, code_ids=tuple(code_ids), labels=self.labels[:, [column[c] for c in code_ids]])
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any], *, labels: np.ndarray, segment_ids: Sequence[str],
-                  code_ids: Sequence[str]) -> HumanCodings:
-        """Codings from codings_report.json and the label matrix (n_segments, n_codes)."""
+                  code_ids: Sequence[str], spans: Sequence[Coding] = ()) -> HumanCodings:
+        """Codings from codings_report.json, the label matrix (n_segments, n_codes) and the
+        placed spans (codings.csv)."""
         return cls(str(data["source"]), tuple(segment_ids), tuple(code_ids), np.asarray(labels, dtype=bool),
                    tuple(data.get("documents", ())), int(data["codings"]),
-                   list(data.get("unmatched_codings", [])), list(data.get("unknown_codes", [])))
+                   list(data.get("unmatched_codings", [])), list(data.get("unknown_codes", [])), tuple(spans))
 
 
 # --------------------------------------------------------------------------- quote matching
@@ -156,8 +188,10 @@ class _Builder:
     """Collects (segment, code) labels and what could not be placed."""
 
     def __init__(self, source: str, segments: Sequence[Segment], segment_ids: Sequence[str],
-                 codebook: Codebook) -> None:
+                 codebook: Codebook, deidentified_from: Mapping[str, int] | None = None) -> None:
         self.source = source
+        self.deidentified_from = deidentified_from or {}
+        self.shifted = 0  # offsets that de-identification moved
         self.by_doc: dict[str, list[Segment]] = {}
         for seg in segments:
             self.by_doc.setdefault(seg.document, []).append(seg)
@@ -171,6 +205,7 @@ class _Builder:
         self.unknown: dict[str, int] = {}
         self.n = 0
         self.docs: set[str] = set()
+        self.spans: list[Coding] = []
 
     def code_id(self, code: str) -> str | None:
         found = self.lookup.find(code)
@@ -182,7 +217,10 @@ class _Builder:
         self.unmatched.append({"line": line, "document": document, "code": code,
                                "text": text[:200], "reason": reason})
 
-    def add_span(self, line: int | None, document: str, start: int, end: int, code: str, text: str = "") -> None:
+    def add_span(self, line: int | None, document: str, start: int, end: int, code: str, text: str = "",
+                 user: str = "", *, original_offsets: bool = True) -> None:
+        """`original_offsets`: the offsets refer to the document as its file holds it (CSV
+        offsets, Word comments, a .qdpx), not to the text topicbook analyses (a found quote)."""
         if is_topicbook_mark(code) or is_sample_marker(code):  # topicbook's own marks, not codes
             return
         self.n += 1
@@ -193,6 +231,10 @@ class _Builder:
         if document not in self.by_doc:
             self.miss(line, document, code, text, "no analysed segment of this document")
             return
+        if original_offsets and end > self.deidentified_from.get(document, end):
+            self.shifted += 1
+            self.miss(line, document, code, text, DEIDENTIFIED_REASON)
+            return
         self.docs.add(document)
         hits = [s for s in segments_for_span(self.by_doc[document], start, end) if s in self.row]
         if not hits:
@@ -200,6 +242,7 @@ class _Builder:
             return
         for seg_id in hits:
             self.labels[self.row[seg_id], self.col[code_id]] = True
+        self.spans.append(Coding(document, start, end, code_id, user))
 
     def add_quote(self, line: int | None, document: str, code: str, quote: str, doc_text: str | None) -> None:
         if is_topicbook_mark(code) or is_sample_marker(code):  # topicbook's own marks, not codes
@@ -216,28 +259,36 @@ class _Builder:
             else:
                 self.miss(line, document, code, quote, "code not in the codebook")
             return
-        self.add_span(line, document, span[0], span[1], code, quote)
+        self.add_span(line, document, span[0], span[1], code, quote, original_offsets=False)
 
     def build(self) -> HumanCodings:
         if self.n and len(self.unmatched) == self.n:
             first = self.unmatched[0]
             at = f"line {first['line']}: " if first["line"] else ""
             raise InputError(f"{self.source}: none of the {self.n} codings matches a segment ({at}{first['reason']}: document '{first['document']}', code '{first['code']}'). Codes must be ids or names of the codebook's codes, documents the corpus's document ids.")
+        if self.shifted:
+            log.warning("%s: %d codings by character offsets end after text that preprocess.deidentify changed, so their offsets no longer point at the coded words; they are not placed. Give those codings as quotes (document,code,text), or code the de-identified texts (a run's documents.jsonl).",
+                        self.source, self.shifted, extra={"kind": "codings.deidentified"})
         if self.unmatched:
-            log.warning("%s: %d of %d codings matched no segment (listed in codings_report.json)",
-                        self.source, len(self.unmatched), self.n)
+            log.warning("%s: %d of %d codings were not placed on a segment (`topicbook -v validate` lists them, and a run's codings_report.json)",
+                        self.source, len(self.unmatched), self.n, extra={"kind": UNPLACED_KIND})
         return HumanCodings(self.source, self.segment_ids, tuple(self.codebook.ids()), self.labels,
-                            tuple(sorted(self.docs)), self.n, self.unmatched, sorted(self.unknown))
+                            tuple(sorted(self.docs)), self.n, self.unmatched, sorted(self.unknown), tuple(self.spans))
 
 
 def read_codings(path: Path, *, documents: dict[str, str], segments: Sequence[Segment],
-                 segment_ids: Sequence[str], codebook: Codebook) -> HumanCodings:
+                 segment_ids: Sequence[str], codebook: Codebook, deidentified_from: Mapping[str, int] | None = None,
+                 deidentify: Callable[[str], str] | None = None) -> HumanCodings:
     """Read human codings (CSV with quotes or offsets, a .qdpx project, or Word comments in a
     .docx or a folder of them) onto segments.
 
     documents: document id -> its text (the offsets and quotes refer to it).
+    deidentified_from, deidentify: with preprocess.deidentify, where each document's text was
+    first changed (Corpus.deidentified_from) and the de-identification of a text. A quote is
+    de-identified before it is looked for; a coding by offsets into the original text that ends
+    after the first change is not placed (its reason says why, and one warning line).
     """
-    builder = _Builder(path.name, segments, segment_ids, codebook)
+    builder = _Builder(path.name, segments, segment_ids, codebook, deidentified_from)
     if path.is_dir() or path.suffix.lower() == ".docx":  # codes written as Word comments
         for c in read_comment_codings(path):
             builder.add_span(None, c.document, c.start, c.end, c.code, c.text)
@@ -247,12 +298,23 @@ def read_codings(path: Path, *, documents: dict[str, str], segments: Sequence[Se
     if path.suffix.lower() == ".qdpx":
         project = read_qdpx(path)
         names = {c.id: c.name for c in project.codebook.codes} if project.codebook else {}
+        same_text = {src.name for src in project.sources if documents.get(src.name) == src.text}
+        suggested = 0
         for coding in project.codings:
+            if coding.user.startswith(SUGGESTION_USER_PREFIX):  # topicbook's own suggestions, exported
+                suggested += 1
+                continue
             code = names.get(coding.code, coding.code)
             where = f"{path.name}: the coding of '{code}' in '{coding.document}'"
             _check_span(where, coding.start, coding.end, documents.get(coding.document))
             text = documents.get(coding.document, "")[coding.start:coding.end]
-            builder.add_span(None, coding.document, coding.start, coding.end, code, text)
+            builder.add_span(None, coding.document, coding.start, coding.end, code, text, coding.user,
+                             original_offsets=coding.document not in same_text)
+        if suggested:
+            log.info("%s: %d codings by topicbook's users (%s...) are suggestions, not human codings; left out",
+                     path.name, suggested, SUGGESTION_USER_PREFIX)
+        if suggested and builder.n == 0:
+            raise InputError(f"{path.name}: no human codings (the project's codings are all topicbook's suggestions, by users named '{SUGGESTION_USER_PREFIX}...'). Code the segments in your QDA software and export the project again.")
         return builder.build()
     frame = codings_table(path)
     cols = set(frame.columns)
@@ -269,7 +331,8 @@ def read_codings(path: Path, *, documents: dict[str, str], segments: Sequence[Se
     elif set(QUOTE_COLUMNS) <= cols:
         for i, rec in enumerate(frame.to_dict("records")):
             doc = str(rec["document"]).strip()
-            builder.add_quote(i + 2, doc, str(rec["code"]), str(rec["text"]), documents.get(doc))
+            quote = str(rec["text"])
+            builder.add_quote(i + 2, doc, str(rec["code"]), deidentify(quote) if deidentify else quote, documents.get(doc))
     else:
         raise InputError(f"{path.name}: codings need columns document,code,text (quotes) or document,start,end,code (offsets); found {', '.join(frame.columns[:10]) or 'none'}.")
     if builder.n == 0:
@@ -298,20 +361,21 @@ def codings_from_codes_column(doc_codes: Mapping[str, Sequence[str]], *, segment
         lengths[seg.document] = max(lengths.get(seg.document, 0), seg.end)
     for doc, codes in doc_codes.items():
         for code in codes:
-            builder.add_span(None, doc, 0, max(lengths.get(doc, 1), 1), code)
+            builder.add_span(None, doc, 0, max(lengths.get(doc, 1), 1), code, original_offsets=False)
     builder.docs.update(d for d in doc_codes if d in builder.by_doc)  # a row with no code was coded too
     return builder.build()
 
 
-
-
 def human_codings(path: Path | None, *, corpus: Corpus, segments: Sequence[Segment], segment_ids: Sequence[str],
-                  codebook: Codebook, codes_source: str = "codes") -> HumanCodings | None:
+                  codebook: Codebook, codes_source: str = "codes",
+                  deidentify: Callable[[str], str] | None = None) -> HumanCodings | None:
     """The run's human codings: from `path` (codings.path), else from a table corpus's codes
-    column (`codes_source` names it in messages), else None."""
+    column (`codes_source` names it in messages), else None. `deidentify`: the corpus's
+    de-identification, when on (see :func:`read_codings`)."""
     if path is not None:
         return read_codings(path, documents={d.id: d.text for d in corpus.documents},
-                            segments=segments, segment_ids=segment_ids, codebook=codebook)
+                            segments=segments, segment_ids=segment_ids, codebook=codebook,
+                            deidentified_from=corpus.deidentified_from, deidentify=deidentify)
     if any(d.codes for d in corpus.documents):  # every row of the table was coded
         doc_codes = {d.id: d.codes for d in corpus.documents}
         return codings_from_codes_column(doc_codes, segments=segments, segment_ids=segment_ids,

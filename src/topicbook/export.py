@@ -1,12 +1,15 @@
 """`topicbook export RUN_DIR --format qdc|qdpx|csv|xlsx`: a run's topics back into QDA software.
 
 - qdc: the original codebook plus, per model, a parent code `topicbook <model>` whose children
-  are the topics as candidate codes (top terms as keywords; label, top terms and matched code in
-  the definition).
+  are the topics as candidate codes (top terms as keywords; label, top terms and the verdict in
+  the definition: the codes the topic carries with their status, or emergent, or procedural).
 - qdpx: the same codebook, the source texts, and codings: each segment's dominant topic per
   model and the codes the codebook-similarity score predicts (autocode.csv), all created by the
   user `topicbook:<run name>`, so that NVivo, ATLAS.ti, MAXQDA and QualCoder users can review
-  them.
+  them; and, when the run had human codings, the researcher's own codings as the run placed
+  them (codings.csv) by a user of their own (the coder a .qdpx named, else
+  `researcher:<codings file>`). Read back as codings.path, only the researcher's count:
+  codings by a `topicbook:` user are suggestions.
 - csv / xlsx: the codebook with topics in topicbook's CSV codebook format (readable by
   `codebook.path`), and the codings as `document,start,end,code` (readable by `codings.path`);
   xlsx puts them on two sheets.
@@ -17,6 +20,7 @@ the folder of `--out`); cells that would run as spreadsheet formulas stay text.
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import logging
 from pathlib import Path
@@ -26,6 +30,7 @@ import pandas as pd
 
 from topicbook.chars import strip_xml_illegal
 from topicbook.codebook import Code, Codebook, codebook_records, codes_from_records, load_codebook
+from topicbook.codings import SUGGESTION_USER_PREFIX
 from topicbook.errors import InputError, TopicbookError
 from topicbook.files import contained, replacing
 from topicbook.ids import topic_key
@@ -34,6 +39,7 @@ from topicbook.qdc import Coding, write_qdc, write_qdpx
 from topicbook.report.run_folder import RunFolder, load_run
 from topicbook.scoring import standardise
 from topicbook.spreadsheet import cells_as_text, neutralise_cell
+from topicbook.verdicts import ModelStructure
 
 log = logging.getLogger(__name__)
 
@@ -53,20 +59,41 @@ def topic_codebook(run: RunFolder) -> Codebook:
         used.add(parent)
         codes.append(Code(id=parent, name=f"topicbook {model}",
                           definition=f"Topics of the model {model}, as candidate codes."))
-        al = run.alignments.get(model)
-        matched_code = {k: c for c, k in al.matches.items()} if al else {}
+        verdicts = run.verdicts.model(model) if run.verdicts is not None else None
         for s in summaries:
-            matched = matched_code.get(s.id, "")
             top_terms = " ".join(s.top_terms)
-            definition = f"Topic {s.display_id} of {model}: {s.label}. Top terms: {top_terms}."
-            if matched:
-                definition += f" Matched code: {matched}."
-            else:
-                definition += " No matching code (emergent or weak)."
+            definition = f"Topic {s.display_id} of {model}: {s.label}. Top terms: {top_terms}. "
+            definition += topic_verdict_text(verdicts, s.id) if verdicts else "No codebook verdicts in this run."
             codes.append(Code(id=topic_key(model, s.id), name=f"{model} {s.display_id}: {s.label}",
                               definition=definition, keywords=tuple(s.top_terms[:10]), parent=parent))
     name = base.name if base else run.path.name
     return Codebook(name, tuple(codes), f"{run.path.name}/topics.csv")
+
+
+def topic_verdict_text(structure: ModelStructure, topic: int) -> str:
+    """One sentence on what the verdicts say of a topic: the codes it carries with each code's
+    status in the model, or emergent, or procedural."""
+    verdict = structure.topics[topic]
+    if verdict.status == "procedural":
+        return "Procedural topic (interview routine), not a theme."
+    if verdict.status == "emergent":
+        return "Emergent topic: no code's evidence explains it."
+    status = {c.code: c.status for c in structure.codes}
+    carried = ", ".join(f"{c} ({status[c].replace('_', ' ')})" for c in verdict.codes)
+    return f"Carries codes: {carried}."
+
+
+def suggestion_user(run: RunFolder) -> str:
+    """The user of topicbook's suggested codings: `topicbook:<run name>`."""
+    return f"{SUGGESTION_USER_PREFIX}{run.name}"
+
+
+def human_codings(run: RunFolder) -> list[Coding]:
+    """The researcher's codings as the run placed them (codings.csv), each by its coder: the
+    user the source named (a .qdpx), else `researcher:<codings file>`. [] without codings."""
+    agreement = run.agreement
+    source = agreement.codings.source if agreement is not None and agreement.codings is not None else "codings"
+    return [dataclasses.replace(c, user=c.user or f"researcher:{source}") for c in run.human_spans]
 
 
 def run_codings(run: RunFolder, *, spans: bool = True) -> list[Coding]:
@@ -74,7 +101,7 @@ def run_codings(run: RunFolder, *, spans: bool = True) -> list[Coding]:
     codebook-similarity score (best z-score first). `spans`: code every span of a segment
     (False: one span from its start to its end, as segments.csv's start and end give it)."""
     segments = {s.id: s for s in run.segments}
-    user = f"topicbook:{run.name}"
+    user = suggestion_user(run)
 
     def ranges(seg_id: str) -> list[tuple[int, int]]:
         seg = segments[seg_id]
@@ -131,11 +158,13 @@ def export_run(run_dir: Path, fmt: str, *, out: Path | None = None, force: bool 
             raise InputError(f"{path}: already exists. Use --force to replace it{hint}.")
     codebook = topic_codebook(run)
     codings = run_codings(run, spans=fmt == "qdpx") if fmt != "qdc" else []
+    if fmt == "qdpx":
+        codings += human_codings(run)
     sources = [(d.id, d.text) for d in run.documents] if fmt == "qdpx" else []
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         with replacing(targets, root=root, what=what) as temporary:
-            _write_export(fmt, temporary, codebook, codings, sources, run_name)
+            _write_export(fmt, temporary, codebook, codings, sources, run_name, suggestion_user(run))
     except OSError as exc:
         raise _export_error(exc, target) from None
     log.info("exported %s", target)
@@ -143,14 +172,15 @@ def export_run(run_dir: Path, fmt: str, *, out: Path | None = None, force: bool 
 
 
 def _write_export(fmt: str, paths: list[Path], codebook: Codebook, codings: list[Coding],
-                  sources: list[tuple[str, str]], run_name: str) -> None:
-    """The export's files at `paths` (the codebook or project first; the codings CSV second)."""
+                  sources: list[tuple[str, str]], run_name: str, user: str) -> None:
+    """The export's files at `paths` (the codebook or project first; the codings CSV second);
+    `user`: the project's user and that of codings naming none (a .qdpx)."""
     if fmt == "qdc":
         write_qdc(codebook, paths[0])
         return
     if fmt == "qdpx":
         write_qdpx(paths[0], sources=sources, codebook=codebook, codings=codings,
-                   user=f"topicbook:{run_name}", project_name=run_name)
+                   user=user, project_name=run_name)
         return
     records = codebook_records(codebook)
     book = pd.DataFrame([{**r, **{k: "; ".join(r[k]) for k in ("keywords", "exclude", "examples") if k in r}}

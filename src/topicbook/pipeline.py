@@ -8,7 +8,7 @@ that and writes the run folder. The objects they pass on are in :mod:`topicbook.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,24 +18,27 @@ from topicbook.agreement import evaluate_run
 from topicbook.align import Alignment, align
 from topicbook.cache import PreparedCorpus, prepare_corpus
 from topicbook.codebook import CodeKeywords, keyword_report, load_codebook, seed_terms
-from topicbook.codings import document_groups, human_codings, read_reviewed
+from topicbook.codings import document_groups, read_reviewed
 from topicbook.config import RunConfig
 from topicbook.deidentify import deidentifier_from_config, deidentify_corpus, pseudonymise_speakers
 from topicbook.errors import ConfigError
-from topicbook.evaluate import ModelEvaluation, coherence, topic_diversity
+from topicbook.evaluate import ModelEvaluation, coherence, stability, topic_diversity
 from topicbook.ingest import read_corpus
 from topicbook.interrupts import watch_interrupts
-from topicbook.models import FittedModel, fit_model
+from topicbook.models import FittedModel, fit_model, model_problem
 from topicbook.preprocess import DocumentTermMatrix, Preprocessor, vectorize
 from topicbook.progress import progress_bar
 from topicbook.report.writer import write_run
 from topicbook.results import Prepared, RunResult, Timer
 from topicbook.sampling import read_sample
+from topicbook.scoring import feature_spaces
 from topicbook.segment import segment_corpus
-from topicbook.stability import stability_by_model
+from topicbook.stability import stability_refits
 from topicbook.summarize import TopicSummary, summarize
+from topicbook.verdicts import verdict_table
 
-__all__ = ["Prepared", "RunResult", "Timer", "analyse", "fit_all", "prepare", "run", "seed_topics_of"]
+__all__ = ["Prepared", "RunResult", "Timer", "analyse", "check_before_fit", "fit_all", "fit_problems", "prepare", "run",
+           "seed_topics_of"]
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +90,42 @@ def seed_topics_of(prepared: Prepared) -> list[tuple[str, dict[int, float]]] | N
     return prepared.seed_topics()
 
 
+def fit_problems(prepared: Prepared) -> list[str]:
+    """What would stop :func:`fit_all`, found without fitting: a codebook none of whose codes
+    has a seed term in the vocabulary, a guided model with no seedable code or fewer than 2
+    topics, more topics than modelled segments. One message per problem, in config order."""
+    problems = []
+    seed_topics = prepared.seed_topics()
+    codebook = prepared.codebook
+    if codebook is not None and not seed_topics:
+        problems.append(f"codebook.path: none of the {len(codebook)} codes of {codebook.source or 'the codebook'} has a seed term (keyword, name or definition word) in the corpus vocabulary, so no topic can be compared with a code. Check corpus.language and the keywords (`topicbook validate` lists them).")
+    n_segments = prepared.dtm.counts.shape[0]
+    for model_cfg in prepared.cfg.models:
+        if model_cfg.guided and problems and not seed_topics:
+            continue  # said above, for the whole codebook
+        problem = model_problem(model_cfg, n_segments, seed_topics if model_cfg.guided else None)
+        if problem:
+            problems.append(problem)
+    return problems
+
+
+def check_before_fit(prepared: Prepared) -> None:
+    """Everything :func:`run` can check before it fits, raising the first problem as one line:
+    the human codings (the file, its columns, and that at least one coding is placed on a
+    segment: :meth:`Prepared.human_codings`; read first, since they decide which groups are
+    analysed and seeded: :attr:`Prepared.analysed`) and their sample record (codings.sample),
+    then :func:`fit_problems`."""
+    if prepared.codebook is None and prepared.cfg.codings.path is not None:
+        log.warning("codings.path is set but the config has no codebook.path; codings are placed through the codebook's codes, so they are not used. Set codebook.path.")
+    with prepared.timer.stage("codings"):
+        human = prepared.human_codings()
+        if human is not None and prepared.cfg.codings.sample is not None:
+            read_sample(prepared.cfg.codings.sample)  # a missing or damaged sample record: one line now
+    problems = fit_problems(prepared)
+    if problems:
+        raise ConfigError(problems[0])
+
+
 def fit_all(prepared: Prepared, *, progress: bool = False) -> list[FittedModel]:
     """Fit every model of the config with the run's seed."""
     cfg = prepared.cfg
@@ -94,7 +133,7 @@ def fit_all(prepared: Prepared, *, progress: bool = False) -> list[FittedModel]:
     names: set[str] = set()
     seed_topics = prepared.seed_topics()
     if prepared.codebook is not None and not seed_topics:
-        raise ConfigError(f"codebook.path: none of the {len(prepared.codebook)} codes of {prepared.codebook.source or 'the codebook'} has a seed term (keyword, name or definition word) in the corpus vocabulary, so no topic can be compared with a code. Check corpus.language and the keywords (`topicbook validate` lists them).")
+        raise ConfigError(fit_problems(prepared)[0])
     with progress_bar(len(cfg.models), "fits", enabled=progress, unit="model") as bar:
         for model_cfg in cfg.models:
             name = model_cfg.label
@@ -112,17 +151,20 @@ def fit_all(prepared: Prepared, *, progress: bool = False) -> list[FittedModel]:
 
 def analyse(prepared: Prepared, fitted: list[FittedModel], jobs: int = 1, *, progress: bool = False) -> RunResult:
     """Summaries, evaluation (with stability across `evaluate.stability_seeds` extra seeds, fitted
-    in `jobs` processes) and codebook alignment for every fitted model, then the code scores and
-    their agreement with human codings."""
+    in `jobs` processes) and codebook alignment for every fitted model, then the code scores,
+    their agreement with human codings and the verdicts (presence per code, structure per model,
+    from the same feature spaces and stability re-fits)."""
     cfg = prepared.cfg
     segments = prepared.segments
     with prepared.timer.stage("stability"):
-        stabilities = stability_by_model(cfg.models, {m.name: m.topic_term for m in fitted}, prepared.dtm,
-                                         cfg.seed, cfg.evaluate.stability_seeds, prepared.seed_topics(), jobs,
-                                         progress=progress)
+        refits = stability_refits(cfg.models, prepared.dtm, cfg.seed, cfg.evaluate.stability_seeds,
+                                  prepared.seed_topics(), jobs, progress=progress)
+        stabilities = {m.name: stability(m.topic_term, [r.topic_term for r in refits[m.name]])
+                       for m in fitted if refits.get(m.name)}
     summaries: dict[str, list[TopicSummary]] = {}
     evaluation: dict[str, ModelEvaluation] = {}
     alignments: dict[str, Alignment] = {}
+    analysed = prepared.analysed
     measures = cfg.evaluate.coherence
     with progress_bar(len(fitted) * len(measures), "coherence", enabled=progress, unit="measure") as bar:
         for model in fitted:
@@ -141,32 +183,39 @@ def analyse(prepared: Prepared, fitted: list[FittedModel], jobs: int = 1, *, pro
                     stability=stabilities.get(model.name),
                     fit_stats=dict(model.fit_stats),
                 )
-            if prepared.codebook is not None and prepared.seeds is not None:
+            if analysed is not None and prepared.seeds is not None:
                 with prepared.timer.stage(f"align:{model.name}"):
-                    alignments[model.name] = align(model, prepared.dtm, prepared.codebook, prepared.seeds,
+                    alignments[model.name] = align(model, prepared.dtm, analysed, prepared.seeds,
                                                    threshold=cfg.align.threshold, split_ratio=cfg.align.split_ratio,
                                                    topic_labels=[s.label for s in summaries[model.name]])
-    agreement = None
-    if prepared.codebook is not None and prepared.seeds is not None:
+    agreement = verdicts = None
+    if prepared.codebook is not None and analysed is not None and prepared.seeds is not None:
+        dtm = prepared.dtm
+        texts = [segments[s].text for s in dtm.segment_ids]
+        documents = [segments[s].document for s in dtm.segment_ids]
+        human = prepared.human_codings()
+        with prepared.timer.stage("spaces"):
+            spaces = feature_spaces(dtm, texts)
         with prepared.timer.stage("agreement"):
-            dtm = prepared.dtm
-            codes_source = f"{cfg.corpus.path.name}: {cfg.corpus.codes_column}"
-            human = human_codings(cfg.codings.path, corpus=prepared.corpus, segments=prepared.segmentation.segments,
-                                  segment_ids=dtm.segment_ids, codebook=prepared.codebook, codes_source=codes_source)
             sample = read_sample(cfg.codings.sample) if cfg.codings.sample is not None and human is not None else None
             reviewed = read_reviewed(cfg.codings.reviewed, dtm.segment_ids) if cfg.codings.reviewed and human else ()
             group_of = document_groups(prepared.corpus, cfg.codings.group_column)
-            agreement = evaluate_run(dtm, [segments[s].text for s in dtm.segment_ids],
-                                     [segments[s].document for s in dtm.segment_ids], prepared.codebook,
-                                     prepared.seeds, prepared.preprocessor.transform, fitted, alignments, human,
+            agreement = evaluate_run(dtm, texts, documents, analysed, prepared.seeds, prepared.preprocessor.transform,
+                                     fitted, alignments, human.subset(analysed.ids()) if human else None,
                                      seed=cfg.seed, holdout=cfg.codings.holdout, min_positives=cfg.codings.min_positives,
                                      resamples=cfg.codings.resamples, sample=sample,
                                      sample_source=cfg.codings.sample.name if cfg.codings.sample else "",
                                      reviewed=reviewed, reviewed_source=cfg.codings.reviewed.name if cfg.codings.reviewed else "",
                                      groups=[group_of[segments[s].document] for s in dtm.segment_ids],
                                      group_column=cfg.codings.group_column, n_suggestions=cfg.codings.suggestions,
-                                     stage=prepared.timer.stage)
-    return RunResult(prepared, fitted, summaries, evaluation, alignments, agreement)
+                                     stage=prepared.timer.stage, spaces=spaces)
+        with prepared.timer.stage("verdicts"):
+            verdicts = verdict_table(dtm, prepared.codebook, prepared.preprocessor.transform, documents, fitted,
+                                     refits=refits, language=cfg.corpus.language, space=spaces,
+                                     labels=human.labels if human else None,
+                                     coded=np.isin(documents, list(human.documents)) if human else None,
+                                     analysed=analysed.ids())
+    return RunResult(prepared, fitted, summaries, evaluation, alignments, agreement, verdicts)
 
 
 def _step(bar: Any) -> None:
@@ -178,17 +227,23 @@ def _top_terms(model: FittedModel, dtm: DocumentTermMatrix, n: int) -> list[list
 
 
 def run(cfg: RunConfig, *, out_dir: Path, name: str | None = None, command: list[str] | None = None,
-        jobs: int = 1, record_paths: bool = False, progress: bool = False) -> tuple[Path, RunResult]:
+        jobs: int = 1, record_paths: bool = False, progress: bool = False,
+        checked: Callable[[], None] | None = None) -> tuple[Path, RunResult]:
     """The whole pipeline; returns the committed run folder and the in-memory result.
 
     `record_paths`: write absolute input/output paths into the manifest (off: none anywhere).
     `progress`: tqdm bars for fits, re-fits and coherence (only when stderr is a terminal).
-    Ctrl-C anywhere, even where a library swallows it, ends the run with KeyboardInterrupt and
-    no run folder (:func:`topicbook.interrupts.watch_interrupts`).
+    `checked`: called once every input is read and checked (:func:`check_before_fit`), before
+    the first fit (the CLI prints the warnings so far). Ctrl-C anywhere, even where a library
+    swallows it, ends the run with KeyboardInterrupt and no run folder
+    (:func:`topicbook.interrupts.watch_interrupts`).
     """
     with watch_interrupts():
         timer = Timer()
         prepared = prepare(cfg, timer, jobs=jobs)
+        check_before_fit(prepared)
+        if checked is not None:
+            checked()
         fitted = fit_all(prepared, progress=progress)
         result = analyse(prepared, fitted, jobs=jobs, progress=progress)
         folder = write_run(result, out_dir=out_dir, name=name or cfg.name, command=command, record_paths=record_paths)

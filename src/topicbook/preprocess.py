@@ -200,6 +200,7 @@ class PreprocessReport:
     empty_documents: tuple[str, ...]
     warnings: tuple[str, ...]
     noise_removed: Mapping[str, int] = field(default_factory=dict)  # transcript noise: kind -> marks
+    page_break_repeats: Mapping[str, int] = field(default_factory=dict)  # PDF lines dropped: document -> lines
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -210,6 +211,7 @@ class PreprocessReport:
             "dropped_short_pieces": [{"span": s, "reason": r} for s, r in self.dropped_short_pieces],
             "tokens_after_step": dict(self.tokens_after_step), "vocabulary_size": self.vocabulary_size,
             "phrases_learned": self.phrases_learned, "noise_removed": dict(self.noise_removed),
+            "page_break_repeats": dict(self.page_break_repeats),
             "dropped_segments": [{"segment": s, "reason": r} for s, r in self.dropped_segments],
             "empty_documents": list(self.empty_documents), "warnings": list(self.warnings),
         }
@@ -223,7 +225,8 @@ class PreprocessReport:
             tuple((d["span"], d["reason"]) for d in data["dropped_short_pieces"]),
             dict(data["tokens_after_step"]), int(data["vocabulary_size"]), int(data["phrases_learned"]),
             tuple((d["segment"], d["reason"]) for d in data["dropped_segments"]),
-            tuple(data["empty_documents"]), tuple(data["warnings"]), dict(data.get("noise_removed", {})))
+            tuple(data["empty_documents"]), tuple(data["warnings"]), dict(data.get("noise_removed", {})),
+            dict(data.get("page_break_repeats", {})))
 
 
 class _ReTokenizer(RegexpTokenizer):

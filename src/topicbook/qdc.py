@@ -395,25 +395,29 @@ def write_qdpx(path: Path, *, sources: Iterable[tuple[str, str]], codebook: Code
                colors: dict[str, str] | None = None, description: str | None = None) -> Path:
     """Write a REFI-QDA project: `sources` are (document id, text); codings name code ids.
 
-    Every coding's creating user is `user` (for example ``topicbook:<run name>``);
-    `description` becomes the project's <Description>. A coding's `note` becomes a <Note>
-    under <Notes> that its selection refers to (<NoteRef>); codings with the same note text in
-    one document share one note.
+    Each coding is created by its own `Coding.user` (for example the researcher's codings
+    beside ``topicbook:<run name>``'s suggestions), or by `user` when it names none; the project
+    lists every user, and `user` created the project. `description` becomes the project's
+    <Description>. A coding's `note` becomes a <Note> under <Notes> that its selection refers
+    to (<NoteRef>); codings with the same note text in one document share one note.
     """
     ET.register_namespace("", PROJECT_NS)
     ns = PROJECT_NS
-    user_guid = code_guid(user, "user")
+    by_doc: dict[str, list[Coding]] = {}
+    user_guids = {user: code_guid(user, "user")}
+    for coding in codings:
+        by_doc.setdefault(coding.document, []).append(coding)
+        if coding.user:
+            user_guids.setdefault(coding.user, code_guid(coding.user, "user"))
     root = ET.Element(f"{{{ns}}}Project", {"name": project_name, "origin": "topicbook",
-                                            "creatingUserGUID": user_guid})
+                                            "creatingUserGUID": user_guids[user]})
     users = ET.SubElement(root, f"{{{ns}}}Users")
-    ET.SubElement(users, f"{{{ns}}}User", {"guid": user_guid, "name": user})
+    for name, guid in user_guids.items():
+        ET.SubElement(users, f"{{{ns}}}User", {"guid": guid, "name": name})
     book = ET.SubElement(root, f"{{{ns}}}CodeBook")
     codes_el = ET.SubElement(book, f"{{{ns}}}Codes")
     guid_of = {c.id: code_guid(c.id, project_name) for c in codebook.codes}
     _code_elements(codes_el, codebook.codes, ns, guid_of, colors)
-    by_doc: dict[str, list[Coding]] = {}
-    for coding in codings:
-        by_doc.setdefault(coding.document, []).append(coding)
     sources_el = ET.SubElement(root, f"{{{ns}}}Sources")
     notes: dict[str, str] = {}  # note guid -> text
     texts: dict[str, str] = {}
@@ -421,15 +425,16 @@ def write_qdpx(path: Path, *, sources: Iterable[tuple[str, str]], codebook: Code
         guid = code_guid(doc, f"{project_name}/source")
         texts[guid] = text
         src = ET.SubElement(sources_el, f"{{{ns}}}TextSource", {
-            "guid": guid, "name": f"{doc}.txt", "plainTextPath": f"internal://{guid}.txt", "creatingUser": user_guid})
-        for n, coding in enumerate(sorted(by_doc.pop(doc, []), key=lambda c: (c.start, c.end, c.code))):
+            "guid": guid, "name": f"{doc}.txt", "plainTextPath": f"internal://{guid}.txt", "creatingUser": user_guids[user]})
+        for n, coding in enumerate(sorted(by_doc.pop(doc, []), key=lambda c: (c.start, c.end, c.code, c.user))):
             if coding.code not in guid_of:
                 raise InputError(f"{path.name}: coding of '{doc}' names unknown code '{coding.code}'.")
+            by = user_guids[coding.user or user]
             sel = ET.SubElement(src, f"{{{ns}}}PlainTextSelection", {
                 "guid": code_guid(f"{doc}/{n}/{coding.code}", f"{project_name}/selection"),
-                "startPosition": str(coding.start), "endPosition": str(coding.end), "creatingUser": user_guid})
+                "startPosition": str(coding.start), "endPosition": str(coding.end), "creatingUser": by})
             cod = ET.SubElement(sel, f"{{{ns}}}Coding", {
-                "guid": code_guid(f"{doc}/{n}/{coding.code}", f"{project_name}/coding"), "creatingUser": user_guid})
+                "guid": code_guid(f"{doc}/{n}/{coding.code}", f"{project_name}/coding"), "creatingUser": by})
             ET.SubElement(cod, f"{{{ns}}}CodeRef", {"targetGUID": guid_of[coding.code]})
             if coding.note:
                 note_guid = code_guid(f"{doc}/{coding.note}", f"{project_name}/note")
@@ -439,7 +444,7 @@ def write_qdpx(path: Path, *, sources: Iterable[tuple[str, str]], codebook: Code
         notes_el = ET.SubElement(root, f"{{{ns}}}Notes")
         for n, (guid, text) in enumerate(notes.items(), 1):
             note = ET.SubElement(notes_el, f"{{{ns}}}Note", {"guid": guid, "name": f"{project_name} note {n}",
-                                                              "creatingUser": user_guid})
+                                                              "creatingUser": user_guids[user]})
             ET.SubElement(note, f"{{{ns}}}PlainTextContent").text = text
     if by_doc:
         raise InputError(f"{path.name}: codings name documents that are not sources: {', '.join(sorted(by_doc)[:3])}.")

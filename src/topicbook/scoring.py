@@ -14,8 +14,10 @@ DocumentTermMatrix and the codes of a Codebook, higher = more likely coded:
   on pseudo-labels (the top 2% of segments by similarity score) over the word + character
   space, averaged with the similarity score;
 - :func:`feature_spaces`: the two TF-IDF spaces (words, character n-grams) those scores work
-  in, built once so that the similarity, self-trained and learned (:mod:`topicbook.learning`)
-  scores share them (:func:`similarity_from_spaces`, :func:`selftrained_from_spaces`);
+  in, built once per run so that the similarity, self-trained, learned
+  (:mod:`topicbook.learning`) and verdict (:mod:`topicbook.verdicts`: raw cosines of any
+  codebook, e.g. pseudo-codes, via :meth:`FeatureSpaces.cosines`) scores share them
+  (:func:`similarity_from_spaces`, :func:`selftrained_from_spaces`);
 - :func:`combine_scores`: the mean of per-code standardised scores;
 - :func:`keyword_scores`: a keyword dictionary (the baseline): hits of the code's top seed terms;
 - :func:`length_scores`: segment length in tokens, the floor every AUC is read against.
@@ -69,7 +71,7 @@ def _unit(rows: np.ndarray) -> np.ndarray:
 
 
 def code_vectors(codebook: Codebook, vocab: Sequence[str], transform: Callable[[str], list[str]],
-                 idf: np.ndarray) -> np.ndarray:
+                 idf: np.ndarray, *, usage: np.ndarray | None = None, n_codes: int | None = None) -> np.ndarray:
     """Each code's full text as one unit vector in the segments' TF-IDF space: (n_codes, n_terms).
 
     Parts (name, definition, keywords, the mean of the examples) are TF-IDF weighted and
@@ -77,6 +79,10 @@ def code_vectors(codebook: Codebook, vocab: Sequence[str], transform: Callable[[
     distinctiveness across codes, log(1 + n_codes / n_codes_using_term), so that words such as
     staff or care, present in many codes, weigh little. `exclude` terms get the negative of
     the code's largest weight.
+
+    `usage` and `n_codes` weigh the codes as members of another codebook (used for the
+    pseudo-codes of :mod:`topicbook.verdicts`): `usage` (n_terms,) or (n_codes, n_terms) counts
+    the other codes of that codebook using each term, `n_codes` is its size.
 
     Computed for blocks of codes at once (every step is per text, then per part).
     """
@@ -114,15 +120,22 @@ def code_vectors(codebook: Codebook, vocab: Sequence[str], transform: Callable[[
         for k in range(1, len(keys)):
             total = total + PART_WEIGHTS[keys[k]] * unit_parts[:, k]
         vecs[start:start + len(codes)] = total
-    used = (vecs > 0).sum(axis=0)
-    distinct = np.log1p(len(codebook) / np.maximum(used, 1))
-    vecs = vecs * distinct
+    vecs = vecs * _distinctiveness(vecs, usage, n_codes)
     for c, code in enumerate(codebook.codes):
         if code.exclude:
             bad = np.zeros(n_terms, dtype=bool)
             bad[[index[t] for t in transform(" ".join(code.exclude)) if t in index]] = True
             vecs[c, bad] = -vecs[c].max() if vecs[c].max() > 0 else -1.0
     return _unit(vecs)
+
+
+def _distinctiveness(vecs: np.ndarray, usage: np.ndarray | None, n_codes: int | None) -> np.ndarray:
+    """log(1 + n_codes / n_codes_using_term): (n_terms,) over the codes themselves, or
+    (n_codes, n_terms) when `usage` counts the other codes of a reference codebook."""
+    if usage is None:
+        return np.log1p((n_codes or len(vecs)) / np.maximum((vecs > 0).sum(axis=0), 1))
+    used = np.asarray(usage) + (vecs > 0)
+    return np.log1p((n_codes or len(vecs)) / np.maximum(used, 1))
 
 
 def _char_space(texts: Sequence[str]) -> tuple[TfidfVectorizer, sp.csr_matrix]:
@@ -139,8 +152,10 @@ def _code_parts(code: Code) -> list[tuple[float, list[str]]]:
     return [(PART_WEIGHTS[key], kept) for key, texts in parts if (kept := [t for t in texts if t.strip()])]
 
 
-def char_code_vectors(codebook: Codebook, vectorizer: TfidfVectorizer) -> np.ndarray:
-    """Each code's text in the character n-gram space, weighted like :func:`code_vectors`.
+def char_code_vectors(codebook: Codebook, vectorizer: TfidfVectorizer, *, usage: np.ndarray | None = None,
+                      n_codes: int | None = None) -> np.ndarray:
+    """Each code's text in the character n-gram space, weighted like :func:`code_vectors`
+    (`usage`, `n_codes` likewise, over the n-gram features).
 
     The texts of TEXT_BLOCK codes at a time go through one `vectorizer.transform` call (its
     rows are those of one call per part: every step after counting is per row)."""
@@ -159,8 +174,7 @@ def char_code_vectors(codebook: Codebook, vectorizer: TfidfVectorizer) -> np.nda
                     mean = np.asarray(X[row:row + len(texts)].mean(axis=0)).ravel()
                 vecs[c] += weight * _unit(mean)
                 row += len(texts)
-    used = (vecs > 0).sum(axis=0)
-    return _unit(vecs * np.log1p(len(codebook) / np.maximum(used, 1)))
+    return _unit(vecs * _distinctiveness(vecs, usage, n_codes))
 
 
 @dataclass(frozen=True)
@@ -190,6 +204,21 @@ class FeatureSpaces:
             raise ValueError("FeatureSpaces.combined() needs the character space: build it with texts.")
         return sp.hstack([self.words, self.chars]).tocsr() / np.sqrt(2.0)
 
+    def word_vectors(self, codebook: Codebook, vocab: Sequence[str], transform: Callable[[str], list[str]], *,
+                     usage: np.ndarray | None = None, n_codes: int | None = None) -> np.ndarray:
+        """:func:`code_vectors` in this space (`vocab`: the dtm's vocabulary): (n_codes, n_terms)."""
+        return code_vectors(codebook, vocab, transform, self.idf, usage=usage, n_codes=n_codes)
+
+    def cosines(self, codebook: Codebook, vocab: Sequence[str],
+                transform: Callable[[str], list[str]]) -> tuple[np.ndarray, np.ndarray | None]:
+        """Raw word and character cosines of every segment with every code: two arrays
+        (n_segments, n_codes) in [-1, 1], on the same scale for any codebook (e.g. pseudo-codes);
+        the second is None without the character space."""
+        words = np.asarray(self.words @ self.word_vectors(codebook, vocab, transform).T)
+        if self.chars is None or self.char_vectorizer is None:
+            return words, None
+        return words, np.asarray(self.chars @ char_code_vectors(codebook, self.char_vectorizer).T)
+
 
 def feature_spaces(dtm: DocumentTermMatrix, texts: Sequence[str] | None = None) -> FeatureSpaces:
     """The word TF-IDF space of `dtm` and, with `texts` (the raw text of each dtm row), the
@@ -208,12 +237,8 @@ def similarity_from_spaces(spaces: FeatureSpaces, codebook: Codebook, vocab: Seq
                            transform: Callable[[str], list[str]]) -> np.ndarray:
     """:func:`similarity_scores` over prebuilt spaces (`vocab`: the dtm's vocabulary):
     (n_segments, n_codes); word and character cosines combined when `spaces.chars` exists."""
-    V = code_vectors(codebook, vocab, transform, spaces.idf)
-    words = np.asarray(spaces.words @ V.T)
-    if spaces.chars is None or spaces.char_vectorizer is None:
-        return words
-    chars = np.asarray(spaces.chars @ char_code_vectors(codebook, spaces.char_vectorizer).T)
-    return combine_scores(words, chars)
+    words, chars = spaces.cosines(codebook, vocab, transform)
+    return words if chars is None else combine_scores(words, chars)
 
 
 def similarity_scores(dtm: DocumentTermMatrix, codebook: Codebook,

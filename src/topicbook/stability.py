@@ -3,7 +3,9 @@
 Each grid cell is an independent fit with its own seed, so the results do not depend on how the
 cells are scheduled: joblib processes (``jobs``) or an existing Dask cluster (``scheduler``,
 through joblib's dask backend) give the same figures as one process. The run's stability
-re-fits (:func:`stability_by_model`) and `topicbook sweep` (:mod:`topicbook.sweep`) both use it.
+re-fits (:func:`stability_refits`: their matrices feed both the stability figures and the
+verdicts' stability of each topic-code match) and `topicbook sweep` (:mod:`topicbook.sweep`)
+both use it.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from joblib import Parallel, delayed, parallel_config
 
 from topicbook.config import ModelConfig
 from topicbook.errors import TopicbookError
-from topicbook.evaluate import Stability, coherence, stability, topic_diversity
+from topicbook.evaluate import coherence, topic_diversity
+from topicbook.logs import CapturedRecord, capture_records, replay
 from topicbook.models import FittedModel, fit_model
 from topicbook.preprocess import DocumentTermMatrix
 from topicbook.progress import progress_bar
@@ -46,10 +49,14 @@ class GridCell:
     subsample: float = 1.0
 
 
+def subsample_rows(n: int, share: float, seed: int) -> np.ndarray:
+    """The sorted row indices of a random `share` of n segments (at least 2), drawn with `seed`."""
+    return np.sort(np.random.default_rng(seed).choice(n, size=max(2, int(round(n * share))), replace=False))
+
+
 def subsample_dtm(dtm: DocumentTermMatrix, share: float, seed: int) -> DocumentTermMatrix:
-    """A random `share` of the segments (rows), same vocabulary (columns)."""
-    n = dtm.counts.shape[0]
-    rows = np.sort(np.random.default_rng(seed).choice(n, size=max(2, int(round(n * share))), replace=False))
+    """A random `share` of the segments (rows :func:`subsample_rows`), same vocabulary (columns)."""
+    rows = subsample_rows(dtm.counts.shape[0], share, seed)
     return DocumentTermMatrix(dtm.counts[rows], dtm.vocab, tuple(dtm.segment_ids[i] for i in rows),
                               tuple(dtm.tokens[i] for i in rows))
 
@@ -57,36 +64,48 @@ def subsample_dtm(dtm: DocumentTermMatrix, share: float, seed: int) -> DocumentT
 @dataclass(frozen=True)
 class CellFit:
     """One fitted cell: its metrics (a row of sweep.csv: model, n_topics, seed, diversity,
-    coherence_<measure>, the fit's statistics, fit_seconds) and topic_term (n_topics x n_terms)."""
+    coherence_<measure>, the fit's statistics, fit_seconds), topic_term (n_topics x n_terms),
+    the warnings the fit logged in a worker process (replayed by :func:`run_grid`) and, when
+    asked for (`keep_doc_topic`), doc_topic over the cell's rows (n_rows x n_topics)."""
 
     row: dict[str, Any]
     topic_term: np.ndarray
+    log: tuple[CapturedRecord, ...] = ()
+    doc_topic: np.ndarray | None = None
 
 
 def fit_cell(cell: GridCell, dtm: DocumentTermMatrix, seed_topics: SeedTopics,
-             measures: Sequence[str], top_n: int = 10, criteria: CellCriteria | None = None) -> CellFit:
-    """Fit one cell and measure it (and `criteria` of it, when given)."""
-    start = time.perf_counter()
-    data = dtm if cell.subsample >= 1.0 else subsample_dtm(dtm, cell.subsample, cell.seed)
-    model = fit_model(cell.model, data, cell.seed, seed_topics if cell.model.guided else None)
-    fit_seconds = time.perf_counter() - start
-    tops = [[dtm.vocab[i] for i in np.argsort(-row)[:max(top_n, 25)]] for row in model.topic_term]
-    coh = coherence([t[:top_n] for t in tops], dtm.tokens, measures=measures, top_n=top_n,
-                    counts=dtm.counts, vocab=dtm.vocab) if measures else {}
+             measures: Sequence[str], top_n: int = 10, criteria: CellCriteria | None = None, *,
+             keep_doc_topic: bool = False) -> CellFit:
+    """Fit one cell and measure it (and `criteria` of it, when given). A re-fit on a subsample
+    does not repeat the small-corpus warning of the full fit; what the fit logs in a worker
+    process travels back with the result (:func:`topicbook.logs.capture_records`)."""
+    with capture_records() as records:
+        start = time.perf_counter()
+        data = dtm if cell.subsample >= 1.0 else subsample_dtm(dtm, cell.subsample, cell.seed)
+        model = fit_model(cell.model, data, cell.seed, seed_topics if cell.model.guided else None,
+                          warn=cell.subsample >= 1.0)
+        fit_seconds = time.perf_counter() - start
+        tops = [[dtm.vocab[i] for i in np.argsort(-row)[:max(top_n, 25)]] for row in model.topic_term]
+        coh = coherence([t[:top_n] for t in tops], dtm.tokens, measures=measures, top_n=top_n,
+                        counts=dtm.counts, vocab=dtm.vocab) if measures else {}
+        measured = criteria(model, data) if criteria is not None else {}
     row = {"model": cell.model.type + ("_guided" if cell.model.guided else ""), "n_topics": model.n_topics,
            "seed": cell.seed, "diversity": topic_diversity(tops, 25),
            **{f"coherence_{m}": v.mean for m, v in coh.items()},
-           **model.fit_stats, **(criteria(model, data) if criteria is not None else {}), "fit_seconds": fit_seconds}
-    return CellFit(row, model.topic_term)
+           **model.fit_stats, **measured, "fit_seconds": fit_seconds}
+    return CellFit(row, model.topic_term, tuple(records), model.doc_topic if keep_doc_topic else None)
 
 
 def run_grid(cells: Sequence[GridCell], dtm: DocumentTermMatrix, seed_topics: SeedTopics = None, *,
              measures: Sequence[str] = ("c_v",), jobs: int = 1, scheduler: str | None = None,
-             progress: bool = False, desc: str | None = None, criteria: CellCriteria | None = None) -> list[CellFit]:
+             progress: bool = False, desc: str | None = None, criteria: CellCriteria | None = None,
+             keep_doc_topic: bool = False) -> list[CellFit]:
     """Fit every cell, in parallel when jobs > 1 or a Dask scheduler address is given.
 
     Results come back in the order of `cells`. `progress`: a tqdm bar (on a terminal only).
-    `criteria`: extra figures of each fit, added to its row.
+    `criteria`: extra figures of each fit, added to its row. `keep_doc_topic`: return each
+    cell's doc_topic too (a sweep does not need them).
     """
     if scheduler:
         try:  # optional engine (topicbook[dask]), imported only for --scheduler
@@ -101,12 +120,14 @@ def run_grid(cells: Sequence[GridCell], dtm: DocumentTermMatrix, seed_topics: Se
     else:
         client = None
         context = nullcontext()
-    tasks = (delayed(fit_cell)(cell, dtm, seed_topics, tuple(measures), criteria=criteria) for cell in cells)
+    tasks = (delayed(fit_cell)(cell, dtm, seed_topics, tuple(measures), criteria=criteria, keep_doc_topic=keep_doc_topic)
+             for cell in cells)
     try:
         with context, progress_bar(len(cells), "re-fits" if desc is None else desc, enabled=progress, unit="fit") as bar:
             runner = Parallel(n_jobs=-1 if scheduler else jobs, return_as="generator")
             out = []
             for fit in runner(tasks):
+                replay(fit.log)
                 out.append(fit)
                 bar.update()
             return out
@@ -115,18 +136,36 @@ def run_grid(cells: Sequence[GridCell], dtm: DocumentTermMatrix, seed_topics: Se
             client.close()
 
 
-def stability_by_model(models: Sequence[ModelConfig], reference: dict[str, np.ndarray],
-                       dtm: DocumentTermMatrix, seed: int, n_seeds: int,
-                       seed_topics: SeedTopics = None, jobs: int = 1, *, progress: bool = False) -> dict[str, Stability]:
-    """Per model: refit with seeds seed+1 .. seed+n_seeds, each on a random 90% of the segments,
-    and compare with the reference fit (Greene et al. 2014). The subsample makes the measure
-    meaningful for NMF, whose nndsvd initialisation does not depend on the seed."""
+@dataclass(frozen=True)
+class Refit:
+    """One stability re-fit: the rows of the reference matrix it was fitted on (sorted,
+    (n_rows,)), its doc_topic over those rows (n_rows, n_topics) and topic_term (n_topics, n_terms)."""
+
+    seed: int
+    rows: np.ndarray
+    doc_topic: np.ndarray
+    topic_term: np.ndarray
+
+
+def stability_refits(models: Sequence[ModelConfig], dtm: DocumentTermMatrix, seed: int, n_seeds: int,
+                     seed_topics: SeedTopics = None, jobs: int = 1, *, progress: bool = False) -> dict[str, list[Refit]]:
+    """Per model label: its re-fits with seeds seed+1 .. seed+n_seeds, each on a random 90% of
+    the segments (:func:`subsample_rows` with that seed), with their matrices.
+
+    `stability(reference.topic_term, [r.topic_term for r in refits[label]])` is the model's
+    stability (Greene et al. 2014); the subsample makes the measure meaningful for NMF, whose
+    nndsvd initialisation does not depend on the seed. The same re-fits tell the verdicts
+    whether a topic-code match holds (:func:`topicbook.verdicts.structure`).
+    """
     if n_seeds <= 0:
         return {}
     cells = [GridCell(m, seed + i, SUBSAMPLE) for m in models for i in range(1, n_seeds + 1)]
-    results = run_grid(cells, dtm, seed_topics, measures=(), jobs=jobs, progress=progress, desc="stability re-fits")
-    out = {}
-    for m in models:
-        others = [r.topic_term for c, r in zip(cells, results, strict=True) if c.model is m]
-        out[m.label] = stability(reference[m.label], others)
+    results = run_grid(cells, dtm, seed_topics, measures=(), jobs=jobs, progress=progress, desc="stability re-fits",
+                       keep_doc_topic=True)
+    out: dict[str, list[Refit]] = {m.label: [] for m in models}
+    n = dtm.counts.shape[0]
+    for cell, fit in zip(cells, results, strict=True):
+        assert fit.doc_topic is not None  # run_grid(keep_doc_topic=True)
+        out[cell.model.label].append(Refit(cell.seed, subsample_rows(n, cell.subsample, cell.seed),
+                                           fit.doc_topic, fit.topic_term))
     return out

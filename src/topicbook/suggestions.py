@@ -36,7 +36,7 @@ from topicbook.learning import Suggestion, suggest_next
 from topicbook.qdc import Coding, write_qdpx
 from topicbook.report.run_folder import RunFolder
 from topicbook.sampling import Sample
-from topicbook.validation import VALIDATION_DIR, json_text, write_files, write_text
+from topicbook.validation import VALIDATION_DIR, json_text, output_root, write_files, write_text
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +123,7 @@ def write_suggestions(run: RunFolder, suggestions: Sequence[Suggestion], fmt: st
         def write_export(path: Path) -> None:
             suggestions_project(run, suggestions, path, description=next_description(run, record, target))
 
-    write_files([(target, write_export), (record_path, write_text(json_text(record.to_json())))], force=force)
+    write_files([(target, write_export), (record_path, write_text(json_text(record.to_json())))], force=force,
+                **output_root(run, out.parent if out is not None else None))
     log.info("%d suggestions written to %s", len(suggestions), target)
     return target, record_path

@@ -25,7 +25,6 @@ import numpy as np
 
 from topicbook.align import Alignment, align
 from topicbook.codebook import Codebook, SeedTerms
-from topicbook.codings import human_codings
 from topicbook.config import ModelConfig
 from topicbook.errors import TopicbookError
 from topicbook.evaluate import stability
@@ -116,18 +115,17 @@ class CodebookCriteria:
 
 def codebook_criteria(prepared: Prepared) -> CodebookCriteria | None:
     """The sweep's codebook criteria for a prepared corpus (None without a codebook)."""
-    if prepared.codebook is None or prepared.seeds is None:
+    analysed = prepared.analysed  # the run's code set: leaves, and groups the codings use
+    if analysed is None or prepared.seeds is None:
         return None
     cfg, dtm = prepared.cfg, prepared.dtm
-    human = human_codings(cfg.codings.path, corpus=prepared.corpus, segments=prepared.segmentation.segments,
-                          segment_ids=dtm.segment_ids, codebook=prepared.codebook,
-                          codes_source=f"{cfg.corpus.path.name}: {cfg.corpus.codes_column}")
+    human = prepared.human_codings()
     labels = coded = None
     if human is not None:
         doc_of = {s.id: s.document for s in prepared.segmentation.segments}
-        labels = human.labels
+        labels = human.subset(analysed.ids()).labels
         coded = np.isin([doc_of[s] for s in dtm.segment_ids], list(human.documents))
-    return CodebookCriteria(prepared.codebook, prepared.seeds, cfg.align.threshold, cfg.align.split_ratio,
+    return CodebookCriteria(analysed, prepared.seeds, cfg.align.threshold, cfg.align.split_ratio,
                             tuple(dtm.segment_ids), labels, coded)
 
 

@@ -68,7 +68,7 @@ def write_files(files: Sequence[tuple[Path, Callable[[Path], None]]], *, force: 
         raise InputError(f"{files[0][0].parent}: cannot write there ({exc.strerror or exc}). Use --out with a writable folder.") from None
 
 
-def _root(run: RunFolder, out: Path | None) -> dict[str, Any]:
+def output_root(run: RunFolder, out: Path | None) -> dict[str, Any]:
     """write_files' root: the folder given with --out, else the run folder."""
     return {"root": out, "what": "the folder of --out"} if out is not None else {"root": run.path, "what": "the run folder"}
 
@@ -173,7 +173,7 @@ def write_sample(run: RunFolder, sample: Sample, fmt: str, *, out: Path | None =
                        description=sample_description(sample))
 
     write_files([(target, write_export), (record, write_text(json_text(sample.to_json())))], force=force,
-                **_root(run, out.parent if out is not None else None))
+                **output_root(run, out.parent if out is not None else None))
     log.info("sample of %d segments written to %s", len(chosen), target)
     return target, record
 
@@ -200,7 +200,7 @@ def make_intrusion(run_dir: Path, *, out_dir: Path | None = None, per_topic: int
     folder = out_dir or run.path / VALIDATION_DIR
     page, key = folder / INTRUSION_PAGE, folder / INTRUSION_KEY
     write_files([(page, write_text(render_intrusion_html(tasks))), (key, write_text(json_text(tasks.key_json())))],
-                force=force, **_root(run, out_dir))
+                force=force, **output_root(run, out_dir))
     return page, key, tasks
 
 

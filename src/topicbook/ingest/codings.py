@@ -3,7 +3,8 @@
 topicbook reads `document,code,text` (a quote) or `document,start,end,code` (character
 offsets). Headers are matched ignoring case and spacing, and MAXQDA's "Coded segments" export
 is read as it comes: ``Document name`` -> document, ``Code`` (a ``Parent > Child`` path) ->
-code, ``Segment`` -> text. MAXQDA's ``Begin``/``End`` are paragraph numbers, not character
+code, ``Segment`` -> text (also ``participant`` -> document, ``code_path`` -> code, as in the
+PDPilot study's table of coded segments). MAXQDA's ``Begin``/``End`` are paragraph numbers, not character
 offsets, so they are never taken for `start`/`end`.
 """
 
@@ -16,7 +17,7 @@ import pandas as pd
 from topicbook.spreadsheet import restore_cell
 
 ALIASES = {
-    "document": "document", "document name": "document", "doc": "document",
+    "document": "document", "document name": "document", "doc": "document", "participant": "document",
     "code": "code", "code path": "code", "code_path": "code", "codes": "code",
     "text": "text", "segment": "text", "quote": "text", "quotation": "text",
     "start": "start", "end": "end",

@@ -50,6 +50,13 @@ def comment_codes(text: str) -> list[str]:
     return [part.strip() for part in CODE_SEPARATORS.split(text) if part.strip()]
 
 
+def comment_files(folder: Path) -> list[Path]:
+    """The .docx files of a codings folder, recursively, in path order (Word's `~$` lock files
+    left out): what :func:`read_comment_codings` reads, and the manifest hashes."""
+    return sorted((p for p in folder.rglob("*") if p.suffix.lower() == ".docx" and p.is_file()
+                   and not p.name.startswith("~$")), key=lambda p: p.relative_to(folder).as_posix())
+
+
 def read_comment_codings(path: Path) -> list[SpanCoding]:
     """Codings from Word comments in a .docx file or in every .docx of a folder (recursively;
     document ids are the paths relative to the folder without `.docx`, as for a corpus folder).
@@ -57,8 +64,7 @@ def read_comment_codings(path: Path) -> list[SpanCoding]:
     Raises InputError when the path is missing, or when no comment is found at all.
     """
     if path.is_dir():
-        files = sorted((p for p in path.rglob("*") if p.suffix.lower() == ".docx" and p.is_file()
-                        and not p.name.startswith("~$")), key=lambda p: p.relative_to(path).as_posix())
+        files = comment_files(path)
         if not files:
             raise InputError(f"codings.path: {path.name} holds no .docx file. Point codings.path at a .docx with comments, a folder of them, or a CSV of codings.")
         docs = [(f, f.relative_to(path).with_suffix("").as_posix()) for f in files]

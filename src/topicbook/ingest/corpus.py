@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -47,12 +49,21 @@ class Document:
 
 @dataclass(frozen=True)
 class Corpus:
-    """Documents in reading order, the input files (for hashing) and what went wrong."""
+    """Documents in reading order, the input files (for hashing) and what went wrong.
+
+    page_break_repeats: per document id, the lines its PDF repeated at page breaks that were
+    dropped (corpus.remove_page_break_repeats; documents with none are absent).
+    deidentified_from: per document id, the first character offset at which de-identification
+    changed its text (:mod:`topicbook.deidentify`; unchanged documents are absent): character
+    offsets into the original text still hold before it, not after.
+    """
 
     documents: tuple[Document, ...]
     root: Path
     files: tuple[Path, ...]
     warnings: tuple[str, ...] = ()
+    page_break_repeats: Mapping[str, int] = field(default_factory=dict)
+    deidentified_from: Mapping[str, int] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.documents)
@@ -84,7 +95,7 @@ def read_corpus(cfg: CorpusConfig) -> Corpus:
         raise InputError(f"corpus.path: {path.name} is neither a folder nor a table (.csv, .tsv, .jsonl). Point it at a folder of transcripts or a table.")
     duplicates = identical_documents(corpus)
     if duplicates:
-        corpus = Corpus(corpus.documents, corpus.root, corpus.files, (*corpus.warnings, duplicates))
+        corpus = dataclasses.replace(corpus, warnings=(*corpus.warnings, duplicates))
     if cfg.metadata is not None:
         corpus = _join_metadata(corpus, cfg.metadata)
     if not corpus.documents:
@@ -158,9 +169,10 @@ def _any_case(pattern: str) -> str:
     return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() and c.lower() != c.upper() else c for c in pattern)
 
 
-def _reader_options(cfg: CorpusConfig, suffix: str) -> dict[str, bool]:
-    """Keyword options from the corpus config for the reader of one file type."""
-    return {"remove_page_break_repeats": cfg.remove_page_break_repeats} if suffix.lower() == ".pdf" else {}
+def _reader_options(cfg: CorpusConfig, suffix: str, counts: dict[str, int]) -> dict[str, Any]:
+    """Keyword options from the corpus config for the reader of one file type; `counts`
+    receives what the reader drops (PDF: `page_break_repeats`)."""
+    return {"remove_page_break_repeats": cfg.remove_page_break_repeats, "counts": counts} if suffix.lower() == ".pdf" else {}
 
 
 def _read_folder(cfg: CorpusConfig) -> Corpus:
@@ -170,6 +182,7 @@ def _read_folder(cfg: CorpusConfig) -> Corpus:
     warnings: list[str] = []
     seen: dict[str, str] = {}
     read: list[Path] = []
+    repeats: dict[str, int] = {}
     for file in files:
         rel = file.relative_to(root).as_posix()
         if not cfg.follow_symlinks and through_link(root, file):
@@ -184,8 +197,9 @@ def _read_folder(cfg: CorpusConfig) -> Corpus:
         if doc_id in seen:
             warnings.append(f"{rel}: document id '{doc_id}' is already used by {seen[doc_id]}; skipped. Rename one of the files.")
             continue
+        counts: dict[str, int] = {}
         try:
-            text = reader(file, rel, **_reader_options(cfg, file.suffix))
+            text = reader(file, rel, **_reader_options(cfg, file.suffix, counts))
         except TopicbookError as exc:
             warnings.append(str(exc))
             continue
@@ -205,7 +219,9 @@ def _read_folder(cfg: CorpusConfig) -> Corpus:
             continue
         seen[doc_id] = rel
         documents.append(Document(id=doc_id, text=text, source=rel))
-    return Corpus(tuple(documents), root, tuple(read), tuple(warnings))
+        if counts.get("page_break_repeats"):
+            repeats[doc_id] = counts["page_break_repeats"]
+    return Corpus(tuple(documents), root, tuple(read), tuple(warnings), repeats)
 
 
 def _check_no_nul(frame: pd.DataFrame, name: str, first_line: int) -> None:
@@ -350,4 +366,4 @@ def _join_metadata(corpus: Corpus, path: Path) -> Corpus:
         Document(d.id, d.text, d.source, {**d.metadata, **{str(k): v for k, v in rows.get(d.id, {}).items()}}, d.codes, d.is_table_row)
         for d in corpus.documents
     )
-    return Corpus(docs, corpus.root, corpus.files + (path,), tuple(warnings))
+    return dataclasses.replace(corpus, documents=docs, files=corpus.files + (path,), warnings=tuple(warnings))

@@ -38,9 +38,11 @@ MAX_REPEAT_LINES = 3
 MIN_REPEAT_CHARS = 20
 
 
-def read_pdf(path: Path, name: str | None = None, *, remove_page_break_repeats: bool = True) -> str:
+def read_pdf(path: Path, name: str | None = None, *, remove_page_break_repeats: bool = True,
+             counts: dict[str, int] | None = None) -> str:
     """Text of a PDF with "\\n" line ends, pages joined in order, headers/footers dropped, and
-    (unless `remove_page_break_repeats` is off) lines repeated at page breaks dropped."""
+    (unless `remove_page_break_repeats` is off) lines repeated at page breaks dropped; their
+    number is added to `counts` (when given) as `page_break_repeats`."""
     from pypdf import PdfReader
     from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError
 
@@ -66,6 +68,8 @@ def read_pdf(path: Path, name: str | None = None, *, remove_page_break_repeats: 
     pages = drop_page_furniture(pages)
     if remove_page_break_repeats:
         pages, repeated = drop_page_break_repeats(pages)
+        if counts is not None:
+            counts["page_break_repeats"] = counts.get("page_break_repeats", 0) + repeated
         if repeated:
             log.info("%s: %d line(s) repeated at page breaks dropped (corpus.remove_page_break_repeats)", name, repeated)
     return "\n".join(line for page in pages for line in page)

@@ -40,35 +40,61 @@ class FittedModel:
         return int(self.topic_term.shape[0])
 
 
-def check_n_topics(n_topics: int, n_segments: int, model_name: str) -> None:
-    """Small-corpus guard rails: K must be below the number of segments."""
+def n_topics_problem(n_topics: int, n_segments: int, model_name: str) -> str | None:
+    """Why K topics cannot be fitted on `n_segments` segments, or None."""
     if n_topics >= n_segments:
-        raise TopicbookError(f"models: '{model_name}' asks for n_topics={n_topics} but the corpus has only {n_segments} segments. Use fewer topics or a smaller segment.unit.")
-    if n_segments < 5 * n_topics:
+        return f"models: '{model_name}' asks for n_topics={n_topics} but the corpus has only {n_segments} segments. Use fewer topics or a smaller segment.unit."
+    return None
+
+
+def check_n_topics(n_topics: int, n_segments: int, model_name: str, *, warn: bool = True) -> None:
+    """Small-corpus guard rails: K must be below the number of segments (and, with `warn`, a
+    warning below 5 segments per topic)."""
+    problem = n_topics_problem(n_topics, n_segments, model_name)
+    if problem:
+        raise TopicbookError(problem)
+    if warn and n_segments < 5 * n_topics:
         log.warning("%s: only %.1f segments per topic; topics may be unstable. Consider segment.unit: paragraph or fewer topics.", model_name, n_segments / n_topics)
 
 
 ESTIMATORS: dict[str, type[LdaModel] | type[NmfModel]] = {"lda": LdaModel, "nmf": NmfModel}
 
+SeedTopics = list[tuple[str, dict[int, float]]]
+
+
+def model_problem(cfg: ModelConfig, n_segments: int, seed_topics: SeedTopics | None = None) -> str | None:
+    """Why the model a config describes cannot be fitted on `n_segments` segments with these
+    seed topics, or None: what :func:`fit_model` raises, found without fitting."""
+    n_topics = cfg.n_topics
+    if cfg.guided:
+        if not seed_topics:
+            return f"models: '{cfg.label}' has guided: true but no code has a seed term in the vocabulary. Add a codebook (codebook.path) whose keywords occur in the corpus."
+        n_topics = len(seed_topics) + cfg.extra_topics
+        if n_topics < 2:
+            return f"models: '{cfg.label}' has 1 seeded topic and extra_topics: 0, but a model needs at least 2 topics. Set extra_topics: 1 or more."
+    problem = n_topics_problem(n_topics, n_segments, cfg.label)
+    if problem:
+        return problem
+    if isinstance(cfg, LdaConfig) and cfg.engine == "tomotopy" and cfg.guided:
+        return f"models: '{cfg.label}' has engine: tomotopy and guided: true; the tomotopy engine fits unguided LDA only. Set engine: gensim or guided: false."
+    return None
+
 
 def fit_model(cfg: ModelConfig, dtm: DocumentTermMatrix, seed: int,
-              seed_topics: list[tuple[str, dict[int, float]]] | None = None) -> FittedModel:
+              seed_topics: SeedTopics | None = None, *, warn: bool = True) -> FittedModel:
     """Fit the model a config describes. `seed_topics`: (code id, {term index: weight}) per
-    seeded topic, for guided models."""
+    seeded topic, for guided models. `warn`: warn about few segments per topic."""
+    problem = model_problem(cfg, dtm.counts.shape[0], seed_topics)
+    if problem:
+        raise TopicbookError(problem)
     n_topics = cfg.n_topics
     seeded: dict[int, str] = {}
     prior = None
-    if cfg.guided:
-        if not seed_topics:
-            raise TopicbookError(f"models: '{cfg.label}' has guided: true but no code has a seed term in the vocabulary. Add a codebook (codebook.path) whose keywords occur in the corpus.")
+    if cfg.guided and seed_topics:  # (model_problem refused a guided model without seed topics)
         n_topics = len(seed_topics) + cfg.extra_topics
-        if n_topics < 2:
-            raise TopicbookError(f"models: '{cfg.label}' has 1 seeded topic and extra_topics: 0, but a model needs at least 2 topics. Set extra_topics: 1 or more.")
         seeded = {i: code for i, (code, _) in enumerate(seed_topics)}
         prior = [weights for _, weights in seed_topics]
-    check_n_topics(n_topics, dtm.counts.shape[0], cfg.label)
-    if isinstance(cfg, LdaConfig) and cfg.engine == "tomotopy" and cfg.guided:
-        raise TopicbookError(f"models: '{cfg.label}' has engine: tomotopy and guided: true; the tomotopy engine fits unguided LDA only. Set engine: gensim or guided: false.")
+    check_n_topics(n_topics, dtm.counts.shape[0], cfg.label, warn=warn)
     estimator = ESTIMATORS[cfg.type]
     model = estimator(**{**config_params(cfg, estimator), "n_topics": n_topics, "random_state": seed, "seed_terms": prior})
     model.fit(dtm.counts, vocab=dtm.vocab)

@@ -181,7 +181,7 @@ def explorer_data(result: RunResult, run_name: str) -> dict[str, Any]:
         summaries = result.summaries[model.name]
         ev = result.evaluation[model.name]
         al = result.alignments.get(model.name)
-        matched = {k: c for c, k in al.matches.items()} if al else {}
+        structure = result.verdicts.model(model.name) if result.verdicts is not None else None
         stab = ev.stability
         candidates = relevance_candidates(model.topic_term, term_share, dtm.vocab)
         topics = []
@@ -192,26 +192,28 @@ def explorer_data(result: RunResult, run_name: str) -> dict[str, Any]:
                 "terms": list(s.top_terms), "weights": [round(w, 5) for w in s.top_weights],
                 "relevant": list(s.relevant_terms), "exclusive": list(s.exclusive_terms),
                 "prevalence": round(s.prevalence, 4), "quotes": list(s.quotes),
-                "seeded": s.seeded_code, "matched": matched.get(s.id),
+                "seeded": s.seeded_code,
+                "status": structure.topics[s.id].status if structure else None,
+                "codes": list(structure.topics[s.id].codes) if structure else [],
                 "coherence": round(ev.coherence["c_v"].per_topic[s.id], 3) if "c_v" in ev.coherence else None,
                 "stability": round(stab.per_topic[s.id], 3) if stab and len(stab.per_topic) == model.n_topics else None,
                 "candidates": candidates[s.id],
             })
         alignment = None
-        if al is not None:
+        if al is not None and structure is not None and result.verdicts is not None:
             cells = {f"{k},{c}": ids[:cap] for (k, c), ids in al.cell_quotes.items() if ids and cap}
-            code_quotes = {c: ids[:cap] for c, ids in al.code_quotes.items()}
-            for ids in (*cells.values(), *code_quotes.values()):
+            for ids in cells.values():
                 referenced.update(ids)
             alignment = {
-                "codes": list(al.code_ids),
-                "similarity": [[round(float(v), 3) for v in row] for row in al.similarity],
-                "threshold": al.threshold,
-                "matches": al.matches, "splits": al.splits,
-                "merges": {str(k): v for k, v in al.merges.items()},
-                "not_found": al.not_found, "no_seed_terms": al.no_seed_terms, "emergent": al.emergent,
-                "cells": cells, "code_quotes": code_quotes, "keyword_hits": al.keyword_hits,
-                "code_status": {c: al.code_status(c) for c in al.code_ids},
+                "codes": list(result.verdicts.analysed),
+                "similarity": [[round(v, 3) for v in row] for row in result.verdicts.similarity[model.name]],
+                "status": {c.code: c.status for c in structure.codes},
+                "topics": {c.code: list(c.topics) for c in structure.codes},
+                "unstable": {c.code: c.unstable for c in structure.codes if c.unstable},
+                "with_codes": {c.code: list(c.with_codes) for c in structure.codes if c.with_codes},
+                "counts": result.verdicts.status_counts(model.name),
+                "topic_counts": result.verdicts.topic_counts(model.name),
+                "cells": cells, "keyword_hits": al.keyword_hits,
             }
         with np.errstate(divide="ignore"):
             ldavis = prepare_ldavis(model.topic_term, model.doc_topic, lengths, dtm.vocab, term_counts)
@@ -229,6 +231,10 @@ def explorer_data(result: RunResult, run_name: str) -> dict[str, Any]:
             "ldavis": ldavis,
             "_dominant": np.argmax(model.doc_topic, axis=1),
         })
+    verdicts = _verdicts_data(result, cap)
+    if verdicts is not None:
+        for v in verdicts["presence"].values():
+            referenced.update(v["quotes"])
     seg_data = {
         seg.id: {"doc": seg.document, "speaker": seg.speaker or "", "text": seg.text, "q": seg.question or "",
                  **({"qa": list(seg.answer_starts)} if len(seg.answer_starts) > 1 else {})}
@@ -272,7 +278,27 @@ def explorer_data(result: RunResult, run_name: str) -> dict[str, Any]:
                 "relevance_lambda": cfg.report.relevance_lambda},
         "models": models, "comparisons": comparisons, "codes": codes, "segments": seg_data,
         "documents": documents, "keywords": [k.to_json() for k in prepared.keywords],
-        "agreement": _agreement_table(result),
+        "agreement": _agreement_table(result), "verdicts": verdicts,
+    }
+
+
+def _verdicts_data(result: RunResult, cap: int) -> dict[str, Any] | None:
+    """Presence per code (with its strongest quotes, at most `cap`) and, with human codings, the
+    verdicts' own scores; None without a codebook."""
+    table = result.verdicts
+    if table is None:
+        return None
+    evaluation = None
+    if table.evaluation is not None:
+        ev = table.evaluation
+        evaluation = {"presence": [p.to_json() for p in ev.presence], "matches": [m.to_json() for m in ev.matches],
+                      "mean_precision": ev.mean_precision, "mean_base_rate": ev.mean_base_rate}
+    return {
+        "counts": table.counts(),
+        "presence": {v.code: {"presence": v.presence, "support": v.support, "expected_false": v.expected_false,
+                              "documents": v.documents, "cutoff": v.cutoff, "reason": v.reason,
+                              "quotes": list(v.quotes[:cap])} for v in table.presence},
+        "evaluation": evaluation,
     }
 
 

@@ -24,9 +24,10 @@ log = logging.getLogger(__name__)
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 FORMATS = ("png", "svg")
 # The topic x code heatmap draws at most this many codes (one column each): with more, the
-# matched codes, then those most similar to any topic, in codebook order (alignment.csv and the
+# codes a topic carries, then those most correlated with any topic, in codebook order (alignment.csv and the
 # explorer's codebook map have every code).
 HEATMAP_MAX_CODES = 40
+CARRIED = ("own_topic", "split", "merged")  # structure verdicts whose topics the heatmap outlines
 
 
 WriteBytes = Callable[[str, bytes], Path]  # RunFolderWriter.write_bytes: relative path, data -> file
@@ -77,14 +78,15 @@ def top_terms_figure(model: Mapping[str, Any], n_terms: int = 8) -> Any:
         ax.barh(ys, [0.52 * w / top for w in weights], left=x0, height=0.75, color=OKABE_ITO[i % 7])
         for y, term in zip(ys, t["terms"][:n_terms], strict=True):
             ax.text(x0 - 0.02, y, term, ha="right", va="center", fontsize=7.5)
-        title = t["display"] + (f" ({t['matched']})" if t.get("matched") else "")
+        title = t["display"] + (f" ({', '.join(t['codes'])})" if t.get("codes") else "")
         ax.text(col + 0.02, row * panel_h + 0.5, title, fontsize=8.5, fontweight="bold", va="center")
     fig.suptitle(f"{model['name']}: top terms (bar length: p(w | topic), per panel)", fontsize=10)
     return fig
 
 
 def heatmap_figure(model: Mapping[str, Any]) -> Any:
-    """Topic x code similarity with matches outlined; None when the run has no codebook."""
+    """Topic x code correlation (a topic's weights with a code's evidence scores) with the
+    verdicts' matches outlined; None when the run has no codebook."""
     import numpy as np
     from matplotlib.figure import Figure
     from matplotlib.patches import Rectangle
@@ -101,23 +103,23 @@ def heatmap_figure(model: Mapping[str, Any]) -> Any:
     image = ax.imshow(sim, cmap="cividis", vmin=min(0.0, float(sim.min())), vmax=max(0.6, float(sim.max())), aspect="auto")
     ax.set_xticks(range(len(codes)), labels=codes, rotation=45, ha="right", fontsize=8)
     ax.set_yticks(range(len(topics)), labels=[f"{t['display']} {t['label']}"[:40] for t in topics], fontsize=8)
-    column = {code: j for j, code in enumerate(codes)}
-    for code, k in al["matches"].items():
-        if code in column:
-            ax.add_patch(Rectangle((column[code] - 0.5, k - 0.5), 1, 1, fill=False, edgecolor="#E69F00", linewidth=2.5))
-    fig.colorbar(image, ax=ax, label="similarity", shrink=0.8)
+    for j, code in enumerate(codes):
+        if al["status"].get(code) in CARRIED:
+            for k in al["topics"].get(code, ()):
+                ax.add_patch(Rectangle((j - 0.5, k - 0.5), 1, 1, fill=False, edgecolor="#E69F00", linewidth=2.5))
+    fig.colorbar(image, ax=ax, label="correlation with the code's evidence", shrink=0.8)
     fig.subplots_adjust(left=2.6 / fig.get_figwidth(), bottom=1.3 / fig.get_figheight(), top=1 - 0.4 / fig.get_figheight())
-    title = f"{model['name']}: topics x codes (outlined: matched, threshold {al['threshold']})"
+    title = f"{model['name']}: topics x codes (outlined: the topic carries the code)"
     if len(codes) < len(al["codes"]):
-        title += f"\n{len(codes)} of {len(al['codes']):,} codes: the matched ones, then the most similar to a topic"
+        title += f"\n{len(codes)} of {len(al['codes']):,} codes: those a topic carries, then the most correlated with a topic"
     ax.set_title(title, fontsize=9)
     return fig
 
 
 def heatmap_codes(alignment: Mapping[str, Any], cap: int = HEATMAP_MAX_CODES) -> list[int]:
     """Column indices of the codes the heatmap draws, in codebook order: every code when there
-    are at most `cap`; else the matched codes, then the others by their highest similarity with
-    any topic (ties: codebook order), `cap` in all."""
+    are at most `cap`; else the codes a topic carries (own topic, split, merged), then the others
+    by their highest correlation with any topic (ties: codebook order), `cap` in all."""
     codes = alignment["codes"]
     if len(codes) <= cap:
         return list(range(len(codes)))
@@ -125,8 +127,8 @@ def heatmap_codes(alignment: Mapping[str, Any], cap: int = HEATMAP_MAX_CODES) ->
 
     sim = np.asarray(alignment["similarity"], dtype=float).reshape(-1, len(codes))
     best = sim.max(axis=0) if sim.shape[0] else np.zeros(len(codes))
-    matched = np.array([code in alignment["matches"] for code in codes])
-    order = np.lexsort((np.arange(len(codes)), -best, ~matched))  # matched first, then most similar
+    carried = np.array([alignment["status"].get(code) in CARRIED for code in codes])
+    order = np.lexsort((np.arange(len(codes)), -best, ~carried))  # carried first, then most correlated
     return sorted(int(j) for j in order[:cap])
 
 
@@ -167,7 +169,7 @@ def figure_texts(model: Mapping[str, Any]) -> Iterator[str]:
     """Every text a model's figures show (names, labels, terms, codes, metadata values)."""
     yield model["name"]
     for t in model["topics"]:
-        yield from (t["display"], t["label"], t.get("matched") or "", *t["terms"])
+        yield from (t["display"], t["label"], *t.get("codes", ()), *t["terms"])
     al = model.get("alignment")
     if al:
         yield from (al["codes"][j] for j in heatmap_codes(al))

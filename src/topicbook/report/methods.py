@@ -1,7 +1,7 @@
 """methods.md: a methods paragraph for a paper, written from one run's own figures.
 
 Every number in it is read from the run's typed results (the same values as its JSON files:
-preprocess_report.json, evaluation.json, alignment.json, agreement.json, intrusion.json,
+preprocess_report.json, evaluation.json, verdicts.json, agreement.json, intrusion.json,
 manifest.json), and only what the run did is claimed. It cites the papers behind each step and
 lists them in full at the end. A researcher pastes it and edits it.
 
@@ -18,10 +18,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from topicbook.agreement import RunAgreement
 from topicbook.align import Alignment
-from topicbook.config import AlignConfig, LdaConfig, ModelConfig, NmfConfig, RunConfig
+from topicbook.config import LdaConfig, ModelConfig, NmfConfig, RunConfig
 from topicbook.evaluate import ModelEvaluation
 from topicbook.files import replacing, sha256_file
 from topicbook.intrusion import IntrusionFigure, IntrusionScores
@@ -29,6 +30,7 @@ from topicbook.metrics import MethodAgreement
 from topicbook.preprocess import PreprocessReport
 from topicbook.report.manifest import Manifest
 from topicbook.report.run_folder import MANIFEST, METHODS, RunFolder
+from topicbook.verdicts import VerdictTable
 
 REFERENCES = {
     "blei2003": "Blei, D. M., Ng, A. Y., & Jordan, M. I. (2003). Latent Dirichlet allocation. *Journal of Machine Learning Research*, 3, 993–1022.",
@@ -60,6 +62,7 @@ class MethodsFacts:
     evaluation: Mapping[str, ModelEvaluation]
     seeded: Mapping[str, int]  # model name -> number of seeded topics (guided models)
     alignments: Mapping[str, Alignment]
+    verdicts: VerdictTable | None
     agreement: RunAgreement | None
     intrusion: IntrusionScores | None
     manifest: Manifest
@@ -181,28 +184,68 @@ def seeds_text(facts: MethodsFacts) -> str:
     return text
 
 
-def codebook_rule_text(align: AlignConfig) -> str:
-    """How topics are compared with codes: the one paragraph to change with the rule."""
-    return ("Each topic was compared with each code of the codebook by the mean of two correlations: over the "
-            "vocabulary, the topic's term distribution against the code's seed terms (its keywords, and the words of "
-            "its name, definition and examples at a lower weight); over the segments, the topic's weight against the "
-            "density of the code's seed terms. Codes and topics were paired one-to-one by the Hungarian algorithm, and "
-            f"a pair with a similarity of at least {align.threshold} counted as a match; a code with further topics "
-            f"above the threshold and within {align.split_ratio} of its best was split, a topic carrying several codes "
-            "merged, a code with no topic above the threshold not found, and a topic with no code above it emergent. "
-            "These thresholds were fixed on a synthetic test corpus, not tuned on labelled data.")
+def codebook_rule_text(settings: Mapping[str, Any]) -> str:
+    """How topics are compared with codes (the verdicts' rule, `settings` as verdicts.json
+    records them): the one paragraph to change with the rule. A rule switched off (None, or
+    missing in a run written before it existed) is left out."""
+    p, st = settings["presence"], settings["structure"]
+    presence_rule = (f"A code was present when its evidence segments were at least {p['min_support']} and came "
+                     f"from at least {p['min_documents']} documents, and ")
+    if p.get("relative_coverage") is not None:
+        presence_rule += (f"for a code text of {p['long_code_words']} or more words, when they outnumbered those "
+                          f"of {p['present_quantile']:.0%} of its pseudo-codes and the idf-weighted share of its "
+                          f"words that the corpus uses was at least {p['relative_coverage']:g} times the "
+                          "codebook's median; for a shorter code, when they outnumbered those pseudo-codes"
+                          + (f" or at least {p['full_coverage']:.0%} of its words occurred in the corpus; "
+                             if p.get("full_coverage") is not None else "; "))
+    else:
+        presence_rule += f"when they outnumbered those of {p['present_quantile']:.0%} of its pseudo-codes; "
+    if st.get("match_fdr") is not None:
+        match_rule = ("evidence score beat its correlations with pseudo-code scores at a false discovery rate of "
+                      f"{st['match_fdr']:.0%} over the model's topic-code pairs (Benjamini-Hochberg)")
+        if st.get("quote_fdr") is not None:
+            match_rule += (f", and its {st['top_quotes']} highest-weight segments held the code's evidence segments "
+                           "more often than their share of all segments (binomial test, false discovery rate "
+                           f"{st['quote_fdr']:.0%})")
+    else:
+        match_rule = (f"evidence score exceeded the {st['match_quantile']:g} quantile of its correlations with "
+                      "pseudo-code scores")
+    return ("The comparison with the codebook answered two questions separately. Presence (does the data talk about "
+            "a code at all?) was decided from the segments, independently of any model: a segment was evidence for a "
+            "code when the cosine between its TF-IDF vector and the code's text (name, definition, keywords and "
+            "examples, with terms weighted by their distinctiveness across codes) exceeded the "
+            f"{p['quantile']:g} quantile of the cosines that {p['n_pseudo']} pseudo-codes reached in the same corpus; "
+            "a pseudo-code carries the code's term weights on words drawn at random from the corpus vocabulary. "
+            + presence_rule
+            + "absent when they were no more than the median pseudo-code's (or none of its words occurred); uncertain "
+            "otherwise. A parent code was present through any of its subcodes. Structure (how does each model carry a "
+            "code?): a topic carried a code when the correlation, over segments, of the topic's weight with the code's "
+            f"{match_rule}. Each code then got one status per model: split (two or more carrying topics within "
+            f"{st['split_ratio']:g} of the best), own topic (one topic, which the code leads), merged (a topic shared "
+            "with other codes), present without a topic, or absent; a match holding in fewer than "
+            f"{st['min_stable']:.0%} of the stability re-fits was marked unstable. A topic carrying no code was "
+            "emergent, or procedural when it was made of interview routine (greetings, thanks, consent, recording; "
+            "a built-in word list and the first and last turns of the interviews). These settings were chosen on "
+            "one corpus (a development half of the NHS patient comments) and then fixed; none was tuned on this "
+            "study's data.")
 
 
 def codebook_text(facts: MethodsFacts) -> str | None:
-    if not facts.alignments:
+    table = facts.verdicts
+    if table is None:
         return None
-    n_codes = len(next(iter(facts.alignments.values())).code_ids)
+    counts = table.counts()
+    presence = (f"Of the {len(table.presence)} codes, {counts['present']} were present, {counts['uncertain']} "
+                f"uncertain and {counts['absent']} absent.")
     results = []
-    for name, al in facts.alignments.items():
-        results.append(f"`{name}` matched {len(al.matches)} of {n_codes} codes ({len(al.splits)} split, "
-                       f"{_n(len(al.merges), 'topic')} carrying several codes), left {_n(len(al.not_found), 'code')} "
-                       f"not found and had {_n(len(al.emergent), 'emergent topic')}")
-    return f"{codebook_rule_text(facts.cfg.align)} Results: {'; '.join(results)}."
+    for model in table.models:
+        s, t = table.status_counts(model.model), table.topic_counts(model.model)
+        unstable = table.unstable(model.model)
+        results.append(f"`{model.model}` {s['own_topic']} own topic, {s['split']} split, {s['merged']} merged, "
+                       f"{s['present_without_topic']} present without topic, {s['absent']} absent"
+                       + (f" ({unstable} unstable)" if unstable else "")
+                       + f", with {_n(t['emergent'], 'emergent topic')} and {_n(t['procedural'], 'procedural topic')}")
+    return f"{codebook_rule_text(table.settings)} {presence} Statuses per model: {'; '.join(results)}."
 
 
 def agreement_table(figures: Mapping[str, MethodAgreement]) -> list[str]:
@@ -334,7 +377,7 @@ def facts_of_run(run: RunFolder) -> MethodsFacts:
     manifest = run.manifest
     return MethodsFacts(run.name, run.config, run.preprocess_report, run.config.models, run.evaluation,
                         {name: len(m.seeded_topics) for name, m in manifest.models.items()}, run.alignments,
-                        run.agreement, run.intrusion, manifest, sha256_file(run.path / MANIFEST))
+                        run.verdicts, run.agreement, run.intrusion, manifest, sha256_file(run.path / MANIFEST))
 
 
 def rewrite_methods(run: RunFolder) -> None:

@@ -55,11 +55,13 @@ from topicbook.metrics import MethodAgreement
 from topicbook.models import FittedModel
 from topicbook.names import safe_name
 from topicbook.preprocess import PreprocessReport
+from topicbook.qdc import Coding
 from topicbook.report.explorer_data import check_explorer_data
 from topicbook.report.manifest import Manifest
 from topicbook.segment import Segment
 from topicbook.spreadsheet import restore_cell
 from topicbook.summarize import TopicSummary
+from topicbook.verdicts import VerdictTable
 
 PARTIAL_SUFFIX = ".partial"
 
@@ -213,6 +215,8 @@ EVALUATION = "evaluation.json"
 ALIGNMENT = "alignment.json"
 AGREEMENT = "agreement.json"
 CODINGS_REPORT = "codings_report.json"
+CODINGS = "codings.csv"  # the placed human codings: document, start, end, code, user
+CODING_COLUMNS = ("document", "start", "end", "code", "user")
 SCORES = "scores.npz"
 SCORE_TABLE = "autocode_scores.csv"
 SUGGESTIONS = "suggestions.csv"
@@ -223,6 +227,8 @@ RUN_INPUTS = "run_inputs.json"
 EXPLORER_DATA = "explorer_data.json"
 INTRUSION = "intrusion.json"  # added later by `topicbook intrusion-score`, the one file a command adds
 METHODS = "methods.md"
+VERDICTS = "verdicts.json"
+VERDICTS_CSV = "verdicts.csv"
 
 
 def format_spans(spans: Sequence[tuple[int, int]]) -> str:
@@ -247,9 +253,9 @@ class RunFolder:
     """A finished run folder, read back: every attribute is read (and checked) on first use.
 
     manifest, config, documents, segments, vocab, segment_ids (rows of doc_topic), models
-    (FittedModel per name), summaries, evaluation, alignments, agreement, preprocess_report,
-    keywords, codebook, explorer_data, learning_curve, suggestions, and `name` (the run name)
-    and `format`.
+    (FittedModel per name), summaries, evaluation, alignments, verdicts, agreement, human_spans,
+    preprocess_report, keywords, codebook, explorer_data, learning_curve, suggestions, and `name`
+    (the run name) and `format`.
     """
 
     def __init__(self, path: Path, manifest: Manifest | None) -> None:
@@ -408,6 +414,16 @@ class RunFolder:
         return self._parse(ALIGNMENT, lambda: {m: Alignment.from_json(m, a) for m, a in data.items()})
 
     @cached_property
+    def verdicts(self) -> VerdictTable | None:
+        """verdicts.json: presence per code, structure per model and, with codings, the verdicts'
+        own scores; None for a run without a codebook (or written before verdicts existed: its
+        manifest does not list the file)."""
+        if VERDICTS not in self.manifest.outputs:
+            return None
+        data = self._json(VERDICTS)
+        return self._parse(VERDICTS, lambda: VerdictTable.from_json(data))
+
+    @cached_property
     def agreement_figures(self) -> dict[str, MethodAgreement] | None:
         """agreement.json alone (None when the run had no human codings)."""
         if not (self.path / AGREEMENT).is_file():
@@ -470,7 +486,8 @@ class RunFolder:
                 return RunAgreement(code_ids, segment_ids, scores, thresholds)
             figures = self.agreement_figures or {}
             report = self._json(CODINGS_REPORT)
-            codings = HumanCodings.from_json(report, labels=arrays["labels"], segment_ids=segment_ids, code_ids=code_ids)
+            codings = HumanCodings.from_json(report, labels=arrays["labels"], segment_ids=segment_ids, code_ids=code_ids,
+                                             spans=self.human_spans)
             coded = arrays.get("coded")
             learned, prior, group_column = None, "", None
             if LEARNED in scores and "groups" in arrays and coded is not None:
@@ -487,6 +504,23 @@ class RunFolder:
                                 learned, prior, group_column, self.learning_curve, self.suggestions)
 
         return self._parse(SCORES, build)
+
+    @cached_property
+    def human_spans(self) -> tuple[Coding, ...]:
+        """The researcher's codings as the run placed them (codings.csv: document, [start, end)
+        character offsets into documents.jsonl's text, code id, coder); () for a run without
+        codings or one written before codings.csv."""
+        path = self.path / CODINGS
+        if not path.is_file():
+            return ()
+        out = []
+        with path.open(encoding="utf-8", newline="") as handle:
+            for i, row in enumerate(csv.DictReader(handle), 2):
+                try:
+                    out.append(Coding(row["document"], int(row["start"]), int(row["end"]), row["code"], row["user"] or ""))
+                except (KeyError, ValueError, TypeError) as exc:
+                    raise InputError(f"{path}: line {i}: not a coding row ({type(exc).__name__}: {exc}). Run `topicbook run` again to write it.") from None
+        return tuple(out)
 
     @cached_property
     def intrusion(self) -> IntrusionScores | None:

@@ -25,7 +25,6 @@ from topicbook.agreement import (
     score_columns,
     suggestion_rows,
 )
-from topicbook.align import alignment_rows
 from topicbook.codebook import codebook_to_yaml
 from topicbook.config import config_to_dict, dump_config
 from topicbook.files import sha256_file
@@ -46,6 +45,8 @@ from topicbook.report.run_folder import (
     AGREEMENT,
     ALIGNMENT,
     CODEBOOK,
+    CODING_COLUMNS,
+    CODINGS,
     CODINGS_REPORT,
     CONFIG_FILE,
     DOCUMENTS,
@@ -62,12 +63,15 @@ from topicbook.report.run_folder import (
     SEGMENTS,
     SUGGESTIONS,
     TOPICS_JSON,
+    VERDICTS,
+    VERDICTS_CSV,
     RunFolderWriter,
     _os_error,
     format_spans,
     utc_stamp,
 )
 from topicbook.results import RunResult
+from topicbook.verdicts.table import STRUCTURE_COLUMNS
 
 log = logging.getLogger(__name__)
 
@@ -75,9 +79,7 @@ SEGMENT_COLUMNS = ("segment_id", "document", "speaker", "role", "start", "end", 
                    "answer_starts")
 TOPIC_COLUMNS = ("model", "topic", "label", "prevalence", "top_terms", "relevant_terms",
                  "exclusive_terms", "coherence_c_v", "coherence_c_npmi", "coherence_u_mass",
-                 "stability", "stability_reappear", "seeded_code", "matched_code", "quotes")
-ALIGNMENT_COLUMNS = ("model", "status", "topic", "topic_label", "code", "similarity",
-                     "term_similarity", "doc_similarity")
+                 "stability", "stability_reappear", "seeded_code", "status", "codes", "quotes")
 
 
 def _r(x: float, digits: int = 6) -> float:
@@ -110,8 +112,7 @@ def topic_rows(result: RunResult) -> list[dict[str, Any]]:
     for model in result.models:
         ev = result.evaluation[model.name]
         st = ev.stability
-        al = result.alignments.get(model.name)
-        matched = {k: c for c, k in al.matches.items()} if al else {}
+        verdicts = result.verdicts.model(model.name).topics if result.verdicts else ()
         for s in result.summaries[model.name]:
             rows.append({
                 "model": model.name, "topic": s.display_id, "label": s.label,
@@ -120,7 +121,9 @@ def topic_rows(result: RunResult) -> list[dict[str, Any]]:
                 **{f"coherence_{m}": _r(v.per_topic[s.id], 4) for m, v in ev.coherence.items()},
                 "stability": _r(st.per_topic[s.id], 4) if st and st.per_topic else "",
                 "stability_reappear": _r(st.reappear[s.id], 4) if st and st.reappear else "",
-                "seeded_code": s.seeded_code or "", "matched_code": matched.get(s.id, ""),
+                "seeded_code": s.seeded_code or "",
+                "status": verdicts[s.id].status if verdicts else "",
+                "codes": " ".join(verdicts[s.id].codes) if verdicts else "",
                 "quotes": " ".join(s.quotes),
             })
     return rows
@@ -196,15 +199,22 @@ def score_table_lines(run: RunAgreement, block: int = 10_000) -> Iterator[str]:
 
 
 def alignment_json(result: RunResult) -> dict[str, Any]:
-    """alignment.json: per model its Alignment, and its emergent topics with terms and quotes."""
+    """alignment.json: per model its Alignment (the seed-term similarity behind the topic
+    scores), its structure verdicts (`structure`: a status per code, one per topic) and its
+    emergent and procedural topics with terms and quotes."""
     out = {}
     for name, al in result.alignments.items():
         summaries = result.summaries[name]
-        out[name] = {**al.to_json(), "emergent_topics": [
-            {"topic": topic_id(k), "label": summaries[k].label, "top_terms": list(summaries[k].top_terms),
-             "quotes": list(summaries[k].quotes)}
-            for k in al.emergent
-        ]}
+        entry = al.to_json()
+        if result.verdicts is not None:
+            st = result.verdicts.model(name)
+            entry["structure"] = st.to_json()
+            for status in ("emergent", "procedural"):
+                entry[f"{status}_topics"] = [
+                    {"topic": topic_id(t.topic), "label": summaries[t.topic].label,
+                     "top_terms": list(summaries[t.topic].top_terms), "quotes": list(summaries[t.topic].quotes)}
+                    for t in st.topics if t.status == status]
+        out[name] = entry
     return out
 
 
@@ -214,7 +224,7 @@ def evaluation_json(result: RunResult) -> dict[str, Any]:
 
 
 def write_agreement_files(folder: RunFolderWriter, result: RunResult) -> None:
-    """agreement.json and codings_report.json (with human codings), autocode.csv and scores.npz,
+    """agreement.json, codings_report.json and codings.csv (with human codings), autocode.csv and scores.npz,
     codebook.yaml (the codebook as read) and run_inputs.json (input paths relative to the run
     folder)."""
     run = result.agreement
@@ -224,6 +234,9 @@ def write_agreement_files(folder: RunFolderWriter, result: RunResult) -> None:
     if run.figures:
         folder.write_json(AGREEMENT, run.figures_json())
         folder.write_json(CODINGS_REPORT, run.report())
+    if run.codings is not None:
+        folder.write_csv(CODINGS, ({"document": c.document, "start": c.start, "end": c.end, "code": c.code, "user": c.user}
+                                   for c in run.codings.spans), CODING_COLUMNS)
     docs = {s.id: s.document for s in prepared.segmentation.segments}
     folder.write_csv("autocode.csv", autocode_rows(run, docs), AUTOCODE_COLUMNS)
     folder.write_lines(SCORE_TABLE, score_table_lines(run))
@@ -275,9 +288,11 @@ def write_run(result: RunResult, *, out_dir: Path, name: str, command: list[str]
         lines, _ = doc_topic_table(result)
         folder.write_lines("doc_topics.csv", lines)
         folder.write_npz(MODELS, model_arrays(result))
-        al_rows = [r for n, al in result.alignments.items()
-                   for r in alignment_rows(al, [s.label for s in result.summaries[n]])]
-        folder.write_csv("alignment.csv", al_rows, ALIGNMENT_COLUMNS)
+        if result.verdicts is not None:
+            labels = {n: [s.label for s in ss] for n, ss in result.summaries.items()}
+            folder.write_csv("alignment.csv", result.verdicts.structure_rows(labels), STRUCTURE_COLUMNS)
+            folder.write_csv(VERDICTS_CSV, result.verdicts.rows(), result.verdicts.columns())
+            folder.write_json(VERDICTS, result.verdicts.to_json())
         folder.write_json(ALIGNMENT, alignment_json(result))
         folder.write_json(EVALUATION, evaluation_json(result))
         folder.write_json(PREPROCESS_REPORT, prepared.preprocess_report().to_json())
@@ -312,7 +327,7 @@ def write_run(result: RunResult, *, out_dir: Path, name: str, command: list[str]
         # methods.md comes last: it quotes the SHA-256 of manifest.json as written
         facts = MethodsFacts(name, cfg, prepared.preprocess_report(), cfg.models, result.evaluation,
                              {m.name: len(m.seeded_codes) for m in result.models}, result.alignments,
-                             result.agreement, None, manifest, sha256_file(written))
+                             result.verdicts, result.agreement, None, manifest, sha256_file(written))
         folder.write_text(METHODS, methods_markdown(facts))
         return folder.commit()
     except OSError as exc:  # a full disk or lost permission while a library (matplotlib) writes

@@ -16,11 +16,12 @@
   DATA.models.forEach(function (m) {
     m.doc_profile = idMap(m.doc_profile); m.dominant = idMap(m.dominant); m.prevalence_by = idMap(m.prevalence_by);
     var a = m.alignment;
-    if (a) ["matches", "code_status", "keyword_hits", "code_quotes", "merges", "cells"].forEach(function (k) { a[k] = idMap(a[k]); });
+    if (a) ["status", "topics", "unstable", "with_codes", "keyword_hits", "cells"].forEach(function (k) { a[k] = idMap(a[k]); });
   });
   var CODES = Object.create(null);  /* id -> code, built once: the codebook views look codes up per code */
   DATA.codes.forEach(function (c) { if (!(c.id in CODES)) CODES[c.id] = c; });
   function codeById(id) { return CODES[id]; }
+  if (DATA.verdicts) DATA.verdicts.presence = idMap(DATA.verdicts.presence);
   if (DATA.agreement) {
     DATA.agreement.methods = idMap(DATA.agreement.methods);
     DATA.agreement.per_code = mapValues(DATA.agreement.per_code, idMap);
@@ -54,6 +55,17 @@
   function color(k) { return PALETTE[k % PALETTE.length]; }
   function pct(x) { return (100 * x).toFixed(1) + "%"; }
   function fmt(x, d) { return x === null || x === undefined ? "–" : Number(x).toFixed(d); }
+  var PRESENCE = ["present", "uncertain", "absent"];
+  var STATUSES = ["own_topic", "split", "merged", "present_without_topic", "absent"];
+  var MATCHED = ["own_topic", "split", "merged"];
+  function statusName(s) { return s.replace(/_/g, " "); }
+  /* what the verdicts say of a topic: the codes it carries, or emergent, or procedural */
+  function topicVerdict(t, long) {
+    if (t.status === "carries_codes") return (long ? "carries " : "codes: ") + t.codes.join(", ");
+    if (t.status === "procedural") return long ? "procedural (interview routine, not a theme)" : "procedural";
+    if (t.status === "emergent") return long ? "emergent (no code's evidence explains it)" : "emergent";
+    return "–";
+  }
   /* a clickable list item or cell: focusable, Enter/Space activate, arrows move within its list */
   function activate(node) {
     node.setAttribute("tabindex", "0");
@@ -140,13 +152,20 @@
     root.appendChild(el("table", {}, facts.map(function (f) { return el("tr", {}, [el("th", { scope: "row", text: f[0] }), el("td", { text: String(f[1]) })]); })));
     root.appendChild(el("h3", { text: "Tokens after each preprocessing step" }));
     root.appendChild(el("table", {}, Object.keys(r.tokens).map(function (k) { return el("tr", {}, [el("th", { scope: "row", text: k }), el("td", { text: String(r.tokens[k]) })]); })));
+    var v = DATA.verdicts;
+    if (v) {
+      root.appendChild(el("h3", { text: "Codes in the data" }));
+      root.appendChild(el("p", { id: "presence-counts", text: "Presence of the " + Object.keys(v.presence).length + " codes, from the segments against a null of random-word codes: " +
+        PRESENCE.map(function (p) { return v.counts[p] + " " + p; }).join(", ") + "." }));
+    }
     root.appendChild(el("h3", { text: "Models" }));
     var rows = DATA.models.map(function (m) {
-      var a = m.alignment;
-      return [m.name, m.type, m.n_topics, m.coherence.c_v, m.coherence.c_npmi, m.coherence.u_mass, m.diversity, fmt(m.stability, 2),
-        a ? Object.keys(a.matches).length + " / " + a.codes.length : "–", a ? a.emergent.length : "–", a ? a.not_found.length : "–"];
+      var a = m.alignment, row = [m.name, m.type, m.n_topics, m.coherence.c_v, m.coherence.c_npmi, m.coherence.u_mass, m.diversity, fmt(m.stability, 2)];
+      return row.concat(STATUSES.map(function (s) { return a ? a.counts[s] : "–"; }))
+        .concat(["emergent", "procedural"].map(function (s) { return a ? a.topic_counts[s] : "–"; }));
     });
-    root.appendChild(table(["Model", "Type", "K", "c_v", "c_npmi", "u_mass", "Diversity", "Stability", "Matched codes", "Emergent topics", "Codes not found"], rows));
+    root.appendChild(table(["Model", "Type", "K", "c_v", "c_npmi", "u_mass", "Diversity", "Stability"]
+      .concat(STATUSES.map(statusName)).concat(["Emergent topics", "Procedural topics"]), rows));
     if (DATA.intrusion) root.appendChild(renderIntrusion(DATA.intrusion));
     DATA.comparisons.forEach(function (c) { root.appendChild(renderComparison(c)); });
     if (r.warnings.length) {
@@ -177,20 +196,20 @@
   function renderComparison(c) {
     var ia = modelIndex(c.a), ib = modelIndex(c.b), A = DATA.models[ia], B = DATA.models[ib];
     var box = el("div", { cls: "comparison" }, [el("h3", { text: c.a + " vs " + c.b })]);
-    function codesOf(m) { var a = m.alignment; return a ? Object.keys(a.matches) : []; }
+    function codesOf(m) { var a = m.alignment; return a ? Object.keys(a.status).filter(function (c) { return MATCHED.indexOf(a.status[c]) >= 0; }) : []; }
     var ca = codesOf(A), cb = codesOf(B);
     var both = ca.filter(function (x) { return cb.indexOf(x) >= 0; });
     box.appendChild(table(["", c.a, c.b], [
       ["Coherence c_v", A.coherence.c_v, B.coherence.c_v], ["Diversity", A.diversity, B.diversity],
       ["Stability", fmt(A.stability, 2), fmt(B.stability, 2)],
-      ["Matched codes", ca.join(", ") || "none", cb.join(", ") || "none"],
-      ["Matched by both", both.join(", ") || "none", ""]]));
+      ["Codes with a topic (own topic, split, merged)", ca.join(", ") || "none", cb.join(", ") || "none"],
+      ["In both", both.join(", ") || "none", ""]]));
     box.appendChild(el("p", { cls: "muted", text: "Corresponding topics: one-to-one pairing by the cosine of their term distributions (Hungarian); pairs below 0.3 barely share terms." }));
     var pairs = c.pairs.slice().sort(function (x, y) { return y[2] - x[2]; });
-    box.appendChild(table([c.a + " topic", "matched code", c.b + " topic", "matched code", "cosine"], pairs.map(function (p) {
+    box.appendChild(table([c.a + " topic", "codes", c.b + " topic", "codes", "cosine"], pairs.map(function (p) {
       var ta = A.topics[p[0]], tb = B.topics[p[1]];
-      return [link(topicName(ta), function () { showTopic(ia, p[0]); }), ta.matched || "–",
-        link(topicName(tb), function () { showTopic(ib, p[1]); }), tb.matched || "–", p[2].toFixed(2)];
+      return [link(topicName(ta), function () { showTopic(ia, p[0]); }), topicVerdict(ta),
+        link(topicName(tb), function () { showTopic(ib, p[1]); }), topicVerdict(tb), p[2].toFixed(2)];
     }), "pairs"));
     return box;
   }
@@ -200,7 +219,7 @@
     var list = clear(document.getElementById("topic-list"));
     model().topics.forEach(function (t, i) {
       var info = pct(t.prevalence) + " of tokens" + (t.stability !== null && t.stability !== undefined ? " · stability " + fmt(t.stability, 2) : "") +
-        (t.matched ? " · code: " + t.matched : "") + (t.seeded ? " · seeded: " + t.seeded : "");
+        (t.status ? " · " + topicVerdict(t) : "") + (t.seeded ? " · seeded: " + t.seeded : "");
       list.appendChild(activate(el("li", { "data-topic": String(i), cls: i === state.topic ? "selected" : "", "aria-current": i === state.topic ? "true" : "false",
         onclick: function () { state.topic = i; renderTopicList(); renderTopic(); document.querySelector('#topic-list li[data-topic="' + i + '"]').focus(); } },
         [el("strong", { text: topicName(t) }), el("small", { text: info })])));
@@ -230,7 +249,7 @@
     root.appendChild(el("h2", { text: topicName(t) }));
     root.appendChild(el("p", { cls: "muted", text: "Prevalence " + pct(t.prevalence) + " · coherence c_v " + t.coherence +
       (t.stability !== null && t.stability !== undefined ? " · stability " + fmt(t.stability, 2) : "") +
-      (t.matched ? " · matched code " + t.matched : " · no matched code") + (t.seeded ? " · seeded by " + t.seeded : "") }));
+      (t.status ? " · " + topicVerdict(t, true) : "") + (t.seeded ? " · seeded by " + t.seeded : "") }));
     root.appendChild(el("h3", { text: "Top terms (λ = " + state.lambda.toFixed(2) + "; bar: p(w|topic), ×: lift over the corpus)" }));
     root.appendChild(el("div", { id: "topic-terms" }));
     renderTerms();
@@ -243,43 +262,67 @@
   }
 
   /* ---------------------------------------------------------------- codebook map */
-  function badge(s) { return el("span", { cls: "badge " + s, text: s.replace(/_/g, " ") }); }
+  function badge(s) { return el("span", { cls: "badge " + s, text: statusName(s) }); }
+  function presenceOf(c) { return DATA.verdicts ? DATA.verdicts.presence[c] : null; }
+  function isMatch(a, c, k) { return MATCHED.indexOf(a.status[c]) >= 0 && (a.topics[c] || []).indexOf(k) >= 0; }
   function renderHeatmap() {
     var root = clear(document.getElementById("heatmap"));
     clear(document.getElementById("cell-detail"));
     var m = model(), a = m.alignment;
     if (!a) { root.appendChild(el("p", { text: "No codebook in this run." })); return; }
-    root.appendChild(el("p", { cls: "muted", text: "Similarity of each topic (rows) and code (columns); matches (threshold " + a.threshold + ") are outlined. Click a cell (or focus it and press Enter) for its quotes." }));
-    root.appendChild(el("p", { cls: "legend" }, ["Marks: "].concat(["matched", "split", "merged", "not_found", "emergent"].map(badge))));
+    root.appendChild(el("p", { cls: "muted", text: "Correlation of each topic (rows) with each code's evidence (columns); outlined cells are the topics that carry the code (above what random-word codes reach). Click a cell (or focus it and press Enter) for its quotes." }));
+    root.appendChild(el("p", { cls: "legend" }, ["Presence: "].concat(PRESENCE.map(badge)).concat([" Status in " + m.name + ": "]).concat(STATUSES.map(badge))
+      .concat([" Topics: "]).concat(["carries_codes", "emergent", "procedural"].map(badge))));
     var codes = a.codes;
     var head = el("tr", {}, [el("th", { text: "Topic" })].concat(codes.map(function (c) {
-      return el("th", { scope: "col" }, [el("div", { text: c }), el("div", {}, (a.code_status[c] || []).map(badge))]);
+      var p = presenceOf(c);
+      return el("th", { scope: "col" }, [el("div", { text: c }), el("div", {}, (p ? [badge(p.presence)] : []).concat([badge(a.status[c])]))]);
     })).concat([el("th", { text: "Status" })]));
     var rows = m.topics.map(function (t, k) {
       var cells = codes.map(function (c, j) {
-        var v = a.similarity[k][j], shade = Math.max(0, Math.min(1, v / 0.6));
-        var isMatch = a.matches[c] === k;
-        return activate(el("td", { cls: "cell" + (isMatch ? " match" : ""), "data-cell": k + "," + j, title: t.display + " × " + c + (isMatch ? " (matched)" : ""),
-          "aria-label": t.display + " × " + c + ": similarity " + v.toFixed(2) + (isMatch ? ", matched" : ""),
+        var v = a.similarity[k][j], shade = Math.max(0, Math.min(1, v / 0.6)), hit = isMatch(a, c, k);
+        return activate(el("td", { cls: "cell" + (hit ? " match" : ""), "data-cell": k + "," + j, title: t.display + " × " + c + (hit ? " (carries the code)" : ""),
+          "aria-label": t.display + " × " + c + ": correlation " + v.toFixed(2) + (hit ? ", carries the code" : ""),
           style: "background: rgba(0,114,178," + shade.toFixed(2) + "); color:" + (shade > 0.55 ? "#fff" : "#000"), text: v.toFixed(2),
           onclick: function () { showCell(k, j); } }));
       });
-      var status = [];
-      if (a.emergent.indexOf(k) >= 0) status.push("emergent");
-      if (a.merges[String(k)]) status.push("merged");
-      return el("tr", {}, [el("th", { scope: "row" }, [link(topicName(t), function () { showTopic(state.model, k); })])].concat(cells).concat([el("td", {}, status.map(badge))]));
+      return el("tr", {}, [el("th", { scope: "row" }, [link(topicName(t), function () { showTopic(state.model, k); })])].concat(cells).concat([el("td", {}, t.status ? [badge(t.status)] : [])]));
     });
     root.appendChild(el("div", { cls: "scroll" }, [el("table", { cls: "heat" }, [head].concat(rows))]));
     root.appendChild(el("h3", { text: "Codes" }));
     var summary = el("ul", { cls: "codes" });
-    codes.forEach(function (c) {
-      var st = a.code_status[c] || [];
-      var code = codeById(c);
-      summary.appendChild(el("li", {}, [link(c, function () { showCode(c); }), " ", el("span", {}, st.map(badge)),
-        (code ? " " + code.name : "") + " · keyword hits in " + (a.keyword_hits[c] || 0) + " segments" + (a.matches[c] !== undefined ? " · matched " + m.topics[a.matches[c]].display : "")]));
+    DATA.codes.forEach(function (code) {
+      var c = code.id, p = presenceOf(c), st = a.status[c];
+      var where = (a.topics[c] || []).map(function (k) { return m.topics[k].display; }).join(", ");
+      var text = " " + code.name + (p ? " · " + p.support + " evidence segments in " + p.documents + " documents (random-word codes: " + p.expected_false + ")" : "") +
+        (where ? (MATCHED.indexOf(st) >= 0 ? " · topics " : " · most of its evidence in ") + where : "") + (a.unstable[c] ? " · unstable in the re-fits" : "");
+      summary.appendChild(el("li", {}, [link(c, function () { showCode(c); }), " ", el("span", {}, (p ? [badge(p.presence)] : []).concat(st ? [badge(st)] : [])), text]));
     });
     root.appendChild(summary);
     renderAgreement(root);
+    renderVerdictScores(root);
+  }
+  /* the run's own verdicts scored against the human codings (verdicts.json `evaluation`) */
+  function renderVerdictScores(root) {
+    var ev = DATA.verdicts && DATA.verdicts.evaluation;
+    if (!ev) return;
+    root.appendChild(el("h3", { id: "verdict-scores", text: "Verdicts against human codings" }));
+    var used = ev.presence.filter(function (p) { return p.human_segments > 0; });
+    root.appendChild(el("p", { cls: "muted", text: "Presence: of the " + used.length + " codes the human codings use, " +
+      PRESENCE.map(function (s) { return used.filter(function (p) { return p.presence === s; }).length + " " + s; }).join(", ") +
+      ". Match precision: of the 10 segments a carrying topic weighs highest (in coded documents), the share humans coded with the code, against the code's share of all coded segments (its base rate)." }));
+    var names = DATA.models.map(function (m) { return m.name; });
+    var perModel = names.map(function (n) {
+      var ms = ev.matches.filter(function (x) { return x.model === n; });
+      var mean = function (key) { return ms.length ? ms.reduce(function (t, x) { return t + x[key]; }, 0) / ms.length : null; };
+      var p = mean("precision"), b = mean("base_rate");
+      return [n, ms.length, fmt(p, 3), fmt(b, 3), p !== null && b ? (p / b).toFixed(1) + "×" : "–"];
+    });
+    root.appendChild(table(["Model", "Matches", "Mean precision", "Mean base rate", "Precision / base rate"], perModel, "verdict-precision"));
+    root.appendChild(el("details", {}, [el("summary", { text: "Per match" }), table(["Model", "Code", "Topic", "Status", "Precision", "Base rate"],
+      ev.matches.map(function (x) { return [x.model, x.code, DATA.models[modelIndex(x.model)].topics[x.topic].display, statusName(x.status), x.precision, x.base_rate]; }))]));
+    root.appendChild(el("details", {}, [el("summary", { text: "Presence per code" }), table(["Code", "Presence", "Human-coded segments", "Documents"],
+      ev.presence.map(function (x) { return [x.code, x.presence, x.human_segments, x.human_documents]; }), "verdict-presence")]));
   }
   /* agreement with human codings: one row per scoring method, then per code for the chosen one */
   function renderAgreement(root) {
@@ -398,16 +441,19 @@
     root.appendChild(el("h3", { text: t.display + " " + t.label + " × " + c + " (similarity " + a.similarity[k][j].toFixed(3) + ")" }));
     var ids = a.cells[k + "," + j] || [];
     if (!ids.length) root.appendChild(el("p", { cls: "muted", text: "No segment carries both this topic and this code's seed terms." }));
+    else root.appendChild(el("p", { cls: "muted", text: "Segments weighted highest by this topic and this code's seed terms together." }));
     ids.forEach(function (id) { root.appendChild(quote(id, t.terms.concat(codeTerms(c)))); });
     root.scrollIntoView({ block: "nearest" });
   }
   function showCode(c) {
-    var a = model().alignment, root = clear(document.getElementById("cell-detail"));
-    var code = codeById(c);
+    var root = clear(document.getElementById("cell-detail"));
+    var code = codeById(c), p = presenceOf(c);
     root.appendChild(el("h3", { text: "Code " + c + (code ? ": " + code.name : "") }));
     if (code && code.definition) root.appendChild(el("p", { cls: "muted", text: code.definition }));
-    var ids = a.code_quotes[c] || [];
-    if (!ids.length) root.appendChild(el("p", { cls: "muted", text: "No segment uses this code's seed terms." }));
+    if (p) root.appendChild(el("p", {}, [badge(p.presence), " " + p.reason]));
+    var ids = p ? p.quotes : [];
+    if (!ids.length) root.appendChild(el("p", { cls: "muted", text: "No evidence segment for this code." }));
+    else root.appendChild(el("p", { cls: "muted", text: "Its strongest evidence segments, one per interview first:" }));
     ids.forEach(function (id) { root.appendChild(quote(id, codeTerms(c))); });
     root.scrollIntoView({ block: "nearest" });
   }

@@ -1,0 +1,365 @@
+"""Presence: does the data talk about a code at all? Answered from the segments, against a null
+built from the corpus itself.
+
+Evidence scores are the word part of the codebook similarity (:mod:`topicbook.scoring`): the raw
+cosine, in the segments' sublinear TF-IDF space, between a segment and the code's whole text
+(name, definition, keywords, examples; terms weighted by distinctiveness across codes,
+`exclude` terms negative). Raw cosines, not z-scores: every z-scored column has mean 0 and
+sd 1 by construction, so it cannot be compared with a null.
+
+Null (:func:`pseudo_vectors`): per code, `n_pseudo` pseudo-codes with exactly the code's
+weight profile (the same weights, so the same length and concentration) put on terms drawn
+at random, uniformly and without replacement, from the corpus vocabulary. A pseudo-code is a
+code written with this corpus's words and no meaning. The code's null cut-off is the
+`quantile` of its pseudo-codes' cosines over all segments, so it moves with segment length,
+vocabulary size and the code's number of terms; the support is the number of segments above
+it, the expected false count the mean number of a pseudo-code's segments above it.
+
+Coverage (:func:`text_coverage`): the idf-weighted share of the code's distinct words that
+the corpus vocabulary has, a word the corpus never uses weighing as the most specific word.
+A code from another domain reaches a corpus only through a few generic words ("look",
+"second", "road") and has a low coverage, while its support can beat the null (frequent words
+beat random, mostly rare, vocabulary words).
+
+Verdict. Every `present` needs at least `min_support` evidence segments from at least
+`min_documents` documents; then:
+- a *long* code (a text of at least `long_code_words` distinct words) is `present` when its
+  support exceeds the `present_quantile` of the pseudo-codes' counts and its coverage is at
+  least `relative_coverage` x the median coverage of the codebook's long codes; with the
+  support but less coverage it is `uncertain` (its evidence rests on a few of its words);
+- a *short* code (a name, a few keywords) is `present` when its support exceeds that
+  quantile, or when the corpus uses at least `full_coverage` of its text: its words occur,
+  only rarer than random vocabulary words (a names-only code "Organisation & efficiency" in
+  9 comments that say "efficiency" or "organisation"); a short code present on a part of
+  its words says so in its reason;
+- otherwise `absent` when the support is no more than the median pseudo-code's count (or the
+  code has no term in the vocabulary), `uncertain` in between.
+A parent code (a group) is present when it or any descendant is; its support is the union of
+theirs. `relative_coverage=None` and `full_coverage=None` give round 1's verdict.
+
+The character n-gram half of the similarity score is not used here: a pseudo-code cannot keep
+the n-gram structure of real words without keeping the words. Settings (PresenceSettings)
+were chosen on the development half of the NHS comments (see docs/verdicts.md).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+import scipy.sparse as sp
+
+from topicbook.codebook import Code, Codebook
+from topicbook.preprocess import DocumentTermMatrix
+from topicbook.scoring import FeatureSpaces, feature_spaces
+from topicbook.verdicts._json import JsonMixin
+
+log = logging.getLogger(__name__)
+
+PRESENCE = ("present", "uncertain", "absent")
+TERMS_SHOWN = 5  # evidence_terms kept per code
+
+
+@dataclass(frozen=True)
+class PresenceSettings:
+    """The fixed settings of the presence verdict (chosen on the NHS development half)."""
+
+    n_pseudo: int = 50            # pseudo-codes per code
+    quantile: float = 0.95        # null cut-off: this quantile of the pseudo-codes' cosines
+    present_quantile: float = 0.8  # present: support above this quantile of the pseudo-code counts
+    min_documents: int = 2        # present needs support from at least this many documents
+    min_support: int = 3          # ... and at least this many segments
+    quotes: int = 5               # strongest evidence segments kept per code
+    n_match_null: int = 100       # pseudo-code score columns kept for the topic-match null
+    seed: int = 0
+    # Second round (chosen on the NHS development half; None switches a rule off, which gives
+    # round 1's verdict exactly):
+    relative_coverage: float | None = 0.7  # a long code needs coverage >= this x the codebook's median
+    long_code_words: int = 5      # a code text of at least this many distinct words is "long"
+    full_coverage: float | None = 0.75  # a short code with this coverage is present on its support alone
+
+
+@dataclass(frozen=True)
+class CodePresence(JsonMixin):
+    """One code's presence verdict.
+
+    support: segments above the null cut-off; expected_false: the mean number of a
+    pseudo-code's segments above it; null_high: the `present_quantile` of the pseudo-code
+    counts (the bar for present); p_value: share of pseudo-codes (+1) reaching the support;
+    documents: distinct documents of the support; cutoff: the null cut-off (a raw cosine;
+    None for a code with no term in the vocabulary); quotes: the strongest evidence segment
+    ids, best first; reason: one sentence saying why; in_vocabulary: the code's terms in the
+    corpus vocabulary; children: descendants (groups).
+    """
+
+    code: str
+    name: str
+    presence: str
+    support: int
+    expected_false: float
+    null_high: float
+    p_value: float
+    documents: int
+    cutoff: float | None
+    quotes: tuple[str, ...]
+    reason: str
+    in_vocabulary: int = 0
+    children: tuple[str, ...] = ()
+    coverage: float | None = None
+    evidence_terms: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Segment-level evidence behind the presence verdicts.
+
+    scores: (n_segments, n_codes) raw word cosines; cutoffs: (n_codes,) null cut-offs;
+    mask: (n_segments, n_codes) bool, score above the cut-off (for a parent code: its own or
+    any descendant's); null_counts: (n_codes, n_pseudo) segments above the cut-off per
+    pseudo-code; n_terms: (n_codes,) terms of each code in the vocabulary; segment_ids,
+    documents: (n_segments,) of the rows; null_scores: (n_segments, n_match_null) pseudo-code
+    cosines for the topic-match null; coverage, n_words: (n_codes,) text_coverage of the
+    codes; evidence_terms: per code, its terms found in most of its (own) evidence segments.
+    """
+
+    code_ids: tuple[str, ...]
+    segment_ids: tuple[str, ...]
+    documents: tuple[str, ...]
+    scores: np.ndarray
+    cutoffs: np.ndarray
+    mask: np.ndarray
+    null_counts: np.ndarray
+    n_terms: np.ndarray
+    null_scores: np.ndarray
+    coverage: np.ndarray | None = None
+    n_words: np.ndarray | None = None
+    evidence_terms: tuple[tuple[str, ...], ...] = ()
+
+    def own_mask(self) -> np.ndarray:
+        """(n_segments, n_codes): each code's own evidence (without its descendants')."""
+        return self.scores > self.cutoffs[None, :]
+
+
+# --------------------------------------------------------------------------- null
+
+
+def pseudo_vectors(vector: np.ndarray, n_pseudo: int, rng: np.random.Generator) -> np.ndarray:
+    """`n_pseudo` pseudo-code vectors (n_pseudo, n_terms): the nonzero weights of `vector`
+    (n_terms,) put on distinct terms drawn uniformly at random, then l2-normalised."""
+    terms = np.flatnonzero(vector)
+    out = np.zeros((n_pseudo, vector.size))
+    if terms.size == 0:
+        return out
+    k = min(terms.size, vector.size)
+    for j in range(n_pseudo):
+        out[j, rng.choice(vector.size, size=k, replace=False)] = vector[terms[:k]]
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    return np.divide(out, norms, out=np.zeros_like(out), where=norms > 0)
+
+
+def text_coverage(codebook: Codebook, vocab: Sequence[str], transform: Callable[[str], list[str]],
+                  idf: np.ndarray, n_segments: int) -> tuple[np.ndarray, np.ndarray]:
+    """How much of each code's text the corpus speaks: two arrays (n_codes,).
+
+    coverage: the idf-weighted share of the distinct words of the code's text (name,
+    definition, keywords, examples, through the corpus preprocessing) that are vocabulary
+    terms; a word outside the vocabulary weighs as a word of document frequency 0 (smooth idf
+    ln(1 + n_segments) + 1), the most specific a word can be. A code on another domain whose
+    only words in the corpus are a few generic ones ("look", "second") thus has a low
+    coverage, however often those words occur. n_words: the number of those distinct words.
+    """
+    index = {t: i for i, t in enumerate(vocab)}
+    unseen = float(np.log1p(n_segments) + 1.0)
+    coverage = np.zeros(len(codebook))
+    n_words = np.zeros(len(codebook), dtype=int)
+    for c, code in enumerate(codebook.codes):
+        words: set[str] = set()
+        for text in (code.name, code.definition, " ".join(code.keywords), *code.examples):
+            if text.strip():
+                words.update(transform(text))
+        weights = np.array([idf[index[w]] if w in index else unseen for w in words])
+        known = np.array([w in index for w in words], dtype=bool)
+        n_words[c] = len(words)
+        coverage[c] = float(weights[known].sum() / weights.sum()) if words else 0.0
+    return coverage, n_words
+
+
+def evidence(dtm: DocumentTermMatrix, codebook: Codebook, transform: Callable[[str], list[str]],
+             documents: Sequence[str], settings: PresenceSettings = PresenceSettings(),
+             *, space: FeatureSpaces | None = None) -> Evidence:
+    """Raw word cosines of every segment with every code, their null cut-offs, the
+    pseudo-codes' exceedance counts and the codes' text coverage (see the module docstring).
+
+    documents: (n_segments,) document id of each dtm row. `space`: the run's FeatureSpaces of
+    the same dtm (:func:`topicbook.scoring.feature_spaces`, the one agreement scoring uses), to
+    avoid building it again; only its word space is used.
+    """
+    space = space or feature_spaces(dtm)
+    V = space.word_vectors(codebook, dtm.vocab, transform)
+    scores = np.asarray(space.words @ V.T)
+    n_codes = len(codebook)
+    cutoffs = np.zeros(n_codes)
+    null_counts = np.zeros((n_codes, settings.n_pseudo), dtype=int)
+    rng = np.random.default_rng(settings.seed)
+    with_terms = [c for c in range(n_codes) if np.any(V[c])]
+    kept: list[np.ndarray] = []
+    per_code = -(-settings.n_match_null // max(len(with_terms), 1))  # ceil
+    for c in range(n_codes):
+        null = np.asarray(space.words @ pseudo_vectors(V[c], settings.n_pseudo, rng).T)
+        cutoffs[c] = float(np.quantile(null, settings.quantile)) if np.any(V[c]) else np.inf
+        null_counts[c] = (null > cutoffs[c]).sum(axis=0)
+        if np.any(V[c]):
+            kept.append(null[:, :per_code])
+    pooled = np.hstack(kept) if kept else np.zeros((scores.shape[0], 0))
+    null_scores = pooled[:, np.sort(rng.permutation(pooled.shape[1])[:settings.n_match_null])]
+    own = scores > cutoffs[None, :]
+    mask = _with_descendants(own, codebook)
+    coverage, n_words = text_coverage(codebook, dtm.vocab, transform, space.idf, scores.shape[0])
+    return Evidence(tuple(codebook.ids()), tuple(dtm.segment_ids), tuple(documents), scores, cutoffs,
+                    mask, null_counts, (V > 0).sum(axis=1), null_scores, coverage, n_words,
+                    _evidence_terms(space.words, V, own, dtm.vocab, TERMS_SHOWN))
+
+
+def _evidence_terms(words: sp.csr_matrix, V: np.ndarray, own: np.ndarray, vocab: Sequence[str],
+                    n: int, chunk: int = 512) -> tuple[tuple[str, ...], ...]:
+    """Per code: up to n of its terms (positive weight) in the most of its evidence rows
+    (codes in chunks, so that the (codes x terms) counts stay small)."""
+    present = (words > 0).astype(np.float32).tocsc()
+    out: list[tuple[str, ...]] = []
+    for lo in range(0, V.shape[0], chunk):
+        hits = np.asarray((present.T @ own[:, lo:lo + chunk].astype(np.float32)).T)  # (chunk, n_terms)
+        hits[V[lo:lo + chunk] <= 0] = 0
+        for row in hits:
+            top = np.argsort(-row, kind="stable")[:n]
+            out.append(tuple(vocab[j] for j in top if row[j] > 0))
+    return tuple(out)
+
+
+def descendants(codebook: Codebook) -> dict[str, list[str]]:
+    """Code id -> ids of all its descendants (children, their children, ...), breadth first."""
+    children: dict[str, list[str]] = {c.id: [] for c in codebook.codes}
+    for code in codebook.codes:
+        if code.parent is not None:
+            children[code.parent].append(code.id)
+    out: dict[str, list[str]] = {}
+    for code in codebook.codes:
+        queue, seen = list(children[code.id]), []
+        while queue:
+            child = queue.pop(0)
+            seen.append(child)
+            queue.extend(children[child])
+        out[code.id] = seen
+    return out
+
+
+def _with_descendants(mask: np.ndarray, codebook: Codebook) -> np.ndarray:
+    index = {c: i for i, c in enumerate(codebook.ids())}
+    out = mask.copy()
+    for code, below in descendants(codebook).items():
+        for child in below:
+            out[:, index[code]] |= mask[:, index[child]]
+    return out
+
+
+# --------------------------------------------------------------------------- verdicts
+
+
+def presence(ev: Evidence, codebook: Codebook, settings: PresenceSettings = PresenceSettings()) -> tuple[CodePresence, ...]:
+    """One verdict per code (codebook order) from the evidence (see the module docstring)."""
+    docs = np.asarray(ev.documents)
+    below = descendants(codebook)
+    index = {c: i for i, c in enumerate(ev.code_ids)}
+    bar = coverage_bar(ev, settings)
+    own = {code.id: _own_verdict(ev, c, code, docs, settings, bar) for c, code in enumerate(codebook.codes)}
+    out = []
+    for code in codebook.codes:
+        verdict, kids = own[code.id], below[code.id]
+        if kids:
+            c = index[code.id]
+            rank = min(PRESENCE.index(own[k].presence) for k in [code.id, *kids])
+            status = PRESENCE[rank]
+            present_kids = [k for k in kids if own[k].presence == "present"]
+            if own[code.id].presence == status:
+                why = f"a group; its own text: {own[code.id].reason}"
+            elif present_kids:
+                named = ", ".join(present_kids[:3]) + (", ..." if len(present_kids) > 3 else "")
+                why = f"a group, present through {len(present_kids)} of its {len(kids)} subcodes ({named})."
+            else:
+                why = f"a group, {status} as its best-supported subcode."
+            verdict = replace(verdict, presence=status, support=int(ev.mask[:, c].sum()),
+                              documents=len(set(docs[ev.mask[:, c]])), reason=why,
+                              quotes=_quotes(ev, c, docs, settings.quotes, ev.mask[:, c]), children=tuple(kids))
+        out.append(verdict)
+    return tuple(out)
+
+
+def coverage_bar(ev: Evidence, settings: PresenceSettings) -> float | None:
+    """The coverage a long code needs to be present: `relative_coverage` x the median coverage
+    of the codebook's long codes (at least 3 of them), or None (no such rule)."""
+    if settings.relative_coverage is None or ev.coverage is None or ev.n_words is None:
+        return None
+    long = ev.n_words >= settings.long_code_words
+    if long.sum() < 3:
+        return None
+    return float(settings.relative_coverage * np.median(ev.coverage[long]))
+
+
+def _own_verdict(ev: Evidence, c: int, code: Code, docs: np.ndarray, settings: PresenceSettings,
+                 bar: float | None) -> CodePresence:
+    mask = ev.scores[:, c] > ev.cutoffs[c]
+    support = int(mask.sum())
+    counts = ev.null_counts[c]
+    high = float(np.quantile(counts, settings.present_quantile))
+    median = float(np.median(counts))
+    n_docs = len(set(docs[mask]))
+    reach = int((counts >= support).sum())
+    coverage = float(ev.coverage[c]) if ev.coverage is not None else None
+    long = ev.n_words is not None and int(ev.n_words[c]) >= settings.long_code_words
+    terms = ev.evidence_terms[c] if ev.evidence_terms else ()
+    words = ", ".join(f"'{t}'" for t in terms[:3])
+    enough = n_docs >= settings.min_documents and support >= settings.min_support
+    spoken = (not long and coverage is not None and settings.full_coverage is not None
+              and coverage >= settings.full_coverage)
+    if ev.n_terms[c] == 0:
+        status, why = "absent", "no term of the code's text is in the corpus vocabulary."
+    elif enough and support > high and long and bar is not None and coverage is not None and coverage < bar:
+        status, why = "uncertain", (f"{support} segments in {n_docs} documents above the null cut-off, but the corpus uses "
+                                    f"only {coverage:.0%} of the code's text (the codebook's codes: {bar / settings.relative_coverage:.0%} "  # type: ignore[operator]
+                                    f"at the median); its evidence rests on {words}.")
+    elif enough and support > high:
+        status, why = "present", f"{support} segments in {n_docs} documents above the null cut-off; {reach} of {len(counts)} pseudo-codes reach as many."
+        if not long and coverage is not None and settings.full_coverage is not None and coverage < settings.full_coverage:
+            why += f" Judged by {words} only: the corpus uses {coverage:.0%} of the code's text; read the quotes."
+    elif enough and spoken:
+        status, why = "present", (f"{support} segments in {n_docs} documents contain its words, and the corpus uses "
+                                  f"{coverage:.0%} of the code's text; the words are rarer than random ones "
+                                  f"({reach} of {len(counts)} pseudo-codes reach as many segments).")
+    elif support <= median:
+        status, why = "absent", f"{support} segments above the null cut-off, no more than the median pseudo-code ({median:g})."
+    elif support > high:
+        status, why = "uncertain", f"{support} segments above the null cut-off, from {n_docs} document(s) only."
+    else:
+        status, why = "uncertain", f"{support} segments above the null cut-off; {reach} of {len(counts)} pseudo-codes reach as many."
+    return CodePresence(code=code.id, name=code.name, presence=status, support=support,
+                        expected_false=round(float(counts.mean()), 3), null_high=round(high, 3),
+                        p_value=round(float((1 + reach) / (len(counts) + 1)), 4), documents=n_docs,
+                        cutoff=round(float(ev.cutoffs[c]), 5) if np.isfinite(ev.cutoffs[c]) else None,
+                        quotes=_quotes(ev, c, docs, settings.quotes, mask), reason=why,
+                        in_vocabulary=int(ev.n_terms[c]),
+                        coverage=None if coverage is None else round(coverage, 4), evidence_terms=terms)
+
+
+def _quotes(ev: Evidence, c: int, docs: np.ndarray, n: int, mask: np.ndarray) -> tuple[str, ...]:
+    """The `n` strongest evidence segments of code c (rows in `mask`), one per document while
+    other documents remain."""
+    rows = np.flatnonzero(mask)
+    rows = rows[np.argsort(-ev.scores[rows, c], kind="stable")]
+    chosen: list[np.intp] = []
+    rest: list[np.intp] = []
+    seen: set[str] = set()
+    for i in rows:
+        (rest if docs[i] in seen else chosen).append(i)
+        seen.add(docs[i])
+    return tuple(ev.segment_ids[i] for i in (chosen + rest)[:n])

@@ -1,0 +1,283 @@
+"""Structure: how does each model carry each code? Exactly one status per code and model.
+
+Similarity of topic k and code c: the Pearson correlation, over segments, of the topic's
+weight theta_k and the code's evidence score (the raw word cosine of
+:mod:`topicbook.verdicts.presence`). A topic carries a code (a *match*) when two tests agree:
+
+- the correlation beats the same kind of null: against the correlations of theta_k with the
+  pseudo-codes' scores (Evidence.null_scores; a normal tail from their mean and sd), with the
+  Benjamini-Hochberg false discovery rate `match_fdr` over all topic-code pairs of the model,
+  so that a codebook of 96 codes does not collect 1% false matches of each of its 960 pairs;
+- the topic's `top_quotes` highest-weight segments (the quotes a reader sees) hold the code's
+  evidence segments more often than the code's share of all segments: at least
+  `min_quote_overlap` of them, with a binomial tail, Benjamini-Hochberg at `quote_fdr`.
+
+`match_fdr=None` falls back to round 1's rule (the correlation above the topic's
+`match_quantile` of the pseudo-code correlations) and `quote_fdr=None` drops the quote test.
+Codes whose presence is `absent` match nothing.
+
+Statuses, in this order:
+- `absent`: presence says absent;
+- `split`: at least two matched topics carry it, each with at least `split_ratio` of its best
+  match's similarity;
+- `own_topic`: one topic carries it and it leads that topic (no other matched code of the
+  topic reaches `split_ratio` of its similarity);
+- `merged`: its one topic carries it together with other codes (named in `with_codes`);
+- `present_without_topic`: present or uncertain, but no topic beats the null; `topics` names
+  the topics that hold most of its evidence segments (by summed theta over them).
+
+Stability: with re-fits (stability.stability_refits), each match is looked for again in every
+re-fit: the re-fit topic paired with k by the Hungarian matching of topic-term cosines must
+beat the null on the re-fit's rows too. `stability` is the share of re-fits in which it does;
+a match holding in fewer than `min_stable` of them is marked unstable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.stats import binom, false_discovery_control, norm
+
+from topicbook.evaluate import match_topics
+from topicbook.models import FittedModel
+from topicbook.pairing import column_correlations
+from topicbook.stability import Refit
+from topicbook.verdicts._json import JsonMixin
+from topicbook.verdicts.presence import CodePresence, Evidence
+from topicbook.verdicts.procedural import edge_segments, is_procedural, procedural_signals
+
+STATUSES = ("own_topic", "split", "merged", "present_without_topic", "absent")
+TOPIC_STATUSES = ("carries_codes", "emergent", "procedural")
+
+
+@dataclass(frozen=True)
+class StructureSettings:
+    """Fixed settings of the structure verdict (set in advance, not tuned on labels)."""
+
+    match_quantile: float = 0.99  # round 1 (match_fdr None): beat this quantile of the pseudo-codes' correlations
+    split_ratio: float = 0.6      # topics/codes within this share of the best one count alike
+    min_stable: float = 0.5       # matches holding in fewer re-fits than this share are unstable
+    where_topics: int = 3         # topics named for present_without_topic
+    # Second round (chosen on the NHS development half; None switches a test off):
+    match_fdr: float | None = 0.05  # false discovery rate of the correlation test over the model's pairs
+    quote_fdr: float | None = 0.05  # ... of the top-quote test
+    top_quotes: int = 10          # the topic's quotes judged by the top-quote test
+    min_quote_overlap: int = 2    # a match needs at least this many of them to be evidence of the code
+
+
+@dataclass(frozen=True)
+class CodeStructure(JsonMixin):
+    """One code in one model. topics: 0-based topic ids (matched topics, best first; for
+    present_without_topic the topics holding most of its evidence); similarity, cutoff: per
+    topic, the correlation and the null's cut-off for that topic (None where no correlation
+    passes: no pair of the model passes the FDR test); stability: per matched topic,
+    the share of re-fits where the match holds (empty without re-fits); unstable: a matched
+    topic holds in fewer than min_stable of the re-fits; with_codes: the other codes of a
+    merged topic; quote_share: per topic, the share of its top_quotes segments that are the
+    code's evidence."""
+
+    model: str
+    code: str
+    status: str
+    topics: tuple[int, ...] = ()
+    similarity: tuple[float, ...] = ()
+    cutoff: tuple[float | None, ...] = ()
+    stability: tuple[float, ...] = ()
+    unstable: bool = False
+    with_codes: tuple[str, ...] = ()
+    quote_share: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True)
+class TopicVerdict(JsonMixin):
+    """One topic: `carries_codes` (codes: the matched codes, best first), `emergent` (no code's
+    evidence explains it) or `procedural` (interview routine; only for topics carrying no code).
+    lexicon, position: the procedural signals; evidence_share: share of the topic's weight on
+    segments that are evidence of some present or uncertain code."""
+
+    model: str
+    topic: int
+    status: str
+    codes: tuple[str, ...] = ()
+    lexicon: float = 0.0
+    position: float = 0.0
+    evidence_share: float = 0.0
+
+
+@dataclass(frozen=True)
+class ModelStructure(JsonMixin):
+    """A model's statuses: one CodeStructure per code (codebook order), one TopicVerdict per topic."""
+
+    model: str
+    n_topics: int
+    codes: tuple[CodeStructure, ...]
+    topics: tuple[TopicVerdict, ...]
+
+    def status(self, code: str) -> str:
+        return next(c.status for c in self.codes if c.code == code)
+
+
+def match_cutoffs(doc_topic: np.ndarray, null_scores: np.ndarray, quantile: float) -> np.ndarray:
+    """Per topic (n_topics,): the `quantile` of its correlations with the pseudo-code scores."""
+    if null_scores.shape[1] == 0:
+        return np.full(doc_topic.shape[1], np.inf)
+    return np.quantile(column_correlations(doc_topic, null_scores), quantile, axis=1)
+
+
+@dataclass(frozen=True)
+class TopicMatches:
+    """The topic-code tests of one model (see the module docstring), arrays (n_topics, n_codes):
+    matched (bool), similarity (correlations), quote_share (share of the topic's top quotes that
+    are the code's evidence); cutoff (n_topics,): the correlation a match needs per topic."""
+
+    matched: np.ndarray
+    similarity: np.ndarray
+    quote_share: np.ndarray
+    cutoff: np.ndarray
+
+
+def _fdr_pass(p: np.ndarray, usable: np.ndarray, fdr: float) -> np.ndarray:
+    """Bool like p: the usable entries that pass Benjamini-Hochberg at `fdr`."""
+    out = np.zeros(p.shape, dtype=bool)
+    if usable.any():
+        out[usable] = false_discovery_control(p[usable], method="bh") <= fdr
+    return out
+
+
+def topic_matches(theta: np.ndarray, scores: np.ndarray, null_scores: np.ndarray, evidence_mask: np.ndarray,
+                  usable: np.ndarray, settings: StructureSettings) -> TopicMatches:
+    """Which topics carry which codes. theta (n_segments, n_topics); scores (n_segments,
+    n_codes) evidence scores; null_scores (n_segments, n_null) pseudo-code scores;
+    evidence_mask (n_segments, n_codes) the codes' evidence; usable (n_codes,) codes that may
+    match (not absent)."""
+    n, n_topics = theta.shape
+    sim = column_correlations(theta, scores)
+    pairs = np.broadcast_to(usable[None, :], sim.shape)
+    if settings.match_fdr is None or null_scores.shape[1] < 2:
+        cut = match_cutoffs(theta, null_scores, settings.match_quantile)
+        matched = (sim > cut[:, None]) & pairs
+    else:
+        null = column_correlations(theta, null_scores)
+        mu, sd = null.mean(axis=1), null.std(axis=1, ddof=1)
+        z = np.divide(sim - mu[:, None], sd[:, None], out=np.full(sim.shape, -np.inf), where=sd[:, None] > 0)
+        p = np.asarray(norm.sf(z))
+        matched = _fdr_pass(p, pairs, settings.match_fdr)
+        p_bar = p[matched].max() if matched.any() else 0.0
+        cut = np.where(sd > 0, mu + sd * norm.isf(p_bar), np.inf) if p_bar > 0 else np.full(n_topics, np.inf)
+    top = np.argsort(-theta, axis=0, kind="stable")[:settings.top_quotes]  # (top_quotes, n_topics)
+    hits = np.stack([evidence_mask[top[:, k]].sum(axis=0) for k in range(n_topics)]) if n else np.zeros(sim.shape)
+    share = hits / max(top.shape[0], 1)
+    if settings.quote_fdr is not None:
+        rate = evidence_mask.mean(axis=0) if n else np.zeros(sim.shape[1])
+        p_quotes = np.asarray(binom.sf(hits - 1, top.shape[0], np.broadcast_to(rate[None, :], sim.shape)))
+        candidates = pairs & (hits >= settings.min_quote_overlap)
+        matched &= _fdr_pass(p_quotes, candidates, settings.quote_fdr)
+    return TopicMatches(matched, sim, share, cut)
+
+
+def structure(model: FittedModel, ev: Evidence, verdicts: Sequence[CodePresence], *,
+              refits: Sequence[Refit] | None = None, lexicon: np.ndarray | None = None,
+              settings: StructureSettings = StructureSettings()) -> ModelStructure:
+    """Statuses of every code and topic in one model (see the module docstring).
+
+    model.doc_topic must cover the Evidence rows in order; lexicon: bool (n_terms,) procedural
+    terms (procedural.procedural_terms), None for no procedural labels.
+    """
+    theta = model.doc_topic
+    usable = np.array([v.presence != "absent" for v in verdicts])
+    tm = topic_matches(theta, ev.scores, ev.null_scores, ev.mask, usable, settings)
+    stability = _stability(model, ev, tm.matched, usable, refits or [], settings) if refits else {}
+    by_topic = _matched_by_topic(tm)
+    codes = []
+    for c, verdict in enumerate(verdicts):
+        codes.append(_code_status(model.name, c, verdict, tm, by_topic, stability, ev, theta, settings))
+    topics = _topic_verdicts(model, ev, tm, usable, lexicon)
+    return ModelStructure(model.name, model.n_topics, tuple(codes), tuple(topics))
+
+
+def _matched_by_topic(tm: TopicMatches) -> list[list[int]]:
+    """Per topic: the codes it carries, highest similarity first."""
+    out = []
+    for k in range(tm.matched.shape[0]):
+        codes = np.flatnonzero(tm.matched[k])
+        out.append([int(j) for j in codes[np.argsort(-tm.similarity[k, codes], kind="stable")]])
+    return out
+
+
+def _finite(value: float) -> float | None:
+    """A cut-off rounded for the outputs; None where no correlation can pass (inf: no pair of the
+    model passes the FDR test, or no pseudo-codes), so that verdicts.json stays strict JSON."""
+    return round(float(value), 4) if np.isfinite(value) else None
+
+
+def _code_status(name: str, c: int, verdict: CodePresence, tm: TopicMatches, by_topic: list[list[int]],
+                 stability: dict[tuple[int, int], float], ev: Evidence, theta: np.ndarray,
+                 settings: StructureSettings) -> CodeStructure:
+    code = verdict.code
+    sim, cut, matched = tm.similarity, tm.cutoff, tm.matched
+    if verdict.presence == "absent":
+        return CodeStructure(name, code, "absent")
+    mine = [int(k) for k in np.argsort(-sim[:, c], kind="stable") if matched[k, c]]
+    if not mine:
+        mass = theta[ev.mask[:, c]].sum(axis=0)
+        where = [int(k) for k in np.argsort(-mass, kind="stable")[:settings.where_topics] if mass[k] > 0]
+        return CodeStructure(name, code, "present_without_topic", tuple(where),
+                             tuple(round(float(sim[k, c]), 4) for k in where),
+                             tuple(_finite(cut[k]) for k in where),
+                             quote_share=tuple(round(float(tm.quote_share[k, c]), 4) for k in where))
+    best = sim[mine[0], c]
+    strong = [k for k in mine if sim[k, c] >= settings.split_ratio * best]
+    stab = tuple(round(stability[(k, c)], 3) for k in strong if (k, c) in stability)
+    unstable = bool(stab) and min(stab) < settings.min_stable
+    fields = dict(topics=tuple(strong), similarity=tuple(round(float(sim[k, c]), 4) for k in strong),
+                  cutoff=tuple(_finite(cut[k]) for k in strong), stability=stab, unstable=unstable,
+                  quote_share=tuple(round(float(tm.quote_share[k, c]), 4) for k in strong))
+    if len(strong) >= 2:
+        return CodeStructure(name, code, "split", **fields)  # type: ignore[arg-type]
+    k = strong[0]
+    others = [j for j in by_topic[k] if j != c]
+    lead = max(sim[k, c], *(sim[k, j] for j in others)) if others else sim[k, c]
+    leaders = [j for j in [c, *others] if sim[k, j] >= settings.split_ratio * lead]
+    if leaders == [c]:
+        return CodeStructure(name, code, "own_topic", **fields)  # type: ignore[arg-type]
+    return CodeStructure(name, code, "merged", with_codes=tuple(ev.code_ids[j] for j in others), **fields)  # type: ignore[arg-type]
+
+
+def _stability(model: FittedModel, ev: Evidence, matched: np.ndarray, usable: np.ndarray,
+               refits: Sequence[Refit], settings: StructureSettings) -> dict[tuple[int, int], float]:
+    """(topic, code) -> share of re-fits in which the match holds (the same tests on the re-fit's rows)."""
+    holds: dict[tuple[int, int], int] = {}
+    pairs = list(zip(*np.nonzero(matched), strict=True))
+    for refit in refits:
+        order, _ = match_topics(model.topic_term, refit.topic_term)
+        again = topic_matches(refit.doc_topic, ev.scores[refit.rows], ev.null_scores[refit.rows],
+                              ev.mask[refit.rows], usable, settings).matched
+        for k, c in pairs:
+            holds[(int(k), int(c))] = holds.get((int(k), int(c)), 0) + int(again[order[k], c])
+    return {pair: n / len(refits) for pair, n in holds.items()}
+
+
+def _topic_verdicts(model: FittedModel, ev: Evidence, tm: TopicMatches, usable: np.ndarray,
+                    lexicon: np.ndarray | None) -> list[TopicVerdict]:
+    theta = model.doc_topic
+    any_evidence = ev.mask[:, usable].any(axis=1) if usable.any() else np.zeros(theta.shape[0], dtype=bool)
+    weight = theta.sum(axis=0)
+    share = np.divide(theta[any_evidence].sum(axis=0), weight, out=np.zeros_like(weight), where=weight > 0)
+    if lexicon is not None:
+        lex, pos = procedural_signals(theta, model.topic_term, lexicon, edge_segments(ev.documents))
+    else:
+        lex, pos = np.zeros(model.n_topics), np.zeros(model.n_topics)
+    sim_order = [[ev.code_ids[c] for c in codes] for codes in _matched_by_topic(tm)]
+    out = []
+    for k in range(model.n_topics):
+        if sim_order[k]:
+            status = "carries_codes"
+        elif lexicon is not None and is_procedural(float(lex[k]), float(pos[k])):
+            status = "procedural"
+        else:
+            status = "emergent"
+        out.append(TopicVerdict(model.name, k, status, tuple(sim_order[k]), round(float(lex[k]), 4),
+                                round(float(pos[k]), 4), round(float(share[k]), 4)))
+    return out
