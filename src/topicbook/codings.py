@@ -301,6 +301,9 @@ def read_codings(path: Path, *, documents: dict[str, str], segments: Sequence[Se
         same_text = {src.name for src in project.sources if documents.get(src.name) == src.text}
         suggested = 0
         for coding in project.codings:
+            marks = (coding.code, names.get(coding.code, coding.code))
+            if any(is_topicbook_mark(c) or is_sample_marker(c) for c in marks):
+                continue  # topicbook's own marks (a sample, what to code next): neither codes nor suggestions
             if coding.user.startswith(SUGGESTION_USER_PREFIX):  # topicbook's own suggestions, exported
                 suggested += 1
                 continue

@@ -223,7 +223,9 @@ def verdict_table(dtm: DocumentTermMatrix, codebook: Codebook, transform: Callab
 def _columns(ev: Evidence, keep: Sequence[int]) -> Evidence:
     """The evidence of the codes at positions `keep` only (the null score columns stay)."""
     return Evidence(tuple(ev.code_ids[i] for i in keep), ev.segment_ids, ev.documents, ev.scores[:, keep],
-                    ev.cutoffs[keep], ev.mask[:, keep], ev.null_counts[keep], ev.n_terms[keep], ev.null_scores)
+                    ev.cutoffs[keep], ev.mask[:, keep], ev.null_counts[keep], ev.n_terms[keep], ev.null_scores,
+                    None if ev.coverage is None else ev.coverage[keep], None if ev.n_words is None else ev.n_words[keep],
+                    tuple(ev.evidence_terms[i] for i in keep) if ev.evidence_terms else ())
 
 
 def _with_groups(own: ModelStructure, model: FittedModel, ev: Evidence, verdicts: Sequence[CodePresence],
