@@ -64,9 +64,10 @@ def stage_groups(stages: dict[str, float], wall: float) -> dict[str, float]:
     groups = {"read": stages.get("read", 0.0), "codebook": stages.get("codebook", 0.0),
               "fit + stability": total("fit:") + stages.get("stability", 0.0),
               "align": total("align:"), "agreement": stages.get("agreement", 0.0),
+              "verdicts": stages.get("verdicts", 0.0),
               "explorer": stages.get("explorer", 0.0), "figures": stages.get("figures", 0.0)}
     groups["other writing"] = stages.get("write", 0.0) - groups["explorer"] - groups["figures"]
-    groups["rest"] = wall - sum(groups.values())  # interpreter start, imports, summaries, evaluation
+    groups["rest"] = wall - sum(groups.values())  # interpreter start, imports, summaries, evaluation, waiting for a core
     return {k: round(v, 2) for k, v in groups.items()}
 
 

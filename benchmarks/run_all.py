@@ -787,11 +787,14 @@ logs): **{d['growth_exponent_seconds_above_baseline_vs_codes']:.2f}**. Target (i
 {target['seconds']:.0f} s and {target['peak_rss_mb'] / 1024:.0f} GB: {_n(largest['seconds'], 1)} s wall (load {largest['load_before'][0]:.1f}),
 {_n(largest['cpu_seconds'], 1)} CPU s and {_n(largest['peak_rss_mb'])} MB, so **{'met' if d['target_met'] else 'met in CPU seconds, not in wall seconds at this load' if d['target_met_in_cpu_seconds'] else 'not met'}**.
 
-Before the work on issue 17 the same 10,000-code run took 240 s at 6.0 GB (agreement 87 s,
-figures 131 s, writing 143 s; a 10.3 MB page). What was not linear, or linear with large
+Stage seconds are wall seconds and include waiting for a core at these loads; CPU seconds are
+the measure to compare. Before the work on issue 17 the same 10,000-code run took 240 s at 6.0 GB
+(agreement 87 s, figures 131 s, writing 143 s; a 10.3 MB page); measured again here, at load 8-11
+and before the verdicts, it was stopped after 27 minutes in its figures stage with 331 CPU s spent
+and 5.0 GB peak so far (1,000 codes: 148 s wall, 883 MB). What was not linear, or linear with large
 constants: the topic x code heatmap drew one column per code (a 4,500-inch-wide PNG at 10,000
-codes: now at most `HEATMAP_MAX_CODES` = 40 codes, the matched ones and then the most similar to
-any topic, with the count in its title); `Alignment.code_status` searched the lists of merged and
+codes: now at most `HEATMAP_MAX_CODES` = 40 codes, those a topic carries and then the most
+correlated with any topic, with the count in its title); `Alignment.code_status` searched the lists of merged and
 not-found codes for every code (quadratic; now sets built once), as did `Codebook.path`, `get`,
 `children` and `is_group`; the self-trained score fitted one logistic regression per code (now
 one per distinct set of pseudo-labels, the same fit for every code that shares it: at most
@@ -805,6 +808,11 @@ same text; PyYAML's parser again for any document libyaml refuses, so the error 
 PyYAML's); a codebook text went through the preprocessing once per stage that needs it (now
 remembered per text). Every change gives the same scores, quotes and files as before (tests
 compare the blocked computations with the one-code-at-a-time definitions).
+The verdicts (`verdicts` stage, since issue 12) add per code its presence null: 50 pseudo-codes,
+each drawn by one `numpy` `Generator.choice` call (kept as it is, so that every verdict stays
+the same draw for draw; 40% of the stage in a cProfile at 10,000 codes), the cut-off quantile and the
+verdict; a group used to scan every code's status for its subcodes (quadratic; now looked up
+by position, `ModelStructure.position`).
 Still per code, by design: every code's row of scores.npz, autocode_scores.csv, alignment.json
 and the explorer data (about {lin['page_bytes']['per_1000_codes'][-1] / 1e6:.1f} kB per code in the page), and the dense code x
 vocabulary seed and code-vector matrices (10,000 x the vocabulary: small here, but a 10,000-code
