@@ -154,14 +154,18 @@ def main() -> None:
     dtm = load_dtm(args.quick)
     n_tokens = int(dtm.counts.sum())
     print(f"SOTU paragraphs: {dtm.counts.shape[0]} segments, {dtm.n_terms} terms, {n_tokens} tokens", flush=True)
-    result = {
-        "command": "python benchmarks/bench_models.py" + (" --quick" if args.quick else ""),
-        "machine": {"cores": __import__("os").cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
-        "corpus": {"segments": dtm.counts.shape[0], "terms": dtm.n_terms, "tokens": n_tokens},
-        "fits_k20": bench_fits(dtm, args.repeats, k=20, passes=1),
-        "sweep": bench_sweep(dtm, args.repeats, args.quick),
-        "memory": bench_memory(args.quick),
-    }
+    from topicbook.threads import thread_limit
+
+    with thread_limit(1):  # like with like: one BLAS thread for both sides (workers use one anyway)
+        result = {
+            "command": "python benchmarks/bench_models.py" + (" --quick" if args.quick else ""),
+            "machine": {"cores": __import__("os").cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
+                        "blas_threads": 1},
+            "corpus": {"segments": dtm.counts.shape[0], "terms": dtm.n_terms, "tokens": n_tokens},
+            "fits_k20": bench_fits(dtm, args.repeats, k=20, passes=1),
+            "sweep": bench_sweep(dtm, args.repeats, args.quick),
+            "memory": bench_memory(args.quick),
+        }
     from topicbook.report.manifest import package_versions
 
     result["versions"] = package_versions()

@@ -174,6 +174,10 @@ def write_many_codes(path: Path, n_codes: int, seed: int = 0) -> Path:
     return path
 
 
+# under the planted config's last section (report:): SVG figures too (PNG only by default)
+SVG_TOO = "  figure_formats: [png, svg]\n"
+
+
 @pytest.fixture
 def planted(tmp_path: Path) -> Path:
     """Config path of a fresh planted-theme corpus in tmp_path."""

@@ -17,7 +17,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "topicbook"
 # The data flow (README, "Architecture"): a module may import its own layer or an earlier one.
 LAYERS = [
     {"topicbook", "errors", "ids", "pairing", "files", "progress", "languages", "config", "safezip", "names", "chars", "spreadsheet",
-     "logs", "interrupts"},
+     "logs", "interrupts", "threads"},
     {"ingest"},
     {"deidentify", "segment"},
     {"preprocess", "cache"},
@@ -27,7 +27,7 @@ LAYERS = [
     {"align", "scoring", "sampling", "codings", "metrics", "learning", "intrusion", "verdicts", "agreement"},
     {"results"},
     {"report"},
-    {"pipeline", "sweep", "export", "init", "validation", "suggestions"},
+    {"pipeline", "sweep", "export", "init", "validation", "suggestions", "decisions"},
     {"cli"},
 ]
 

@@ -4,12 +4,16 @@ exactly its one-line message, with no traceback and no run folder left behind.
 Each case is the planted-theme project (conftest) with the files of `tests/bad_inputs/<id>/`
 laid over it, plus files made here by the generator named in the case's `generate` (binary,
 large or non-UTF-8 files are never committed). The command runs in the project folder; in a
-message, `{project}` stands for that folder.
+message, `{project}` stands for that folder. `not_written` lists paths the command must not
+create (an export folder, for example).
 """
 
 from __future__ import annotations
 
+import atexit
+import functools
 import shutil
+import tempfile
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -209,6 +213,29 @@ def gen_table_escape_column(path: Path, project: Path) -> None:
     _write(path, b"id,\x1b[2J\x1b]0;pwned\x07answer\n1,I liked the course\n")
 
 
+# ----- issue 13: decisions files (export --decisions) against a finished run
+
+
+@functools.cache
+def _planted_run() -> Path:
+    """One finished run of the planted project, made once per session (a temporary folder removed
+    at exit): the cases copy it, so a bad decisions file is checked against a real run."""
+    from topicbook.config import load_config
+    from topicbook.pipeline import run
+
+    root = Path(tempfile.mkdtemp(prefix="topicbook-bad-inputs-"))
+    atexit.register(shutil.rmtree, root, True)
+    config = write_planted_corpus(root / "project")
+    config.write_text(config.read_text(encoding="utf-8") + "cache:\n  enabled: false\n"
+                      "evaluate:\n  stability_seeds: 0\n  coherence: [u_mass]\n", encoding="utf-8")
+    folder, _ = run(load_config(config), out_dir=root / "runs")
+    return folder
+
+
+def gen_run_folder(path: Path, project: Path) -> None:
+    shutil.copytree(_planted_run(), path)
+
+
 GENERATORS: dict[str, Callable[[Path, Path], None]] = {
     name[len("gen_"):]: func for name, func in globals().items() if name.startswith("gen_")
 }
@@ -248,3 +275,5 @@ def test_bad_input_gives_its_one_line_message(case: dict, tmp_path: Path, monkey
     assert result.exit_code == 1
     runs = project / "runs"
     assert not runs.exists() or not any(runs.iterdir()), "a run folder (or a partial one) was left"
+    for path in case.get("not_written", ()):
+        assert not (project / path).exists(), f"{path} was written"

@@ -234,7 +234,13 @@ def test_warnings_of_worker_processes_have_the_same_prefix(tmp_path: Path) -> No
     data["evaluate"] = {"coherence": ["u_mass"], "stability_seeds": 2}
     data["report"] = {"explorer": False}
     config.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    done = topicbook("run", str(config), "--out", str(tmp_path / "runs"), "--jobs", "2", cwd=tmp_path)
+    # the planted corpus is below stability.REFIT_WORKERS_MIN_SEGMENTS: its re-fits would stay in
+    # the run's process, so the child lowers the threshold to fit them in worker processes
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    child = ("import sys, topicbook.stability as s; s.REFIT_WORKERS_MIN_SEGMENTS = 0; "
+             "from topicbook.cli import main; main(sys.argv[1:], prog_name='topicbook')")
+    done = subprocess.run([sys.executable, "-c", child, "run", str(config), "--out", str(tmp_path / "runs"), "--jobs", "2"],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr
     lines = [line for line in done.stderr.splitlines() if "ConvergenceWarning" in line]
     # the main fit's warning and the two re-fits' (in worker processes) are one line

@@ -3,6 +3,7 @@ options that mean and default the same everywhere, and `--open` that says when i
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import click
@@ -101,3 +102,17 @@ def test_the_readme_command_reference_lists_every_command() -> None:
     reference = text.split("## Command reference\n", 1)[1].split("\n## ", 1)[0]
     listed = {line.split("`topicbook ", 1)[1].split()[0] for line in reference.splitlines() if line.startswith("| `topicbook ")}
     assert listed == set(main.commands)
+
+
+def test_the_readme_command_reference_names_every_option() -> None:
+    from conftest import REPO
+
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    reference = text.split("## Command reference\n", 1)[1].split("\n## ", 1)[0]
+    rows = {line.split("`topicbook ", 1)[1].split()[0]: line for line in reference.splitlines() if line.startswith("| `topicbook ")}
+    def named(opt: str, row: str) -> bool:
+        return re.search(rf"(?<![\w-]){re.escape(opt)}(?![\w-])", row) is not None
+
+    missing = {name: [o.opts[0] for o in options(command) if not any(named(opt, rows[name]) for opt in o.opts)]
+               for name, command in main.commands.items()}
+    assert {name: opts for name, opts in missing.items() if opts} == {}

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 import yaml
 
-from conftest import MANY_CODES_GROUP, write_many_codes, write_planted_corpus
+from conftest import MANY_CODES_GROUP, SVG_TOO, write_many_codes, write_planted_corpus
 from topicbook import align as align_module
 from topicbook import scoring
 from topicbook.codebook import (
@@ -256,6 +256,7 @@ def test_page_and_figures_grow_linearly_in_codes(tmp_path: Path) -> None:
     for n in (150, 450):
         root = tmp_path / f"c{n}"
         config = write_planted_corpus(root)
+        config.write_text(config.read_text(encoding="utf-8") + SVG_TOO, encoding="utf-8")
         write_many_codes(root / "codebook.yaml", n)
         folder, result = run(load_config(config), out_dir=root / "runs")
         data = json.loads((folder / "explorer_data.json").read_text(encoding="utf-8"))

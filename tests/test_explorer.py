@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 from scipy.spatial.distance import jensenshannon
 
-from conftest import write_planted_corpus
+from conftest import SVG_TOO, write_planted_corpus
 from topicbook.cli import main
 from topicbook.config import load_config
 from topicbook.errors import InputError
@@ -34,6 +34,7 @@ def planted_run(tmp_path_factory):
     config = write_planted_corpus(root / "project")
     doc = root / "project" / "interviews" / "doc01.txt"
     doc.write_text(doc.read_text(encoding="utf-8") + "\nInterviewer: Anything else?\n\n" + HOSTILE + "\n", encoding="utf-8")
+    config.write_text(config.read_text(encoding="utf-8") + SVG_TOO, encoding="utf-8")
     return run(load_config(config), out_dir=root / "runs", name="planted")
 
 
@@ -194,3 +195,31 @@ def test_transcripts_false_embeds_only_quoted_segments(planted_run, tmp_path):
             assert quoted <= set(data["segments"]) and len(data["segments"]) < n_all
             assert set(data["models"][0]["dominant"]) <= set(data["segments"])
     assert "<script" in render_explorer_html(data)
+
+
+def test_figures_are_written_in_the_requested_formats_only(planted_run):
+    from topicbook.report.figures import write_figures
+
+    folder, result = planted_run
+    data = json.loads((folder / "explorer_data.json").read_text(encoding="utf-8"))
+    names = {m.name: m.name for m in result.models}
+    for formats in (("png",), ("svg",), ("png", "svg")):
+        written: dict[str, bytes] = {}
+        write_figures(data, lambda rel, blob, out=written: out.setdefault(rel, blob) and folder / rel, names, formats=formats)
+        assert {rel.rsplit(".", 1)[1] for rel in written} == set(formats)
+        assert len(written) == len(formats) * len({rel.rsplit(".", 1)[0] for rel in written}) >= 3 * len(formats)
+
+
+@pytest.mark.slow
+def test_a_run_writes_png_figures_by_default_and_none_with_an_empty_list(planted, tmp_path):
+    import dataclasses
+
+    cfg = load_config(planted)
+    cfg = dataclasses.replace(cfg, evaluate=dataclasses.replace(cfg.evaluate, stability_seeds=0))
+    assert cfg.report.figure_formats == ["png"]
+    folder, _ = run(cfg, out_dir=tmp_path / "runs", name="default")
+    kinds = {p.suffix for p in (folder / "figures").iterdir()}
+    assert kinds == {".png"}
+    bare, _ = run(dataclasses.replace(cfg, report=dataclasses.replace(cfg.report, figure_formats=[])),
+                  out_dir=tmp_path / "runs", name="bare")
+    assert not (bare / "figures").exists() and (bare / "explorer.html").exists()

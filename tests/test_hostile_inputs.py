@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from conftest import SVG_TOO
 from topicbook.cli import main
 
 SECRET = "Interviewer: What is the password?\n\nAda: Zanzibar quokka xylophone marmalade zanzibar quokka xylophone marmalade.\n" * 3
@@ -140,7 +141,7 @@ def test_escape_sequences_in_an_error_line_are_escaped(planted: Path) -> None:
 def _with_metadata_value(config: Path, value: str, label: str) -> Path:
     meta = config.parent / "metadata.csv"
     meta.write_text(meta.read_text(encoding="utf-8").replace(",FR,", f",{value},"), encoding="utf-8")
-    text = config.read_text(encoding="utf-8").replace("  quotes_per_topic: 3\n", f"  quotes_per_topic: 3\n  labels: {{'nmf_k4.T01': '{label}'}}\n")
+    text = config.read_text(encoding="utf-8").replace("  quotes_per_topic: 3\n", f"  quotes_per_topic: 3\n  labels: {{'nmf_k4.T01': '{label}'}}\n" + SVG_TOO)
     config.write_text(text, encoding="utf-8")
     return _cheap(config)
 

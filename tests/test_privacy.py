@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import write_planted_corpus
+from conftest import SVG_TOO, write_planted_corpus
 from topicbook.cli import main
 
 pytestmark = pytest.mark.slow  # real corpora or several full runs
@@ -43,7 +43,7 @@ def private_project(root: Path) -> Path:
     text = config.read_text(encoding="utf-8").replace(
         "  phrases: false\n",
         "  phrases: false\n  deidentify: true\n  deidentify_names: [" + ", ".join(LISTED) + "]\n")
-    config.write_text(text + "evaluate:\n  stability_seeds: 0\n", encoding="utf-8")
+    config.write_text(text + SVG_TOO + "evaluate:\n  stability_seeds: 0\n", encoding="utf-8")
     assert "deidentify: true" in config.read_text(encoding="utf-8")
     return config
 

@@ -60,6 +60,7 @@ from topicbook.scoring import (
     topic_scores,
 )
 from topicbook.spreadsheet import neutralise_cell
+from topicbook.threads import one_thread
 
 log = logging.getLogger(__name__)
 
@@ -191,6 +192,7 @@ def _no_stage(name: str) -> AbstractContextManager[Any]:
     return nullcontext()
 
 
+@one_thread
 def evaluate_run(dtm: DocumentTermMatrix, texts: Sequence[str], documents: Sequence[str], codebook: Codebook,
                  seeds: SeedTerms, transform: Callable[[str], list[str]], fitted: Sequence[FittedModel],
                  alignments: Mapping[str, Alignment], human: HumanCodings | None, *, seed: int,

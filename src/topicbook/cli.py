@@ -22,6 +22,7 @@ from topicbook.errors import TopicbookError
 from topicbook.interrupts import interrupted, raise_if_interrupted, watch_interrupts
 from topicbook.logs import WarningSummary, log_python_warning
 from topicbook.names import name_problem, printable
+from topicbook.threads import ThreadSetting
 
 log = logging.getLogger("topicbook.cli")
 
@@ -60,6 +61,25 @@ def jobs_option(what: str) -> Callable[[F], F]:
     """--jobs N: worker processes for `what`; the same default in every command."""
     return click.option("--jobs", type=click.IntRange(1, 64), default=DEFAULT_JOBS,
                         help=f"Processes for {what}; default 2, or 1 on a one-core machine. Results do not depend on it.")
+
+
+class ThreadsParam(click.ParamType):
+    """`--threads`: auto or a whole number >= 1 (the config key `threads`)."""
+
+    name = "auto|N"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> ThreadSetting:
+        text = str(value).strip().lower()
+        if text == "auto":
+            return "auto"
+        if text.isdigit() and int(text) >= 1:
+            return int(text)
+        self.fail(f"'{value}' is neither auto nor a whole number >= 1.", param, ctx)
+
+
+threads_option = click.option(
+    "--threads", type=ThreadsParam(), default=None,
+    help="BLAS/OpenMP threads of this process: auto (one below 50,000 segments) or a number; worker processes use one. Overrides the config's threads; results do not depend on it.")
 
 
 def out_folder_option(what: str) -> Callable[[F], F]:
@@ -213,9 +233,10 @@ def _file_name(ctx: click.Context, param: click.Parameter, value: str | None) ->
               help="Record absolute input and output paths (and the command as typed) in manifest.json; off: no file of the run holds an absolute path.")
 @click.option("--holdout", type=click.FloatRange(0, 1, max_open=True), default=None,
               help="Share of the coded documents to report agreement on, never used to set a threshold (overrides codings.holdout).")
+@threads_option
 @click.pass_context
 def run(ctx: click.Context, config: Path, name: str | None, out_dir: Path, open_browser: bool, jobs: int,
-        record_paths: bool, holdout: float | None) -> None:
+        record_paths: bool, holdout: float | None, threads: ThreadSetting | None) -> None:
     """Run the whole pipeline for CONFIG and write a new run folder.
 
     Reads the corpus, codebook and codings the config names and checks them as `validate`
@@ -236,6 +257,8 @@ def run(ctx: click.Context, config: Path, name: str | None, out_dir: Path, open_
     cfg = load_config(config)
     if holdout is not None:
         cfg = dataclasses.replace(cfg, codings=dataclasses.replace(cfg.codings, holdout=holdout))
+    if threads is not None:
+        cfg = dataclasses.replace(cfg, threads=threads)
     folder, result = run_pipeline(cfg, out_dir=out_dir, name=name, command=ctx.meta.get("topicbook.argv"), jobs=jobs,
                                   record_paths=record_paths, progress=_progress_wanted(), checked=_flush_warnings)
     _echo(f"Run folder: {folder}")
@@ -369,8 +392,9 @@ def validate(config: Path) -> None:
 @jobs_option("the grid's fits on this machine, ignored with --scheduler")
 @click.option("--scheduler", help="Address of an existing Dask scheduler (tcp://HOST:PORT) to run the grid on.")
 @out_folder_option("sweep")
+@threads_option
 def sweep(config: Path, k_range: str, seeds: int, model_types: str, measures: str, jobs: int,
-          scheduler: str | None, out_dir: Path) -> None:
+          scheduler: str | None, out_dir: Path, threads: ThreadSetting | None) -> None:
     """Fit every model type of CONFIG over a K x seed grid; recommend K per model.
 
     Writes OUT/<name>-sweep-<UTC time>/ with sweep.csv (one row per fit), sweep_summary.csv
@@ -396,6 +420,10 @@ def sweep(config: Path, k_range: str, seeds: int, model_types: str, measures: st
     if bad:
         raise TopicbookError(f"--coherence: unknown measure '{bad[0]}'. Use any of {', '.join(COHERENCE_MEASURES)}.")
     cfg = load_config(config)
+    if threads is not None:
+        import dataclasses
+
+        cfg = dataclasses.replace(cfg, threads=threads)
     prepared = prepare(cfg)
     _flush_warnings()  # the inputs' warnings, before the grid is fitted
     folder, summary, recommended = run_sweep(
@@ -438,7 +466,9 @@ def explore(run_dir: Path, open_browser: bool) -> None:
               help="qdc: your codebook and the topics as codes; qdpx: a project with the transcripts, topicbook's codings and your own; csv/xlsx: the codebook and codings as tables.")
 @out_file_option("RUN_DIR/export/<run folder>.<format>")
 @force_option("export file")
-def export(run_dir: Path, fmt: str, out: Path | None, force: bool) -> None:
+@click.option("--decisions", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="decisions.json saved by the explorer's \"Download decisions\" button: renamed topics, topics made new codes, memos, accepted and rejected verdicts.")
+def export(run_dir: Path, fmt: str, out: Path | None, force: bool, decisions: Path | None) -> None:
     """Export RUN_DIR's topics and codings for QDA software (REFI-QDA .qdc/.qdpx) or as tables.
 
     qdc: your codebook plus each model's topics as candidate codes. qdpx: the same with the
@@ -447,14 +477,20 @@ def export(run_dir: Path, fmt: str, out: Path | None, force: bool) -> None:
     their own. csv/xlsx: the codebook and the codings as tables that codebook.path and
     codings.path read back. Only the run folder is read: no corpus needed.
 
+    With --decisions (from the explorer): renamed topics carry their new names, topics you
+    made new codes are codes of a group "topicbook: new codes" (coded where the topic
+    dominates), memos are notes of their codes (.qdpx) or part of their descriptions, and
+    csv/xlsx list every decision, rejected verdicts included.
+
     \b
     Example:
         topicbook export runs/study-20261129T115631Z --format qdpx
         topicbook export runs/study-20261129T115631Z --format csv --out review/topics.csv --force
+        topicbook export runs/study-20261129T115631Z --format qdpx --decisions ~/Downloads/decisions.json
     """
     from topicbook.export import export_run
 
-    _echo(f"Exported: {export_run(run_dir, fmt, out=out, force=force)}")
+    _echo(f"Exported: {export_run(run_dir, fmt, out=out, force=force, decisions=decisions)}")
 
 
 @main.command(short_help="Print a run's agreement with the human codings.")

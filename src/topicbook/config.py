@@ -322,6 +322,9 @@ class ReportConfig:
     transcripts: Annotated[Union[Literal["auto"], Bool], LEFT_TO_RIGHT] = "auto"  # noqa: UP007  # full transcripts in the explorer; auto: when small
     relevance_lambda: Annotated[Float, Interval(ge=0, le=1)] = 0.6
     labels: dict[Text, Text] = field(default_factory=dict)
+    # figures/ formats: png (default), svg (on request; text stays text), [] for no figures
+    figure_formats: Annotated[list[Literal["png", "svg"]], BeforeValidator(_as_list)] = field(
+        default_factory=lambda: ["png"])
 
 
 @dataclass(frozen=True, config=SECTION)
@@ -332,6 +335,8 @@ class RunConfig:
     corpus: CorpusConfig
     name: FileName = "run"
     seed: Seed = 42
+    # BLAS/OpenMP threads of the run's own process: auto (one below 50,000 segments) or a number
+    threads: Annotated[Union[Literal["auto"], Annotated[Int, Ge(1)]], LEFT_TO_RIGHT] = "auto"  # noqa: UP007
     speakers: SpeakersConfig = field(default_factory=SpeakersConfig)
     segment: SegmentConfig = field(default_factory=SegmentConfig)
     preprocess: PreprocessConfig = field(default_factory=PreprocessConfig)

@@ -61,6 +61,7 @@ from sklearn.model_selection import GroupKFold
 
 from topicbook.metrics import MethodAgreement, agreement, prevalence_thresholds
 from topicbook.scoring import FeatureSpaces, standardise
+from topicbook.threads import one_thread
 
 log = logging.getLogger(__name__)
 
@@ -272,6 +273,7 @@ def _group_counts(labels: np.ndarray, rows: np.ndarray, groups: np.ndarray) -> t
 # --------------------------------------------------------------------------- fitting
 
 
+@one_thread
 def _regressions(X: sp.csr_matrix, labels: np.ndarray, train: np.ndarray, npos: np.ndarray,
                  settings: LearningSettings, seed: int) -> dict[int, np.ndarray]:
     """Per learnable code (enough positives among `train`), the regression's decision values on

@@ -35,6 +35,7 @@ from topicbook.scoring import feature_spaces
 from topicbook.segment import segment_corpus
 from topicbook.stability import stability_refits
 from topicbook.summarize import TopicSummary, summarize
+from topicbook.threads import resolve_threads, thread_limit
 from topicbook.verdicts import verdict_table
 
 __all__ = ["Prepared", "RunResult", "Timer", "analyse", "check_before_fit", "fit_all", "fit_problems", "prepare", "run",
@@ -234,7 +235,8 @@ def run(cfg: RunConfig, *, out_dir: Path, name: str | None = None, command: list
     `record_paths`: write absolute input/output paths into the manifest (off: none anywhere).
     `progress`: tqdm bars for fits, re-fits and coherence (only when stderr is a terminal).
     `checked`: called once every input is read and checked (:func:`check_before_fit`), before
-    the first fit (the CLI prints the warnings so far). Ctrl-C anywhere, even where a library
+    the first fit (the CLI prints the warnings so far). From the fits on, BLAS/OpenMP threads
+    follow `cfg.threads` (:mod:`topicbook.threads`). Ctrl-C anywhere, even where a library
     swallows it, ends the run with KeyboardInterrupt and no run folder
     (:func:`topicbook.interrupts.watch_interrupts`).
     """
@@ -244,7 +246,11 @@ def run(cfg: RunConfig, *, out_dir: Path, name: str | None = None, command: list
         check_before_fit(prepared)
         if checked is not None:
             checked()
-        fitted = fit_all(prepared, progress=progress)
-        result = analyse(prepared, fitted, jobs=jobs, progress=progress)
-        folder = write_run(result, out_dir=out_dir, name=name or cfg.name, command=command, record_paths=record_paths)
+        threads = resolve_threads(cfg.threads, len(prepared.dtm.segment_ids), jobs)
+        log.info("BLAS/OpenMP threads: %d (threads: %s; %d segments, %d jobs)", threads, cfg.threads,
+                 len(prepared.dtm.segment_ids), jobs)
+        with thread_limit(threads):
+            fitted = fit_all(prepared, progress=progress)
+            result = analyse(prepared, fitted, jobs=jobs, progress=progress)
+            folder = write_run(result, out_dir=out_dir, name=name or cfg.name, command=command, record_paths=record_paths)
     return folder, result

@@ -22,8 +22,8 @@ import logging
 import re
 import uuid
 import zipfile
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
@@ -203,7 +203,9 @@ def _children(codes: Sequence[Code]) -> dict[str | None, list[Code]]:
 
 
 def _code_elements(parent_el: ET.Element, codes: Sequence[Code], ns: str, guid_of: dict[str, str],
-                   colors: dict[str, str] | None = None) -> None:
+                   colors: dict[str, str] | None = None, note_refs: Mapping[str, Sequence[str]] | None = None) -> None:
+    """<Code> elements for `codes` (nested by parent) under `parent_el`; `note_refs`: code id ->
+    GUIDs of the <Note>s the code refers to (.qdpx only: a .qdc code has no notes)."""
     kids = _children(codes)
 
     def add(el: ET.Element, parent: str | None) -> None:
@@ -213,6 +215,8 @@ def _code_elements(parent_el: ET.Element, codes: Sequence[Code], ns: str, guid_o
                 attrs["color"] = colors[code.id]
             child = ET.SubElement(el, f"{{{ns}}}Code", attrs)
             ET.SubElement(child, f"{{{ns}}}Description").text = join_description(code)
+            for note in (note_refs or {}).get(code.id, ()):
+                ET.SubElement(child, f"{{{ns}}}NoteRef", {"targetGUID": note})
             add(child, code.id)
 
     add(parent_el, None)
@@ -287,12 +291,14 @@ class Coding:
 
 @dataclass(frozen=True)
 class QdaProject:
-    """What topicbook reads from a .qdpx: the codebook, the text sources and the codings."""
+    """What topicbook reads from a .qdpx: the codebook, the text sources, the codings, the users
+    (GUID -> name) and `code_notes`: code id -> the texts of the <Note>s the code refers to."""
 
     codebook: Codebook | None
     sources: tuple[Source, ...]
     codings: tuple[Coding, ...]
     users: dict[str, str]
+    code_notes: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def _source_name(name: str) -> str:
@@ -354,7 +360,28 @@ def read_qdpx(path: Path) -> QdaProject:
                         raise InputError(f"{at}: <CodeRef targetGUID='{target}'> names no code of the project's codebook.")
                     user = users.get(coding.get("creatingUser") or sel.get("creatingUser") or "", "")
                     codings.append(Coding(doc, start, end, guid_to_id[target], user))
-    return QdaProject(codebook, tuple(sources), tuple(codings), users)
+        code_notes = _code_notes(root, codes_el, guid_to_id)
+    return QdaProject(codebook, tuple(sources), tuple(codings), users, code_notes)
+
+
+def _code_notes(root: ET.Element, codes_el: ET.Element | None, guid_to_id: Mapping[str, str]) -> dict[str, tuple[str, ...]]:
+    """Code id -> the plain texts of the project's <Note>s its <NoteRef>s name (notes without
+    text, and references to no note, are left out)."""
+    notes_el = _find(root, "Notes")
+    texts = {}
+    for note in notes_el if notes_el is not None else ():
+        content = _find(note, "PlainTextContent") if _local(note.tag) == "Note" else None
+        if content is not None and content.text:
+            texts[note.get("guid", "")] = content.text
+    out: dict[str, tuple[str, ...]] = {}
+    for el in codes_el.iter() if codes_el is not None else ():
+        if _local(el.tag) != "Code" or el.get("guid", "") not in guid_to_id:
+            continue
+        found = tuple(texts[ref.get("targetGUID", "")] for ref in el
+                      if _local(ref.tag) == "NoteRef" and ref.get("targetGUID", "") in texts)
+        if found:
+            out[guid_to_id[el.get("guid", "")]] = found
+    return out
 
 
 def _read_member(zf: zipfile.ZipFile, member: str, name: str) -> bytes:
@@ -392,7 +419,8 @@ def _member(name: str) -> zipfile.ZipInfo:
 
 def write_qdpx(path: Path, *, sources: Iterable[tuple[str, str]], codebook: Codebook,
                codings: Iterable[Coding], user: str, project_name: str,
-               colors: dict[str, str] | None = None, description: str | None = None) -> Path:
+               colors: dict[str, str] | None = None, description: str | None = None,
+               code_notes: Mapping[str, Sequence[str]] | None = None) -> Path:
     """Write a REFI-QDA project: `sources` are (document id, text); codings name code ids.
 
     Each coding is created by its own `Coding.user` (for example the researcher's codings
@@ -400,6 +428,8 @@ def write_qdpx(path: Path, *, sources: Iterable[tuple[str, str]], codebook: Code
     lists every user, and `user` created the project. `description` becomes the project's
     <Description>. A coding's `note` becomes a <Note> under <Notes> that its selection refers
     to (<NoteRef>); codings with the same note text in one document share one note.
+    `code_notes`: code id -> texts (memos), each written as a <Note> under <Notes> that the
+    code refers to with a <NoteRef>.
     """
     ET.register_namespace("", PROJECT_NS)
     ns = PROJECT_NS
@@ -417,7 +447,15 @@ def write_qdpx(path: Path, *, sources: Iterable[tuple[str, str]], codebook: Code
     book = ET.SubElement(root, f"{{{ns}}}CodeBook")
     codes_el = ET.SubElement(book, f"{{{ns}}}Codes")
     guid_of = {c.id: code_guid(c.id, project_name) for c in codebook.codes}
-    _code_elements(codes_el, codebook.codes, ns, guid_of, colors)
+    memos = {code_guid(f"{code}/{i}", f"{project_name}/note"): (code, text)
+             for code, texts in (code_notes or {}).items() for i, text in enumerate(texts)}
+    unknown = sorted({code for code, _ in memos.values() if code not in guid_of})
+    if unknown:
+        raise InputError(f"{path.name}: notes name unknown codes: {', '.join(unknown[:3])}.")
+    note_refs: dict[str, list[str]] = {}
+    for guid, (code, _) in memos.items():
+        note_refs.setdefault(code, []).append(guid)
+    _code_elements(codes_el, codebook.codes, ns, guid_of, colors, note_refs)
     sources_el = ET.SubElement(root, f"{{{ns}}}Sources")
     notes: dict[str, str] = {}  # note guid -> text
     texts: dict[str, str] = {}
@@ -440,14 +478,16 @@ def write_qdpx(path: Path, *, sources: Iterable[tuple[str, str]], codebook: Code
                 note_guid = code_guid(f"{doc}/{coding.note}", f"{project_name}/note")
                 notes[note_guid] = coding.note
                 ET.SubElement(sel, f"{{{ns}}}NoteRef", {"targetGUID": note_guid})
-    if notes:
-        notes_el = ET.SubElement(root, f"{{{ns}}}Notes")
-        for n, (guid, text) in enumerate(notes.items(), 1):
-            note = ET.SubElement(notes_el, f"{{{ns}}}Note", {"guid": guid, "name": f"{project_name} note {n}",
-                                                              "creatingUser": user_guids[user]})
-            ET.SubElement(note, f"{{{ns}}}PlainTextContent").text = text
     if by_doc:
         raise InputError(f"{path.name}: codings name documents that are not sources: {', '.join(sorted(by_doc)[:3])}.")
+    if notes or memos:
+        names = {c.id: c.name for c in codebook.codes}
+        titled = [(guid, f"Memo: {names[code]}", text) for guid, (code, text) in memos.items()]
+        titled += [(guid, f"{project_name} note {n}", text) for n, (guid, text) in enumerate(notes.items(), 1)]
+        notes_el = ET.SubElement(root, f"{{{ns}}}Notes")
+        for guid, name, text in titled:
+            note = ET.SubElement(notes_el, f"{{{ns}}}Note", {"guid": guid, "name": name, "creatingUser": user_guids[user]})
+            ET.SubElement(note, f"{{{ns}}}PlainTextContent").text = text
     if description is not None:
         ET.SubElement(root, f"{{{ns}}}Description").text = description
     _drop_xml_illegal(root)

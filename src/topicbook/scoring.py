@@ -38,6 +38,7 @@ from sklearn.linear_model import LogisticRegression
 
 from topicbook.codebook import Code, Codebook, SeedTerms
 from topicbook.preprocess import DocumentTermMatrix
+from topicbook.threads import one_thread
 
 SCORE_METHODS = ("topic", "similarity", "combined", "keywords")
 PART_WEIGHTS = {"name": 1.0, "definition": 1.0, "keywords": 1.0, "examples": 2.0}
@@ -251,6 +252,7 @@ def similarity_scores(dtm: DocumentTermMatrix, codebook: Codebook,
     return similarity_from_spaces(feature_spaces(dtm, texts), codebook, dtm.vocab, transform)
 
 
+@one_thread
 def selftrained_from_spaces(spaces: FeatureSpaces, similarity: np.ndarray, *,
                             share: float = SELF_TRAIN_SHARE, seed: int = 0) -> np.ndarray:
     """:func:`selftrained_scores` over prebuilt spaces (words and characters): (n_segments, n_codes).

@@ -25,8 +25,10 @@ from topicbook.errors import TopicbookError
 from topicbook.evaluate import coherence, topic_diversity
 from topicbook.logs import CapturedRecord, capture_records, replay
 from topicbook.models import FittedModel, fit_model
+from topicbook.models.lda import GENSIM_EVAL_EVERY
 from topicbook.preprocess import DocumentTermMatrix
 from topicbook.progress import progress_bar
+from topicbook.threads import thread_limit
 
 log = logging.getLogger(__name__)
 
@@ -37,16 +39,22 @@ CellCriteria = Callable[[FittedModel, DocumentTermMatrix], Mapping[str, float | 
 
 
 SUBSAMPLE = 0.9
+# Below this many segments the stability re-fits run in the run's own process whatever `jobs`:
+# each worker process spends about 3.5 CPU-seconds importing topicbook before it fits anything,
+# more than a small corpus's re-fits take (the demo's nine: a few seconds in all).
+REFIT_WORKERS_MIN_SEGMENTS = 5_000
 
 
 @dataclass(frozen=True)
 class GridCell:
-    """One fit of the grid: a model config (with its K), a seed, and the share of segments
-    drawn (without replacement, with that seed) for a stability re-fit (1.0 = all)."""
+    """One fit of the grid: a model config (with its K), a seed, the share of segments drawn
+    (without replacement, with that seed) for a stability re-fit (1.0 = all), and gensim LDA's
+    `eval_every` (:meth:`topicbook.models.LdaModel.fit`; the stability re-fits use None)."""
 
     model: ModelConfig
     seed: int
     subsample: float = 1.0
+    eval_every: int | None = GENSIM_EVAL_EVERY  # gensim LDA's logged perplexity estimate (None: none)
 
 
 def subsample_rows(n: int, share: float, seed: int) -> np.ndarray:
@@ -84,7 +92,7 @@ def fit_cell(cell: GridCell, dtm: DocumentTermMatrix, seed_topics: SeedTopics,
         start = time.perf_counter()
         data = dtm if cell.subsample >= 1.0 else subsample_dtm(dtm, cell.subsample, cell.seed)
         model = fit_model(cell.model, data, cell.seed, seed_topics if cell.model.guided else None,
-                          warn=cell.subsample >= 1.0)
+                          warn=cell.subsample >= 1.0, eval_every=cell.eval_every)
         fit_seconds = time.perf_counter() - start
         tops = [[dtm.vocab[i] for i in np.argsort(-row)[:max(top_n, 25)]] for row in model.topic_term]
         coh = coherence([t[:top_n] for t in tops], dtm.tokens, measures=measures, top_n=top_n,
@@ -97,6 +105,15 @@ def fit_cell(cell: GridCell, dtm: DocumentTermMatrix, seed_topics: SeedTopics,
     return CellFit(row, model.topic_term, tuple(records), model.doc_topic if keep_doc_topic else None)
 
 
+def fit_cell_one_thread(cell: GridCell, dtm: DocumentTermMatrix, seed_topics: SeedTopics,
+                        measures: Sequence[str], top_n: int = 10, criteria: CellCriteria | None = None, *,
+                        keep_doc_topic: bool = False) -> CellFit:
+    """:func:`fit_cell` with one BLAS/OpenMP thread: what a worker process runs (the workers
+    already share the cores; :mod:`topicbook.threads`)."""
+    with thread_limit(1):
+        return fit_cell(cell, dtm, seed_topics, measures, top_n, criteria, keep_doc_topic=keep_doc_topic)
+
+
 def run_grid(cells: Sequence[GridCell], dtm: DocumentTermMatrix, seed_topics: SeedTopics = None, *,
              measures: Sequence[str] = ("c_v",), jobs: int = 1, scheduler: str | None = None,
              progress: bool = False, desc: str | None = None, criteria: CellCriteria | None = None,
@@ -104,6 +121,7 @@ def run_grid(cells: Sequence[GridCell], dtm: DocumentTermMatrix, seed_topics: Se
     """Fit every cell, in parallel when jobs > 1 or a Dask scheduler address is given.
 
     Results come back in the order of `cells`. `progress`: a tqdm bar (on a terminal only).
+    Worker processes fit with one BLAS/OpenMP thread; in-process fits keep the caller's limit.
     `criteria`: extra figures of each fit, added to its row. `keep_doc_topic`: return each
     cell's doc_topic too (a sweep does not need them).
     """
@@ -120,7 +138,9 @@ def run_grid(cells: Sequence[GridCell], dtm: DocumentTermMatrix, seed_topics: Se
     else:
         client = None
         context = nullcontext()
-    tasks = (delayed(fit_cell)(cell, dtm, seed_topics, tuple(measures), criteria=criteria, keep_doc_topic=keep_doc_topic)
+    parallel = bool(scheduler) or jobs > 1
+    work = fit_cell_one_thread if parallel else fit_cell  # in-process: the caller's thread limit
+    tasks = (delayed(work)(cell, dtm, seed_topics, tuple(measures), criteria=criteria, keep_doc_topic=keep_doc_topic)
              for cell in cells)
     try:
         with context, progress_bar(len(cells), "re-fits" if desc is None else desc, enabled=progress, unit="fit") as bar:
@@ -155,11 +175,14 @@ def stability_refits(models: Sequence[ModelConfig], dtm: DocumentTermMatrix, see
     `stability(reference.topic_term, [r.topic_term for r in refits[label]])` is the model's
     stability (Greene et al. 2014); the subsample makes the measure meaningful for NMF, whose
     nndsvd initialisation does not depend on the seed. The same re-fits tell the verdicts
-    whether a topic-code match holds (:func:`topicbook.verdicts.structure`).
+    whether a topic-code match holds (:func:`topicbook.verdicts.structure`). The re-fits skip
+    gensim's logged perplexity estimate (eval_every None) and run in this process below
+    REFIT_WORKERS_MIN_SEGMENTS segments, in `jobs` processes from there.
     """
     if n_seeds <= 0:
         return {}
-    cells = [GridCell(m, seed + i, SUBSAMPLE) for m in models for i in range(1, n_seeds + 1)]
+    cells = [GridCell(m, seed + i, SUBSAMPLE, eval_every=None) for m in models for i in range(1, n_seeds + 1)]
+    jobs = jobs if dtm.counts.shape[0] >= REFIT_WORKERS_MIN_SEGMENTS else 1
     results = run_grid(cells, dtm, seed_topics, measures=(), jobs=jobs, progress=progress, desc="stability re-fits",
                        keep_doc_topic=True)
     out: dict[str, list[Refit]] = {m.label: [] for m in models}

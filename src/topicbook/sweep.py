@@ -34,6 +34,7 @@ from topicbook.preprocess import DocumentTermMatrix
 from topicbook.report.sweep_folder import write_sweep
 from topicbook.results import Prepared
 from topicbook.stability import SUBSAMPLE, GridCell, run_grid
+from topicbook.threads import resolve_threads, thread_limit
 
 log = logging.getLogger(__name__)
 
@@ -244,7 +245,8 @@ def run_sweep(prepared: Prepared, *, ks: Sequence[int], n_seeds: int, model_type
     """Fit the K x seed grid for each model type of the config and write a sweep folder with
     sweep.csv (one row per fit), sweep_summary.csv (per model and K), sweep.json (with the
     recommended K per model) and sweep.png/svg."""
-    with watch_interrupts():
+    threads = resolve_threads(prepared.cfg.threads, len(prepared.dtm.segment_ids), jobs)
+    with watch_interrupts(), thread_limit(threads):
         return _run_sweep(prepared, ks=ks, n_seeds=n_seeds, model_types=model_types, out_dir=out_dir, name=name,
                           jobs=jobs, scheduler=scheduler, measures=measures, progress=progress)
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from topicbook.config import LdaConfig, ModelConfig
 from topicbook.errors import TopicbookError
-from topicbook.models.lda import LdaModel
+from topicbook.models.lda import GENSIM_EVAL_EVERY, LdaModel
 from topicbook.models.nmf import NmfModel
 from topicbook.models.params import config_params
 from topicbook.preprocess import DocumentTermMatrix
@@ -81,9 +81,12 @@ def model_problem(cfg: ModelConfig, n_segments: int, seed_topics: SeedTopics | N
 
 
 def fit_model(cfg: ModelConfig, dtm: DocumentTermMatrix, seed: int,
-              seed_topics: SeedTopics | None = None, *, warn: bool = True) -> FittedModel:
+              seed_topics: SeedTopics | None = None, *, warn: bool = True,
+              eval_every: int | None = GENSIM_EVAL_EVERY) -> FittedModel:
     """Fit the model a config describes. `seed_topics`: (code id, {term index: weight}) per
-    seeded topic, for guided models. `warn`: warn about few segments per topic."""
+    seeded topic, for guided models. `warn`: warn about few segments per topic. `eval_every`:
+    gensim LDA's logged perplexity estimate every that many updates (None: none;
+    :meth:`LdaModel.fit`); other models ignore it."""
     problem = model_problem(cfg, dtm.counts.shape[0], seed_topics)
     if problem:
         raise TopicbookError(problem)
@@ -97,7 +100,10 @@ def fit_model(cfg: ModelConfig, dtm: DocumentTermMatrix, seed: int,
     check_n_topics(n_topics, dtm.counts.shape[0], cfg.label, warn=warn)
     estimator = ESTIMATORS[cfg.type]
     model = estimator(**{**config_params(cfg, estimator), "n_topics": n_topics, "random_state": seed, "seed_terms": prior})
-    model.fit(dtm.counts, vocab=dtm.vocab)
+    if isinstance(model, LdaModel):
+        model.fit(dtm.counts, vocab=dtm.vocab, eval_every=eval_every)
+    else:
+        model.fit(dtm.counts, vocab=dtm.vocab)
     return FittedModel(
         name=cfg.label, type=cfg.type, doc_topic=model.doc_topic_, topic_term=model.topic_term_,
         params={**model.get_params(), "seed_terms": None}, seeded_codes=seeded,

@@ -1,4 +1,4 @@
-"""Publication figures (PNG and SVG) from the explorer data: top terms per topic, the
+"""Publication figures (PNG, and SVG on request: `report.figure_formats`) from the explorer data: top terms per topic, the
 topic x code heatmap, and topic prevalence by a metadata field.
 
 matplotlib's object API on the Agg canvas (no pyplot state, no global backend, no display
@@ -33,16 +33,16 @@ CARRIED = ("own_topic", "split", "merged")  # structure verdicts whose topics th
 WriteBytes = Callable[[str, bytes], Path]  # RunFolderWriter.write_bytes: relative path, data -> file
 
 
-def _save(fig: Any, write: WriteBytes, stem: str) -> list[Path]:
-    """The figure as PNG and SVG, each handed to `write` as `<stem>.<ext>` (the run folder's
-    writer, which checks where every file goes)."""
+def _save(fig: Any, write: WriteBytes, stem: str, formats: Sequence[str] = FORMATS) -> list[Path]:
+    """The figure in each of `formats` (png, svg), each handed to `write` as `<stem>.<ext>`
+    (the run folder's writer, which checks where every file goes)."""
     import matplotlib
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     FigureCanvasAgg(fig)
     paths = []
     with matplotlib.rc_context({"svg.hashsalt": "topicbook", "svg.fonttype": "none"}):
-        for ext in FORMATS:
+        for ext in formats:
             buffer = io.BytesIO()
             meta = {"Date": None} if ext == "svg" else {"Software": None}
             fig.savefig(buffer, format=ext, dpi=150, metadata=meta)
@@ -179,9 +179,10 @@ def figure_texts(model: Mapping[str, Any]) -> Iterator[str]:
 
 
 def write_figures(data: Mapping[str, Any], write: WriteBytes, file_names: Mapping[str, str],
-                  folder: str = "figures") -> list[Path]:
+                  folder: str = "figures", formats: Sequence[str] = ("png",)) -> list[Path]:
     """Every figure for every model of the explorer data, handed to `write` as
-    `<folder>/<figure>_<file name>.<png|svg>`; returns the files.
+    `<folder>/<figure>_<file name>.<ext>` for each of `formats` (png, svg; the run's
+    `report.figure_formats`); returns the files.
 
     `file_names`: each model's safe file name (:func:`topicbook.names.safe_unique_names`), so
     two models never share a figure; a figure name that would still repeat gets a suffix.
@@ -193,7 +194,7 @@ def write_figures(data: Mapping[str, Any], write: WriteBytes, file_names: Mappin
     def save(fig: Any, stem: str) -> None:
         stem = unique_name(stem, used)
         used.add(stem)
-        written.extend(_save(fig, write, f"{folder}/{stem}"))
+        written.extend(_save(fig, write, f"{folder}/{stem}", formats))
 
     with data_text(text for model in data["models"] for text in figure_texts(model)):
         for model in data["models"]:

@@ -62,18 +62,101 @@ def prepare_ldavis(topic_term: np.ndarray, doc_topic: np.ndarray, doc_lengths: n
 
     topic_term: (n_topics, n_terms); doc_topic: (n_segments, n_topics); doc_lengths:
     (n_segments,) tokens per segment; term_frequency: (n_terms,) corpus counts.
+    Computed from the arrays with numpy (:func:`ldavis_data`) when every topic has more than
+    LDAVIS_TERMS terms of positive weight, which makes every relevance ranking a ranking of
+    finite numbers; otherwise by pyLDAvis itself (its pandas route takes seconds per model).
     """
-    import pyLDAvis
-
     tt = _rows_to_distributions(topic_term)
     dt = _rows_to_distributions(doc_topic)
+    if tt.shape[1] > LDAVIS_TERMS and bool(((tt > 0).sum(axis=1) > LDAVIS_TERMS).all()):
+        return _rounded(ldavis_data(tt, dt, np.asarray(doc_lengths, dtype=float), list(vocab)))
+    return _rounded(pyldavis_data(tt, dt, doc_lengths, vocab, term_frequency))
+
+
+def pyldavis_data(tt: np.ndarray, dt: np.ndarray, doc_lengths: np.ndarray, vocab: list[str] | tuple[str, ...],
+                  term_frequency: np.ndarray) -> dict:
+    """pyLDAvis.prepare's data object (unrounded) for distributions `tt` and `dt`."""
+    import pyLDAvis
+
     prepared = pyLDAvis.prepare(
         topic_term_dists=tt, doc_topic_dists=dt, doc_lengths=np.asarray(doc_lengths, dtype=float),
         vocab=list(vocab), term_frequency=np.asarray(term_frequency, dtype=float),
         R=LDAVIS_TERMS, lambda_step=LAMBDA_STEP, mds=js_pcoa, n_jobs=1, sort_topics=False,
     )
-    data = json.loads(prepared.to_json())
-    return _rounded(data)
+    return dict(json.loads(prepared.to_json()))
+
+
+def _top(values: np.ndarray, n: int) -> np.ndarray:
+    """Indices of the n largest values, largest first, ties by position (pandas' nlargest)."""
+    return np.argsort(-values, kind="stable")[:n]
+
+
+def ldavis_data(tt: np.ndarray, dt: np.ndarray, doc_lengths: np.ndarray, vocab: list[str]) -> dict:
+    """The data object of ``pyLDAvis.prepare(tt, dt, doc_lengths, vocab, ..., R=LDAVIS_TERMS,
+    lambda_step=LAMBDA_STEP, mds=js_pcoa, sort_topics=False)`` (pyLDAvis 3.4), computed
+    directly from the arrays, unrounded: the same keys, columns, row order and numbers up to
+    float rounding (tested against pyLDAvis). Needs every topic to have more than LDAVIS_TERMS
+    terms of positive weight (then no ranking meets log(0)).
+
+    tt: (n_topics, n_terms) rows sum to 1; dt: (n_docs, n_topics) rows sum to 1;
+    doc_lengths: (n_docs,). As pyLDAvis does, term frequencies are recomputed from the
+    topics (topic frequency x p(term | topic)), not taken from the corpus counts.
+    """
+    k, v = tt.shape
+    r = min(LDAVIS_TERMS, v)
+    words = np.asarray(vocab, dtype=object)
+    # summed along contiguous rows, as pandas does (numpy's pairwise sum): the same bits, so that
+    # the rankings' exact ties (terms of one topic only have equal lift) break the same way
+    topic_freq = np.ascontiguousarray((dt * doc_lengths[:, None]).T).sum(axis=1)
+    proportion = topic_freq / topic_freq.sum()
+    term_topic_freq = tt * topic_freq[:, None]
+    term_frequency = term_topic_freq.sum(axis=0)
+    term_proportion = term_frequency / term_frequency.sum()
+    # the default view: the r most salient terms (Chuang et al. 2012)
+    with np.errstate(divide="ignore", invalid="ignore"):  # a term no topic uses: 0 / 0, skipped below
+        given_term = tt / tt.sum(axis=0, keepdims=True)  # p(topic | term) up to the topic weights
+        kernel = given_term * np.log(given_term / proportion[:, None])
+    saliency = term_proportion * np.nansum(kernel, axis=0)  # pandas' sum skips 0 * log(0)
+    reverse = np.arange(v)[::-1]  # pandas' descending sort: argsort of the reversed values, reversed
+    default = reverse[np.argsort(saliency[::-1], kind="quicksort")][::-1][:r]
+    rows: dict[str, list] = {"Term": list(words[default]), "Freq": list(np.floor(term_frequency[default])),
+                             "Total": list(np.floor(term_frequency[default])), "Category": ["Default"] * r,
+                             "logprob": [float(x) for x in range(r, 0, -1)], "loglift": [float(x) for x in range(r, 0, -1)]}
+    # per topic: every term in its top r by relevance for some lambda, in order of first appearance
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_lift = np.log(tt / term_proportion)
+        log_ttd = np.log(tt)
+    lambdas = np.arange(0, 1 + LAMBDA_STEP, LAMBDA_STEP)
+    shown: set[int] = set(default.tolist())
+    for topic in range(k):
+        order: dict[int, None] = {}
+        for lam in lambdas:
+            with np.errstate(invalid="ignore"):
+                relevance = lam * log_ttd[topic] + (1 - lam) * log_lift[topic]
+            order.update(dict.fromkeys(_top(np.where(np.isnan(relevance), -np.inf, relevance), r).tolist()))
+        terms = np.fromiter(order, dtype=int, count=len(order))
+        shown.update(order)
+        rows["Term"] += list(words[terms])
+        rows["Freq"] += list(term_topic_freq[topic, terms])
+        rows["Total"] += list(term_frequency[terms])
+        rows["Category"] += [f"Topic{topic + 1}"] * len(terms)
+        rows["logprob"] += list(np.round(log_ttd[topic, terms], 4))
+        rows["loglift"] += list(np.round(log_lift[topic, terms], 4))
+    # token table: p(topic | term) of every shown term, where its expected count is >= 0.5
+    table: list[tuple[str, int, float]] = []
+    for term in sorted(shown):
+        for topic in range(k):
+            freq = term_topic_freq[topic, term]
+            if freq >= 0.5:
+                table.append((str(words[term]), topic + 1, float(np.round(freq) / term_frequency[term])))
+    table.sort(key=lambda row: (row[0], row[1]))
+    coords = js_pcoa(tt)
+    return {"mdsDat": {"x": [float(x) for x in coords[:, 0]], "y": [float(y) for y in coords[:, 1]],
+                       "topics": list(range(1, k + 1)), "cluster": [1] * k, "Freq": [float(f) for f in proportion * 100]},
+            "tinfo": {key: [x if isinstance(x, str) else float(x) for x in values] for key, values in rows.items()},
+            "token.table": {"Topic": [t for _, t, _ in table], "Freq": [f for _, _, f in table], "Term": [w for w, _, _ in table]},
+            "R": r, "lambda.step": LAMBDA_STEP, "plot.opts": {"xlab": "PC1", "ylab": "PC2"},
+            "topic.order": list(range(1, k + 1))}
 
 
 def _rounded(data: dict) -> dict:

@@ -307,8 +307,9 @@ def write_run(result: RunResult, *, out_dir: Path, name: str, command: list[str]
                 folder.write_text("explorer.html", explorer.render_explorer_html(data))
                 for model in result.models:
                     folder.write_text(f"ldavis_{file_names[model.name]}.html", explorer.render_ldavis_html(data, model.name))
-            with prepared.timer.stage("figures"):
-                figures.write_figures(data, folder.write_bytes, file_names)
+            if cfg.report.figure_formats:
+                with prepared.timer.stage("figures"):
+                    figures.write_figures(data, folder.write_bytes, file_names, formats=cfg.report.figure_formats)
         prepared.timer.seconds["write"] = round(time.perf_counter() - started, 4)
         full_command = command or command_line()
         manifest = Manifest(
