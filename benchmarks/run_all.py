@@ -45,6 +45,7 @@ BENCHMARKS: dict[str, tuple[list[str], str]] = {
     "learning": (["benchmarks/bench_learning.py"], "learning.json"),
     "learning_cost": (["benchmarks/bench_learning_cost.py"], "learning_cost.json"),
     "scale": (["benchmarks/bench_scale.py", "--sizes", "10000,100000,1000000", "--jobs", "2"], "scale.json"),
+    "codes": (["benchmarks/bench_codes.py", "--sizes", "1000,3000,10000"], "codes.json"),
     "run": (["benchmarks/bench_run.py", "--repeats", "3"], "run.json"),
 }
 PACKAGES = ("topicbook", "numpy", "scipy", "scikit-learn", "gensim", "nltk", "simplemma", "pandas", "pyLDAvis",
@@ -749,6 +750,85 @@ lists and the LDA fit.
 """
 
 
+def section_codes(meta: dict) -> str:
+    d = _load("codes")
+    if d is None:
+        return "## Codebook size: 10^3 to 10^4 codes\n\nNo results yet.\n"
+    runs = [d["baseline"], *d["rows"]]
+    groups = list(d["baseline"]["groups"])
+    rows = [[_n(r["codes"]), f"{r['seconds']:.1f}", f"{r['cpu_seconds']:.1f}", f"{r['load_before'][0]:.1f}",
+             f"**{_n(r['peak_rss_mb'])} MB**", *(f"{r['groups'][g]:.1f}" for g in groups),
+             f"{r['page_bytes'] / 2**20:.1f} MB", str(r["figures"])] for r in runs]
+    lin = d["linearity"]
+    keys = [*groups, "wall", "cpu_seconds", "page_bytes", "peak_rss_mb"]
+    names = {"wall": "wall s", "cpu_seconds": "CPU s", "page_bytes": "page bytes", "peak_rss_mb": "peak RSS MB"}
+    sizes = [r["codes"] for r in d["rows"]]
+
+    def ratio(key: str) -> str:
+        value = lin[key]["ratio_largest_to_smallest"]
+        return "n/a" if value is None else f"{value:.2f}"
+
+    lin_rows = [[names.get(k, k + " s"), *(_n(v, 2) for v in lin[k]["per_1000_codes"]), ratio(k)] for k in keys]
+    largest = d["rows"][-1]
+    target = d["target"]
+    return f"""## Codebook size: 10^3 to 10^4 codes
+
+`topicbook run` on the tests' planted corpus (8 interviews, 64 segments; LDA and NMF with K = 4,
+stability re-fits and every scoring method as the planted config has them) with a generated
+codebook of {', '.join(_n(n) for n in sizes)} codes (`tests/conftest.py` `write_many_codes`: one group per 50 codes,
+unique names, definitions of planted words, 2-4 keywords, a third with an invented keyword, an
+example and an exclude term), after the planted codebook itself (4 codes) as the baseline. One run
+per size in a subprocess under `/usr/bin/time -v` with `--jobs {d['jobs']}` and BLAS pinned to one thread:
+wall and CPU (user + system) seconds, peak RSS; stage seconds from the manifest ("rest": start-up,
+imports, summaries and evaluation). The machine is shared: the load average before each run is in
+the table, and CPU seconds are what the run costs on an idle machine.
+{_provenance('codes', meta)}
+
+{_table(['codes', 'wall s', 'CPU s', 'load', 'peak RSS', *(g + ' s' for g in groups), 'page', 'figure files'], rows)}
+
+Per 1,000 codes above the baseline, at each size, and the ratio of that per-code cost at
+{_n(sizes[-1])} codes to that at {_n(sizes[0])} (1.0: linear; {sizes[-1] / sizes[0]:.0f}: quadratic):
+
+{_table(['measure', *(f'{_n(n)} codes' for n in sizes), 'ratio'], lin_rows)}
+
+Growth exponent of wall seconds above the baseline against codes (least-squares slope of the
+logs): **{d['growth_exponent_seconds_above_baseline_vs_codes']:.2f}**. Target (issue 17): {_n(target['codes'])} codes in under
+{target['seconds']:.0f} s and {target['peak_rss_mb'] / 1024:.0f} GB: {_n(largest['seconds'], 1)} s wall (load {largest['load_before'][0]:.1f}),
+{_n(largest['cpu_seconds'], 1)} CPU s and {_n(largest['peak_rss_mb'])} MB, so **{'met' if d['target_met'] else 'met in CPU seconds, not in wall seconds at this load' if d['target_met_in_cpu_seconds'] else 'not met'}**.
+
+Stage seconds are wall seconds and include waiting for a core at these loads; CPU seconds are
+the measure to compare. Before the work on issue 17 the same 10,000-code run took 240 s at 6.0 GB
+(agreement 87 s, figures 131 s, writing 143 s; a 10.3 MB page); measured again here, at load 8-11
+and before the verdicts, it was stopped after 27 minutes in its figures stage with 331 CPU s spent
+and 5.0 GB peak so far (1,000 codes: 148 s wall, 883 MB). What was not linear, or linear with large
+constants: the topic x code heatmap drew one column per code (a 4,500-inch-wide PNG at 10,000
+codes: now at most `HEATMAP_MAX_CODES` = 40 codes, those a topic carries and then the most
+correlated with any topic, with the count in its title); `Alignment.code_status` searched the lists of merged and
+not-found codes for every code (quadratic; now sets built once), as did `Codebook.path`, `get`,
+`children` and `is_group`; the self-trained score fitted one logistic regression per code (now
+one per distinct set of pseudo-labels, the same fit for every code that shares it: at most
+C(64, 2) = 2,016 over 64 segments); the character n-gram vectors of the codes called
+scikit-learn's `transform` once per part of every code (now once per 2,000 codes) and the word
+vectors were built code by code (now in blocks); the cell and code quotes sorted the segments
+once per (topic, code) cell (now once per topic and block of codes); the keyword report scanned
+every segment for every keyword (now an inverted index, each set of terms counted once); the
+codebook YAML was read and written by PyYAML's pure-Python parser and emitter (now libyaml, the
+same text; PyYAML's parser again for any document libyaml refuses, so the error messages are
+PyYAML's); a codebook text went through the preprocessing once per stage that needs it (now
+remembered per text). Every change gives the same scores, quotes and files as before (tests
+compare the blocked computations with the one-code-at-a-time definitions).
+The verdicts (`verdicts` stage, since issue 12) add per code its presence null: 50 pseudo-codes,
+each drawn by one `numpy` `Generator.choice` call (kept as it is, so that every verdict stays
+the same draw for draw; 40% of the stage in a cProfile at 10,000 codes), the cut-off quantile and the
+verdict; a group used to scan every code's status for its subcodes (quadratic; now looked up
+by position, `ModelStructure.position`).
+Still per code, by design: every code's row of scores.npz, autocode_scores.csv, alignment.json
+and the explorer data (about {lin['page_bytes']['per_1000_codes'][-1] / 1e6:.1f} kB per code in the page), and the dense code x
+vocabulary seed and code-vector matrices (10,000 x the vocabulary: small here, but a 10,000-code
+codebook over a large vocabulary needs codes x terms x 8 bytes for each).
+"""
+
+
 RUN_TARGETS = {"demo": 4.0, "nhs": 2.0}
 
 
@@ -845,7 +925,8 @@ def render(meta: dict) -> str:
     ran = ", ".join(meta.get("runs", {})) or "none (page rebuilt from existing results)"
     loads = [r["load_before"][0] for r in meta.get("runs", {}).values()] + [r["load_after"][0] for r in meta.get("runs", {}).values()]
     load_text = f"{min(loads):.1f} to {max(loads):.1f}" if loads else "not recorded"
-    sections = [section_run, section_scale, section_preprocess, section_models, section_engines, section_explorer,
+    sections = [section_run, section_scale, section_codes, section_preprocess, section_models, section_engines,
+                section_explorer,
                 section_recovery, section_verdicts, section_learning, section_learning_cost]
     head = f"""# Benchmarks
 

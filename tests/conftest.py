@@ -135,6 +135,45 @@ report:
     return config
 
 
+MANY_CODES_GROUP = 50  # codes per group in write_many_codes' hierarchy
+_INVENTED = ["zorb", "quill", "vantro", "melk", "pidge", "strom", "wulf", "yarrow", "tesk", "brindle"]
+
+
+def write_many_codes(path: Path, n_codes: int, seed: int = 0) -> Path:
+    """A YAML codebook of `n_codes` generated codes for the planted corpus (scale fixtures).
+
+    Deterministic (random.Random(seed)). One group per MANY_CODES_GROUP codes (the group counts
+    towards `n_codes`); every leaf has a unique name, a definition of a few planted theme words,
+    2-4 keywords from one theme's vocabulary (sailing and astronomy included, so some codes have
+    no topic) and, for every third leaf, an invented keyword missing from the vocabulary, an
+    example sentence and an `exclude` term from another theme.
+    """
+    rng = random.Random(seed)
+    themes = [*THEMES, "astronomy"]
+    vocab = {**THEMES, "astronomy": ["telescope", "planet", "orbit", "galaxy", "nebula"]}
+    lines = [f"name: Generated codebook of {n_codes} codes", "codes:"]
+    group = None
+    for i in range(n_codes):
+        if i % MANY_CODES_GROUP == 0:
+            group = f"g{i // MANY_CODES_GROUP:04d}"
+            lines += [f"  - id: {group}", f"    name: Group {i // MANY_CODES_GROUP} of {themes[(i // MANY_CODES_GROUP) % len(themes)]}"]
+            continue
+        theme = themes[rng.randrange(len(themes))]
+        words = vocab[theme]
+        keywords = rng.sample(words, rng.randint(2, 4))
+        definition = " ".join(rng.choice(words) if rng.random() < 0.5 else rng.choice(FILLER) for _ in range(8))
+        lines += [f"  - id: c{i:05d}", f"    name: {theme.capitalize()} {keywords[0]} {i}",
+                  f"    definition: The speaker talks about {definition}.", f"    parent: {group}"]
+        if i % 3 == 0:
+            keywords.append(rng.choice(_INVENTED))
+            other = vocab[themes[(themes.index(theme) + 1) % len(themes)]]
+            lines += [f"    examples: [\"We always {' and '.join(rng.sample(words, 2))} together\"]",
+                      f"    exclude: [{rng.choice(other)}]"]
+        lines.append(f"    keywords: [{', '.join(keywords)}]")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
 # under the planted config's last section (report:): SVG figures too (PNG only by default)
 SVG_TOO = "  figure_formats: [png, svg]\n"
 

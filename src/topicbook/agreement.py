@@ -237,9 +237,8 @@ def evaluate_run(dtm: DocumentTermMatrix, texts: Sequence[str], documents: Seque
     if human is None:
         thresholds = {}
         for name, s in scores.items():
-            z = standardise(s)
-            thresholds[name] = np.array([s[z[:, c] >= Z_PREDICT, c].min() if (z[:, c] >= Z_PREDICT).any() else np.inf
-                                         for c in range(s.shape[1])]) - 1e-12
+            # per code, the lowest score whose z reaches Z_PREDICT (inf when none does)
+            thresholds[name] = np.where(standardise(s) >= Z_PREDICT, s, np.inf).min(axis=0, initial=np.inf) - 1e-12
         return RunAgreement(code_ids, dtm.segment_ids, scores, thresholds)
     docs = np.asarray(documents)
     # Only documents with at least one coding were coded: the others are unknown, not negative;

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -23,6 +24,7 @@ from topicbook.models import FittedModel
 from topicbook.pairing import column_correlations, hungarian
 from topicbook.preprocess import DocumentTermMatrix
 
+QUOTE_BLOCK_VALUES = 4_000_000  # segment x code scores sorted at once for the cell quotes
 STATUSES = ("matched", "split", "merged", "not_found", "no_seed_terms", "emergent")
 
 
@@ -60,17 +62,24 @@ class Alignment:
     def n_topics(self) -> int:
         return int(self.similarity.shape[0])
 
+    @cached_property
+    def _listed(self) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+        """(merged, no_seed_terms, not_found) as sets: code_status is called once per code."""
+        merged = frozenset(c for codes in self.merges.values() for c in codes)
+        return merged, frozenset(self.no_seed_terms), frozenset(self.not_found)
+
     def code_status(self, code_id: str) -> list[str]:
+        merged, no_seed_terms, not_found = self._listed
         status = []
         if code_id in self.matches:
             status.append("matched")
         if code_id in self.splits:
             status.append("split")
-        if any(code_id in codes for codes in self.merges.values()):
+        if code_id in merged:
             status.append("merged")
-        if code_id in self.no_seed_terms:  # the specific reason a code is not found
+        if code_id in no_seed_terms:  # the specific reason a code is not found
             status.append("no_seed_terms")
-        elif code_id in self.not_found:
+        elif code_id in not_found:
             status.append("not_found")
         return status
 
@@ -134,6 +143,12 @@ class Alignment:
         )
 
 
+def _top_rows(scores: np.ndarray, n: int) -> np.ndarray:
+    """Row indices of the `n` highest values of each column of `scores` (n_rows, n_cols), best
+    first, ties in row order: (min(n, n_rows), n_cols), as a stable argsort per column gives."""
+    return np.argsort(-scores, axis=0, kind="stable")[:n]
+
+
 def code_density(dtm: DocumentTermMatrix, seed_matrix: np.ndarray) -> np.ndarray:
     """Seed-term density per segment and code: (counts @ seeds.T) / length, (n_segments, n_codes)."""
     lengths = np.maximum(np.asarray(dtm.counts.sum(axis=1)).ravel(), 1)
@@ -172,19 +187,24 @@ def align(model: FittedModel, dtm: DocumentTermMatrix, codebook: Codebook, seeds
     emergent = [k for k in range(model.n_topics) if sim[k].max() < threshold]
 
     cell_quotes: dict[tuple[int, int], list[str]] = {}
-    for k in range(model.n_topics):
-        for c in range(len(code_ids)):
-            score = model.doc_topic[:, k] * density[:, c]
-            top = [i for i in np.argsort(-score, kind="stable")[:quotes] if score[i] > 0]
-            cell_quotes[(k, c)] = [dtm.segment_ids[i] for i in top]
-    code_quotes = {}
-    hits = {}
-    for c, code in enumerate(code_ids):
-        order = [i for i in np.argsort(-density[:, c], kind="stable")[:quotes] if density[i, c] > 0]
-        code_quotes[code] = [dtm.segment_ids[i] for i in order]
-        hits[code] = int((density[:, c] > 0).sum())
+    code_quotes: dict[str, list[str]] = {}
+    ids = dtm.segment_ids
+    block = max(1, QUOTE_BLOCK_VALUES // max(1, density.shape[0]))  # codes per block: (n_segments, block) scores
+    for start in range(0, len(code_ids), block):
+        part = density[:, start:start + block]
+        top = _top_rows(part, quotes)
+        for j in range(part.shape[1]):
+            code_quotes[code_ids[start + j]] = [ids[i] for i in top[:, j] if part[i, j] > 0]
+        for k in range(model.n_topics):
+            score = model.doc_topic[:, k, None] * part
+            top = _top_rows(score, quotes)
+            for j in range(part.shape[1]):
+                cell_quotes[(k, start + j)] = [ids[i] for i in top[:, j] if score[i, j] > 0]
+    cell_quotes = {key: cell_quotes[key] for key in sorted(cell_quotes)}  # topic by topic, codes in order
+    hits = (density > 0).sum(axis=0)
     return Alignment(model.name, code_ids, sim, term_sim, doc_sim, threshold, matches, splits,
-                     merges, not_found, no_seed, emergent, cell_quotes, code_quotes, hits, tuple(topic_labels))
+                     merges, not_found, no_seed, emergent, cell_quotes, code_quotes,
+                     {code: int(n) for code, n in zip(code_ids, hits, strict=True)}, tuple(topic_labels))
 
 
 def alignment_rows(al: Alignment, topic_labels: Sequence[str]) -> list[dict[str, Any]]:

@@ -21,7 +21,9 @@ in file order.
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -85,10 +87,19 @@ def load_codebook(path: Path) -> Codebook:
     raise InputError(f"{path.name}: unknown codebook format '{suffix}'. Use .yaml, .csv, a REFI-QDA .qdc codebook or a .qdpx project.")
 
 
+_ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
+
+
 def codebook_to_yaml(codebook: Codebook) -> str:
-    """The codebook as YAML text in the format :func:`load_codebook` reads."""
-    return yaml.safe_dump({"name": codebook.name, "codes": codebook_records(codebook)},
-                          sort_keys=False, allow_unicode=True, width=100)
+    """The codebook as YAML text in the format :func:`load_codebook` reads.
+
+    Emitted by libyaml when available (the same text as PyYAML's emitter, 10x faster), except
+    for a codebook with characters beyond U+FFFF (emoji), which libyaml writes as escapes."""
+    data = {"name": codebook.name, "codes": codebook_records(codebook)}
+    fast = getattr(yaml, "CSafeDumper", None)
+    if fast is None or _ASTRAL.search(json.dumps(data, ensure_ascii=False)):
+        fast = yaml.SafeDumper
+    return yaml.dump(data, Dumper=fast, sort_keys=False, allow_unicode=True, width=100)
 
 
 def _load_yaml(path: Path) -> Codebook:
@@ -240,17 +251,32 @@ class CodeKeywords:
 
 
 def keyword_report(codebook: Codebook, seeds: SeedTerms, tokens: Sequence[Sequence[str]]) -> tuple[CodeKeywords, ...]:
-    """Per code and keyword: how many segments contain it, absent keywords, usable seed count."""
-    doc_sets = [set(t) for t in tokens]
+    """Per code and keyword: how many segments contain it, absent keywords, usable seed count.
+
+    The segments of each term are found once (an inverted index of `tokens`) and each set of
+    terms counted once, however many codes and keywords share it."""
+    wanted = {t for terms_of in seeds.keyword_terms.values() for terms in terms_of.values() for t in terms}
+    wanted.update(t for terms in seeds.text_terms.values() for t in terms)
+    rows_of: dict[str, set[int]] = {t: set() for t in wanted}
+    for i, segment_tokens in enumerate(tokens):
+        for t in wanted.intersection(segment_tokens):
+            rows_of[t].add(i)
+    counted: dict[tuple[str, ...], int] = {}
+
+    def segments_with(terms: Sequence[str]) -> int:
+        """Segments containing any of `terms`."""
+        key = tuple(terms)
+        if key not in counted:
+            counted[key] = len(set().union(*(rows_of[t] for t in key)))
+        return counted[key]
+
     parents = {c.parent for c in codebook.codes}
     rows = []
     for code in codebook.codes:
-        hits = []
-        for keyword, terms in seeds.keyword_terms.get(code.id, {}).items():
-            n = sum(1 for s in doc_sets if any(t in s for t in terms)) if terms else 0
-            hits.append(KeywordHit(keyword, tuple(terms), n))
+        hits = [KeywordHit(keyword, tuple(terms), segments_with(terms) if terms else 0)
+                for keyword, terms in seeds.keyword_terms.get(code.id, {}).items()]
         rows.append(CodeKeywords(code.id, code.name, tuple(hits), tuple(seeds.missing_keywords.get(code.id, [])),
                                  len(seeds.weights.get(code.id, {})), bool(seeds.weights.get(code.id)),
-                                 tuple(TextTerm(t, sum(1 for s in doc_sets if t in s)) for t in seeds.text_terms.get(code.id, [])),
+                                 tuple(TextTerm(t, segments_with([t])) for t in seeds.text_terms.get(code.id, [])),
                                  code.id in parents))
     return tuple(rows)

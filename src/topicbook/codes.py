@@ -25,6 +25,7 @@ import difflib
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from topicbook.errors import InputError
@@ -66,8 +67,21 @@ class Codebook:
     def ids(self) -> list[str]:
         return [c.id for c in self.codes]
 
+    @cached_property
+    def _by_id(self) -> dict[str, Code]:
+        """Code by id (built once: the hierarchy methods are called once per code)."""
+        return {c.id: c for c in self.codes}
+
+    @cached_property
+    def _children(self) -> dict[str, list[str]]:
+        children: dict[str, list[str]] = {}
+        for c in self.codes:
+            if c.parent is not None:
+                children.setdefault(c.parent, []).append(c.id)
+        return children
+
     def get(self, code_id: str) -> Code:
-        return next(c for c in self.codes if c.id == code_id)
+        return self._by_id[code_id]
 
     def multiword_keywords(self) -> list[str]:
         return sorted({k for c in self.codes for k in c.keywords if len(k.split()) > 1})
@@ -76,11 +90,11 @@ class Codebook:
 
     def children(self, code_id: str) -> list[str]:
         """Ids of the codes whose parent is `code_id`, in codebook order."""
-        return [c.id for c in self.codes if c.parent == code_id]
+        return list(self._children.get(code_id, []))
 
     def is_group(self, code_id: str) -> bool:
         """True for a code with children (a MAXQDA parent code, a QualCoder category)."""
-        return any(c.parent == code_id for c in self.codes)
+        return code_id in self._children
 
     def leaves(self) -> list[str]:
         """Ids of the codes without children, in codebook order."""
@@ -95,7 +109,7 @@ class Codebook:
 
     def path(self, code_id: str) -> str:
         """The code's names from the top of the hierarchy down, joined by " > "."""
-        by_id = {c.id: c for c in self.codes}
+        by_id = self._by_id
         names: list[str] = []
         code: Code | None = by_id[code_id]
         while code is not None:

@@ -28,6 +28,7 @@ from topicbook.languages import SNOWBALL
 
 log = logging.getLogger(__name__)
 
+TRANSFORM_MEMO = 200_000  # texts whose Preprocessor.transform is remembered (codebook texts)
 TOKEN_PATTERN = r"[^\W\d_]+(?:['’\-][^\W\d_]+)*"
 
 # Spoken-language fillers, one list per language; multi-word entries are removed as sequences.
@@ -274,6 +275,7 @@ class Preprocessor:
         self._phraser: Any = None  # gensim FrozenPhrases once learned
         self._pairs: dict[tuple[str, str], str] | None = None  # phrase pairs when no connector words occur
         self._forced: dict[tuple[str, ...], str] = {}
+        self._transformed: dict[str, tuple[str, ...]] = {}  # text -> transform(text)
         self.report = TokenReport()
 
     # -- steps -----------------------------------------------------------------------------
@@ -405,6 +407,7 @@ class Preprocessor:
         counts["lemmatized" if self.cfg.lemmatize != "none" else "normalised"] = sum(map(len, docs))
         self._forced = self._forced_sequences()
         self._phraser = self._pairs = None
+        self._transformed.clear()
         if self.cfg.phrases and docs:
             self._learn_phrases(docs, counted)
         if self._phraser is not None or self._forced:
@@ -414,8 +417,16 @@ class Preprocessor:
         return docs
 
     def transform(self, text: str) -> list[str]:
-        """Tokens of a new text (a codebook keyword or definition) with the learned phrases."""
-        return self._apply_phrases(self._content_tokens(text))
+        """Tokens of a new text (a codebook keyword or definition) with the learned phrases.
+
+        Remembered per text (up to TRANSFORM_MEMO texts, forgotten when phrases are learned
+        again): a codebook's names, definitions and keywords are transformed by several stages."""
+        known = self._transformed.get(text)
+        if known is None:
+            known = tuple(self._apply_phrases(self._content_tokens(text)))
+            if len(self._transformed) < TRANSFORM_MEMO:
+                self._transformed[text] = known
+        return list(known)
 
     def _forced_sequences(self) -> dict[tuple[str, ...], str]:
         """The codebook's multi-word keywords as token sequences -> their joined phrase token."""

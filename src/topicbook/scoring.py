@@ -36,7 +36,7 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfTransformer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from topicbook.codebook import Codebook, SeedTerms
+from topicbook.codebook import Code, Codebook, SeedTerms
 from topicbook.preprocess import DocumentTermMatrix
 from topicbook.threads import one_thread
 
@@ -44,6 +44,8 @@ SCORE_METHODS = ("topic", "similarity", "combined", "keywords")
 PART_WEIGHTS = {"name": 1.0, "definition": 1.0, "keywords": 1.0, "examples": 2.0}
 CHAR_NGRAMS = (3, 5)
 SELF_TRAIN_SHARE = 0.02
+TEXT_BLOCK = 2_000  # codes whose texts go through the character vectorizer in one call
+VALUES_BLOCK = 4_000_000  # array values (32 MB) per block of codes in code_vectors
 
 
 def _tfidf(dtm: DocumentTermMatrix) -> tuple[sp.csr_matrix, np.ndarray]:
@@ -82,28 +84,48 @@ def code_vectors(codebook: Codebook, vocab: Sequence[str], transform: Callable[[
     `usage` and `n_codes` weigh the codes as members of another codebook (used for the
     pseudo-codes of :mod:`topicbook.verdicts`): `usage` (n_terms,) or (n_codes, n_terms) counts
     the other codes of that codebook using each term, `n_codes` is its size.
+
+    Computed for blocks of codes at once (every step is per text, then per part).
     """
     index = {t: i for i, t in enumerate(vocab)}
     n_terms = len(vocab)
-
-    def part(texts: Sequence[str]) -> np.ndarray:
-        texts = [t for t in texts if t.strip()]
-        if not texts:
-            return np.zeros(n_terms)
-        bag = _bag(texts, index, transform, n_terms)
-        tfidf = _unit(np.where(bag > 0, 1.0 + np.log(np.maximum(bag, 1.0)), 0.0) * idf)
-        return _unit(tfidf.mean(axis=0))
-
+    keys = tuple(PART_WEIGHTS)
     vecs = np.zeros((len(codebook), n_terms))
-    for c, code in enumerate(codebook.codes):
-        vecs[c] = (PART_WEIGHTS["name"] * part([code.name])
-                   + PART_WEIGHTS["definition"] * part([code.definition])
-                   + PART_WEIGHTS["keywords"] * part([" ".join(code.keywords)] if code.keywords else [])
-                   + PART_WEIGHTS["examples"] * part(code.examples))
+    block = max(1, min(len(codebook), VALUES_BLOCK // max(1, len(keys) * n_terms)))
+    for start in range(0, len(codebook), block):
+        codes = codebook.codes[start:start + block]
+        parts = [{"name": [code.name], "definition": [code.definition],
+                  "keywords": [" ".join(code.keywords)] if code.keywords else [], "examples": list(code.examples)}
+                 for code in codes]
+        texts = [[t for t in code_parts[key] if t.strip()] for code_parts in parts for key in keys]
+        bag = np.zeros((sum(len(t) for t in texts), n_terms))
+        row = 0
+        for part_texts in texts:
+            for text in part_texts:
+                for t in transform(text):
+                    j = index.get(t)
+                    if j is not None:
+                        bag[row, j] += 1.0
+                row += 1
+        tfidf = _unit(np.where(bag > 0, 1.0 + np.log(np.maximum(bag, 1.0)), 0.0) * idf)
+        means = np.zeros((len(texts), n_terms))  # (codes x parts, n_terms): each part's mean text
+        row = 0
+        for p, part_texts in enumerate(texts):
+            if len(part_texts) == 1:
+                means[p] = tfidf[row]
+            elif part_texts:
+                means[p] = tfidf[row:row + len(part_texts)].mean(axis=0)
+            row += len(part_texts)
+        unit_parts = _unit(means).reshape(len(codes), len(keys), n_terms)
+        total = PART_WEIGHTS[keys[0]] * unit_parts[:, 0]
+        for k in range(1, len(keys)):
+            total = total + PART_WEIGHTS[keys[k]] * unit_parts[:, k]
+        vecs[start:start + len(codes)] = total
     vecs = vecs * _distinctiveness(vecs, usage, n_codes)
     for c, code in enumerate(codebook.codes):
         if code.exclude:
-            bad = _bag([" ".join(code.exclude)], index, transform, n_terms)[0] > 0
+            bad = np.zeros(n_terms, dtype=bool)
+            bad[[index[t] for t in transform(" ".join(code.exclude)) if t in index]] = True
             vecs[c, bad] = -vecs[c].max() if vecs[c].max() > 0 else -1.0
     return _unit(vecs)
 
@@ -123,18 +145,36 @@ def _char_space(texts: Sequence[str]) -> tuple[TfidfVectorizer, sp.csr_matrix]:
     return vec, vec.fit_transform(texts).tocsr()
 
 
+def _code_parts(code: Code) -> list[tuple[float, list[str]]]:
+    """A code's non-empty texts per part, with the part's weight: name, definition, keywords
+    (joined), examples (only the parts with text)."""
+    parts = (("name", [code.name]), ("definition", [code.definition]),
+             ("keywords", [" ".join(code.keywords)]), ("examples", list(code.examples)))
+    return [(PART_WEIGHTS[key], kept) for key, texts in parts if (kept := [t for t in texts if t.strip()])]
+
+
 def char_code_vectors(codebook: Codebook, vectorizer: TfidfVectorizer, *, usage: np.ndarray | None = None,
                       n_codes: int | None = None) -> np.ndarray:
     """Each code's text in the character n-gram space, weighted like :func:`code_vectors`
-    (`usage`, `n_codes` likewise, over the n-gram features)."""
+    (`usage`, `n_codes` likewise, over the n-gram features).
+
+    The texts of TEXT_BLOCK codes at a time go through one `vectorizer.transform` call (its
+    rows are those of one call per part: every step after counting is per row)."""
     n_feats = len(vectorizer.vocabulary_)
     vecs = np.zeros((len(codebook), n_feats))
-    for c, code in enumerate(codebook.codes):
-        for key, texts in (("name", [code.name]), ("definition", [code.definition]),
-                           ("keywords", [" ".join(code.keywords)]), ("examples", list(code.examples))):
-            texts = [t for t in texts if t.strip()]
-            if texts:
-                vecs[c] += PART_WEIGHTS[key] * _unit(np.asarray(vectorizer.transform(texts).mean(axis=0)).ravel())
+    for start in range(0, len(codebook), TEXT_BLOCK):
+        parts = [_code_parts(code) for code in codebook.codes[start:start + TEXT_BLOCK]]
+        X = vectorizer.transform([t for code_parts in parts for _, texts in code_parts for t in texts]).tocsr()
+        row = 0
+        for c, code_parts in enumerate(parts, start):
+            for weight, texts in code_parts:
+                if len(texts) == 1:  # the mean of one row is the row
+                    mean = np.zeros(n_feats)
+                    mean[X.indices[X.indptr[row]:X.indptr[row + 1]]] = X.data[X.indptr[row]:X.indptr[row + 1]]
+                else:
+                    mean = np.asarray(X[row:row + len(texts)].mean(axis=0)).ravel()
+                vecs[c] += weight * _unit(mean)
+                row += len(texts)
     return _unit(vecs * _distinctiveness(vecs, usage, n_codes))
 
 
@@ -215,16 +255,26 @@ def similarity_scores(dtm: DocumentTermMatrix, codebook: Codebook,
 @one_thread
 def selftrained_from_spaces(spaces: FeatureSpaces, similarity: np.ndarray, *,
                             share: float = SELF_TRAIN_SHARE, seed: int = 0) -> np.ndarray:
-    """:func:`selftrained_scores` over prebuilt spaces (words and characters): (n_segments, n_codes)."""
+    """:func:`selftrained_scores` over prebuilt spaces (words and characters): (n_segments, n_codes).
+
+    One regression per distinct set of pseudo-labels: codes whose top segments are the same
+    get the same (deterministic) fit, so a large codebook over few segments fits at most
+    C(n_segments, share * n_segments) regressions, not one per code."""
     XX = spaces.combined()
     n = XX.shape[0]
     m = max(2, int(share * n))
     out = np.zeros_like(similarity)
     if m >= n:
         return similarity.copy()
+    first: dict[bytes, int] = {}  # pseudo-labels -> the first code fitted on them (same labels, same fit)
     for c in range(similarity.shape[1]):
         y = np.zeros(n, dtype=bool)
         y[np.argsort(-similarity[:, c], kind="stable")[:m]] = True
+        key = np.packbits(y).tobytes()
+        if key in first:
+            out[:, c] = out[:, first[key]]
+            continue
+        first[key] = c
         clf = LogisticRegression(C=1.0, max_iter=300, random_state=seed).fit(XX, y)
         out[:, c] = clf.decision_function(XX)
     return combine_scores(out, similarity)
@@ -272,13 +322,11 @@ def dictionary_terms(codebook: Codebook, seeds: SeedTerms, top_n: int = 10) -> d
 
 def keyword_scores(dtm: DocumentTermMatrix, terms: dict[str, list[int]], code_ids: Sequence[str]) -> np.ndarray:
     """Number of distinct dictionary terms present in each segment: (n_segments, n_codes)."""
-    present = (dtm.counts > 0).astype(np.float64).tocsc()
-    out = np.zeros((dtm.counts.shape[0], len(code_ids)))
-    for c, code in enumerate(code_ids):
-        idx = terms.get(code, [])
-        if idx:
-            out[:, c] = np.asarray(present[:, idx].sum(axis=1)).ravel()
-    return out
+    present = (dtm.counts > 0).astype(np.float64).tocsr()
+    rows = [c for c, code in enumerate(code_ids) for _ in terms.get(code, [])]
+    cols = [t for code in code_ids for t in terms.get(code, [])]
+    dictionary = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(code_ids), present.shape[1]))
+    return (present @ dictionary.T).toarray()
 
 
 def length_scores(dtm: DocumentTermMatrix, n_codes: int) -> np.ndarray:

@@ -23,6 +23,11 @@ log = logging.getLogger(__name__)
 
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 FORMATS = ("png", "svg")
+# The topic x code heatmap draws at most this many codes (one column each): with more, the
+# codes a topic carries, then those most correlated with any topic, in codebook order (alignment.csv and the
+# explorer's codebook map have every code).
+HEATMAP_MAX_CODES = 40
+CARRIED = ("own_topic", "split", "merged")  # structure verdicts whose topics the heatmap outlines
 
 
 WriteBytes = Callable[[str, bytes], Path]  # RunFolderWriter.write_bytes: relative path, data -> file
@@ -89,8 +94,9 @@ def heatmap_figure(model: Mapping[str, Any]) -> Any:
     al = model.get("alignment")
     if not al:
         return None
-    sim = np.asarray(al["similarity"])
-    codes = al["codes"]
+    shown = heatmap_codes(al)
+    sim = np.asarray(al["similarity"])[:, shown]
+    codes = [al["codes"][j] for j in shown]
     topics = model["topics"]
     fig = Figure(figsize=(3.5 + 0.45 * len(codes), 1.6 + 0.3 * len(topics)))
     ax = fig.subplots()
@@ -98,13 +104,32 @@ def heatmap_figure(model: Mapping[str, Any]) -> Any:
     ax.set_xticks(range(len(codes)), labels=codes, rotation=45, ha="right", fontsize=8)
     ax.set_yticks(range(len(topics)), labels=[f"{t['display']} {t['label']}"[:40] for t in topics], fontsize=8)
     for j, code in enumerate(codes):
-        if al["status"].get(code) in ("own_topic", "split", "merged"):
+        if al["status"].get(code) in CARRIED:
             for k in al["topics"].get(code, ()):
                 ax.add_patch(Rectangle((j - 0.5, k - 0.5), 1, 1, fill=False, edgecolor="#E69F00", linewidth=2.5))
     fig.colorbar(image, ax=ax, label="correlation with the code's evidence", shrink=0.8)
     fig.subplots_adjust(left=2.6 / fig.get_figwidth(), bottom=1.3 / fig.get_figheight(), top=1 - 0.4 / fig.get_figheight())
-    ax.set_title(f"{model['name']}: topics x codes (outlined: the topic carries the code)", fontsize=9)
+    title = f"{model['name']}: topics x codes (outlined: the topic carries the code)"
+    if len(codes) < len(al["codes"]):
+        title += f"\n{len(codes)} of {len(al['codes']):,} codes: those a topic carries, then the most correlated with a topic"
+    ax.set_title(title, fontsize=9)
     return fig
+
+
+def heatmap_codes(alignment: Mapping[str, Any], cap: int = HEATMAP_MAX_CODES) -> list[int]:
+    """Column indices of the codes the heatmap draws, in codebook order: every code when there
+    are at most `cap`; else the codes a topic carries (own topic, split, merged), then the others
+    by their highest correlation with any topic (ties: codebook order), `cap` in all."""
+    codes = alignment["codes"]
+    if len(codes) <= cap:
+        return list(range(len(codes)))
+    import numpy as np
+
+    sim = np.asarray(alignment["similarity"], dtype=float).reshape(-1, len(codes))
+    best = sim.max(axis=0) if sim.shape[0] else np.zeros(len(codes))
+    carried = np.array([alignment["status"].get(code) in CARRIED for code in codes])
+    order = np.lexsort((np.arange(len(codes)), -best, ~carried))  # carried first, then most correlated
+    return sorted(int(j) for j in order[:cap])
 
 
 def prevalence_figure(model: Mapping[str, Any], field: str) -> Any:
@@ -145,7 +170,9 @@ def figure_texts(model: Mapping[str, Any]) -> Iterator[str]:
     yield model["name"]
     for t in model["topics"]:
         yield from (t["display"], t["label"], *t.get("codes", ()), *t["terms"])
-    yield from (model.get("alignment") or {}).get("codes", [])
+    al = model.get("alignment")
+    if al:
+        yield from (al["codes"][j] for j in heatmap_codes(al))
     for field, p in (model.get("prevalence_by") or {}).items():
         yield field
         yield from map(str, p["levels"])

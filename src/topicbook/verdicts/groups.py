@@ -39,7 +39,8 @@ def group_structure(structure: ModelStructure, group: CodePresence, below: Seque
     if group.presence == "absent":
         return CodeStructure(name, group.code, "absent")
     family = set(below)
-    kids = [c for c in structure.codes if c.code in family and c.status in MATCHED]
+    rows = sorted(structure.position[c] for c in family if c in structure.position)  # codebook order
+    kids = [structure.codes[i] for i in rows if structure.codes[i].status in MATCHED]
     topics: list[int] = []
     for kid in kids:
         topics.extend(k for k in kid.topics if k not in topics)

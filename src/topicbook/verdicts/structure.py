@@ -36,6 +36,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from scipy.stats import binom, false_discovery_control, norm
@@ -115,8 +116,16 @@ class ModelStructure(JsonMixin):
     codes: tuple[CodeStructure, ...]
     topics: tuple[TopicVerdict, ...]
 
+    @cached_property
+    def position(self) -> dict[str, int]:
+        """Code id -> its index in `codes` (built once: groups look their subcodes up)."""
+        out: dict[str, int] = {}
+        for i, c in enumerate(self.codes):
+            out.setdefault(c.code, i)
+        return out
+
     def status(self, code: str) -> str:
-        return next(c.status for c in self.codes if c.code == code)
+        return self.codes[self.position[code]].status
 
 
 def match_cutoffs(doc_topic: np.ndarray, null_scores: np.ndarray, quantile: float) -> np.ndarray:
