@@ -36,7 +36,7 @@ from topicbook.learning import Suggestion, suggest_next
 from topicbook.qdc import Coding, write_qdpx
 from topicbook.report.run_folder import RunFolder
 from topicbook.sampling import Sample
-from topicbook.validation import VALIDATION_DIR, json_text, output_root, write_files, write_text
+from topicbook.validation import export_targets, json_text, output_root, write_files, write_text
 
 log = logging.getLogger(__name__)
 
@@ -106,12 +106,7 @@ def write_suggestions(run: RunFolder, suggestions: Sequence[Suggestion], fmt: st
     """Write `suggestions` as csv or qdpx (default RUN_DIR/validation/next.<fmt>) and their
     record beside it (the export's name with .json: the `codings.reviewed` list); existing files
     are replaced only with `force`, and nothing is half-written. Returns (export, record)."""
-    if fmt not in FORMATS:
-        raise InputError(f"--format: unknown format '{fmt}'. Use one of {', '.join(FORMATS)}.")
-    target = out or run.path / VALIDATION_DIR / f"next.{fmt}"
-    record_path = target.with_suffix(".json")
-    if record_path == target:
-        raise InputError(f"--out: {target} would be overwritten by the suggestions' record; give the export a .{fmt} name.")
+    target, record_path = export_targets(run, out, fmt, FORMATS, stem="next", record_what="the suggestions' record")
     record = next_record(run, suggestions)
     if fmt == "csv":
         buffer = io.StringIO()

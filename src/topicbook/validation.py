@@ -73,6 +73,20 @@ def output_root(run: RunFolder, out: Path | None) -> dict[str, Any]:
     return {"root": out, "what": "the folder of --out"} if out is not None else {"root": run.path, "what": "the run folder"}
 
 
+def export_targets(run: RunFolder, out: Path | None, fmt: str, formats: Sequence[str], *, stem: str,
+                   record_what: str) -> tuple[Path, Path]:
+    """(export, record) paths of a validation export: `out`, else RUN_DIR/validation/<stem>.<fmt>,
+    and its record beside it with .json; an unknown `fmt`, or an `out` the record would
+    overwrite, is a one-line error (`record_what` names the record in it)."""
+    if fmt not in formats:
+        raise InputError(f"--format: unknown format '{fmt}'. Use one of {', '.join(formats)}.")
+    target = out or run.path / VALIDATION_DIR / f"{stem}.{fmt}"
+    record = target.with_suffix(".json")
+    if record == target:
+        raise InputError(f"--out: {target} would be overwritten by {record_what}; give the export a .{fmt} name.")
+    return target, record
+
+
 def write_text(text: str) -> Callable[[Path], None]:
     def write(path: Path) -> None:
         path.write_text(text, encoding="utf-8")
@@ -142,12 +156,7 @@ def write_sample(run: RunFolder, sample: Sample, fmt: str, *, out: Path | None =
     'topicbook: sample', the run's codebook to code with, and the record in the project's
     Description. The record goes to the export's name with .json (sample.json by default).
     """
-    if fmt not in SAMPLE_FORMATS:
-        raise InputError(f"--format: unknown format '{fmt}'. Use one of {', '.join(SAMPLE_FORMATS)}.")
-    target = out or run.path / VALIDATION_DIR / f"sample.{fmt}"
-    record = target.with_suffix(".json")
-    if record == target:
-        raise InputError(f"--out: {target} would be overwritten by the sample record; give the export a .{fmt} name.")
+    target, record = export_targets(run, out, fmt, SAMPLE_FORMATS, stem="sample", record_what="the sample record")
     segments = {s.id: s for s in run.segments}
     chosen = [segments[s] for s in sample.segment_ids]
 
