@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import json
 import random
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
+import topicbook.learning as learning_module
 from conftest import THEMES, WEAK_CODEBOOK, planted_turn
 from topicbook.codebook import load_codebook
 from topicbook.config import PreprocessConfig
@@ -22,6 +24,7 @@ from topicbook.learning import (
     LearningSettings,
     Suggestion,
     curve_sizes,
+    curve_work,
     grouped_folds,
     learn_scores,
     learned_agreement,
@@ -271,9 +274,40 @@ def test_learning_curve_reuses_the_cv_fits_and_keeps_to_its_budget(planted_study
     # the largest size trains every fold on all its documents: learned's own out-of-fold figure
     figures = learned_agreement(result, labels, planted_study.lengths)
     assert figures is not None and fresh.points[-1].macro_roc_auc == figures.macro_roc_auc
-    tight = learning_curve(*args, kappa=result.kappa, seed=2, max_seconds=0.0)
+    tight = learning_curve(*args, kappa=result.kappa, seed=2, max_work=0)
     assert [p.n_documents for p in tight.points] == [1] and tight.skipped == (2, 4)
     assert tight.points[0] == fresh.points[0]
+
+
+class CountingRegression(learning_module.LogisticRegression):
+    """LogisticRegression that records the training segments of every fit (in `fits`)."""
+
+    fits: list[int] = []
+
+    def fit(self, X, y, sample_weight=None):  # type: ignore[no-untyped-def]
+        CountingRegression.fits.append(X.shape[0])
+        return super().fit(X, y, sample_weight)
+
+
+def test_the_curve_budget_counts_the_fits_never_the_clock(planted_study: Planted, monkeypatch: pytest.MonkeyPatch) -> None:
+    coded = planted_study.coded(HALF + ["doc01", "doc03"])  # 8 coded documents: sizes 1, 2, 4, 6
+    args = (planted_study.spaces, planted_study.prior, planted_study.truth & coded[:, None], coded, planted_study.docs,
+            CODES, planted_study.lengths)
+    monkeypatch.setattr(learning_module, "LogisticRegression", CountingRegression)
+    CountingRegression.fits = []
+    free = learning_curve(*args, seed=1)
+    fitted = list(CountingRegression.fits)
+    assert len(fitted) > 0 and [p.n_documents for p in free.points] == [1, 2, 4, 6] and free.skipped == ()
+    whole = sum(curve_work(1, n) for n in fitted)  # every fit of the four points
+    assert whole == sum(fitted) + 1_000 * len(fitted)
+    clock = iter(range(0, 10**9, 3_600))  # an hour passes at every reading: a very loaded machine
+    monkeypatch.setattr(time, "perf_counter", lambda: float(next(clock)))
+    monkeypatch.setattr(time, "process_time", lambda: float(next(clock)))
+    assert learning_curve(*args, seed=1, max_work=whole) == free  # exactly enough: the same curve, whatever the clock
+    short = learning_curve(*args, seed=1, max_work=whole - 1)  # one unit short: the largest size is left out
+    assert short.points == free.points[:-1] and short.skipped == (6,)
+    assert learning_curve(*args, seed=1, max_work=whole - 1) == short
+    assert learning_curve(*args, seed=1, max_work=0).points == free.points[:1]  # the smallest size always
 
 
 def test_learned_agreement_only_on_coded_segments(planted_study: Planted) -> None:

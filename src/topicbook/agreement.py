@@ -73,7 +73,10 @@ LEARNING_CURVE = "learning_curve"  # agreement.json: agreement against the numbe
 SAMPLE_KEY = "sample"  # agreement.json's section for the hand-coded random sample (not a method name)
 SECTIONS = (SAMPLE_KEY, LEARNED_FIT, LEARNING_CURVE)  # agreement.json keys that are not methods
 CURVE_MAX_POINTS = 6
-CURVE_MAX_SECONDS = 60.0  # the learning curve's time budget in a run
+# the learning curve's budget in a run, in work units (topicbook.learning.curve_work: regressions x
+# (1,000 + training segments)); counted from the data, so the same on every machine; about a
+# minute on one core of the 2-core AMD EPYC server the benchmarks ran on
+CURVE_MAX_WORK = 2_500_000
 SUGGESTION_COLUMNS = ("rank", "segment_id", "document", "code", "reason", "utility", "uncertainty", "score",
                       "threshold", "text")
 
@@ -211,7 +214,7 @@ def evaluate_run(dtm: DocumentTermMatrix, texts: Sequence[str], documents: Seque
     reviewed: segment ids reviewed
     one by one (:func:`topicbook.codings.coded_mask`); groups: per dtm row the unit the
     cross-validation keeps whole (default: its document), read from metadata `group_column`.
-    curve: compute the learning curve (capped at CURVE_MAX_POINTS sizes and CURVE_MAX_SECONDS).
+    curve: compute the learning curve (capped at CURVE_MAX_POINTS sizes and CURVE_MAX_WORK work units).
     stage: a context manager per named step (`Timer.stage`): learned, learning_curve, suggestions.
     spaces: the run's feature spaces of `dtm` and `texts` (:func:`topicbook.scoring.feature_spaces`;
     built here when not given), shared with the learned score and the verdicts.
@@ -282,7 +285,7 @@ def evaluate_run(dtm: DocumentTermMatrix, texts: Sequence[str], documents: Seque
             learning = learning_curve(spaces, scores[prior], labels, coded, group_of.tolist(), code_ids, lengths,
                                       kappa=learned.kappa, seed=seed, min_positives=min_positives,
                                       settings=learned.settings, max_points=CURVE_MAX_POINTS,
-                                      max_seconds=CURVE_MAX_SECONDS, result=learned)
+                                      max_work=CURVE_MAX_WORK, result=learned)
     with stage("suggestions"):
         picks = suggest_next(learned, n_suggestions)
     return replace(base, scores=scores, thresholds=thresholds, figures=figures, sample=sampled, learned=learned,
@@ -370,9 +373,12 @@ def autocode_rows(run: RunAgreement, documents: Mapping[str, str], top: int = 3)
         pred = s > run.thresholds[name][None, :]
         for i, seg in enumerate(run.segment_ids):
             order = np.argsort(-z[i], kind="stable")
-            chosen = [c for c in order[:top]] + [c for c in order[top:] if pred[i, c]]
-            for rank, c in enumerate(chosen, 1):
+            rest = order[top:]
+            chosen = np.concatenate([order[:top], rest[pred[i, rest]]])
+            values = zip(chosen.tolist(), s[i, chosen].tolist(), z[i, chosen].tolist(), pred[i, chosen].tolist(),
+                         strict=True)
+            for rank, (c, score, zc, predicted) in enumerate(values, 1):
                 rows.append({"segment_id": seg, "document": documents.get(seg, ""), "method": name, "rank": rank,
-                             "code": run.code_ids[c], "score": round(float(s[i, c]), 6),
-                             "z": round(float(z[i, c]), 4), "predicted": int(pred[i, c])})
+                             "code": run.code_ids[c], "score": round(score, 6), "z": round(zc, 4),
+                             "predicted": int(predicted)})
     return rows

@@ -120,12 +120,13 @@ class Codebook:
     def subset(self, ids: Collection[str]) -> Codebook:
         """The codes in `ids` (codebook order); a parent that is left out is replaced by its
         nearest kept ancestor, so the result is a valid codebook."""
-        by_id = {c.id: c for c in self.codes}
-        keep = [c for c in self.codes if c.id in ids]
+        by_id = self._by_id
+        wanted = set(ids)
+        keep = [c for c in self.codes if c.id in wanted]
         out = []
         for code in keep:
             parent = code.parent
-            while parent is not None and parent not in ids:
+            while parent is not None and parent not in wanted:
                 parent = by_id[parent].parent
             out.append(dataclasses.replace(code, parent=parent))
         return Codebook(self.name, tuple(out), self.source)

@@ -48,7 +48,6 @@ from __future__ import annotations
 
 import logging
 import math
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
@@ -265,9 +264,10 @@ def _zcol(values: np.ndarray) -> np.ndarray:
 def _group_counts(labels: np.ndarray, rows: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per code: positive segments among `rows`, and distinct groups holding one."""
     sub = labels[rows]
-    g = groups[rows]
-    docs = np.array([len(set(g[sub[:, c]].tolist())) for c in range(labels.shape[1])], dtype=int)
-    return sub.sum(axis=0).astype(int), docs
+    _, group_of_row = np.unique(groups[rows], return_inverse=True)
+    held = np.zeros((int(group_of_row.max(initial=-1)) + 1, labels.shape[1]), dtype=bool)  # (groups, codes)
+    np.logical_or.at(held, group_of_row, sub)
+    return sub.sum(axis=0).astype(int), held.sum(axis=0).astype(int)
 
 
 # --------------------------------------------------------------------------- fitting
@@ -280,14 +280,17 @@ def _regressions(X: sp.csr_matrix, labels: np.ndarray, train: np.ndarray, npos: 
     every segment, standardised over all segments."""
     out: dict[int, np.ndarray] = {}
     Xt = X[train]
-    for c in range(labels.shape[1]):
-        y = labels[train, c]
-        if npos[c] < settings.min_positives or y.all():
-            continue
+    for c in _learnable(labels, train, npos, settings).tolist():
         clf = LogisticRegression(C=settings.c, class_weight="balanced", max_iter=settings.max_iter,
-                                 random_state=seed).fit(Xt, y)
+                                 random_state=seed).fit(Xt, labels[train, c])
         out[c] = _zcol(clf.decision_function(X))
     return out
+
+
+def _learnable(labels: np.ndarray, train: np.ndarray, npos: np.ndarray, settings: LearningSettings) -> np.ndarray:
+    """The codes (column indices, ascending) that get a regression on the `train` rows: at least
+    `min_positives` positives there, and not every training segment positive."""
+    return np.flatnonzero((npos >= settings.min_positives) & ~labels[train].all(axis=0))
 
 
 def _blend(z_prior: np.ndarray, regressions: Mapping[int, np.ndarray], ndocs: np.ndarray,
@@ -295,10 +298,11 @@ def _blend(z_prior: np.ndarray, regressions: Mapping[int, np.ndarray], ndocs: np
     """The learned score (n_segments, n_codes) and the weights a_c (n_codes,)."""
     scores = z_prior.copy()
     weights = np.zeros(z_prior.shape[1])
-    for c, z in regressions.items():
-        a = ndocs[c] / (ndocs[c] + kappa)
-        weights[c] = a
-        scores[:, c] = (1 - a) * z_prior[:, c] + a * z
+    if regressions:
+        cols = np.fromiter(regressions, dtype=int, count=len(regressions))
+        a = ndocs[cols] / (ndocs[cols] + kappa)
+        weights[cols] = a
+        scores[:, cols] = (1 - a) * z_prior[:, cols] + a * np.column_stack(list(regressions.values()))
     return scores, weights
 
 
@@ -480,7 +484,7 @@ class LearningCurve:
     folds: int
     kappa: float
     seed: int
-    skipped: tuple[int, ...] = ()  # sizes left out to keep within the time budget
+    skipped: tuple[int, ...] = ()  # sizes left out to keep within the work budget (curve_work units)
 
     def to_json(self) -> dict[str, Any]:
         return {"points": [p.to_json() for p in self.points], "folds": self.folds, "kappa": self.kappa,
@@ -490,6 +494,18 @@ class LearningCurve:
     def from_json(cls, data: Mapping[str, Any]) -> LearningCurve:
         return cls(tuple(CurvePoint.from_json(p) for p in data["points"]), int(data["folds"]),
                    float(data["kappa"]), int(data["seed"]), tuple(int(m) for m in data.get("skipped", ())))
+
+
+CURVE_FIT_SEGMENTS = 1_000  # the work of one regression beyond its training segments, in segments
+
+
+def curve_work(n_regressions: int, n_train_segments: int) -> int:
+    """The work of fitting `n_regressions` regressions on `n_train_segments` segments each, in
+    segment units: a fit costs CURVE_FIT_SEGMENTS (the solver's fixed cost over the features)
+    plus one per training segment. Counted from the data, never timed, so that a budget in
+    these units gives the same curve on any machine (about 25 ms per 1,000 units on one core
+    of a 2-core AMD EPYC server: 2,500,000 units are about a minute)."""
+    return n_regressions * (CURVE_FIT_SEGMENTS + n_train_segments)
 
 
 def curve_sizes(n_train: int, max_points: int | None = None) -> list[int]:
@@ -513,7 +529,7 @@ def learning_curve(spaces: FeatureSpaces, prior: np.ndarray, labels: np.ndarray,
                    groups: Sequence[str], code_ids: Sequence[str], lengths: np.ndarray, *,
                    kappa: float | None = None, sizes: Sequence[int] | None = None, seed: int = 0,
                    min_positives: int = 1, settings: LearningSettings | None = None,
-                   max_points: int | None = None, max_seconds: float | None = None,
+                   max_points: int | None = None, max_work: int | None = None,
                    result: LearnedScores | None = None) -> LearningCurve:
     """Agreement of the learned score against the number of coded documents it is trained on.
 
@@ -526,12 +542,14 @@ def learning_curve(spaces: FeatureSpaces, prior: np.ndarray, labels: np.ndarray,
     default_kappa; pass the run's chosen one). Inputs as :func:`learn_scores`; lengths:
     (n_segments,) tokens per segment. No point when fewer than two documents were coded.
 
-    Cost: every point fits one regression per code and fold. `max_points` caps the default
-    sizes (:func:`curve_sizes`); with `max_seconds`, a point is left out (and listed in
-    `skipped`, with every larger one) when the time spent so far plus its estimate (the
-    previous point's seconds, scaled by the ratio of sizes) would pass the budget: points are
-    computed smallest first, so a tight budget keeps the small end. Without `max_seconds`, or
-    when the budget does not bind, the curve depends only on its inputs and the seed.
+    Cost: every point fits one regression per learnable code and fold. `max_points` caps the
+    default sizes (:func:`curve_sizes`); `max_work` is a budget in the units of
+    :func:`curve_work` (regressions x (CURVE_FIT_SEGMENTS + training segments), summed over
+    the folds and points), counted from the draws before anything is fitted: a point is left
+    out (and listed in `skipped`, with every larger one) when the work of the points so far
+    plus its own would pass the budget. Points are computed smallest first and the smallest is
+    always computed, so a tight budget keeps the small end. The curve depends only on its
+    inputs, the seed and the budget, never on the machine's speed or load.
     `result`: the run's :func:`learn_scores` on the same inputs; a size that trains every fold
     on all its documents is then read from its out-of-fold scores (the very same fits) instead
     of being fitted again.
@@ -555,32 +573,42 @@ def learning_curve(spaces: FeatureSpaces, prior: np.ndarray, labels: np.ndarray,
     rng = np.random.default_rng(seed)
     points = []
     skipped: list[int] = []
-    started = time.perf_counter()
-    last: tuple[int, float] | None = None  # (size, seconds) of the previous point
+    work = 0  # of the points computed so far (curve_work units)
     for m in sizes:
-        if max_seconds is not None and last is not None:
-            spent = time.perf_counter() - started
-            if skipped or spent + last[1] * m / last[0] > max_seconds:
-                skipped.append(int(m))
-                continue
-        point_started = time.perf_counter()
-        pooled = z_prior.copy()
+        if skipped:
+            skipped.append(int(m))
+            continue
+        # per fold: its test rows, then (train rows, positives, groups) or None when read back
+        plan: list[tuple[np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray] | None]] = []
+        point_work = 0
         for test, docs in zip(folds, train_docs, strict=True):
             chosen = rng.choice(np.asarray(docs), size=min(m, len(docs)), replace=False)
             if reuse is not None and m >= len(docs):
-                pooled[test] = reuse[test]
+                plan.append((test, None))
                 continue
             train = coded & np.isin(groups_arr, chosen)
             npos, ndocs = _group_counts(labels, train, groups_arr)
+            point_work += curve_work(len(_learnable(labels, train, npos, settings)), int(train.sum()))
+            plan.append((test, (train, npos, ndocs)))
+        if points and max_work is not None and work + point_work > max_work:
+            skipped.append(int(m))
+            continue
+        work += point_work
+        pooled = z_prior.copy()
+        for test, fit in plan:
+            if fit is None:
+                pooled[test] = reuse[test]  # type: ignore[index]  # plan holds None only with reuse
+                continue
+            train, npos, ndocs = fit
             blended, _ = _blend(z_prior, _regressions(X, labels, train, npos, settings, seed), ndocs, kappa)
             pooled[test] = blended[test]
         learned = agreement(pooled, labels, lengths, code_ids, evaluate=coded, min_positives=min_positives)
         points.append(CurvePoint(int(m), learned.macro_roc_auc, learned.micro_f1, base.macro_roc_auc,
                                  base.micro_f1, learned.n_segments, learned.n_codes))
-        last = (int(m), time.perf_counter() - point_started)
     if skipped:
-        log.warning("learning curve: sizes %s left out to stay within %.0f s (the curve took %.1f s)",
-                    ", ".join(map(str, skipped)), max_seconds, time.perf_counter() - started)
+        log.warning("learning curve: sizes %s left out to stay within its budget of %s work units (the curve's "
+                    "points took %s: regressions x (%s + training segments))", ", ".join(map(str, skipped)),
+                    f"{max_work:,}", f"{work:,}", f"{CURVE_FIT_SEGMENTS:,}")
     return LearningCurve(tuple(points), len(folds), float(kappa), seed, tuple(skipped))
 
 

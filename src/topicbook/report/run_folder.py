@@ -19,6 +19,7 @@ import csv
 import errno
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -29,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pydantic_core
 
 from topicbook.agreement import (
     LEARNED,
@@ -130,7 +132,10 @@ class RunFolderWriter:
         return target
 
     def write_json(self, relative: str, data: Any) -> Path:
-        return self.write_text(relative, json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False, default=_json_default) + "\n")
+        target = self.target(relative)
+        with self._writing():
+            target.write_bytes(json_bytes(data))
+        return target
 
     def write_csv(self, relative: str, rows: Iterable[dict], columns: Sequence[str]) -> Path:
         """Stream `rows` (any iterable, e.g. a generator) into a UTF-8 CSV with "\n" line ends."""
@@ -188,6 +193,55 @@ def _os_error(exc: OSError, out_dir: Path) -> TopicbookError:
     if exc.errno in (errno.EACCES, errno.EROFS, errno.EPERM):
         return TopicbookError(f"{out_dir}: cannot write there ({os.strerror(exc.errno)}). Use --out with a writable folder.")
     return TopicbookError(f"{out_dir}: cannot write the run ({exc.strerror or exc}). Check the output folder.")
+
+
+# The numbers that pydantic-core writes otherwise than Python's repr: with an exponent
+# (1e-7, Python 1e-07) or from 0.0000 (0.00001, Python 1e-05).
+_FOREIGN_FLOAT = re.compile(rb"-?(?:0\.0000[0-9]*|[0-9]+(?:\.[0-9]+)?e[-+]?[0-9]+)")
+_FOREIGN_MARKS = (b"e-", b"e+", b"0.0000")
+
+
+def _python_floats(text: bytes) -> bytes:
+    """Indented JSON from pydantic-core with every number that Python writes otherwise
+    rewritten as Python's repr of the same value. A number is found by its marks (bytes.find,
+    so text without them costs three scans): a token that starts after a space or a line break
+    and ends its line (but for a comma) is a value outside any string, since a JSON string
+    never holds a raw line break."""
+    starts: set[int] = set()
+    for mark in _FOREIGN_MARKS:
+        at = text.find(mark)
+        while at >= 0:
+            starts.add(max(text.rfind(b" ", 0, at), text.rfind(b"\n", 0, at)) + 1)
+            at = text.find(mark, at + 1)
+    if not starts:
+        return text
+    parts, done = [], 0
+    for start in sorted(starts):
+        end = text.find(b"\n", start)
+        end = len(text) if end < 0 else end
+        token = text[start:end - 1] if text[end - 1:end] == b"," else text[start:end]
+        if _FOREIGN_FLOAT.fullmatch(token):
+            parts += [text[done:start], repr(float(token)).encode()]
+            done = start + len(token)
+    return b"".join([*parts, text[done:]])
+
+
+def json_bytes(data: Any) -> bytes:
+    """`data` as UTF-8 JSON with 2-space indents and a final newline: byte for byte what
+    ``json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False, default=_json_default)``
+    gives, written by pydantic-core's serialiser (Rust; the standard library encodes indented
+    JSON in pure Python: seconds for a 20 MB alignment.json). The two write some floats
+    differently (0.00001 against Python's 1e-05: :func:`_python_floats` rewrites them) and a
+    None dictionary key; whatever pydantic-core cannot write, or might write otherwise (NaN or
+    infinity anywhere, a "None" key), is left to the standard library, which then gives the
+    same text or raises its own error."""
+    try:
+        text = pydantic_core.to_json(data, indent=2, fallback=_json_default, inf_nan_mode="constants")
+    except (pydantic_core.PydanticSerializationError, ValueError, TypeError, RecursionError):
+        text = None
+    if text is None or any(mark in text for mark in (b'"None": ', b"NaN", b"Infinity")):
+        return (json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False, default=_json_default) + "\n").encode("utf-8")
+    return _python_floats(text) + b"\n"
 
 
 def _json_default(value: Any) -> Any:

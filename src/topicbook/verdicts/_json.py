@@ -17,10 +17,20 @@ import numpy as np
 T = TypeVar("T", bound="JsonMixin")
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})  # returned as they are (exact types: not subclasses)
+_FIELDS: dict[type, tuple[str, ...]] = {}  # a dataclass's field names, looked up once per class
+
+
 def to_plain(value: Any) -> Any:
     """A JSON-ready copy of `value` (dataclasses by field, tuples as lists, numpy as Python)."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    names = _FIELDS.get(kind)
+    if names is None and dataclasses.is_dataclass(value) and not isinstance(value, type):
+        names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(value))
+    if names is not None:
+        return {name: to_plain(getattr(value, name)) for name in names}
     if isinstance(value, dict):
         return {str(k): to_plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
