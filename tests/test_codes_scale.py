@@ -10,6 +10,7 @@ pseudo-labels, and the page grows by a bounded number of bytes per code.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import json
 from pathlib import Path
 
@@ -19,7 +20,7 @@ import yaml
 
 from conftest import MANY_CODES_GROUP, SVG_TOO, write_many_codes, write_planted_corpus
 from topicbook import align as align_module
-from topicbook import scoring
+from topicbook import heap, scoring
 from topicbook.codebook import (
     Code,
     Codebook,
@@ -31,7 +32,7 @@ from topicbook.codebook import (
 from topicbook.config import PreprocessConfig, load_config, parse_yaml
 from topicbook.pipeline import fit_all, prepare, run
 from topicbook.preprocess import Preprocessor
-from topicbook.report import figures
+from topicbook.report import figures, run_folder
 from topicbook.scoring import PART_WEIGHTS, _unit, feature_spaces
 
 
@@ -269,3 +270,52 @@ def test_page_and_figures_grow_linearly_in_codes(tmp_path: Path) -> None:
     assert sizes[150]["figures"] == sizes[450]["figures"]
     per_code = (sizes[450]["page"] - sizes[150]["page"]) / 300
     assert 200 < per_code < 2500  # bytes per code: its row of every table, no codes x codes structure
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _stdlib_json(data: object) -> bytes:
+    return (json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False, default=run_folder._json_default)
+            + "\n").encode("utf-8")
+
+
+def test_json_files_are_byte_for_byte_what_the_standard_library_writes() -> None:
+    rng = np.random.default_rng(0)
+    floats = [float(x) for x in 10.0 ** rng.uniform(-30, 30, 5_000) * rng.choice([-1, 1], 5_000)]
+    floats += [0.0, -0.0, 1e-4, 1e-5, 9.5e-5, 1e-7, 1e16, 1e22, 5e-324, 1.7976931348623157e308, 0.1, 100.0]
+    data = {
+        "floats": floats, "as values": [{"v": x, "w": [x, -x]} for x in floats[:500]],
+        "texts": ["1e-05", "0.00001 e-mail", "re-use e+1", "line\nbreak 1e-7", 'quote " 0.00001', "tab\tNUL\x00 \x1b[2J",
+                  "é ü 漢字 \u2028 😀", "back\\slash 1e-05\\"],
+        "a key 1e-05": 2e-05, "ints": [0, -1, 2**53 + 1, 10**30], "flags": [True, False, None], "empty": [[], {}, ""],
+        "numpy": {"array": np.arange(4) * 1e-6, "int": np.int64(7), "float": np.float64(3e-7), "f32": np.float32(0.5)},
+        "tuple": (1, (2.5e-6, "x")), 3: "an int key",
+    }
+    assert run_folder.json_bytes(data) == _stdlib_json(data)
+    assert run_folder.json_bytes([]) == _stdlib_json([]) and run_folder.json_bytes({}) == _stdlib_json({})
+    # what pydantic-core would write otherwise is left to the standard library: the same text, the same errors
+    assert run_folder.json_bytes({None: 1, "x": 1e-5}) == _stdlib_json({None: 1, "x": 1e-5})
+    for bad in ({"x": float("nan")}, {"x": [float("-inf")]}):
+        with pytest.raises(ValueError, match="Out of range float values are not JSON compliant"):
+            run_folder.json_bytes(bad)
+    with pytest.raises(TypeError, match="not JSON serialisable: bool"):
+        run_folder.json_bytes({"x": np.bool_(True)})
+
+
+def test_the_run_result_is_frozen_out_of_the_collector_while_written_only() -> None:
+    assert gc.get_freeze_count() == 0
+    before = gc.get_count()
+    with heap.frozen_heap():
+        assert gc.get_freeze_count() > 0  # every object alive now
+        with heap.frozen_heap():
+            pass
+        assert gc.get_freeze_count() > 0  # the inner block keeps the outer freeze
+    assert gc.get_freeze_count() == 0
+    with pytest.raises(KeyError), heap.frozen_heap():
+        raise KeyError("x")
+    assert gc.get_freeze_count() == 0
+    assert gc.isenabled()
+    with heap.collector_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled() and len(before) == 3

@@ -61,6 +61,7 @@ from pydantic.types import AllowInfNan
 from pydantic_core import PydanticCustomError
 
 from topicbook.errors import ConfigError
+from topicbook.heap import collector_paused
 from topicbook.languages import language_problem
 from topicbook.names import name_problem
 
@@ -433,13 +434,14 @@ def _load_checked(loader_class: Any, text: str, path: Path) -> Any:
     more than MAX_YAML_NODES values; YAML errors propagate."""
     loader = loader_class(text)
     try:
-        node = loader.get_single_node()
-        if node is None:
-            return None
-        size = _expanded_size(node, {})
-        if size > MAX_YAML_NODES:
-            raise ConfigError(f"{path}: the YAML expands to more than {MAX_YAML_NODES:,} values through its aliases (*name), which looks like a YAML bomb; refused. Write the values out without aliases.")
-        return loader.construct_document(node)
+        with collector_paused():  # nodes, then values: bulk objects that stay alive
+            node = loader.get_single_node()
+            if node is None:
+                return None
+            size = _expanded_size(node, {})
+            if size > MAX_YAML_NODES:
+                raise ConfigError(f"{path}: the YAML expands to more than {MAX_YAML_NODES:,} values through its aliases (*name), which looks like a YAML bomb; refused. Write the values out without aliases.")
+            return loader.construct_document(node)
     finally:
         loader.dispose()
 

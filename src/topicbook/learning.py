@@ -571,7 +571,7 @@ def learning_curve(spaces: FeatureSpaces, prior: np.ndarray, labels: np.ndarray,
     reuse = result.scores if result is not None and result.kappa == kappa and result.folds == fold_docs else None
     base = agreement(z_prior, labels, lengths, code_ids, evaluate=coded, min_positives=min_positives)
     rng = np.random.default_rng(seed)
-    points = []
+    points: list[CurvePoint] = []
     skipped: list[int] = []
     work = 0  # of the points computed so far (curve_work units)
     for m in sizes:

@@ -6,13 +6,11 @@ What each file holds is in README ("What the run folder holds"); the reader of e
 
 from __future__ import annotations
 
-import gc
 import json
 import logging
 import os
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +28,7 @@ from topicbook.agreement import (
 from topicbook.codebook import codebook_to_yaml
 from topicbook.config import config_to_dict, dump_config
 from topicbook.files import sha256_file
+from topicbook.heap import frozen_heap
 from topicbook.ids import topic_id, topic_key
 from topicbook.names import safe_unique_names
 from topicbook.report import explorer, explorer_data, figures
@@ -268,22 +267,7 @@ def model_file_names(result: RunResult) -> dict[str, str]:
     return dict(zip(names, safe_unique_names(names, what="models[{i}].name"), strict=True))
 
 
-@contextmanager
-def result_out_of_gc() -> Iterator[None]:
-    """Leave the objects alive when the block starts (a finished run's result: millions of small
-    objects at 10^4 codes) out of the garbage collector's passes until it ends (gc.freeze): they
-    are not garbage while the files are written, yet every full pass walked them all (0.5 s a
-    pass, 3-6 s of writing at 10,000 codes). Objects made in the block are collected as usual."""
-    frozen_before = gc.get_freeze_count()
-    gc.freeze()
-    try:
-        yield
-    finally:
-        if not frozen_before:
-            gc.unfreeze()
-
-
-@result_out_of_gc()
+@frozen_heap()  # the result: millions of objects at 10^4 codes, none of them garbage
 def write_run(result: RunResult, *, out_dir: Path, name: str, command: list[str] | None = None,
               record_paths: bool = False) -> Path:
     """Write every output into a partial folder and commit it; returns the final folder.

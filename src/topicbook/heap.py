@@ -1,0 +1,42 @@
+"""The garbage collector around bulk work on many small objects (10^4 codes and up).
+
+CPython's collector walks every tracked object at each full pass; a pass is triggered by
+allocations, so building or writing millions of small objects (a large codebook's YAML
+nodes, a finished run's result) pays for walking all of them again and again (0.5 s a pass
+at 10,000 codes). Neither context manager changes what is computed, only when the collector
+runs; objects that form cycles are collected once the block ends.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """No collection in the block (gc.disable), for a bulk build of objects that stay alive
+    (a parser's output); the collector's previous state is restored after it."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+@contextmanager
+def frozen_heap() -> Iterator[None]:
+    """The objects alive when the block starts left out of every collection until it ends
+    (gc.freeze): they are known not to be garbage (a finished run's result while its files are
+    written). Objects made in the block are collected as usual. Nested use keeps the outer
+    freeze."""
+    frozen_before = gc.get_freeze_count()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        if not frozen_before:
+            gc.unfreeze()
