@@ -759,6 +759,12 @@ def section_codes(meta: dict) -> str:
     rows = [[_n(r["codes"]), f"{r['seconds']:.1f}", f"{r['cpu_seconds']:.1f}", f"{r['load_before'][0]:.1f}",
              f"**{_n(r['peak_rss_mb'])} MB**", *(f"{r['groups'][g]:.1f}" for g in groups),
              f"{r['page_bytes'] / 2**20:.1f} MB", str(r["figures"])] for r in runs]
+    cpu_table = ""
+    if all("cpu_groups" in r for r in runs):  # CPU seconds per stage (results from before they were measured have none)
+        cpu_rows = [[_n(r["codes"]), f"{r['cpu_seconds']:.1f}", *(f"{r['cpu_groups'][g]:.1f}" for g in groups)] for r in runs]
+        cpu_table = ("\nThe same runs in CPU seconds of the main process per stage (`time.process_time` around each "
+                     "stage; \"rest\": the process's CPU seconds outside them, start-up and imports included):\n\n"
+                     + _table(['codes', 'CPU s', *(g + ' CPU s' for g in groups)], cpu_rows) + "\n")
     lin = d["linearity"]
     keys = [*groups, "wall", "cpu_seconds", "page_bytes", "peak_rss_mb"]
     names = {"wall": "wall s", "cpu_seconds": "CPU s", "page_bytes": "page bytes", "peak_rss_mb": "peak RSS MB"}
@@ -785,7 +791,7 @@ the table, and CPU seconds are what the run costs on an idle machine.
 {_provenance('codes', meta)}
 
 {_table(['codes', 'wall s', 'CPU s', 'load', 'peak RSS', *(g + ' s' for g in groups), 'page', 'figure files'], rows)}
-
+{cpu_table}
 Per 1,000 codes above the baseline, at each size, and the ratio of that per-code cost at
 {_n(sizes[-1])} codes to that at {_n(sizes[0])} (1.0: linear; {sizes[-1] / sizes[0]:.0f}: quadratic):
 

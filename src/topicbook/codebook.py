@@ -49,6 +49,7 @@ from topicbook.codes import (
 )
 from topicbook.config import parse_yaml
 from topicbook.errors import ConfigError, InputError
+from topicbook.heap import collector_paused
 from topicbook.qdc import read_qdc, read_qdpx
 
 __all__ = ["FIELDS", "PATH_SEPARATOR", "Code", "CodeKeywords", "CodeLookup", "Codebook", "KeywordHit", "SeedTerms",
@@ -99,7 +100,8 @@ def codebook_to_yaml(codebook: Codebook) -> str:
     fast = getattr(yaml, "CSafeDumper", None)
     if fast is None or _ASTRAL.search(json.dumps(data, ensure_ascii=False)):
         fast = yaml.SafeDumper
-    return yaml.dump(data, Dumper=fast, sort_keys=False, allow_unicode=True, width=100)
+    with collector_paused():  # the representer's nodes: bulk objects alive until the text is out
+        return yaml.dump(data, Dumper=fast, sort_keys=False, allow_unicode=True, width=100)
 
 
 def _load_yaml(path: Path) -> Codebook:
