@@ -828,6 +828,18 @@ each drawn by one `numpy` `Generator.choice` call (kept as it is, so that every 
 the same draw for draw; 40% of the stage in a cProfile at 10,000 codes), the cut-off quantile and the
 verdict; a group used to scan every code's status for its subcodes (quadratic; now looked up
 by position, `ModelStructure.position`).
+A second round (branch `size`, cProfile with BLAS on one thread, then `time.process_time` per
+stage and `gc.callbacks` for the collector) found, at 10,000 codes: the collector's full passes
+walking the run's millions of small result objects again and again (19 passes, 10 of 66 CPU s;
+now the result is frozen out of the collector while it is written, `topicbook.heap.frozen_heap`,
+and the collector is paused while YAML is parsed and emitted); the indented JSON files encoded
+by the standard library's pure-Python encoder (alignment.json 1.7 s, verdicts.json 1.4 s; now
+pydantic-core's serialiser, 0.3 and 0.2 s, with the floats it writes otherwise rewritten as
+Python's repr, so every file is byte for byte what `json.dumps` wrote: tested); `Codebook.subset`
+testing membership in a list (quadratic: 3.5 s); `to_plain` looking up a dataclass's fields for
+each of a million values; autocode.csv picking the predicted codes in a Python loop over every
+code of every segment and method. The same run's outputs are identical to the previous code's
+(every file but the manifest's timings and the methods.md line quoting its hash).
 Still per code, by design: every code's row of scores.npz, autocode_scores.csv, alignment.json
 and the explorer data (about {lin['page_bytes']['per_1000_codes'][-1] / 1e6:.1f} kB per code in the page), and the dense code x
 vocabulary seed and code-vector matrices (10,000 x the vocabulary: small here, but a 10,000-code

@@ -295,8 +295,9 @@ def test_json_files_are_byte_for_byte_what_the_standard_library_writes() -> None
     assert run_folder.json_bytes(data) == _stdlib_json(data)
     assert run_folder.json_bytes([]) == _stdlib_json([]) and run_folder.json_bytes({}) == _stdlib_json({})
     # what pydantic-core would write otherwise is left to the standard library: the same text, the same errors
-    assert run_folder.json_bytes({None: 1, "x": 1e-5}) == _stdlib_json({None: 1, "x": 1e-5})
-    for bad in ({"x": float("nan")}, {"x": [float("-inf")]}):
+    for keys in ({None: 1, "x": 1e-5}, {1e-05: 1, 2.5: 2}):
+        assert run_folder.json_bytes(keys) == _stdlib_json(keys)
+    for bad in ({"x": float("nan")}, {"x": [float("-inf")]}, {float("nan"): 1}, {float("inf"): 1}):
         with pytest.raises(ValueError, match="Out of range float values are not JSON compliant"):
             run_folder.json_bytes(bad)
     with pytest.raises(TypeError, match="not JSON serialisable: bool"):

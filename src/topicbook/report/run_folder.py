@@ -199,6 +199,9 @@ def _os_error(exc: OSError, out_dir: Path) -> TopicbookError:
 # (1e-7, Python 1e-07) or from 0.0000 (0.00001, Python 1e-05).
 _FOREIGN_FLOAT = re.compile(rb"-?(?:0\.0000[0-9]*|[0-9]+(?:\.[0-9]+)?e[-+]?[0-9]+)")
 _FOREIGN_MARKS = (b"e-", b"e+", b"0.0000")
+# Text that the standard library may write otherwise: a non-finite number (which it refuses),
+# a None, NaN or infinite dictionary key (it writes null, NaN, Infinity; pydantic-core None, nan, inf)
+_STDLIB_MARKS = (b"NaN", b"Infinity", b'"None": ', b'"nan": ', b'"inf": ', b'"-inf": ')
 
 
 def _python_floats(text: bytes) -> bytes:
@@ -231,15 +234,17 @@ def json_bytes(data: Any) -> bytes:
     ``json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False, default=_json_default)``
     gives, written by pydantic-core's serialiser (Rust; the standard library encodes indented
     JSON in pure Python: seconds for a 20 MB alignment.json). The two write some floats
-    differently (0.00001 against Python's 1e-05: :func:`_python_floats` rewrites them) and a
-    None dictionary key; whatever pydantic-core cannot write, or might write otherwise (NaN or
-    infinity anywhere, a "None" key), is left to the standard library, which then gives the
-    same text or raises its own error."""
+    differently (0.00001 against Python's 1e-05: :func:`_python_floats` rewrites them) and
+    None, NaN or infinite dictionary keys; whatever pydantic-core cannot write, or might write
+    otherwise (NaN or infinity anywhere, such a key), is left to the standard library, which
+    then gives the same text or raises its own error. (pydantic-core also writes what the
+    standard library refuses with a TypeError, e.g. tuple keys, sets or dataclasses; nothing
+    topicbook writes holds them.)"""
     try:
         text = pydantic_core.to_json(data, indent=2, fallback=_json_default, inf_nan_mode="constants")
     except (pydantic_core.PydanticSerializationError, ValueError, TypeError, RecursionError):
         text = None
-    if text is None or any(mark in text for mark in (b'"None": ', b"NaN", b"Infinity")):
+    if text is None or any(mark in text for mark in _STDLIB_MARKS):
         return (json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False, default=_json_default) + "\n").encode("utf-8")
     return _python_floats(text) + b"\n"
 
