@@ -3,7 +3,7 @@
 A run with human codings adds, inside its agreement stage, `learned` (learn_scores: one
 regression per code in every grouped-CV fold and on all coded data, the kappa selection, its
 out-of-fold figures), the learning curve (capped at CURVE_MAX_POINTS sizes and
-CURVE_MAX_SECONDS; its largest size read from the CV fits) and the suggestions, and it writes
+CURVE_MAX_WORK work units; its largest size read from the CV fits) and the suggestions, and it writes
 autocode_scores.csv and suggestions.csv. This benchmark times those steps in the same process
 as the run's own model fits and label-free scores, as `topicbook run` does them
 (topicbook.agreement.evaluate_run with the run's Timer stages):
@@ -183,13 +183,13 @@ def main() -> None:
     from threadpoolctl import threadpool_limits
 
     import topicbook
-    from topicbook.agreement import CURVE_MAX_POINTS, CURVE_MAX_SECONDS
+    from topicbook.agreement import CURVE_MAX_POINTS, CURVE_MAX_WORK
 
     out: dict[str, Any] = {
         "machine": {"python": sys.version.split()[0], "platform": platform.platform(), "topicbook": topicbook.__version__,
                     "blas_threads": 1},
         "command": ("benchmarks/bench_learning_cost.py " + " ".join(sys.argv[1:])).strip(),
-        "curve_max_points": CURVE_MAX_POINTS, "curve_max_seconds": CURVE_MAX_SECONDS, "coded_share_nhs": CODED_SHARE,
+        "curve_max_points": CURVE_MAX_POINTS, "curve_max_work": CURVE_MAX_WORK, "coded_share_nhs": CODED_SHARE,
         "corpora": {}}
     builders: dict[str, tuple[Callable[[], dict[str, Any]], int]] = {"demo": (demo_once, args.repeats), "nhs": (nhs_once, 1)}
     started = time.perf_counter()

@@ -750,6 +750,14 @@ lists and the LDA fit.
 """
 
 
+def _curve_budget(d: dict) -> str:
+    """The learning curve's budget as the results record it: work units since the branch
+    `size`, seconds in results measured before."""
+    if "curve_max_work" in d:
+        return f"a budget of {d['curve_max_work']:,} work units (regressions x (1,000 + training segments))"
+    return f"a {d['curve_max_seconds']:.0f} s budget"
+
+
 def section_codes(meta: dict) -> str:
     d = _load("codes")
     if d is None:
@@ -927,7 +935,7 @@ What a run with human codings spends on `learned` beyond the label-free scores, 
 run's own agreement stage (`topicbook.agreement.evaluate_run` with stage timers), against the
 raw model fits of the same process: `learn_scores` (a regression per code in each of 5 grouped-CV
 folds and on all coded data, the choice of kappa, the out-of-fold figures), the learning curve
-(at most {d['curve_max_points']} sizes and a {d['curve_max_seconds']:.0f} s budget; its largest size
+(at most {d['curve_max_points']} sizes and {_curve_budget(d)}; its largest size
 is read from the CV fits), the suggestions and the formatting of autocode_scores.csv and
 suggestions.csv. Wall seconds, CPU seconds in brackets (the machine is shared), BLAS pinned to one
 thread; demo: median of {d['corpora'].get('demo', {}).get('repeats', 1)} repeats; NHS: one run.
