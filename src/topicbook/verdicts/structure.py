@@ -22,7 +22,8 @@ Statuses, in this order:
   match's similarity;
 - `own_topic`: one topic carries it and it leads that topic (no other matched code of the
   topic reaches `split_ratio` of its similarity);
-- `merged`: its one topic carries it together with other codes (named in `with_codes`);
+- `merged`: its one topic carries it together with other codes (`with_codes` names the
+  topic's leading other codes, at most WITH_CODES_SHOWN, best first);
 - `present_without_topic`: present or uncertain, but no topic beats the null; `topics` names
   the topics that hold most of its evidence segments (by summed theta over them).
 
@@ -51,6 +52,7 @@ from topicbook.verdicts.procedural import edge_segments, is_procedural, procedur
 
 STATUSES = ("own_topic", "split", "merged", "present_without_topic", "absent")
 TOPIC_STATUSES = ("carries_codes", "emergent", "procedural")
+WITH_CODES_SHOWN = 10  # a merged code names at most this many other codes of its topic (the leading ones)
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,7 @@ class CodeStructure(JsonMixin):
     topic, the correlation and the null's cut-off for that topic (None where no correlation
     passes: no pair of the model passes the FDR test); stability: per matched topic,
     the share of re-fits where the match holds (empty without re-fits); unstable: a matched
-    topic holds in fewer than min_stable of the re-fits; with_codes: the other codes of a
+    topic holds in fewer than min_stable of the re-fits; with_codes: the leading other codes of a
     merged topic; quote_share: per topic, the share of its top_quotes segments that are the
     code's evidence."""
 
@@ -199,9 +201,9 @@ def structure(model: FittedModel, ev: Evidence, verdicts: Sequence[CodePresence]
     tm = topic_matches(theta, ev.scores, ev.null_scores, ev.mask, usable, settings)
     stability = _stability(model, ev, tm.matched, usable, refits or [], settings) if refits else {}
     by_topic = _matched_by_topic(tm)
-    codes = []
-    for c, verdict in enumerate(verdicts):
-        codes.append(_code_status(model.name, c, verdict, tm, by_topic, stability, ev, theta, settings))
+    lead, leaders = _leaders(tm, settings.split_ratio)
+    codes = [_code_status(model.name, c, verdict, tm, by_topic, stability, ev, theta, settings, lead, leaders)
+             for c, verdict in enumerate(verdicts)]
     topics = _topic_verdicts(model, ev, tm, usable, lexicon)
     return ModelStructure(model.name, model.n_topics, tuple(codes), tuple(topics))
 
@@ -221,9 +223,18 @@ def _finite(value: float) -> float | None:
     return round(float(value), 4) if np.isfinite(value) else None
 
 
+def _leaders(tm: TopicMatches, split_ratio: float) -> tuple[np.ndarray, np.ndarray]:
+    """Per topic (n_topics,): the best similarity of its matched codes (lead; -inf without any)
+    and how many matched codes reach `split_ratio` of it (leaders): one leader is an own topic."""
+    sim = np.where(tm.matched, tm.similarity, -np.inf)
+    lead = sim.max(axis=1) if sim.size else np.full(tm.matched.shape[0], -np.inf)
+    return lead, (tm.matched & (tm.similarity >= split_ratio * lead[:, None])).sum(axis=1)
+
+
 def _code_status(name: str, c: int, verdict: CodePresence, tm: TopicMatches, by_topic: list[list[int]],
                  stability: dict[tuple[int, int], float], ev: Evidence, theta: np.ndarray,
-                 settings: StructureSettings) -> CodeStructure:
+                 settings: StructureSettings, lead: np.ndarray, leaders: np.ndarray) -> CodeStructure:
+    """Code c's status (module docstring); lead, leaders: per topic, from _leaders."""
     code = verdict.code
     sim, cut, matched = tm.similarity, tm.cutoff, tm.matched
     if verdict.presence == "absent":
@@ -246,12 +257,10 @@ def _code_status(name: str, c: int, verdict: CodePresence, tm: TopicMatches, by_
     if len(strong) >= 2:
         return CodeStructure(name, code, "split", **fields)  # type: ignore[arg-type]
     k = strong[0]
-    others = [j for j in by_topic[k] if j != c]
-    lead = max(sim[k, c], *(sim[k, j] for j in others)) if others else sim[k, c]
-    leaders = [j for j in [c, *others] if sim[k, j] >= settings.split_ratio * lead]
-    if leaders == [c]:
+    if leaders[k] == 1 and sim[k, c] >= settings.split_ratio * lead[k]:
         return CodeStructure(name, code, "own_topic", **fields)  # type: ignore[arg-type]
-    return CodeStructure(name, code, "merged", with_codes=tuple(ev.code_ids[j] for j in others), **fields)  # type: ignore[arg-type]
+    others = [ev.code_ids[j] for j in by_topic[k][:WITH_CODES_SHOWN + 1] if j != c][:WITH_CODES_SHOWN]
+    return CodeStructure(name, code, "merged", with_codes=tuple(others), **fields)  # type: ignore[arg-type]
 
 
 def _stability(model: FittedModel, ev: Evidence, matched: np.ndarray, usable: np.ndarray,
