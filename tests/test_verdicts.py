@@ -447,3 +447,46 @@ def test_a_theme_without_a_code_is_emergent_and_a_coded_theme_is_not(tmp_path) -
     carried = {t.topic for t in default.models[0].topics if t.status == "carries_codes"}
     assert {by_theme["gardening"].topic, by_theme["music"].topic} <= carried
     assert {t.status for t in default.models[0].topics if t.topic not in carried} == {"emergent"}
+
+
+def test_a_topic_carries_only_its_leading_codes() -> None:
+    """Topic 0 follows code 0 closely and code 1 loosely (code 1's evidence overlaps code 0's):
+    both pass round 2's two tests, but with lead_ratio only the leading code is carried."""
+    rng = np.random.default_rng(2)
+    n = 400
+    base = rng.random(n)
+    noise = rng.random(n)
+    noise[np.argsort(-base)[:10]] = 1.0  # the topic's top segments are code 1's evidence too
+    scores = np.column_stack([base, base + 1.5 * noise])
+    evidence_mask = scores > np.quantile(scores, 0.8, axis=0)
+    theta = np.column_stack([base + 0.02 * rng.random(n), rng.random(n)])
+    null = rng.random((n, 100))
+    usable = np.ones(2, dtype=bool)
+    round_2 = topic_matches(theta, scores, null, evidence_mask, usable, StructureSettings(lead_ratio=None))
+    leading = topic_matches(theta, scores, null, evidence_mask, usable, StructureSettings())
+    assert round_2.matched[0].tolist() == [True, True]
+    assert round_2.similarity[0, 1] < 0.6 * round_2.similarity[0, 0]
+    assert leading.matched[0].tolist() == [True, False]
+
+
+def test_pseudo_codes_drawn_in_a_block_keep_each_codes_weights() -> None:
+    """One draw for a block of codes: every pseudo-code has its code's weights on as many
+    distinct terms, unit length; the drawn terms cover the vocabulary; same seed, same draw."""
+    from topicbook.verdicts.presence import pseudo_block
+
+    vectors = np.zeros((3, 40))
+    vectors[0, [1, 5, 7]] = [0.5, 0.3, 0.2]
+    vectors[1, 10] = 1.0  # a one-term code
+    pseudo = pseudo_block(vectors, 50, np.random.default_rng(0))
+    assert pseudo.shape == (3, 50, 40)
+    for c in range(3):
+        weights = np.sort(vectors[c][vectors[c] != 0])
+        for p in pseudo[c]:
+            got = np.sort(p[p != 0])
+            assert got.size == weights.size  # distinct terms, none lost
+            if weights.size:
+                assert np.allclose(got, np.sort(weights / np.linalg.norm(weights)))
+    assert not pseudo[2].any()  # a code without terms has no pseudo-codes
+    assert np.flatnonzero(pseudo[1].any(axis=0)).size > 20  # 50 one-term draws over 40 terms: about 29 distinct
+    assert np.array_equal(pseudo, pseudo_block(vectors, 50, np.random.default_rng(0)))
+    assert not np.array_equal(pseudo, pseudo_block(vectors, 50, np.random.default_rng(1)))
