@@ -6,11 +6,11 @@ NHS comments from each half of the respondents (bench_recovery.py's split). Each
 planted decoy codes from unrelated domains, and every corpus runs twice: full codebook and
 names only.
 
-Settings of topicbook.verdicts were chosen on the NHS *development* half only (its codebook gets
+Settings of topicbook.verdicts (rounds 1-3) were chosen on the NHS *development* half only (its codebook gets
 10 more development-only decoys, verdict_data.DEV_DECOYS, counted apart); the demo, PDPilot and
-the NHS *report* half are reported with those settings unchanged. Every corpus is scored three
-ways in the same run: today's method (round 2), round 1's (the same package with the round-2
-rules switched off: ROUND_1_PRESENCE, ROUND_1_STRUCTURE) and the per-model rule of align.
+the NHS *report* half are reported with those settings unchanged. Every corpus is scored four
+ways in the same run: today's method (round 3), round 2's and round 1's (the same package with
+the later rules switched off: round_2_settings, round_1_settings) and the per-model rule of align.
 
 Figures per corpus and codebook variant: well-used codes (>= 20 human-coded segments in >= 2
 documents; also >= 5, since the demo and PDPilot have few such codes) called present / absent;
@@ -94,11 +94,18 @@ def ratio(pairs: list[tuple[float, float]]) -> dict:
 
 
 def round_1_settings():  # type: ignore[no-untyped-def]
-    """Round 1's method: the round-2 rules switched off."""
+    """Round 1's method: the round-2 and round-3 rules switched off."""
     from topicbook.verdicts import PresenceSettings, StructureSettings
 
     return (PresenceSettings(relative_coverage=None, full_coverage=None),
-            StructureSettings(match_fdr=None, quote_fdr=None))
+            StructureSettings(match_fdr=None, quote_fdr=None, lead_ratio=None, split_quotes=False))
+
+
+def round_2_settings():  # type: ignore[no-untyped-def]
+    """Round 2's method: the round-3 rules (leading codes only, split over quoted topics) switched off."""
+    from topicbook.verdicts import PresenceSettings, StructureSettings
+
+    return PresenceSettings(), StructureSettings(lead_ratio=None, split_quotes=False)
 
 
 def method_figures(table, models, corpus: BenchCorpus, decoys: list[int], dev_decoys: list[int]) -> dict:  # type: ignore[no-untyped-def]
@@ -123,7 +130,7 @@ def method_figures(table, models, corpus: BenchCorpus, decoys: list[int], dev_de
         statuses = [cs.status for cs in st.codes]
         out["per_model"][m.name] = {"statuses": {s: statuses.count(s) for s in sorted(set(statuses))},
                                     "unstable": sum(cs.unstable for cs in st.codes),
-                                    "topics": {s: sum(t.status == s for t in st.topics) for s in ("carries_codes", "emergent", "procedural")},
+                                    "topics": {s: sum(t.status == s for t in st.topics) for s in ("carries_codes", "explained", "emergent", "procedural")},
                                     "procedural_topics": [_top_terms(m, t.topic, corpus) for t in st.topics if t.status == "procedural"],
                                     "match_precision": ratio(pairs)}
     out["match_precision"] = ratio(pairs_all)
@@ -145,7 +152,9 @@ def evaluate(corpus: BenchCorpus, quick: bool) -> dict:
     models, refits, fit_s, refit_s = fit_models(corpus, seeds, quick)
     tables, seconds = {}, {}
     r1_presence, r1_structure = round_1_settings()
-    for method, kw in (("ours", {}), ("round1", {"presence_settings": r1_presence, "structure_settings": r1_structure})):
+    r2_presence, r2_structure = round_2_settings()
+    for method, kw in (("ours", {}), ("round1", {"presence_settings": r1_presence, "structure_settings": r1_structure}),
+                       ("round2", {"presence_settings": r2_presence, "structure_settings": r2_structure})):
         start = time.perf_counter()
         tables[method] = verdict_table(corpus.dtm, corpus.codebook, corpus.transform, corpus.documents, models,
                                        refits=refits, language=corpus.language, labels=corpus.labels,
@@ -157,7 +166,7 @@ def evaluate(corpus: BenchCorpus, quick: bool) -> dict:
     out: dict = {"segments": int(corpus.dtm.counts.shape[0]), "terms": int(corpus.dtm.n_terms),
                  "documents": len(set(corpus.documents)), "codes": len(ids), "seconds": {
                      "fits": round(fit_s, 2), "refits": round(refit_s, 2), "verdicts": round(seconds["ours"], 2),
-                     "verdicts_round1": round(seconds["round1"], 2)},
+                     "verdicts_round1": round(seconds["round1"], 2), "verdicts_round2": round(seconds["round2"], 2)},
                  "well_used": {}, "decoys": list(corpus.decoys), "notes": corpus.notes}
     figures = {method: method_figures(t, models, corpus, decoys, dev_decoys) for method, t in tables.items()}
     pres = {method: [v.presence for v in t.presence] for method, t in tables.items()}
@@ -185,7 +194,7 @@ def evaluate(corpus: BenchCorpus, quick: bool) -> dict:
         out["well_used"][str(minimum)] = entry
     for b in baseline.values():
         b.pop("_not_found")
-    out["ours"], out["round1"], out["baseline"] = figures["ours"], figures["round1"], baseline
+    out["ours"], out["round1"], out["round2"], out["baseline"] = figures["ours"], figures["round1"], figures["round2"], baseline
     out["decoy_verdicts"] = {ids[c]: {"presence": pres["ours"][c], "round1": pres["round1"][c],
                                       "support": tables["ours"].presence[c].support,
                                       "expected_false": tables["ours"].presence[c].expected_false,
@@ -275,10 +284,11 @@ def main() -> None:
                 results["corpora"].setdefault(key, {})[variant] = res = evaluate(data, args.quick)
                 w = res["well_used"]["20"]
                 log.info("   well-used %d: present %d (round 1 %d), absent %d; decoys present %d (round 1 %d); "
-                         "match precision %s (round 1 %s); %.2f s",
+                         "match precision %s (round 2 %s, round 1 %s); %.2f s",
                          w["codes"], w["ours_present"], w["round1_present"], w["ours_absent"], res["ours"]["decoys_present"],
                          res["round1"]["decoys_present"], res["ours"]["match_precision"]["ratio"],
-                         res["round1"]["match_precision"]["ratio"], res["seconds"]["verdicts"])
+                         res["round2"]["match_precision"]["ratio"], res["round1"]["match_precision"]["ratio"],
+                         res["seconds"]["verdicts"])
     RESULTS.mkdir(parents=True, exist_ok=True)
     name = "verdicts_development.json" if args.development else "verdicts.json"
     (RESULTS / name).write_text(json.dumps(results, indent=1, default=str))

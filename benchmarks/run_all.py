@@ -430,6 +430,7 @@ def section_verdicts(meta: dict) -> str:
             w20, w5 = r["well_used"]["20"], r["well_used"]["5"]
             base_nf = lambda w: ", ".join(f"{m} {n}" for m, n in w["baseline_not_found"].items())  # noqa: E731
             ours, r1 = r["ours"], r["round1"]
+            r2 = r.get("round2", r1)
             presence_rows.append([label, name, f"{w20['codes']}: {_pua(w20, 'ours')}" if w20["codes"] else "-",
                                   _pua(w20, "round1") if w20["codes"] else "-", base_nf(w20) if w20["codes"] else "-",
                                   f"{w5['codes']}: {_pua(w5, 'ours')}", _pua(w5, "round1"), base_nf(w5),
@@ -437,17 +438,17 @@ def section_verdicts(meta: dict) -> str:
                                   f"{r1['decoys_present']} ({r1['decoys_uncertain']} uncertain)",
                                   ", ".join(f"{m} {b['decoys_present']}" for m, b in r["baseline"].items())])
             for m, pm in ours["per_model"].items():
-                b, p1 = r["baseline"][m], r1["per_model"][m]
+                b, p1, p2 = r["baseline"][m], r1["per_model"][m], r2["per_model"][m]
                 structure_rows.append([label, name, m, _status_counts(pm["statuses"]), str(pm["unstable"]),
-                                       f"{pm['topics']['carries_codes']} / {pm['topics']['emergent']} / {pm['topics']['procedural']}",
+                                       f"{pm['topics']['carries_codes']} / {pm['topics'].get('explained', 0)} / {pm['topics']['emergent']} / {pm['topics']['procedural']}",
                                        f"{ours['codes_without_status']} / {r1['codes_without_status']} / {b['codes_without_status']}",
-                                       _precision(pm["match_precision"]), _precision(p1["match_precision"]),
+                                       _precision(pm["match_precision"]), _precision(p2["match_precision"]), _precision(p1["match_precision"]),
                                        _precision(b["match_precision"])])
             sec = r["seconds"]
             times.append(f"{label}, {name}: {sec['verdicts']:.2f} s (round 1 {sec.get('verdicts_round1', 0):.2f} s; {r['segments']:,} segments, "
                          f"{r['codes']} codes; fits {sec['fits']:.1f} s, re-fits {sec['refits']:.1f} s)")
             cells = []
-            for fig, prefix in ((ours, "ours"), (r1, "round1")):
+            for fig, prefix in ((ours, "ours"), (r2, "round2"), (r1, "round1")):
                 share = w20[f"{prefix}_present"] / w20["codes"] if w20["codes"] else None
                 share5 = w5[f"{prefix}_present"] / w5["codes"] if w5["codes"] else None
                 mp = fig["match_precision"]["ratio"]
@@ -475,8 +476,8 @@ def section_verdicts(meta: dict) -> str:
     return f"""## Verdicts
 
 Evidence-based verdicts (`topicbook.verdicts`, method in `docs/verdicts.md`) against human
-coding, three ways in the same run: today's method (round 2), round 1's method (the same
-package with the round-2 rules switched off) and today's per-model rule of `topicbook.align`
+coding, four ways in the same run: today's method (round 3), round 2's and round 1's methods
+(the same package with the later rules switched off) and today's per-model rule of `topicbook.align`
 ("not found" = no topic correlates >= 0.25 with the code's seed-term density) as the baseline.
 {_provenance('verdicts', meta)}
 
@@ -492,13 +493,13 @@ counted apart from the 5. Every corpus runs with the full codebook and with its 
 Stability: 3 re-fits per model on 90% subsamples (the run's stability cells). BLAS threads
 pinned to 1.
 
-**Settings of both rounds were chosen on the NHS development half only** (its rows below); the
-demo, PDPilot and the NHS report half were run once with them unchanged. Round 1's figures on
-those corpora had been published before round 2 was developed (a mild leak: see
-docs/verdicts.md); round 2 was developed without running them.
+**Settings of all three rounds were chosen on the NHS development half only** (its rows below);
+the demo, PDPilot and the NHS report half were run once with them unchanged. Earlier rounds'
+figures on those corpora had been published before the next round was developed (a mild leak:
+see docs/verdicts.md); no round's own figures on them were seen before its settings were fixed.
 
 Presence. "Well-used" = at least 20 (or 5) human-coded segments in at least 2 documents:
-present / uncertain / absent for round 2 ("ours") and round 1; baseline: codes "not found" per
+present / uncertain / absent for round 3 ("ours"; presence is round 2's) and round 1; baseline: codes "not found" per
 model. Decoys called present: ours, round 1 (both model-independent) and per baseline model (a
 decoy the rule does not call "not found").
 
@@ -506,21 +507,22 @@ decoy the rule does not call "not found").
 
 Development-only decoys (NHS development half) present: {'; '.join(dev_notes) or 'not run'}.
 
-Structure per model (round 2). Topics: carrying codes / emergent / procedural. Codes without a
+Structure per model (round 3). Topics: carrying codes / explained (no code carried, but codes'
+evidence explains its top quotes) / emergent / procedural. Codes without a
 status: ours / round 1 / baseline. Match precision: mean share of a matched topic's top-10
 segments (among coded documents) that humans coded with the code, over the mean base rate of
-those codes (number of matches in brackets); ours and round 1 over own_topic, split and merged
+those codes (number of matches in brackets); ours, round 2 and round 1 over own_topic, split and merged
 matches, the baseline over its matched, split and merged pairs.
 
-{_table(['corpus', 'codebook', 'model', 'statuses (ours)', 'unstable matches', 'topics', 'codes without status', 'match precision: ours', 'round 1', 'baseline'], structure_rows)}
+{_table(['corpus', 'codebook', 'model', 'statuses (ours)', 'unstable matches', 'topics', 'codes without status', 'match precision: ours', 'round 2', 'round 1', 'baseline'], structure_rows)}
 
 Targets of the issue (well-used >= 20 present >= 90%; at most 1 of 5 decoys present; mean match
 precision over all models >= 2x the base rate), per corpus and codebook:
 
-{_table(['corpus', 'codebook', 'ours: well-used (>= 20) present', '>= 5', 'decoys present', 'match precision', 'round 1: well-used (>= 20) present', '>= 5', 'decoys present', 'match precision'], target_rows)}
+{_table(['corpus', 'codebook', 'ours: well-used (>= 20) present', '>= 5', 'decoys present', 'match precision', 'round 2: well-used (>= 20) present', '>= 5', 'decoys present', 'match precision', 'round 1: well-used (>= 20) present', '>= 5', 'decoys present', 'match precision'], target_rows)}
 
-Well-used (>= 5) codes not called present (round 2): {'; '.join(missed) or 'none'}.
-Decoys called present (round 2), with the words their evidence rests on: {'; '.join(false_present) or 'none'}.
+Well-used (>= 5) codes not called present (round 3): {'; '.join(missed) or 'none'}.
+Decoys called present (round 3), with the words their evidence rests on: {'; '.join(false_present) or 'none'}.
 
 Procedural topics found (top terms): {'; '.join(procedural) or 'none'}.
 

@@ -58,8 +58,10 @@ def test_alignment_names_own_topics_emergent_and_absent(run_dir: Path) -> None:
         mine = [r for r in rows if r["model"] == model]
         assert {r["code"] for r in mine if r["code"]} == {"gardening", "music", "cooking", "astronomy"}
         assert [r["code"] for r in mine if r["status"] == "absent"] == ["astronomy"]
-        emergent = [r for r in mine if r["status"] == "emergent"]
-        assert len(emergent) == 1 and any(w in emergent[0]["topic_label"] for w in ("sail", "wind", "mast", "boat", "harbour"))
+        loose = [r for r in mine if r["status"] in ("emergent", "explained")]
+        assert len(loose) == 1 and any(w in loose[0]["topic_label"] for w in ("sail", "wind", "mast", "boat", "harbour"))
+        # NMF's sailing topic is emergent; LDA's mixes sailing with music, so music's evidence explains it
+        assert loose[0]["status"] == "emergent" if model == "nmf_k4" else loose[0]["with_codes"] in ("", "music")
 
 
 def test_qdc_export_round_trips(run_dir: Path) -> None:

@@ -15,6 +15,7 @@ from conftest import (
     BACKGROUND,
     GREETINGS,
     QUESTIONS,
+    THEMES,
     VERDICT_CODEBOOK,
     planted_turn,
     shared_corpus,
@@ -202,7 +203,13 @@ def test_greetings_topic_is_procedural(tmp_path) -> None:  # type: ignore[no-unt
     top = [prepared.dtm.vocab[i] for i in np.argsort(-model.topic_term[greeting[0].topic])[:3]]
     assert "thank" in top
     assert greeting[0].position > 0.5 and greeting[0].codes == ()
-    assert sum(t.status == "emergent" for t in topics) == 2  # cooking and sailing, which have no code
+    # cooking and sailing carry no code; cooking is emergent, sailing is explained by `outdoors`
+    # (whose keywords boat, sail, harbour are sailing words: it is not a new theme)
+    loose = {t.status: t for t in topics if t.status in ("emergent", "explained")}
+    assert len([t for t in topics if t.status in ("emergent", "explained")]) == 2, topics
+    assert set(loose) == {"emergent", "explained"} and loose["explained"].explained_by == ("outdoors",), topics
+    cooking = {prepared.dtm.vocab[i] for i in np.argsort(-model.topic_term[loose["emergent"].topic])[:5]}
+    assert cooking & set(THEMES["cooking"]), cooking
 
 
 def test_procedural_lexicon_reaches_every_language() -> None:
@@ -401,3 +408,85 @@ def test_model_whose_topics_carry_no_code_gives_strict_json(planted) -> None:  #
     again = VerdictTable.from_json(json.loads(json.dumps(table.to_json(), allow_nan=False)))
     assert again == table
     assert {r["cutoff"] for r in table.structure_rows({}) if r["model"] == "noise_k4"} == {""}
+
+
+UNCODED_THEMES = """\
+name: Two of four themes
+codes:
+  - id: gardening
+    name: Gardening
+    keywords: [tomato, soil, compost, seedling, harvest]
+  - id: music
+    name: Making music
+    keywords: [guitar, chord, melody, concert, rhythm]
+"""
+
+
+def test_a_theme_without_a_code_is_emergent_and_a_coded_theme_is_not(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Emergent is 'no code's evidence explains the topic', not 'no matched code': with the
+    match test made impossible (no topic carries a code), the gardening and music topics are
+    still explained by their codes' evidence, and only cooking and sailing (no code) are emergent."""
+    prepared = _prepared(tmp_path, codebook=UNCODED_THEMES)
+    model = fit_model(ModelConfig(type="nmf", n_topics=4), prepared.dtm, 7)
+    table = _table(prepared, [model], structure_settings=StructureSettings(match_fdr=1e-300))
+    vocab = prepared.dtm.vocab
+    by_theme = {}
+    for t in table.models[0].topics:
+        top = {vocab[i] for i in np.argsort(-model.topic_term[t.topic])[:5]}
+        theme = max(THEMES, key=lambda name: len(top & set(THEMES[name])))
+        by_theme[theme] = t
+    assert set(by_theme) == set(THEMES), by_theme  # one topic per planted theme
+    assert all(t.codes == () for t in by_theme.values())  # nothing carried: the old rule calls all four emergent
+    assert by_theme["gardening"].status == "explained" and by_theme["gardening"].explained_by[0] == "gardening"
+    assert by_theme["music"].status == "explained" and by_theme["music"].explained_by[0] == "music"
+    for theme in ("cooking", "sailing"):
+        assert by_theme[theme].status == "emergent", by_theme[theme]
+        assert by_theme[theme].explained_by == () and "no code's evidence" in by_theme[theme].reason
+    assert by_theme["gardening"].top_evidence > by_theme["cooking"].top_evidence
+    default = _table(prepared, [model])  # with the match test on, the coded themes are carried instead
+    carried = {t.topic for t in default.models[0].topics if t.status == "carries_codes"}
+    assert {by_theme["gardening"].topic, by_theme["music"].topic} <= carried
+    assert {t.status for t in default.models[0].topics if t.topic not in carried} == {"emergent"}
+
+
+def test_a_topic_carries_only_its_leading_codes() -> None:
+    """Topic 0 follows code 0 closely and code 1 loosely (code 1's evidence overlaps code 0's):
+    both pass round 2's two tests, but with lead_ratio only the leading code is carried."""
+    rng = np.random.default_rng(2)
+    n = 400
+    base = rng.random(n)
+    noise = rng.random(n)
+    noise[np.argsort(-base)[:10]] = 1.0  # the topic's top segments are code 1's evidence too
+    scores = np.column_stack([base, base + 1.5 * noise])
+    evidence_mask = scores > np.quantile(scores, 0.8, axis=0)
+    theta = np.column_stack([base + 0.02 * rng.random(n), rng.random(n)])
+    null = rng.random((n, 100))
+    usable = np.ones(2, dtype=bool)
+    round_2 = topic_matches(theta, scores, null, evidence_mask, usable, StructureSettings(lead_ratio=None))
+    leading = topic_matches(theta, scores, null, evidence_mask, usable, StructureSettings())
+    assert round_2.matched[0].tolist() == [True, True]
+    assert round_2.similarity[0, 1] < 0.6 * round_2.similarity[0, 0]
+    assert leading.matched[0].tolist() == [True, False]
+
+
+def test_pseudo_codes_drawn_in_a_block_keep_each_codes_weights() -> None:
+    """One draw for a block of codes: every pseudo-code has its code's weights on as many
+    distinct terms, unit length; the drawn terms cover the vocabulary; same seed, same draw."""
+    from topicbook.verdicts.presence import pseudo_block
+
+    vectors = np.zeros((3, 40))
+    vectors[0, [1, 5, 7]] = [0.5, 0.3, 0.2]
+    vectors[1, 10] = 1.0  # a one-term code
+    pseudo = pseudo_block(vectors, 50, np.random.default_rng(0))
+    assert pseudo.shape == (3, 50, 40)
+    for c in range(3):
+        weights = np.sort(vectors[c][vectors[c] != 0])
+        for p in pseudo[c]:
+            got = np.sort(p[p != 0])
+            assert got.size == weights.size  # distinct terms, none lost
+            if weights.size:
+                assert np.allclose(got, np.sort(weights / np.linalg.norm(weights)))
+    assert not pseudo[2].any()  # a code without terms has no pseudo-codes
+    assert np.flatnonzero(pseudo[1].any(axis=0)).size > 20  # 50 one-term draws over 40 terms: about 29 distinct
+    assert np.array_equal(pseudo, pseudo_block(vectors, 50, np.random.default_rng(0)))
+    assert not np.array_equal(pseudo, pseudo_block(vectors, 50, np.random.default_rng(1)))

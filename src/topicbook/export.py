@@ -160,6 +160,8 @@ def topic_verdict_text(structure: ModelStructure, topic: int) -> str:
         return "Procedural topic (interview routine), not a theme."
     if verdict.status == "emergent":
         return "Emergent topic: no code's evidence explains it."
+    if verdict.status == "explained":
+        return f"Carries no code; its top segments are evidence of: {', '.join(verdict.explained_by)}."
     status = {c.code: c.status for c in structure.codes}
     carried = ", ".join(f"{c} ({status[c].replace('_', ' ')})" for c in verdict.codes)
     return f"Carries codes: {carried}."

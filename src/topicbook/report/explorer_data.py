@@ -245,6 +245,7 @@ def explorer_data(result: RunResult, run_name: str) -> dict[str, Any]:
                 "seeded": s.seeded_code,
                 "status": structure.topics[s.id].status if structure else None,
                 "codes": list(structure.topics[s.id].codes) if structure else [],
+                "explained_by": list(structure.topics[s.id].explained_by) if structure else [],
                 "coherence": round(ev.coherence["c_v"].per_topic[s.id], 3) if "c_v" in ev.coherence else None,
                 "stability": round(stab.per_topic[s.id], 3) if stab and len(stab.per_topic) == model.n_topics else None,
                 "candidates": candidates[s.id],

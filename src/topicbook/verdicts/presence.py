@@ -60,6 +60,7 @@ log = logging.getLogger(__name__)
 
 PRESENCE = ("present", "uncertain", "absent")
 TERMS_SHOWN = 5  # evidence_terms kept per code
+NULL_BLOCK = 4_000_000  # pseudo-code cells (codes x pseudo-codes x terms or segments) drawn at once
 
 
 @dataclass(frozen=True)
@@ -148,14 +149,30 @@ class Evidence:
 def pseudo_vectors(vector: np.ndarray, n_pseudo: int, rng: np.random.Generator) -> np.ndarray:
     """`n_pseudo` pseudo-code vectors (n_pseudo, n_terms): the nonzero weights of `vector`
     (n_terms,) put on distinct terms drawn uniformly at random, then l2-normalised."""
-    terms = np.flatnonzero(vector)
-    out = np.zeros((n_pseudo, vector.size))
-    if terms.size == 0:
+    return pseudo_block(vector[None, :], n_pseudo, rng)[0]
+
+
+def pseudo_block(vectors: np.ndarray, n_pseudo: int, rng: np.random.Generator) -> np.ndarray:
+    """Pseudo-codes of a block of codes in one draw: (n_codes, n_pseudo, n_terms) from
+    `vectors` (n_codes, n_terms). Each pseudo-code puts its code's nonzero weights (in term
+    order) on the terms with the smallest of n_terms uniform keys, in key order: a uniform
+    sample without replacement in random order (what `Generator.choice` would draw, with one
+    `random` call for the block instead of one call per pseudo-code)."""
+    n_codes, n_terms = vectors.shape
+    out = np.zeros((n_codes, n_pseudo, n_terms))
+    k = (vectors != 0).sum(axis=1)
+    k_max = int(k.max()) if n_codes else 0
+    if k_max == 0:
         return out
-    k = min(terms.size, vector.size)
-    for j in range(n_pseudo):
-        out[j, rng.choice(vector.size, size=k, replace=False)] = vector[terms[:k]]
-    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    keys = rng.random((n_codes, n_pseudo, n_terms))
+    drawn = (np.argpartition(keys, k_max - 1, axis=2)[..., :k_max] if k_max < n_terms
+             else np.broadcast_to(np.arange(n_terms), keys.shape))
+    drawn = np.take_along_axis(drawn, np.argsort(np.take_along_axis(keys, drawn, axis=2), axis=2), axis=2)
+    weights = np.zeros((n_codes, k_max))
+    for c in range(n_codes):  # the code's nonzero weights in term order, zero-padded to k_max
+        weights[c, :k[c]] = vectors[c, np.flatnonzero(vectors[c])]
+    np.put_along_axis(out, drawn, np.broadcast_to(weights[:, None, :], drawn.shape), axis=2)
+    norms = np.linalg.norm(out, axis=2, keepdims=True)
     return np.divide(out, norms, out=np.zeros_like(out), where=norms > 0)
 
 
@@ -206,12 +223,17 @@ def evidence(dtm: DocumentTermMatrix, codebook: Codebook, transform: Callable[[s
     with_terms = [c for c in range(n_codes) if np.any(V[c])]
     kept: list[np.ndarray] = []
     per_code = -(-settings.n_match_null // max(len(with_terms), 1))  # ceil
-    for c in range(n_codes):
-        null = np.asarray(space.words @ pseudo_vectors(V[c], settings.n_pseudo, rng).T)
-        cutoffs[c] = float(np.quantile(null, settings.quantile)) if np.any(V[c]) else np.inf
-        null_counts[c] = (null > cutoffs[c]).sum(axis=0)
-        if np.any(V[c]):
-            kept.append(null[:, :per_code])
+    n_segments, n_terms = space.words.shape
+    block = max(1, NULL_BLOCK // max(settings.n_pseudo * max(n_terms, n_segments), 1))
+    for lo in range(0, n_codes, block):
+        hi = min(lo + block, n_codes)
+        pseudo = pseudo_block(V[lo:hi], settings.n_pseudo, rng).reshape(-1, n_terms)
+        null = np.asarray(space.words @ pseudo.T).reshape(n_segments, hi - lo, settings.n_pseudo)
+        per = null.transpose(1, 0, 2).reshape(hi - lo, -1)  # (codes, segments x pseudo-codes)
+        has = np.any(V[lo:hi] != 0, axis=1)
+        cutoffs[lo:hi] = np.where(has, np.quantile(per, settings.quantile, axis=1) if per.size else 0.0, np.inf)
+        null_counts[lo:hi] = (null > cutoffs[None, lo:hi, None]).sum(axis=0)
+        kept.extend(null[:, b, :per_code] for b in np.flatnonzero(has))
     pooled = np.hstack(kept) if kept else np.zeros((scores.shape[0], 0))
     null_scores = pooled[:, np.sort(rng.permutation(pooled.shape[1])[:settings.n_match_null])]
     own = scores > cutoffs[None, :]
@@ -272,7 +294,10 @@ def presence(ev: Evidence, codebook: Codebook, settings: PresenceSettings = Pres
     below = descendants(codebook)
     index = {c: i for i, c in enumerate(ev.code_ids)}
     bar = coverage_bar(ev, settings)
-    own = {code.id: _own_verdict(ev, c, code, docs, settings, bar) for c, code in enumerate(codebook.codes)}
+    levels = (np.quantile(ev.null_counts, [settings.present_quantile, 0.5], axis=1) if ev.null_counts.size
+              else np.zeros((2, len(ev.code_ids))))
+    own = {code.id: _own_verdict(ev, c, code, docs, settings, bar, float(levels[0, c]), float(levels[1, c]))
+           for c, code in enumerate(codebook.codes)}
     out = []
     for code in codebook.codes:
         verdict, kids = own[code.id], below[code.id]
@@ -307,12 +332,11 @@ def coverage_bar(ev: Evidence, settings: PresenceSettings) -> float | None:
 
 
 def _own_verdict(ev: Evidence, c: int, code: Code, docs: np.ndarray, settings: PresenceSettings,
-                 bar: float | None) -> CodePresence:
+                 bar: float | None, high: float, median: float) -> CodePresence:
+    """Code c's own verdict; high, median: the present_quantile and the median of its pseudo-code counts."""
     mask = ev.scores[:, c] > ev.cutoffs[c]
     support = int(mask.sum())
     counts = ev.null_counts[c]
-    high = float(np.quantile(counts, settings.present_quantile))
-    median = float(np.median(counts))
     n_docs = len(set(docs[mask]))
     reach = int((counts >= support).sum())
     coverage = float(ev.coverage[c]) if ev.coverage is not None else None

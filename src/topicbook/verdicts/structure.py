@@ -12,19 +12,36 @@ weight theta_k and the code's evidence score (the raw word cosine of
   evidence segments more often than the code's share of all segments: at least
   `min_quote_overlap` of them, with a binomial tail, Benjamini-Hochberg at `quote_fdr`.
 
+Round 3: a topic carries only its leading codes, those within `lead_ratio` of the best
+correlation among the codes it matched (a code that passes both tests on a topic that another
+code leads by far is not carried there: most names-only matches were such `merged` ones); and
+a matched code is also `split` over topics whose top-quote test passes with a share of its
+evidence of at least `split_ratio` x that of its best match (a code spread over two themes is
+carried by both topics' quotes even when its correlation with each is halved).
+
 `match_fdr=None` falls back to round 1's rule (the correlation above the topic's
 `match_quantile` of the pseudo-code correlations) and `quote_fdr=None` drops the quote test.
 Codes whose presence is `absent` match nothing.
 
 Statuses, in this order:
 - `absent`: presence says absent;
-- `split`: at least two matched topics carry it, each with at least `split_ratio` of its best
-  match's similarity;
+- `split`: at least two topics carry it: matched topics with at least `split_ratio` of its best
+  match's similarity, and (split_quotes) topics whose top quotes pass the quote test with at
+  least `split_ratio` of its best match's quote share;
 - `own_topic`: one topic carries it and it leads that topic (no other matched code of the
   topic reaches `split_ratio` of its similarity);
-- `merged`: its one topic carries it together with other codes (named in `with_codes`);
+- `merged`: its one topic carries it together with other codes (`with_codes` names the
+  topic's leading other codes, at most WITH_CODES_SHOWN, best first);
 - `present_without_topic`: present or uncertain, but no topic beats the null; `topics` names
   the topics that hold most of its evidence segments (by summed theta over them).
+
+Topics, in this order: `carries_codes` (it carries at least one code); `procedural` (interview
+routine, :mod:`.procedural`); `explained` (it carries no code, but some code's evidence is
+among its `top_quotes` segments more often than the presence null allows: at least
+`min_quote_overlap` of them, binomial tail against the rate at which the code's pseudo-codes
+pass its cut-off, Benjamini-Hochberg at `quote_fdr` over those pairs; `explained_by` names
+the codes: the topic is a mixture of known codes, not a new theme); `emergent` otherwise: no
+code's evidence explains its segments, a candidate new theme.
 
 Stability: with re-fits (stability.stability_refits), each match is looked for again in every
 re-fit: the re-fit topic paired with k by the Hungarian matching of topic-term cosines must
@@ -50,7 +67,8 @@ from topicbook.verdicts.presence import CodePresence, Evidence
 from topicbook.verdicts.procedural import edge_segments, is_procedural, procedural_signals
 
 STATUSES = ("own_topic", "split", "merged", "present_without_topic", "absent")
-TOPIC_STATUSES = ("carries_codes", "emergent", "procedural")
+TOPIC_STATUSES = ("carries_codes", "explained", "emergent", "procedural")
+WITH_CODES_SHOWN = 10  # a merged code names at most this many other codes of its topic (the leading ones)
 
 
 @dataclass(frozen=True)
@@ -66,6 +84,9 @@ class StructureSettings:
     quote_fdr: float | None = 0.05  # ... of the top-quote test
     top_quotes: int = 10          # the topic's quotes judged by the top-quote test
     min_quote_overlap: int = 2    # a match needs at least this many of them to be evidence of the code
+    # Third round (chosen on the NHS development half; None switches it off):
+    lead_ratio: float | None = 0.6  # a topic carries only codes within this share of its best code's similarity
+    split_quotes: bool = True     # split also over topics whose top quotes are its evidence nearly as often (split_ratio)
 
 
 @dataclass(frozen=True)
@@ -75,7 +96,7 @@ class CodeStructure(JsonMixin):
     topic, the correlation and the null's cut-off for that topic (None where no correlation
     passes: no pair of the model passes the FDR test); stability: per matched topic,
     the share of re-fits where the match holds (empty without re-fits); unstable: a matched
-    topic holds in fewer than min_stable of the re-fits; with_codes: the other codes of a
+    topic holds in fewer than min_stable of the re-fits; with_codes: the leading other codes of a
     merged topic; quote_share: per topic, the share of its top_quotes segments that are the
     code's evidence."""
 
@@ -93,10 +114,13 @@ class CodeStructure(JsonMixin):
 
 @dataclass(frozen=True)
 class TopicVerdict(JsonMixin):
-    """One topic: `carries_codes` (codes: the matched codes, best first), `emergent` (no code's
-    evidence explains it) or `procedural` (interview routine; only for topics carrying no code).
-    lexicon, position: the procedural signals; evidence_share: share of the topic's weight on
-    segments that are evidence of some present or uncertain code."""
+    """One topic: `carries_codes` (codes: the matched codes, best first), `procedural`
+    (interview routine, carrying no code), `explained` (carries no code, but its top segments
+    are evidence of codes beyond the presence null: explained_by, most first; not a new theme)
+    or `emergent` (no code's evidence explains it: a candidate new theme). lexicon, position:
+    the procedural signals; evidence_share: share of the topic's weight on segments that are
+    evidence of some present or uncertain code; top_evidence: share of its top_quotes segments
+    that are; reason: one sentence saying why."""
 
     model: str
     topic: int
@@ -105,6 +129,9 @@ class TopicVerdict(JsonMixin):
     lexicon: float = 0.0
     position: float = 0.0
     evidence_share: float = 0.0
+    explained_by: tuple[str, ...] = ()
+    top_evidence: float = 0.0
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -145,6 +172,8 @@ class TopicMatches:
     similarity: np.ndarray
     quote_share: np.ndarray
     cutoff: np.ndarray
+    quoted: np.ndarray | None = None  # (n_topics, n_codes) the top-quote test alone passes
+
 
 
 def _fdr_pass(p: np.ndarray, usable: np.ndarray, fdr: float) -> np.ndarray:
@@ -182,8 +211,14 @@ def topic_matches(theta: np.ndarray, scores: np.ndarray, null_scores: np.ndarray
         rate = evidence_mask.mean(axis=0) if n else np.zeros(sim.shape[1])
         p_quotes = np.asarray(binom.sf(hits - 1, top.shape[0], np.broadcast_to(rate[None, :], sim.shape)))
         candidates = pairs & (hits >= settings.min_quote_overlap)
-        matched &= _fdr_pass(p_quotes, candidates, settings.quote_fdr)
-    return TopicMatches(matched, sim, share, cut)
+        quoted = _fdr_pass(p_quotes, candidates, settings.quote_fdr)
+        matched &= quoted
+    else:
+        quoted = None
+    if settings.lead_ratio is not None and matched.any():
+        lead = np.where(matched, sim, -np.inf).max(axis=1)
+        matched &= sim >= settings.lead_ratio * lead[:, None]
+    return TopicMatches(matched, sim, share, cut, quoted)
 
 
 def structure(model: FittedModel, ev: Evidence, verdicts: Sequence[CodePresence], *,
@@ -199,10 +234,10 @@ def structure(model: FittedModel, ev: Evidence, verdicts: Sequence[CodePresence]
     tm = topic_matches(theta, ev.scores, ev.null_scores, ev.mask, usable, settings)
     stability = _stability(model, ev, tm.matched, usable, refits or [], settings) if refits else {}
     by_topic = _matched_by_topic(tm)
-    codes = []
-    for c, verdict in enumerate(verdicts):
-        codes.append(_code_status(model.name, c, verdict, tm, by_topic, stability, ev, theta, settings))
-    topics = _topic_verdicts(model, ev, tm, usable, lexicon)
+    lead, leaders = _leaders(tm, settings.split_ratio)
+    codes = [_code_status(model.name, c, verdict, tm, by_topic, stability, ev, theta, settings, lead, leaders)
+             for c, verdict in enumerate(verdicts)]
+    topics = _topic_verdicts(model, ev, tm, usable, lexicon, settings)
     return ModelStructure(model.name, model.n_topics, tuple(codes), tuple(topics))
 
 
@@ -221,9 +256,18 @@ def _finite(value: float) -> float | None:
     return round(float(value), 4) if np.isfinite(value) else None
 
 
+def _leaders(tm: TopicMatches, split_ratio: float) -> tuple[np.ndarray, np.ndarray]:
+    """Per topic (n_topics,): the best similarity of its matched codes (lead; -inf without any)
+    and how many matched codes reach `split_ratio` of it (leaders): one leader is an own topic."""
+    sim = np.where(tm.matched, tm.similarity, -np.inf)
+    lead = sim.max(axis=1) if sim.size else np.full(tm.matched.shape[0], -np.inf)
+    return lead, (tm.matched & (tm.similarity >= split_ratio * lead[:, None])).sum(axis=1)
+
+
 def _code_status(name: str, c: int, verdict: CodePresence, tm: TopicMatches, by_topic: list[list[int]],
                  stability: dict[tuple[int, int], float], ev: Evidence, theta: np.ndarray,
-                 settings: StructureSettings) -> CodeStructure:
+                 settings: StructureSettings, lead: np.ndarray, leaders: np.ndarray) -> CodeStructure:
+    """Code c's status (module docstring); lead, leaders: per topic, from _leaders."""
     code = verdict.code
     sim, cut, matched = tm.similarity, tm.cutoff, tm.matched
     if verdict.presence == "absent":
@@ -238,6 +282,10 @@ def _code_status(name: str, c: int, verdict: CodePresence, tm: TopicMatches, by_
                              quote_share=tuple(round(float(tm.quote_share[k, c]), 4) for k in where))
     best = sim[mine[0], c]
     strong = [k for k in mine if sim[k, c] >= settings.split_ratio * best]
+    if settings.split_quotes and tm.quoted is not None:  # topics whose top quotes are its evidence as much
+        bar = settings.split_ratio * tm.quote_share[strong[0], c]
+        strong += [int(k) for k in np.flatnonzero(tm.quoted[:, c])
+                   if k not in strong and tm.quote_share[k, c] >= bar]
     stab = tuple(round(stability[(k, c)], 3) for k in strong if (k, c) in stability)
     unstable = bool(stab) and min(stab) < settings.min_stable
     fields = dict(topics=tuple(strong), similarity=tuple(round(float(sim[k, c]), 4) for k in strong),
@@ -246,12 +294,10 @@ def _code_status(name: str, c: int, verdict: CodePresence, tm: TopicMatches, by_
     if len(strong) >= 2:
         return CodeStructure(name, code, "split", **fields)  # type: ignore[arg-type]
     k = strong[0]
-    others = [j for j in by_topic[k] if j != c]
-    lead = max(sim[k, c], *(sim[k, j] for j in others)) if others else sim[k, c]
-    leaders = [j for j in [c, *others] if sim[k, j] >= settings.split_ratio * lead]
-    if leaders == [c]:
+    if leaders[k] == 1 and sim[k, c] >= settings.split_ratio * lead[k]:
         return CodeStructure(name, code, "own_topic", **fields)  # type: ignore[arg-type]
-    return CodeStructure(name, code, "merged", with_codes=tuple(ev.code_ids[j] for j in others), **fields)  # type: ignore[arg-type]
+    others = [ev.code_ids[j] for j in by_topic[k][:WITH_CODES_SHOWN + 1] if j != c][:WITH_CODES_SHOWN]
+    return CodeStructure(name, code, "merged", with_codes=tuple(others), **fields)  # type: ignore[arg-type]
 
 
 def _stability(model: FittedModel, ev: Evidence, matched: np.ndarray, usable: np.ndarray,
@@ -269,9 +315,9 @@ def _stability(model: FittedModel, ev: Evidence, matched: np.ndarray, usable: np
 
 
 def _topic_verdicts(model: FittedModel, ev: Evidence, tm: TopicMatches, usable: np.ndarray,
-                    lexicon: np.ndarray | None) -> list[TopicVerdict]:
+                    lexicon: np.ndarray | None, settings: StructureSettings) -> list[TopicVerdict]:
     theta = model.doc_topic
-    any_evidence = ev.mask[:, usable].any(axis=1) if usable.any() else np.zeros(theta.shape[0], dtype=bool)
+    any_evidence = np.asarray(ev.mask[:, usable].any(axis=1), dtype=bool)
     weight = theta.sum(axis=0)
     share = np.divide(theta[any_evidence].sum(axis=0), weight, out=np.zeros_like(weight), where=weight > 0)
     if lexicon is not None:
@@ -279,14 +325,58 @@ def _topic_verdicts(model: FittedModel, ev: Evidence, tm: TopicMatches, usable: 
     else:
         lex, pos = np.zeros(model.n_topics), np.zeros(model.n_topics)
     sim_order = [[ev.code_ids[c] for c in codes] for codes in _matched_by_topic(tm)]
+    carrying = np.asarray(tm.matched.any(axis=1), dtype=bool)
+    explained, hits = explaining_codes(theta, ev, usable, ~carrying, settings)
+    top = np.argsort(-theta, axis=0, kind="stable")[:settings.top_quotes]
+    top_evidence = np.asarray(any_evidence[top].mean(axis=0)) if top.size else np.zeros(model.n_topics)
+    n_top = top.shape[0]
     out = []
     for k in range(model.n_topics):
+        by = [ev.code_ids[c] for c in explained[k]]
         if sim_order[k]:
-            status = "carries_codes"
+            status, why = "carries_codes", f"its weights and its top quotes follow the evidence of {_named(sim_order[k])}."
         elif lexicon is not None and is_procedural(float(lex[k]), float(pos[k])):
-            status = "procedural"
+            status, why = "procedural", (f"interview routine: {lex[k]:.0%} of its top-10 term weight is procedural "
+                                         f"words, {pos[k]:.0%} of its top segments open or close an interview.")
+        elif by:
+            status = "explained"
+            why = (f"no code is carried, but its top {n_top} segments are evidence of {_named(by)} "
+                   f"({int(hits[k, explained[k][0]])} of {n_top} for {by[0]}), more than codes with no meaning reach.")
         else:
-            status = "emergent"
+            status, why = "emergent", (f"no code's evidence explains it: {top_evidence[k]:.0%} of its top {n_top} segments "
+                                       "are evidence of some code, and no code has more of them than a pseudo-code would.")
         out.append(TopicVerdict(model.name, k, status, tuple(sim_order[k]), round(float(lex[k]), 4),
-                                round(float(pos[k]), 4), round(float(share[k]), 4)))
+                                round(float(pos[k]), 4), round(float(share[k]), 4), tuple(by),
+                                round(float(top_evidence[k]), 4), why))
     return out
+
+
+def _named(codes: Sequence[str], shown: int = 3) -> str:
+    return ", ".join(codes[:shown]) + (f" and {len(codes) - shown} more" if len(codes) > shown else "")
+
+
+def explaining_codes(theta: np.ndarray, ev: Evidence, usable: np.ndarray, topics: np.ndarray,
+                     settings: StructureSettings) -> tuple[list[list[int]], np.ndarray]:
+    """Which codes' evidence explains each topic's top segments, against the presence null.
+
+    For a topic k in `topics` (bool (n_topics,)) and a usable code c: hits = the code's own
+    evidence segments among the topic's `top_quotes` segments; under the null a segment is
+    above the code's cut-off with the pseudo-codes' rate (their mean exceedance count over the
+    segments: what a code with the same weights and no meaning reaches). A code explains the
+    topic when hits >= `min_quote_overlap` and the binomial tail passes Benjamini-Hochberg at
+    `quote_fdr` over all those pairs. Returns, per topic, the explaining codes (most hits
+    first; [] for topics outside `topics`), and hits (n_topics, n_codes)."""
+    n, n_topics = theta.shape
+    own = ev.own_mask()
+    top = np.argsort(-theta, axis=0, kind="stable")[:settings.top_quotes]
+    hits = (np.stack([own[top[:, k]].sum(axis=0) for k in range(n_topics)]) if n and n_topics
+            else np.zeros((n_topics, own.shape[1]), dtype=int))
+    rate = np.clip(ev.null_counts.mean(axis=1) / max(n, 1), 1e-12, 1.0) if ev.null_counts.size else np.ones(own.shape[1])
+    p = np.asarray(binom.sf(hits - 1, top.shape[0], rate[None, :]))
+    pairs = topics[:, None] & usable[None, :] & (hits >= settings.min_quote_overlap)
+    passed = _fdr_pass(p, pairs, settings.quote_fdr if settings.quote_fdr is not None else 0.05)
+    out = []
+    for k in range(n_topics):
+        codes = np.flatnonzero(passed[k])
+        out.append([int(c) for c in codes[np.argsort(-hits[k, codes], kind="stable")]])
+    return out, hits

@@ -119,7 +119,8 @@ class VerdictTable(JsonMixin):
         status (own_topic, split, merged: its matched topics, with similarity, null cut-off and
         the share of re-fits holding the match; present_without_topic: the topics holding most
         of its evidence; absent, or no such topic: one row without a topic), then one row per
-        emergent or procedural topic. topic_labels: model -> label of each topic."""
+        explained (with_codes: the codes whose evidence explains it), emergent or procedural
+        topic. topic_labels: model -> label of each topic."""
         rows: list[dict] = []
         for m in self.models:
             labels = topic_labels.get(m.model, ())
@@ -135,7 +136,8 @@ class VerdictTable(JsonMixin):
                                                stability=cs.stability[i] if i < len(cs.stability) else "",
                                                unstable=cs.unstable if matched else "",
                                                with_codes=" ".join(cs.with_codes)))
-            rows.extend(_structure_row(m.model, labels, t.status, t.topic) for t in m.topics if t.status != "carries_codes")
+            rows.extend(_structure_row(m.model, labels, t.status, t.topic, with_codes=" ".join(t.explained_by))
+                        for t in m.topics if t.status != "carries_codes")
         return rows
 
     def unstable(self, name: str) -> int:

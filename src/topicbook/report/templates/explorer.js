@@ -72,6 +72,7 @@
     if (t.status === "carries_codes") return (long ? "carries " : "codes: ") + t.codes.map(codeName).join(", ");
     if (t.status === "procedural") return long ? "procedural (interview routine, not a theme)" : "procedural";
     if (t.status === "emergent") return long ? "emergent (no code's evidence explains it)" : "emergent";
+    if (t.status === "explained") return (long ? "carries no code; its top segments are evidence of " : "evidence of: ") + (t.explained_by || []).map(codeName).join(", ");
     return "–";
   }
   /* a clickable list item or cell: focusable, Enter/Space activate, arrows move within its list */
