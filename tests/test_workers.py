@@ -1,0 +1,123 @@
+"""Forked worker processes (topicbook.workers): they start without importing topicbook again, a
+run with --jobs 2 fits its models and its stability re-fits together in them, the results are
+those of one process, and errors and interrupts end the workers."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import topicbook
+import topicbook.agreement as agreement
+import topicbook.pipeline as pipeline
+import topicbook.stability as stability
+from conftest import REPO
+from test_threads import _compared_files, _npz_arrays
+from topicbook.config import CacheConfig, ModelConfig, load_config
+from topicbook.errors import TopicbookError
+from topicbook.models import fit_model
+from topicbook.workers import WorkerPool, fork_available, worker_pool
+
+pytestmark = pytest.mark.skipif(not fork_available(), reason="forked workers need the fork start method")
+
+
+def _marker_and_pid() -> tuple[object, int]:
+    """What a worker sees of topicbook: the parent's marker if it was forked with the module
+    loaded; nothing if it imported topicbook afresh."""
+    return getattr(topicbook, "_test_marker", None), os.getpid()
+
+
+def _block_forever() -> None:
+    threading.Event().wait()
+
+
+def test_workers_start_with_the_parent_s_modules_and_do_not_import_them_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(topicbook, "_test_marker", "set after import", raising=False)
+    with worker_pool(2) as pool:
+        assert pool is not None
+        seen = [pool.submit(_marker_and_pid).result() for _ in range(4)]
+    assert {m for m, _ in seen} == {"set after import"}  # a fresh import would not have it
+    assert os.getpid() not in {pid for _, pid in seen}
+
+
+def test_one_job_means_no_pool() -> None:
+    with worker_pool(1) as pool:
+        assert pool is None
+
+
+def test_an_error_in_a_worker_is_the_same_one_line_error_and_the_workers_end(planted: Path) -> None:
+    dtm = pipeline.prepare(load_config(planted)).dtm
+    too_many = ModelConfig(type="nmf", n_topics=dtm.counts.shape[0] + 1)
+    with pytest.raises(TopicbookError) as in_process:
+        fit_model(too_many, dtm, 1)
+    with pytest.raises(TopicbookError) as in_worker, worker_pool(2) as pool:
+        assert pool is not None
+        processes = list(pool._executor._processes.values())
+        pool.submit(fit_model, too_many, dtm, 1).result()
+    assert str(in_worker.value) == str(in_process.value)
+    assert processes and not any(p.is_alive() for p in processes)
+
+
+def test_an_interrupt_terminates_workers_in_the_middle_of_a_task() -> None:
+    with pytest.raises(KeyboardInterrupt), worker_pool(2) as pool:
+        assert pool is not None
+        processes = list(pool._executor._processes.values())
+        running = pool.submit(_block_forever)
+        raise KeyboardInterrupt  # as Ctrl-C would, while the task blocks in a worker
+    assert not any(p.is_alive() for p in processes)
+    assert running.cancelled() or running.exception() is not None
+
+
+@pytest.mark.slow
+def test_a_run_with_two_jobs_submits_fits_then_refits_before_waiting(planted: Path, tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    cfg = load_config(planted)
+    cfg = dataclasses.replace(cfg, report=dataclasses.replace(cfg.report, explorer=False, figure_formats=[]),
+                              evaluate=dataclasses.replace(cfg.evaluate, stability_seeds=2, coherence=("u_mass",)))
+    events: list[str] = []
+    submit = WorkerPool.submit
+    monkeypatch.setattr(WorkerPool, "submit", lambda self, fn, *a, **k: events.append(fn.__name__) or submit(self, fn, *a, **k))
+    replay = pipeline.replay
+    monkeypatch.setattr(pipeline, "replay", lambda records: events.append("fit received") or replay(records))
+    monkeypatch.setattr(stability, "run_grid", lambda *a, **k: pytest.fail("re-fits ran outside the pool"))
+    pipeline.run(cfg, out_dir=tmp_path / "runs", name="pool", jobs=2)
+    n_models, n_refits = len(cfg.models), 2 * len(cfg.models)
+    assert events == [*["_fit_captured"] * n_models, *["fit_cell"] * n_refits,
+                      *["fit received"] * n_models]
+
+
+@pytest.mark.slow
+def test_one_and_two_jobs_give_identical_demo_outputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cfg = load_config(REPO / "configs" / "demo.yaml")
+    cfg = dataclasses.replace(cfg, cache=CacheConfig(enabled=True, path=tmp_path / "cache"),
+                              report=dataclasses.replace(cfg.report, explorer=False),
+                              evaluate=dataclasses.replace(cfg.evaluate, stability_seeds=1))
+    monkeypatch.setattr(agreement, "CURVE_MAX_SECONDS", float("inf"))  # no wall-time budget (see test_threads)
+    monkeypatch.setattr(agreement, "CURVE_MAX_POINTS", 2)
+    pools: list[int] = []
+    original = WorkerPool.__init__
+    monkeypatch.setattr(WorkerPool, "__init__", lambda self, jobs: pools.append(jobs) or original(self, jobs))
+    one, _ = pipeline.run(cfg, out_dir=tmp_path / "runs", name="one", jobs=1)
+    two, _ = pipeline.run(cfg, out_dir=tmp_path / "runs", name="two", jobs=2)
+    assert pools == [2]  # the second run only, in forked workers
+
+    files = [p.relative_to(one) for p in _compared_files(one)]
+    assert files == [p.relative_to(two) for p in _compared_files(two)]
+    for must in ("topics.csv", "doc_topics.csv", "evaluation.json", "verdicts.csv", "verdicts.json", "scores.npz"):
+        assert Path(must) in files, must
+    for rel in files:
+        a, b = one / rel, two / rel
+        if rel.suffix == ".npz":
+            arrays_a, arrays_b = _npz_arrays(a), _npz_arrays(b)
+            assert arrays_a.keys() == arrays_b.keys()
+            for key in arrays_a:
+                np.testing.assert_array_equal(arrays_a[key], arrays_b[key], err_msg=f"{rel}: {key}")
+        elif rel.suffix in (".png", ".svg", ".qdpx", ".zip"):
+            continue  # drawn or zipped from the compared tables
+        else:
+            assert a.read_bytes() == b.read_bytes(), f"{rel} differs between 1 and 2 jobs"
