@@ -11,16 +11,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from test_threads import _compared_files, _npz_arrays
 
 import topicbook
 import topicbook.agreement as agreement
 import topicbook.pipeline as pipeline
 import topicbook.stability as stability
 from conftest import REPO
-from test_threads import _compared_files, _npz_arrays
 from topicbook.config import CacheConfig, ModelConfig, load_config
 from topicbook.errors import TopicbookError
 from topicbook.models import fit_model
+from topicbook.report import figures
 from topicbook.workers import WorkerPool, fork_available, worker_pool
 
 pytestmark = pytest.mark.skipif(not fork_available(), reason="forked workers need the fork start method")
@@ -121,3 +122,28 @@ def test_one_and_two_jobs_give_identical_demo_outputs(tmp_path: Path, monkeypatc
             continue  # drawn or zipped from the compared tables
         else:
             assert a.read_bytes() == b.read_bytes(), f"{rel} differs between 1 and 2 jobs"
+
+
+def test_figures_drawn_in_the_workers_are_the_same_files(tmp_path: Path) -> None:
+    data = {"models": [{"name": "m", "topics": [{"display": f"T{k}", "label": f"t{k}", "codes": [],
+                                                 "terms": [f"w{k}{j}" for j in range(8)],
+                                                 "weights": [0.3 - 0.03 * j for j in range(8)]} for k in range(4)],
+                        "prevalence_by": {"group": {"levels": ["a", "b"], "n_docs": [3, 4],
+                                                    "mean": [[0.2, 0.3, 0.4, 0.1], [0.1, 0.4, 0.3, 0.2]],
+                                                    "lo": [[0.1] * 4, [0.05] * 4], "hi": [[0.5] * 4, [0.6] * 4]}}}]}
+    files: dict[str, list[bytes]] = {}
+
+    def write(rel: str, content: bytes) -> Path:
+        files.setdefault(rel, []).append(content)
+        return tmp_path / rel
+
+    here = figures.write_figures(data, write, {"m": "m"}, formats=("png", "svg"))
+    submitted: list[str] = []
+    with worker_pool(2) as pool:
+        assert pool is not None
+        submit = pool.submit
+        pool.submit = lambda fn, *a, **k: submitted.append(fn.__name__) or submit(fn, *a, **k)  # type: ignore[method-assign]
+        there = figures.write_figures(data, write, {"m": "m"}, formats=("png", "svg"))
+    assert submitted == ["_draw_in_worker", "_draw_in_worker"]  # top terms and prevalence, in the workers
+    assert here == there and len(here) == 4
+    assert all(len(versions) == 2 and versions[0] == versions[1] for versions in files.values())

@@ -177,7 +177,6 @@ def fit_in_pool(prepared: Prepared, pool: WorkerPool, *, progress: bool = False)
     cfg = prepared.cfg
     seed_topics = prepared.seed_topics()
     _checked_models(prepared)
-    preload_fit_libraries(cfg.models)
     fits = [pool.submit(_fit_captured, m, prepared.dtm, cfg.seed, seed_topics if m.guided else None) for m in cfg.models]
     refits = submit_refits(pool, cfg.models, prepared.dtm, cfg.seed, cfg.evaluate.stability_seeds, seed_topics)
     fitted = []
@@ -192,12 +191,16 @@ def fit_in_pool(prepared: Prepared, pool: WorkerPool, *, progress: bool = False)
     return fitted, refits
 
 
-def preload_fit_libraries(models: Sequence[ModelConfig]) -> None:
-    """Import gensim's LDA before forking workers, when a model needs it: each worker would
-    otherwise import it on its own (about a second of CPU each; the adapter imports it lazily
-    so that `topicbook validate` does not)."""
-    if any(m.type == "lda" and getattr(m, "engine", "gensim") == "gensim" for m in models):
+def preload_for_workers(cfg: RunConfig) -> None:
+    """Import what forked workers will need before forking them, so that each does not import
+    it on its own: gensim's LDA when a model needs it (about a second of CPU; the adapter
+    imports it lazily so that `topicbook validate` does not), matplotlib when the run draws
+    figures (:func:`topicbook.report.figures.write_figures` draws them in the workers)."""
+    if any(m.type == "lda" and getattr(m, "engine", "gensim") == "gensim" for m in cfg.models):
         import gensim.models  # noqa: F401 - loaded for the forked workers
+    if cfg.report.explorer and cfg.report.figure_formats:
+        import matplotlib.backends.backend_agg  # noqa: F401
+        import matplotlib.figure  # noqa: F401
 
 
 def analyse(prepared: Prepared, fitted: list[FittedModel], jobs: int = 1, *, progress: bool = False,
@@ -308,6 +311,8 @@ def run(cfg: RunConfig, *, out_dir: Path, name: str | None = None, command: list
         threads = resolve_threads(cfg.threads, len(prepared.dtm.segment_ids), jobs)
         log.info("BLAS/OpenMP threads: %d (threads: %s; %d segments, %d jobs)", threads, cfg.threads,
                  len(prepared.dtm.segment_ids), jobs)
+        if jobs > 1:
+            preload_for_workers(cfg)
         with thread_limit(threads), worker_pool(jobs) as pool:
             pending = None
             if pool is None:

@@ -41,9 +41,10 @@ CellCriteria = Callable[[FittedModel, DocumentTermMatrix], Mapping[str, float | 
 
 
 SUBSAMPLE = 0.9
-# Below this many segments the stability re-fits run in the run's own process whatever `jobs`:
-# each worker process spends about 3.5 CPU-seconds importing topicbook before it fits anything,
-# more than a small corpus's re-fits take (the demo's nine: a few seconds in all).
+# Below this many segments :func:`stability_refits` fits in this process whatever `jobs`: each
+# joblib (loky) worker spends about 3.5 CPU-seconds importing topicbook before it fits anything,
+# more than a small corpus's re-fits take (the demo's nine: a few seconds in all). A run with
+# forked workers (topicbook.workers, --jobs 2 on Linux) submits its re-fits to them at any size.
 REFIT_WORKERS_MIN_SEGMENTS = 5_000
 
 

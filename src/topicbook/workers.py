@@ -10,7 +10,8 @@ function and its arguments travel by pickle, the code does not.
 :class:`concurrent.futures.ProcessPoolExecutor` over the ``fork`` start method), or None when
 `jobs` is 1 or the platform cannot fork (Windows; macOS, where forking a process that has used
 system frameworks is unsafe): the caller then works in its own process as before. The run uses
-it to fit its models and its stability re-fits together (:func:`topicbook.pipeline.run`).
+it to fit its models and its stability re-fits together (:func:`topicbook.pipeline.run`), and
+to draw the figures (:func:`topicbook.report.figures.write_figures`, through :func:`current_pool`).
 
 Fork-safety, point by point:
 
@@ -38,7 +39,8 @@ import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
-from typing import Any, ParamSpec, TypeVar
+from contextvars import ContextVar
+from typing import ParamSpec, TypeVar
 
 from topicbook.interrupts import ignore_in_worker
 
@@ -46,6 +48,8 @@ log = logging.getLogger(__name__)
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+_current: ContextVar[WorkerPool | None] = ContextVar("topicbook_worker_pool", default=None)
 
 
 def fork_available() -> bool:
@@ -116,15 +120,18 @@ def worker_pool(jobs: int) -> Iterator[WorkerPool | None]:
         yield None
         return
     pool = WorkerPool(jobs)
+    token = _current.set(pool)
     try:
         yield pool
     except BaseException:
         pool.terminate()
         raise
+    finally:
+        _current.reset(token)
     pool.close()
 
 
-def results_in_order(futures: list[Future[Any]]) -> Iterator[Any]:
-    """Each future's result in the order of `futures`, waiting for each in turn."""
-    for future in futures:
-        yield future.result()
+def current_pool() -> WorkerPool | None:
+    """The pool of the innermost :func:`worker_pool` block running here, if any: later stages
+    of a run (the figures) use the run's workers without being handed them."""
+    return _current.get()
