@@ -147,3 +147,13 @@ def test_figures_drawn_in_the_workers_are_the_same_files(tmp_path: Path) -> None
     assert submitted == ["_draw_in_worker", "_draw_in_worker"]  # top terms and prevalence, in the workers
     assert here == there and len(here) == 4
     assert all(len(versions) == 2 and versions[0] == versions[1] for versions in files.values())
+
+
+def _die() -> None:
+    os._exit(9)  # as the kernel's out-of-memory killer would end a worker
+
+
+def test_a_worker_that_dies_ends_the_run_with_one_line() -> None:
+    with pytest.raises(TopicbookError, match=r"^--jobs 2: a worker process ended unexpectedly .* --jobs 1 "), worker_pool(2) as pool:
+        assert pool is not None
+        pool.submit(_die).result()

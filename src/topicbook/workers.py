@@ -24,6 +24,7 @@ Fork-safety, point by point:
 - each worker drops the logging handlers it inherited (the command's stderr handler and warning
   summary): what a task logs is captured and sent back with its result
   (:func:`topicbook.logs.capture_records`), as from any worker process;
+- a worker that dies (killed, out of memory) ends the run with a one-line error;
 - when the block ends with an exception (an error in a task, or KeyboardInterrupt), the tasks
   not started are cancelled and the workers are terminated, so a Ctrl-C does not wait for a
   long fit to finish; the exception goes on unchanged (a task's :class:`TopicbookError` is
@@ -38,10 +39,12 @@ import signal
 import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import ParamSpec, TypeVar
 
+from topicbook.errors import TopicbookError
 from topicbook.interrupts import ignore_in_worker
 
 log = logging.getLogger(__name__)
@@ -123,6 +126,9 @@ def worker_pool(jobs: int) -> Iterator[WorkerPool | None]:
     token = _current.set(pool)
     try:
         yield pool
+    except BrokenProcessPool:
+        pool.terminate()
+        raise TopicbookError(f"--jobs {jobs}: a worker process ended unexpectedly (killed, or out of memory). Run again with --jobs 1 to work in one process.") from None
     except BaseException:
         pool.terminate()
         raise
