@@ -191,7 +191,7 @@ identical parameters (K=20; LDA 1 pass, 50 iterations, chunks of 2,000, random_s
 nndsvda, 400 iterations, TF-IDF with sublinear tf), on the SOTU paragraphs preprocessed once
 by topicbook ({_n(c['segments'])} segments{' (the --quick subset)' if quick else ''}, {_n(c['terms'])} terms, {_n(c['tokens'])} tokens).
 Calls alternate in one process; medians of {meta.get('repeats_models', 3)} runs each; BLAS threads:
-{d.get('machine', {}).get('blas_threads', 'not limited (results from before the limit)')} (threadpoolctl).
+{d.get('machine', {}).get('blas_threads', 'not limited (results from before the limit)')} (threadpoolctl).{f" 1-minute load average at the start: {d['load_1min_at_start']} (`{d['command']}`)." if 'load_1min_at_start' in d else ''}
 {_provenance('models', meta)}
 
 {_table(['comparison', 'topicbook s', 'library s', 'ratio'], rows)}
