@@ -9,16 +9,13 @@ import os
 import threading
 from pathlib import Path
 
-import numpy as np
 import pytest
-from test_threads import _compared_files, _npz_arrays
+from test_threads import assert_identical_runs, quick_demo_config
 
 import topicbook
-import topicbook.agreement as agreement
 import topicbook.pipeline as pipeline
 import topicbook.stability as stability
-from conftest import REPO
-from topicbook.config import CacheConfig, ModelConfig, load_config
+from topicbook.config import ModelConfig, load_config
 from topicbook.errors import TopicbookError
 from topicbook.models import fit_model
 from topicbook.report import figures
@@ -94,12 +91,7 @@ def test_a_run_with_two_jobs_submits_fits_then_refits_before_waiting(planted: Pa
 
 @pytest.mark.slow
 def test_one_and_two_jobs_give_identical_demo_outputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    cfg = load_config(REPO / "configs" / "demo.yaml")
-    cfg = dataclasses.replace(cfg, cache=CacheConfig(enabled=True, path=tmp_path / "cache"),
-                              report=dataclasses.replace(cfg.report, explorer=False),
-                              evaluate=dataclasses.replace(cfg.evaluate, stability_seeds=1))
-    monkeypatch.setattr(agreement, "CURVE_MAX_SECONDS", float("inf"))  # no wall-time budget (see test_threads)
-    monkeypatch.setattr(agreement, "CURVE_MAX_POINTS", 2)
+    cfg = quick_demo_config(tmp_path, monkeypatch)
     pools: list[int] = []
     original = WorkerPool.__init__
     monkeypatch.setattr(WorkerPool, "__init__", lambda self, jobs: pools.append(jobs) or original(self, jobs))
@@ -107,22 +99,7 @@ def test_one_and_two_jobs_give_identical_demo_outputs(tmp_path: Path, monkeypatc
     two, _ = pipeline.run(cfg, out_dir=tmp_path / "runs", name="two", jobs=2)
     assert pools == [2]  # the second run only, in forked workers
 
-    files = [p.relative_to(one) for p in _compared_files(one)]
-    assert files == [p.relative_to(two) for p in _compared_files(two)]
-    for must in ("topics.csv", "doc_topics.csv", "evaluation.json", "verdicts.csv", "verdicts.json", "scores.npz"):
-        assert Path(must) in files, must
-    for rel in files:
-        a, b = one / rel, two / rel
-        if rel.suffix == ".npz":
-            arrays_a, arrays_b = _npz_arrays(a), _npz_arrays(b)
-            assert arrays_a.keys() == arrays_b.keys()
-            for key in arrays_a:
-                np.testing.assert_array_equal(arrays_a[key], arrays_b[key], err_msg=f"{rel}: {key}")
-        elif rel.suffix in (".png", ".svg", ".qdpx", ".zip"):
-            continue  # drawn or zipped from the compared tables
-        else:
-            assert a.read_bytes() == b.read_bytes(), f"{rel} differs between 1 and 2 jobs"
-
+    assert_identical_runs(one, two, "1 and 2 jobs")
 
 def test_figures_drawn_in_the_workers_are_the_same_files(tmp_path: Path) -> None:
     data = {"models": [{"name": "m", "topics": [{"display": f"T{k}", "label": f"t{k}", "codes": [],
