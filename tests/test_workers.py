@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import signal
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -18,7 +21,6 @@ import topicbook.stability as stability
 from topicbook.config import ModelConfig, load_config
 from topicbook.errors import TopicbookError
 from topicbook.models import fit_model
-from topicbook.report import figures
 from topicbook.workers import WorkerPool, fork_available, worker_pool
 
 pytestmark = pytest.mark.skipif(not fork_available(), reason="forked workers need the fork start method")
@@ -101,31 +103,6 @@ def test_one_and_two_jobs_give_identical_demo_outputs(tmp_path: Path, monkeypatc
 
     assert_identical_runs(one, two, "1 and 2 jobs")
 
-def test_figures_drawn_in_the_workers_are_the_same_files(tmp_path: Path) -> None:
-    data = {"models": [{"name": "m", "topics": [{"display": f"T{k}", "label": f"t{k}", "codes": [],
-                                                 "terms": [f"w{k}{j}" for j in range(8)],
-                                                 "weights": [0.3 - 0.03 * j for j in range(8)]} for k in range(4)],
-                        "prevalence_by": {"group": {"levels": ["a", "b"], "n_docs": [3, 4],
-                                                    "mean": [[0.2, 0.3, 0.4, 0.1], [0.1, 0.4, 0.3, 0.2]],
-                                                    "lo": [[0.1] * 4, [0.05] * 4], "hi": [[0.5] * 4, [0.6] * 4]}}}]}
-    files: dict[str, list[bytes]] = {}
-
-    def write(rel: str, content: bytes) -> Path:
-        files.setdefault(rel, []).append(content)
-        return tmp_path / rel
-
-    here = figures.write_figures(data, write, {"m": "m"}, formats=("png", "svg"))
-    submitted: list[str] = []
-    with worker_pool(2) as pool:
-        assert pool is not None
-        submit = pool.submit
-        pool.submit = lambda fn, *a, **k: submitted.append(fn.__name__) or submit(fn, *a, **k)  # type: ignore[method-assign]
-        there = figures.write_figures(data, write, {"m": "m"}, formats=("png", "svg"))
-    assert submitted == ["_draw_in_worker", "_draw_in_worker"]  # top terms and prevalence, in the workers
-    assert here == there and len(here) == 4
-    assert all(len(versions) == 2 and versions[0] == versions[1] for versions in files.values())
-
-
 def _die() -> None:
     os._exit(9)  # as the kernel's out-of-memory killer would end a worker
 
@@ -134,3 +111,27 @@ def test_a_worker_that_dies_ends_the_run_with_one_line() -> None:
     with pytest.raises(TopicbookError, match=r"^--jobs 2: a worker process ended unexpectedly .* --jobs 1 "), worker_pool(2) as pool:
         assert pool is not None
         pool.submit(_die).result()
+
+
+CHILD = """
+import os, sys, threading
+from topicbook.workers import worker_pid, worker_pool
+with worker_pool(2) as pool:
+    pids = {pool.submit(worker_pid).result() for _ in range(8)}
+    print(len(pids) >= 1 and os.getpid() not in pids, flush=True)
+    threading.Event().wait()  # killed here
+"""
+
+
+def test_workers_end_with_a_killed_run() -> None:
+    """SIGKILL leaves no clean-up to the run: the kernel ends its workers (prctl), so nothing
+    holds the run's stdout open and nothing is left running."""
+    child = subprocess.Popen([sys.executable, "-c", CHILD], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert child.stdout is not None
+    assert child.stdout.readline() == "True\n"
+    child.kill()
+    try:
+        child.communicate(timeout=60)  # EOF only once every process holding the pipe is gone
+    except subprocess.TimeoutExpired:
+        pytest.fail("a worker outlived the killed run")
+    assert child.returncode == -signal.SIGKILL

@@ -194,13 +194,9 @@ def fit_in_pool(prepared: Prepared, pool: WorkerPool, *, progress: bool = False)
 def preload_for_workers(cfg: RunConfig) -> None:
     """Import what forked workers will need before forking them, so that each does not import
     it on its own: gensim's LDA when a model needs it (about a second of CPU; the adapter
-    imports it lazily so that `topicbook validate` does not), matplotlib when the run draws
-    figures (:func:`topicbook.report.figures.write_figures` draws them in the workers)."""
+    imports it lazily so that `topicbook validate` does not)."""
     if any(m.type == "lda" and getattr(m, "engine", "gensim") == "gensim" for m in cfg.models):
         import gensim.models  # noqa: F401 - loaded for the forked workers
-    if cfg.report.explorer and cfg.report.figure_formats:
-        import matplotlib.backends.backend_agg  # noqa: F401
-        import matplotlib.figure  # noqa: F401
 
 
 def analyse(prepared: Prepared, fitted: list[FittedModel], jobs: int = 1, *, progress: bool = False,

@@ -8,10 +8,10 @@ function and its arguments travel by pickle, the code does not.
 
 :func:`worker_pool` gives a :class:`WorkerPool` of `jobs` such processes (a
 :class:`concurrent.futures.ProcessPoolExecutor` over the ``fork`` start method), or None when
-`jobs` is 1 or the platform cannot fork (Windows; macOS, where forking a process that has used
-system frameworks is unsafe): the caller then works in its own process as before. The run uses
-it to fit its models and its stability re-fits together (:func:`topicbook.pipeline.run`), and
-to draw the figures (:func:`topicbook.report.figures.write_figures`, through :func:`current_pool`).
+`jobs` is 1 or the platform is not Linux (Windows cannot fork; macOS cannot fork a process
+that has used system frameworks safely; elsewhere the workers could outlive a killed run): the
+caller then works in its own process as before. The run uses
+it to fit its models and its stability re-fits together (:func:`topicbook.pipeline.run`).
 
 Fork-safety, point by point:
 
@@ -24,7 +24,8 @@ Fork-safety, point by point:
 - each worker drops the logging handlers it inherited (the command's stderr handler and warning
   summary): what a task logs is captured and sent back with its result
   (:func:`topicbook.logs.capture_records`), as from any worker process;
-- a worker that dies (killed, out of memory) ends the run with a one-line error;
+- a worker that dies (killed, out of memory) ends the run with a one-line error, and a run
+  that dies (even by SIGKILL) takes its workers with it (prctl's parent-death signal);
 - when the block ends with an exception (an error in a task, or KeyboardInterrupt), the tasks
   not started are cancelled and the workers are terminated, so a Ctrl-C does not wait for a
   long fit to finish; the exception goes on unchanged (a task's :class:`TopicbookError` is
@@ -35,13 +36,13 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import signal
 import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from contextvars import ContextVar
 from typing import ParamSpec, TypeVar
 
 from topicbook.errors import TopicbookError
@@ -52,16 +53,29 @@ log = logging.getLogger(__name__)
 P = ParamSpec("P")
 R = TypeVar("R")
 
-_current: ContextVar[WorkerPool | None] = ContextVar("topicbook_worker_pool", default=None)
-
 
 def fork_available() -> bool:
-    """True where worker processes can be forked safely (Linux and other POSIX but macOS)."""
-    return "fork" in multiprocessing.get_all_start_methods() and sys.platform != "darwin"
+    """True where worker processes can be forked safely and made to end with their parent
+    (Linux: the fork start method and prctl's parent-death signal)."""
+    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
 
 
-def _start_worker() -> None:
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _end_with_parent(parent: int) -> None:
+    """Have the kernel kill this worker when the run's process dies, even by SIGKILL (the
+    worker would otherwise wait for tasks forever, holding the run's stdout and stderr)."""
+    import ctypes
+
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the signal was set
+        os._exit(1)
+
+
+def _start_worker(parent: int) -> None:
     """Initializer of each worker process (see the module docstring)."""
+    _end_with_parent(parent)
     ignore_in_worker()
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     from threadpoolctl import threadpool_limits  # scikit-learn's own dependency
@@ -75,8 +89,6 @@ def _start_worker() -> None:
 
 def worker_pid() -> int:
     """The process id of the worker that runs it (a task that starts a worker at once)."""
-    import os
-
     return os.getpid()
 
 
@@ -88,7 +100,7 @@ class WorkerPool:
         for stream in (sys.stdout, sys.stderr):
             stream.flush()
         self._executor = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"),
-                                             initializer=_start_worker)
+                                             initializer=_start_worker, initargs=(os.getpid(),))
         blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         try:
             self._executor.submit(worker_pid)  # forks every worker now (the fork start method)
@@ -123,7 +135,6 @@ def worker_pool(jobs: int) -> Iterator[WorkerPool | None]:
         yield None
         return
     pool = WorkerPool(jobs)
-    token = _current.set(pool)
     try:
         yield pool
     except BrokenProcessPool:
@@ -132,12 +143,5 @@ def worker_pool(jobs: int) -> Iterator[WorkerPool | None]:
     except BaseException:
         pool.terminate()
         raise
-    finally:
-        _current.reset(token)
     pool.close()
 
-
-def current_pool() -> WorkerPool | None:
-    """The pool of the innermost :func:`worker_pool` block running here, if any: later stages
-    of a run (the figures) use the run's workers without being handed them."""
-    return _current.get()

@@ -16,10 +16,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from topicbook.logs import CapturedRecord, capture_records, replay
 from topicbook.names import name_problem, safe_name, unique_name
-from topicbook.report.figure_text import data_text, plain_text
-from topicbook.workers import current_pool
+from topicbook.report.figure_text import data_text
 
 log = logging.getLogger(__name__)
 
@@ -35,20 +33,21 @@ CARRIED = ("own_topic", "split", "merged")  # structure verdicts whose topics th
 WriteBytes = Callable[[str, bytes], Path]  # RunFolderWriter.write_bytes: relative path, data -> file
 
 
-def _saved(fig: Any, formats: Sequence[str] = FORMATS) -> list[bytes]:
-    """The figure's bytes in each of `formats` (png, svg)."""
+def _save(fig: Any, write: WriteBytes, stem: str, formats: Sequence[str] = FORMATS) -> list[Path]:
+    """The figure in each of `formats` (png, svg), each handed to `write` as `<stem>.<ext>`
+    (the run folder's writer, which checks where every file goes)."""
     import matplotlib
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     FigureCanvasAgg(fig)
-    files = []
+    paths = []
     with matplotlib.rc_context({"svg.hashsalt": "topicbook", "svg.fonttype": "none"}):
         for ext in formats:
             buffer = io.BytesIO()
             meta = {"Date": None} if ext == "svg" else {"Software": None}
             fig.savefig(buffer, format=ext, dpi=150, metadata=meta)
-            files.append(buffer.getvalue())
-    return files
+            paths.append(write(f"{stem}.{ext}", buffer.getvalue()))
+    return paths
 
 
 def _field_part(field: str) -> str:
@@ -188,64 +187,27 @@ def write_figures(data: Mapping[str, Any], write: WriteBytes, file_names: Mappin
     `file_names`: each model's safe file name (:func:`topicbook.names.safe_unique_names`), so
     two models never share a figure; a figure name that would still repeat gets a suffix.
     Texts are drawn as plain text (no mathtext, no TeX) with fonts that have their glyphs
-    (see :mod:`topicbook.report.figure_text`). Inside a run with worker processes
-    (:func:`topicbook.workers.current_pool`) the figures are drawn there, in parallel; the files
-    are the same bytes, written here in the same order."""
+    (see :mod:`topicbook.report.figure_text`)."""
     written: list[Path] = []
     used: set[str] = set()
-    plan: list[tuple[str, str, Mapping[str, Any], str | None]] = []  # (stem, figure, model, field)
 
-    def planned(stem: str, figure: str, model: Mapping[str, Any], field: str | None = None) -> None:
+    def save(fig: Any, stem: str) -> None:
         stem = unique_name(stem, used)
         used.add(stem)
-        plan.append((f"{folder}/{stem}", figure, model, field))
+        written.extend(_save(fig, write, f"{folder}/{stem}", formats))
 
-    for model in data["models"]:
-        name = file_names[model["name"]]
-        planned(f"top_terms_{name}", "top_terms", model)
-        if model.get("alignment"):
-            planned(f"topic_code_heatmap_{name}", "heatmap", model)
-        field = default_field(model.get("prevalence_by") or {})
-        if field is not None:
-            planned(f"prevalence_{_field_part(field)}_{name}", "prevalence", model, field)
-    with data_text(text for model in data["models"] for text in figure_texts(model)) as families:
-        pool = current_pool()
-        if pool is None:
-            drawn: Iterator[list[bytes]] = (draw_figure(figure, model, field, formats) for _, figure, model, field in plan)
-        else:
-            futures = [pool.submit(_draw_in_worker, figure, model, field, formats, families) for _, figure, model, field in plan]
-            drawn = (_received(future.result()) for future in futures)
-        for (stem, *_), files in zip(plan, drawn, strict=True):
-            written.extend(write(f"{stem}.{ext}", content) for ext, content in zip(formats, files, strict=True))
+    with data_text(text for model in data["models"] for text in figure_texts(model)):
+        for model in data["models"]:
+            name = file_names[model["name"]]
+            save(top_terms_figure(model), f"top_terms_{name}")
+            heat = heatmap_figure(model)
+            if heat is not None:
+                save(heat, f"topic_code_heatmap_{name}")
+            field = default_field(model.get("prevalence_by") or {})
+            if field is not None:
+                save(prevalence_figure(model, field), f"prevalence_{_field_part(field)}_{name}")
     log.info("figures: %d files in %s", len(written), folder)
     return written
-
-
-def draw_figure(figure: str, model: Mapping[str, Any], field: str | None, formats: Sequence[str]) -> list[bytes]:
-    """One figure of a model (`figure`: top_terms, heatmap, prevalence of `field`), saved in
-    each of `formats`: the files' bytes, in that order."""
-    if figure == "top_terms":
-        fig = top_terms_figure(model)
-    elif figure == "heatmap":
-        fig = heatmap_figure(model)
-    else:
-        fig = prevalence_figure(model, str(field))
-    return _saved(fig, formats)
-
-
-def _draw_in_worker(figure: str, model: Mapping[str, Any], field: str | None, formats: Sequence[str],
-                    families: Sequence[str]) -> tuple[list[bytes], tuple[CapturedRecord, ...]]:
-    """:func:`draw_figure` in a worker process, under the run's text settings (fallback fonts
-    chosen by the run's process), with what it logged."""
-    with capture_records() as records, plain_text(families):
-        files = draw_figure(figure, model, field, formats)
-    return files, tuple(records)
-
-
-def _received(result: tuple[list[bytes], tuple[CapturedRecord, ...]]) -> list[bytes]:
-    files, records = result
-    replay(records)
-    return files
 
 
 SWEEP_PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7")
