@@ -879,7 +879,7 @@ With `--jobs 2` on Linux the run forks two worker processes once its inputs are 
 (`topicbook.workers`: they start with the run's modules loaded, so they import nothing again,
 and use one BLAS thread each): the model fits go to them first, then the stability re-fits, and
 the run's own process summarises, evaluates, aligns and scores the fitted models while the
-re-fits go on; the figures are drawn in the same workers. So the `fit` stage is the wait for the
+re-fits go on. So the `fit` stage is the wait for the
 last model fit, and `stability` (after `agreement`) the wait for the re-fits still running.
 Outputs are byte-identical to `--jobs 1` (tests/test_workers.py). The CPU columns (the run with
 its workers, from `getrusage`; the raw fits in the benchmark's process) move less with the load
