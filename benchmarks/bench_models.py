@@ -4,7 +4,9 @@ Corpus: the SOTU paragraphs (../shared/corpora/sotu/sotu_paragraphs.csv.gz, 23,6
 preprocessed once by topicbook (lemmas, phrases, min_df 5, max_df 0.5). Each timing is the
 median of --repeats runs; the ratios compare calls made in the same process, alternating.
 
-    .venv/bin/python benchmarks/bench_models.py [--repeats 3] [--quick]
+    .venv/bin/python benchmarks/bench_models.py [--repeats 3] [--quick] [--only fits,sweep,memory]
+
+With --only, the other parts' figures are kept from benchmarks/results/models.json.
 """
 
 from __future__ import annotations
@@ -148,7 +150,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="3,000 paragraphs only (smoke test)")
+    parser.add_argument("--only", default="fits,sweep,memory", help="parts, comma-separated (fits, sweep, memory)")
     args = parser.parse_args()
+    parts = set(args.only.split(","))
     if not SOTU.exists():
         sys.exit(f"missing corpus: {SOTU}")
     dtm = load_dtm(args.quick)
@@ -162,10 +166,19 @@ def main() -> None:
             "machine": {"cores": __import__("os").cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
                         "blas_threads": 1},
             "corpus": {"segments": dtm.counts.shape[0], "terms": dtm.n_terms, "tokens": n_tokens},
-            "fits_k20": bench_fits(dtm, args.repeats, k=20, passes=1),
-            "sweep": bench_sweep(dtm, args.repeats, args.quick),
-            "memory": bench_memory(args.quick),
+            "load_1min_at_start": round(__import__("os").getloadavg()[0], 2),
         }
+        if "fits" in parts:
+            result["fits_k20"] = bench_fits(dtm, args.repeats, k=20, passes=1)
+        if "sweep" in parts:
+            result["sweep"] = bench_sweep(dtm, args.repeats, args.quick)
+        if "memory" in parts:
+            result["memory"] = bench_memory(args.quick)
+    previous = RESULTS / "models.json"
+    if previous.exists() and parts != {"fits", "sweep", "memory"}:  # --only: keep the other parts' figures
+        kept = json.loads(previous.read_text())
+        result = {**{k: kept[k] for k in ("fits_k20", "sweep", "memory") if k in kept and k not in result}, **result}
+        result["command"] += f" --only {args.only}"
     from topicbook.report.manifest import package_versions
 
     result["versions"] = package_versions()

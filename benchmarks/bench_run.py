@@ -14,7 +14,8 @@ thread limit as the run's own process (threadpoolctl; the environment is not cha
   codebook.
 
 The ratio is "whole run wall seconds / sum of the raw fits", medians over the repeats (runs and
-raw fits alternate). Stage seconds come from the run's manifest; "start-up and rest" is the wall
+raw fits alternate). CPU seconds (the run with its worker processes, and the raw fits) are
+recorded too: on a loaded machine they move less than wall seconds. Stage seconds come from the run's manifest; "start-up and rest" is the wall
 time the manifest's stages do not cover (interpreter, imports, config, writing the manifest).
 Start-up: `topicbook --help` against `python -c pass`, alternating, medians of 7.
 
@@ -140,6 +141,7 @@ def raw_fits(prepared: Any) -> dict[str, float]:
 def whole_run(config: Path, out: Path, threads: str, jobs: int) -> dict[str, Any]:
     """`topicbook run` in a subprocess: wall seconds, peak RSS (largest process) and stages."""
     before = set(out.iterdir()) if out.exists() else set()
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.run([str(TOPICBOOK), "-q", "run", str(config), "--out", str(out), "--jobs", str(jobs),
                            "--threads", threads], capture_output=True, text=True, check=False)
@@ -148,7 +150,9 @@ def whole_run(config: Path, out: Path, threads: str, jobs: int) -> dict[str, Any
         raise SystemExit(f"topicbook run failed: {proc.stderr.strip()}")
     [folder] = sorted(set(out.iterdir()) - before)
     stages = json.loads((folder / "manifest.json").read_text())["timings_seconds"]
-    return {"wall": wall, "stages": stages, "peak_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - usage.ru_utime - usage.ru_stime  # the run and its worker processes
+    return {"wall": wall, "cpu": cpu, "stages": stages, "peak_rss_mb": after.ru_maxrss / 1024}
 
 
 def grouped(stages: dict[str, float]) -> dict[str, float]:
@@ -170,14 +174,16 @@ def bench_corpus(name: str, config: Path, repeats: int, threads: str, jobs: int)
     data = {"segments": int(X.shape[0]), "terms": int(X.shape[1]), "tokens": int(X.sum()),
             "models": [m.label for m in prepared.cfg.models]}
     threads_used = resolve_threads(threads if threads == "auto" else int(threads), data["segments"], jobs)
-    runs, fits, loads = [], [], []
+    runs, fits, loads, fits_cpu = [], [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(repeats):
             loads.append(os.getloadavg()[0])
             runs.append(whole_run(config, Path(tmp) / "runs", threads, jobs))
+            cpu = time.process_time()
             with thread_limit(threads_used):  # the limit of the run's own process
                 seconds = raw_fits(prepared)
             fits.append(seconds)
+            fits_cpu.append(time.process_time() - cpu)
             log.info("%s %d: run %.1f s, raw fits %.1f s (%s)", name, i + 1, runs[-1]["wall"], sum(seconds.values()),
                      ", ".join(f"{k} {v:.1f}" for k, v in seconds.items()))
     wall = statistics.median(r["wall"] for r in runs)
@@ -195,6 +201,8 @@ def bench_corpus(name: str, config: Path, repeats: int, threads: str, jobs: int)
             "raw_fits_seconds": round(fit_sum, 2), "raw_fits_all": [round(sum(f.values()), 2) for f in fits],
             "raw_fits_by_model": {k: round(statistics.median(f[k] for f in fits), 2) for k in fits[0]},
             "ratio_run_over_raw_fits": round(wall / fit_sum, 2),
+            "run_cpu_seconds": round(statistics.median(r["cpu"] for r in runs), 2),
+            "raw_fits_cpu_seconds": round(statistics.median(fits_cpu), 2),
             "stages_seconds": {k: round(v, 2) for k, v in stages.items()},
             "startup_and_rest_seconds": round(wall - covered, 2),
             "peak_rss_mb": round(max(r["peak_rss_mb"] for r in runs)),

@@ -17,7 +17,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "topicbook"
 # The data flow (README, "Architecture"): a module may import its own layer or an earlier one.
 LAYERS = [
     {"topicbook", "errors", "ids", "pairing", "files", "progress", "languages", "config", "safezip", "names", "chars", "spreadsheet",
-     "logs", "interrupts", "threads", "heap"},
+     "logs", "interrupts", "threads", "heap", "workers"},
     {"ingest"},
     {"deidentify", "segment"},
     {"preprocess", "cache"},

@@ -1,8 +1,8 @@
 """The same config and seed give byte-identical results: the demo run, twice.
 
 The first run preprocesses (a fresh cache folder), the second reads the preprocessed corpus
-from that cache and is given two processes (the demo's re-fits stay in-process: it has fewer than
-stability.REFIT_WORKERS_MIN_SEGMENTS segments); topics.csv, doc_topics.csv,
+from that cache and is given two processes (its fits and re-fits run in forked workers:
+topicbook.workers); topics.csv, doc_topics.csv,
 alignment.csv, alignment.json, verdicts.csv and verdicts.json must not differ by a byte. To stay fast the runs use one
 stability re-fit instead of three and skip what the compared files do not hold (the explorer
 and the label-free agreement scores, which train one regression per code). (The K x seed sweep across 1 and 2

@@ -16,7 +16,7 @@ from threadpoolctl import threadpool_info
 import topicbook.agreement as agreement
 import topicbook.pipeline as pipeline
 from conftest import REPO
-from topicbook.config import CacheConfig, ModelConfig, load_config
+from topicbook.config import CacheConfig, ModelConfig, RunConfig, load_config
 from topicbook.preprocess import DocumentTermMatrix
 from topicbook.stability import GridCell, run_grid
 from topicbook.threads import MANY_SEGMENTS, available_cores, resolve_threads, thread_limit
@@ -78,15 +78,21 @@ def _compared_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file() and p.name not in skip and p.suffix != ".html")
 
 
-@pytest.mark.slow
-def test_one_and_two_threads_give_identical_demo_outputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def quick_demo_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> RunConfig:
+    """configs/demo.yaml with a cache in `tmp_path`, no explorer, one stability re-fit, and a
+    learning curve of two sizes (its budget is counted work, the same at any load)."""
     cfg = load_config(REPO / "configs" / "demo.yaml")
-    cfg = dataclasses.replace(cfg, cache=CacheConfig(enabled=True, path=tmp_path / "cache"),
-                              report=dataclasses.replace(cfg.report, explorer=False),
-                              evaluate=dataclasses.replace(cfg.evaluate, stability_seeds=1))
     # the learning curve's budget is counted work (CURVE_MAX_WORK), the same at any load and
     # thread count: nothing to switch off; two sizes to stay quick
     monkeypatch.setattr(agreement, "CURVE_MAX_POINTS", 2)
+    return dataclasses.replace(cfg, cache=CacheConfig(enabled=True, path=tmp_path / "cache"),
+                               report=dataclasses.replace(cfg.report, explorer=False),
+                               evaluate=dataclasses.replace(cfg.evaluate, stability_seeds=1))
+
+
+@pytest.mark.slow
+def test_one_and_two_threads_give_identical_demo_outputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cfg = quick_demo_config(tmp_path, monkeypatch)
     seen: list[int] = []
     fit_all = pipeline.fit_all
     monkeypatch.setattr(pipeline, "fit_all", lambda *a, **k: seen.append(blas_threads()) or fit_all(*a, **k))
@@ -94,9 +100,17 @@ def test_one_and_two_threads_give_identical_demo_outputs(tmp_path: Path, monkeyp
     two, _ = pipeline.run(dataclasses.replace(cfg, threads=2), out_dir=tmp_path / "runs", name="two", jobs=1)
     assert seen == [1, min(2, available_cores())]
 
+    assert_identical_runs(one, two, "1 and 2 BLAS threads", config_changes=[("threads: 1", "threads: 2")])
+
+
+def assert_identical_runs(one: Path, two: Path, what: str, config_changes: list[tuple[str, str]] | None = None) -> None:
+    """Two run folders hold the same files with the same bytes (the .npz arrays equal; figures
+    and archives are drawn or zipped from the compared tables); `config_changes`: the lines of
+    config.resolved.yaml that record the compared setting itself (None: no line may differ)."""
     files = [p.relative_to(one) for p in _compared_files(one)]
     assert files == [p.relative_to(two) for p in _compared_files(two)]
-    for must in ("topics.csv", "doc_topics.csv", "alignment.json", "agreement.json", "scores.npz", "evaluation.json"):
+    for must in ("topics.csv", "doc_topics.csv", "alignment.json", "agreement.json", "scores.npz", "evaluation.json",
+                 "verdicts.csv", "verdicts.json"):
         assert Path(must) in files, must
     for rel in files:
         a, b = one / rel, two / rel
@@ -107,8 +121,8 @@ def test_one_and_two_threads_give_identical_demo_outputs(tmp_path: Path, monkeyp
                 np.testing.assert_array_equal(arrays_a[key], arrays_b[key], err_msg=f"{rel}: {key}")
         elif rel.suffix in (".png", ".svg", ".qdpx", ".zip"):
             continue  # drawn or zipped from the compared tables
-        elif rel.name == "config.resolved.yaml":  # records the setting itself, and nothing else differs
+        elif rel.name == "config.resolved.yaml" and config_changes is not None:  # records the setting itself, and nothing else differs
             lines_a, lines_b = a.read_text().splitlines(), b.read_text().splitlines()
-            assert [(x, y) for x, y in zip(lines_a, lines_b, strict=True) if x != y] == [("threads: 1", "threads: 2")]
+            assert [(x, y) for x, y in zip(lines_a, lines_b, strict=True) if x != y] == config_changes
         else:
-            assert a.read_bytes() == b.read_bytes(), f"{rel} differs between 1 and 2 BLAS threads"
+            assert a.read_bytes() == b.read_bytes(), f"{rel} differs between {what}"

@@ -7,6 +7,7 @@ that and writes the run folder. The objects they pass on are in :mod:`topicbook.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -19,12 +20,13 @@ from topicbook.align import Alignment, align
 from topicbook.cache import PreparedCorpus, prepare_corpus
 from topicbook.codebook import CodeKeywords, keyword_report, load_codebook, seed_terms
 from topicbook.codings import document_groups, read_reviewed
-from topicbook.config import RunConfig
+from topicbook.config import ModelConfig, RunConfig
 from topicbook.deidentify import deidentifier_from_config, deidentify_corpus, pseudonymise_speakers
 from topicbook.errors import ConfigError
 from topicbook.evaluate import ModelEvaluation, coherence, stability, topic_diversity
 from topicbook.ingest import read_corpus
 from topicbook.interrupts import watch_interrupts
+from topicbook.logs import CapturedRecord, capture_records, replay
 from topicbook.models import FittedModel, fit_model, model_problem
 from topicbook.preprocess import DocumentTermMatrix, Preprocessor, vectorize
 from topicbook.progress import progress_bar
@@ -33,12 +35,13 @@ from topicbook.results import Prepared, RunResult, Timer
 from topicbook.sampling import read_sample
 from topicbook.scoring import feature_spaces
 from topicbook.segment import segment_corpus
-from topicbook.stability import stability_refits
+from topicbook.stability import PendingRefits, stability_refits, submit_refits
 from topicbook.summarize import TopicSummary, summarize
 from topicbook.threads import resolve_threads, thread_limit
 from topicbook.verdicts import verdict_table
+from topicbook.workers import WorkerPool, worker_pool
 
-__all__ = ["Prepared", "RunResult", "Timer", "analyse", "check_before_fit", "fit_all", "fit_problems", "prepare", "run",
+__all__ = ["Prepared", "RunResult", "Timer", "analyse", "check_before_fit", "fit_all", "fit_in_pool", "fit_problems", "prepare", "run",
            "seed_topics_of"]
 
 log = logging.getLogger(__name__)
@@ -127,41 +130,85 @@ def check_before_fit(prepared: Prepared) -> None:
         raise ConfigError(problems[0])
 
 
+def _checked_models(prepared: Prepared) -> None:
+    """What :func:`fit_all` refuses before fitting: no seed term at all, two models with one
+    name, a guided model without a codebook."""
+    if prepared.codebook is not None and not prepared.seed_topics():
+        raise ConfigError(fit_problems(prepared)[0])
+    names: set[str] = set()
+    for model_cfg in prepared.cfg.models:
+        name = model_cfg.label
+        if name in names:
+            raise ConfigError(f"models: two models are named '{name}'. Give one a different `name`.")
+        names.add(name)
+        if model_cfg.guided and prepared.codebook is None:
+            raise ConfigError(f"models: '{name}' has guided: true but the config has no codebook. Set codebook.path or guided: false.")
+
+
 def fit_all(prepared: Prepared, *, progress: bool = False) -> list[FittedModel]:
     """Fit every model of the config with the run's seed."""
     cfg = prepared.cfg
     fitted = []
-    names: set[str] = set()
     seed_topics = prepared.seed_topics()
-    if prepared.codebook is not None and not seed_topics:
-        raise ConfigError(fit_problems(prepared)[0])
+    _checked_models(prepared)
     with progress_bar(len(cfg.models), "fits", enabled=progress, unit="model") as bar:
         for model_cfg in cfg.models:
-            name = model_cfg.label
-            if name in names:
-                raise ConfigError(f"models: two models are named '{name}'. Give one a different `name`.")
-            names.add(name)
-            if model_cfg.guided and prepared.codebook is None:
-                raise ConfigError(f"models: '{name}' has guided: true but the config has no codebook. Set codebook.path or guided: false.")
-            bar.set_postfix_str(name)
-            with prepared.timer.stage(f"fit:{name}"):
+            bar.set_postfix_str(model_cfg.label)
+            with prepared.timer.stage(f"fit:{model_cfg.label}"):
                 fitted.append(fit_model(model_cfg, prepared.dtm, cfg.seed, seed_topics if model_cfg.guided else None))
             bar.update()
     return fitted
 
 
-def analyse(prepared: Prepared, fitted: list[FittedModel], jobs: int = 1, *, progress: bool = False) -> RunResult:
-    """Summaries, evaluation (with stability across `evaluate.stability_seeds` extra seeds, fitted
-    in `jobs` processes) and codebook alignment for every fitted model, then the code scores,
-    their agreement with human codings and the verdicts (presence per code, structure per model,
-    from the same feature spaces and stability re-fits)."""
+def _fit_captured(model_cfg: ModelConfig, dtm: DocumentTermMatrix, seed: int,
+                  seed_topics: list[tuple[str, dict[int, float]]] | None) -> tuple[FittedModel, tuple[CapturedRecord, ...]]:
+    """One model fit in a worker process, with what it logged (replayed by the run's process)."""
+    with capture_records() as records:
+        model = fit_model(model_cfg, dtm, seed, seed_topics)
+    return model, tuple(records)
+
+
+def fit_in_pool(prepared: Prepared, pool: WorkerPool, *, progress: bool = False) -> tuple[list[FittedModel], PendingRefits]:
+    """:func:`fit_all` and the stability re-fits together in forked worker processes: the fits
+    first (in config order), then the re-fits, so that the workers go on with the re-fits while
+    this process analyses the fitted models. Returns the fitted models (waited for; each
+    `fit:<name>` stage is the wait for it) and the re-fits still running. Same seeds, same
+    results as :func:`fit_all` and :func:`topicbook.stability.stability_refits`."""
+    cfg = prepared.cfg
+    seed_topics = prepared.seed_topics()
+    _checked_models(prepared)
+    fits = [pool.submit(_fit_captured, m, prepared.dtm, cfg.seed, seed_topics if m.guided else None) for m in cfg.models]
+    refits = submit_refits(pool, cfg.models, prepared.dtm, cfg.seed, cfg.evaluate.stability_seeds, seed_topics)
+    fitted = []
+    with progress_bar(len(cfg.models), "fits", enabled=progress, unit="model") as bar:
+        for model_cfg, future in zip(cfg.models, fits, strict=True):
+            bar.set_postfix_str(model_cfg.label)
+            with prepared.timer.stage(f"fit:{model_cfg.label}"):
+                model, records = future.result()
+            replay(records)
+            fitted.append(model)
+            bar.update()
+    return fitted, refits
+
+
+def preload_for_workers(cfg: RunConfig) -> None:
+    """Import what forked workers will need before forking them, so that each does not import
+    it on its own: gensim's LDA when a model needs it (about a second of CPU; the adapter
+    imports it lazily so that `topicbook validate` does not)."""
+    if any(m.type == "lda" and getattr(m, "engine", "gensim") == "gensim" for m in cfg.models):
+        import gensim.models  # noqa: F401 - loaded for the forked workers
+
+
+def analyse(prepared: Prepared, fitted: list[FittedModel], jobs: int = 1, *, progress: bool = False,
+            pending: PendingRefits | None = None) -> RunResult:
+    """Summaries, evaluation and codebook alignment for every fitted model, then the code scores
+    and their agreement with human codings, then the stability (across `evaluate.stability_seeds`
+    re-fits: `pending` when they already run in worker processes, :func:`fit_in_pool`; else
+    fitted here, in `jobs` processes) and the verdicts (presence per code, structure per model,
+    from the same feature spaces and stability re-fits). The stability comes after the scores so
+    that re-fits running in workers overlap them."""
     cfg = prepared.cfg
     segments = prepared.segments
-    with prepared.timer.stage("stability"):
-        refits = stability_refits(cfg.models, prepared.dtm, cfg.seed, cfg.evaluate.stability_seeds,
-                                  prepared.seed_topics(), jobs, progress=progress)
-        stabilities = {m.name: stability(m.topic_term, [r.topic_term for r in refits[m.name]])
-                       for m in fitted if refits.get(m.name)}
     summaries: dict[str, list[TopicSummary]] = {}
     evaluation: dict[str, ModelEvaluation] = {}
     alignments: dict[str, Alignment] = {}
@@ -181,7 +228,7 @@ def analyse(prepared: Prepared, fitted: list[FittedModel], jobs: int = 1, *, pro
                     coherence=coherence(tops, prepared.dtm.tokens, measures=measures, counts=prepared.dtm.counts,
                                         vocab=prepared.dtm.vocab, on_measure=lambda _: _step(bar)),
                     diversity=topic_diversity(_top_terms(model, prepared.dtm, 25)),
-                    stability=stabilities.get(model.name),
+                    stability=None,  # set below, once the re-fits are in
                     fit_stats=dict(model.fit_stats),
                 )
             if analysed is not None and prepared.seeds is not None:
@@ -189,7 +236,7 @@ def analyse(prepared: Prepared, fitted: list[FittedModel], jobs: int = 1, *, pro
                     alignments[model.name] = align(model, prepared.dtm, analysed, prepared.seeds,
                                                    threshold=cfg.align.threshold, split_ratio=cfg.align.split_ratio,
                                                    topic_labels=[s.label for s in summaries[model.name]])
-    agreement = verdicts = None
+    agreement = verdicts = spaces = None
     if prepared.codebook is not None and analysed is not None and prepared.seeds is not None:
         dtm = prepared.dtm
         texts = [segments[s].text for s in dtm.segment_ids]
@@ -210,6 +257,17 @@ def analyse(prepared: Prepared, fitted: list[FittedModel], jobs: int = 1, *, pro
                                      groups=[group_of[segments[s].document] for s in dtm.segment_ids],
                                      group_column=cfg.codings.group_column, n_suggestions=cfg.codings.suggestions,
                                      stage=prepared.timer.stage, spaces=spaces)
+    with prepared.timer.stage("stability"):
+        if pending is not None:
+            refits = pending.result(progress=progress)
+        else:
+            refits = stability_refits(cfg.models, prepared.dtm, cfg.seed, cfg.evaluate.stability_seeds,
+                                      prepared.seed_topics(), jobs, progress=progress)
+        for model in fitted:
+            if refits.get(model.name):
+                evaluation[model.name] = dataclasses.replace(
+                    evaluation[model.name], stability=stability(model.topic_term, [r.topic_term for r in refits[model.name]]))
+    if prepared.codebook is not None and analysed is not None and prepared.seeds is not None:
         with prepared.timer.stage("verdicts"):
             verdicts = verdict_table(dtm, prepared.codebook, prepared.preprocessor.transform, documents, fitted,
                                      refits=refits, language=cfg.corpus.language, space=spaces,
@@ -249,8 +307,14 @@ def run(cfg: RunConfig, *, out_dir: Path, name: str | None = None, command: list
         threads = resolve_threads(cfg.threads, len(prepared.dtm.segment_ids), jobs)
         log.info("BLAS/OpenMP threads: %d (threads: %s; %d segments, %d jobs)", threads, cfg.threads,
                  len(prepared.dtm.segment_ids), jobs)
-        with thread_limit(threads):
-            fitted = fit_all(prepared, progress=progress)
-            result = analyse(prepared, fitted, jobs=jobs, progress=progress)
+        if jobs > 1:
+            preload_for_workers(cfg)
+        with thread_limit(threads), worker_pool(jobs) as pool:
+            pending = None
+            if pool is None:
+                fitted = fit_all(prepared, progress=progress)
+            else:
+                fitted, pending = fit_in_pool(prepared, pool, progress=progress)
+            result = analyse(prepared, fitted, jobs=jobs, progress=progress, pending=pending)
             folder = write_run(result, out_dir=out_dir, name=name or cfg.name, command=command, record_paths=record_paths)
     return folder, result

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future
 from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +30,7 @@ from topicbook.models.lda import GENSIM_EVAL_EVERY
 from topicbook.preprocess import DocumentTermMatrix
 from topicbook.progress import progress_bar
 from topicbook.threads import thread_limit
+from topicbook.workers import WorkerPool
 
 log = logging.getLogger(__name__)
 
@@ -39,9 +41,10 @@ CellCriteria = Callable[[FittedModel, DocumentTermMatrix], Mapping[str, float | 
 
 
 SUBSAMPLE = 0.9
-# Below this many segments the stability re-fits run in the run's own process whatever `jobs`:
-# each worker process spends about 3.5 CPU-seconds importing topicbook before it fits anything,
-# more than a small corpus's re-fits take (the demo's nine: a few seconds in all).
+# Below this many segments :func:`stability_refits` fits in this process whatever `jobs`: each
+# joblib (loky) worker spends about 3.5 CPU-seconds importing topicbook before it fits anything,
+# more than a small corpus's re-fits take (the demo's nine: a few seconds in all). A run with
+# forked workers (topicbook.workers, --jobs 2 on Linux) submits its re-fits to them at any size.
 REFIT_WORKERS_MIN_SEGMENTS = 5_000
 
 
@@ -167,6 +170,12 @@ class Refit:
     topic_term: np.ndarray
 
 
+def refit_cells(models: Sequence[ModelConfig], seed: int, n_seeds: int) -> list[GridCell]:
+    """The stability re-fits of `models` as grid cells: per model, seeds seed+1 .. seed+n_seeds,
+    each on a random 90% of the segments, without gensim's logged perplexity estimate."""
+    return [GridCell(m, seed + i, SUBSAMPLE, eval_every=None) for m in models for i in range(1, n_seeds + 1)]
+
+
 def stability_refits(models: Sequence[ModelConfig], dtm: DocumentTermMatrix, seed: int, n_seeds: int,
                      seed_topics: SeedTopics = None, jobs: int = 1, *, progress: bool = False) -> dict[str, list[Refit]]:
     """Per model label: its re-fits with seeds seed+1 .. seed+n_seeds, each on a random 90% of
@@ -177,18 +186,54 @@ def stability_refits(models: Sequence[ModelConfig], dtm: DocumentTermMatrix, see
     nndsvd initialisation does not depend on the seed. The same re-fits tell the verdicts
     whether a topic-code match holds (:func:`topicbook.verdicts.structure`). The re-fits skip
     gensim's logged perplexity estimate (eval_every None) and run in this process below
-    REFIT_WORKERS_MIN_SEGMENTS segments, in `jobs` processes from there.
+    REFIT_WORKERS_MIN_SEGMENTS segments, in `jobs` processes from there (a run with forked
+    workers submits them to its pool instead: :func:`submit_refits`).
     """
     if n_seeds <= 0:
         return {}
-    cells = [GridCell(m, seed + i, SUBSAMPLE, eval_every=None) for m in models for i in range(1, n_seeds + 1)]
+    cells = refit_cells(models, seed, n_seeds)
     jobs = jobs if dtm.counts.shape[0] >= REFIT_WORKERS_MIN_SEGMENTS else 1
     results = run_grid(cells, dtm, seed_topics, measures=(), jobs=jobs, progress=progress, desc="stability re-fits",
                        keep_doc_topic=True)
+    return _refits_by_label(models, cells, results, dtm.counts.shape[0])
+
+
+def _refits_by_label(models: Sequence[ModelConfig], cells: Sequence[GridCell], fits: Sequence[CellFit],
+                     n: int) -> dict[str, list[Refit]]:
     out: dict[str, list[Refit]] = {m.label: [] for m in models}
-    n = dtm.counts.shape[0]
-    for cell, fit in zip(cells, results, strict=True):
-        assert fit.doc_topic is not None  # run_grid(keep_doc_topic=True)
+    for cell, fit in zip(cells, fits, strict=True):
+        assert fit.doc_topic is not None  # fitted with keep_doc_topic=True
         out[cell.model.label].append(Refit(cell.seed, subsample_rows(n, cell.subsample, cell.seed),
                                            fit.doc_topic, fit.topic_term))
     return out
+
+
+class PendingRefits:
+    """Stability re-fits running in a :class:`~topicbook.workers.WorkerPool` (:func:`submit_refits`):
+    :meth:`result` waits for them and gives what :func:`stability_refits` returns."""
+
+    def __init__(self, models: Sequence[ModelConfig], cells: Sequence[GridCell], futures: Sequence[Future[CellFit]],
+                 n_rows: int) -> None:
+        self._models, self._cells, self._futures, self._n_rows = tuple(models), tuple(cells), tuple(futures), n_rows
+
+    def result(self, *, progress: bool = False) -> dict[str, list[Refit]]:
+        """The re-fits by model label, in cell order; the warnings each logged are replayed here."""
+        if not self._cells:
+            return {}
+        fits = []
+        with progress_bar(len(self._cells), "stability re-fits", enabled=progress, unit="fit") as bar:
+            for future in self._futures:
+                fit = future.result()
+                replay(fit.log)
+                fits.append(fit)
+                bar.update()
+        return _refits_by_label(self._models, self._cells, fits, self._n_rows)
+
+
+def submit_refits(pool: WorkerPool, models: Sequence[ModelConfig], dtm: DocumentTermMatrix, seed: int, n_seeds: int,
+                  seed_topics: SeedTopics = None) -> PendingRefits:
+    """:func:`stability_refits`, submitted to forked workers (one BLAS thread each): the same
+    cells, seeds and results, fitted while the run's process goes on."""
+    cells = refit_cells(models, seed, n_seeds) if n_seeds > 0 else []
+    futures = [pool.submit(fit_cell, cell, dtm, seed_topics, (), keep_doc_topic=True) for cell in cells]
+    return PendingRefits(models, cells, futures, dtm.counts.shape[0])
