@@ -97,7 +97,7 @@ def check_methods(folder: Path) -> str:
             counts = rf"{status.count('own_topic')} own topic, {status.count('split')} split, {status.count('merged')} merged, "
             counts += rf"{status.count('present_without_topic')} present without topic, {status.count('absent')} absent"
             assert re.search(rf"`{re.escape(model['model'])}` {counts}( \(\d+ unstable\))?, with {topics.count('emergent')} "
-                             rf"emergent topics? and {topics.count('procedural')} procedural topics?", text), model["model"]
+                             rf"emergent topics?, {topics.count('explained')} explained topics? and {topics.count('procedural')} procedural topics?", text), model["model"]
     # agreement: the table, row by row, and the best method's sentence
     methods = {k: v for k, v in agreement.items() if k not in SECTIONS}  # sample, learned_fit, learning_curve
     columns = ("macro_roc_auc", "length_floor_auc", "macro_f1", "kappa", "macro_krippendorff_alpha")

@@ -224,8 +224,10 @@ def codebook_rule_text(settings: Mapping[str, Any]) -> str:
             f"{st['split_ratio']:g} of the best), own topic (one topic, which the code leads), merged (a topic shared "
             "with other codes), present without a topic, or absent; a match holding in fewer than "
             f"{st['min_stable']:.0%} of the stability re-fits was marked unstable. A topic carrying no code was "
-            "emergent, or procedural when it was made of interview routine (greetings, thanks, consent, recording; "
-            "a built-in word list and the first and last turns of the interviews). These settings were chosen on "
+            "procedural when it was made of interview routine (greetings, thanks, consent, recording; a built-in "
+            "word list and the first and last turns of the interviews); otherwise explained when some code's "
+            "evidence segments were among its top segments more often than that code's pseudo-codes reach, and "
+            "emergent when no code's evidence explained it. These settings were chosen on "
             "one corpus (a development half of the NHS patient comments) and then fixed; none was tuned on this "
             "study's data.")
 
@@ -244,7 +246,8 @@ def codebook_text(facts: MethodsFacts) -> str | None:
         results.append(f"`{model.model}` {s['own_topic']} own topic, {s['split']} split, {s['merged']} merged, "
                        f"{s['present_without_topic']} present without topic, {s['absent']} absent"
                        + (f" ({unstable} unstable)" if unstable else "")
-                       + f", with {_n(t['emergent'], 'emergent topic')} and {_n(t['procedural'], 'procedural topic')}")
+                       + f", with {_n(t['emergent'], 'emergent topic')}, {_n(t['explained'], 'explained topic')} "
+                       f"and {_n(t['procedural'], 'procedural topic')}")
     return f"{codebook_rule_text(table.settings)} {presence} Statuses per model: {'; '.join(results)}."
 
 

@@ -110,7 +110,7 @@ class VerdictTable(JsonMixin):
         return {s: sum(c.status == s for c in codes) for s in STATUSES}
 
     def topic_counts(self, name: str) -> dict[str, int]:
-        """Topics per status in one model: carries_codes, emergent, procedural."""
+        """Topics per status in one model: carries_codes, explained, emergent, procedural."""
         topics = self.model(name).topics
         return {s: sum(t.status == s for t in topics) for s in TOPIC_STATUSES}
 
