@@ -6,11 +6,13 @@ NHS comments from each half of the respondents (bench_recovery.py's split). Each
 planted decoy codes from unrelated domains, and every corpus runs twice: full codebook and
 names only.
 
-Settings of topicbook.verdicts (rounds 1-3) were chosen on the NHS *development* half only (its codebook gets
-10 more development-only decoys, verdict_data.DEV_DECOYS, counted apart); the demo, PDPilot and
-the NHS *report* half are reported with those settings unchanged. Every corpus is scored four
-ways in the same run: today's method (round 3), round 2's and round 1's (the same package with
-the later rules switched off: round_2_settings, round_1_settings) and the per-model rule of align.
+Settings of topicbook.verdicts (rounds 1-4) were chosen on the NHS *development* half only (its codebook gets
+10 more development-only decoys, verdict_data.DEV_DECOYS, counted apart; round 4 on five
+development samples, `--development-samples`, by the worst case); the demo, PDPilot and the NHS
+*report* half are reported with those settings unchanged. Every corpus is scored five ways in
+the same run: today's method (round 4), round 3's, round 2's and round 1's (the same package
+with the later rules switched off or set back: round_3_settings, round_2_settings,
+round_1_settings) and the per-model rule of align.
 
 Figures per corpus and codebook variant: well-used codes (>= 20 human-coded segments in >= 2
 documents; also >= 5, since the demo and PDPilot have few such codes) called present / absent;
@@ -19,8 +21,9 @@ topic's top-10 segments that humans coded with the code) over the mean base rate
 per-model rule of topicbook.align (not found = no topic correlates >= 0.25 with the code's
 seed-term density; a decoy counts as present when it is not "not found").
 
-Usage:  .venv/bin/python benchmarks/bench_verdicts.py [--quick]
-Writes: benchmarks/results/verdicts.json
+Usage:  .venv/bin/python benchmarks/bench_verdicts.py [--quick | --development | --development-samples]
+Writes: benchmarks/results/verdicts.json (--development: verdicts_development.json;
+--development-samples: verdicts_development_samples.json)
 """
 
 from __future__ import annotations
@@ -50,6 +53,10 @@ from verdict_data import (  # noqa: E402
 RESULTS = Path(__file__).resolve().parent / "results"
 THRESHOLDS = (20, 5)
 NHS_SAMPLE = 2500
+# Round 4's development samples: (sampling seed, part). The half has 2,681 comments, so the three
+# 2,500-comment samples overlap in most comments; the two parts (None = a 2,500 sample) are
+# disjoint halves of it (1,340 comments each).
+DEV_SAMPLES = ((43, None), (44, None), (45, None), (46, 0), (46, 1))
 STABILITY_SEEDS = 3
 log = logging.getLogger("bench_verdicts")
 
@@ -102,10 +109,17 @@ def round_1_settings():  # type: ignore[no-untyped-def]
 
 
 def round_2_settings():  # type: ignore[no-untyped-def]
-    """Round 2's method: the round-3 rules (leading codes only, split over quoted topics) switched off."""
+    """Round 2's method: the round-3 and round-4 rules (leading codes only, split over quoted topics) switched off."""
     from topicbook.verdicts import PresenceSettings, StructureSettings
 
-    return PresenceSettings(), StructureSettings(lead_ratio=None, split_quotes=False)
+    return PresenceSettings(), StructureSettings(lead_ratio=None, split_quotes=False, split_quote_similarity=None)
+
+
+def round_3_settings():  # type: ignore[no-untyped-def]
+    """Round 3's method: leading codes within 0.6, split over quoted topics without a similarity floor."""
+    from topicbook.verdicts import PresenceSettings, StructureSettings
+
+    return PresenceSettings(), StructureSettings(lead_ratio=0.6, split_quote_similarity=None)
 
 
 def method_figures(table, models, corpus: BenchCorpus, decoys: list[int], dev_decoys: list[int]) -> dict:  # type: ignore[no-untyped-def]
@@ -153,8 +167,10 @@ def evaluate(corpus: BenchCorpus, quick: bool) -> dict:
     tables, seconds = {}, {}
     r1_presence, r1_structure = round_1_settings()
     r2_presence, r2_structure = round_2_settings()
+    r3_presence, r3_structure = round_3_settings()
     for method, kw in (("ours", {}), ("round1", {"presence_settings": r1_presence, "structure_settings": r1_structure}),
-                       ("round2", {"presence_settings": r2_presence, "structure_settings": r2_structure})):
+                       ("round2", {"presence_settings": r2_presence, "structure_settings": r2_structure}),
+                       ("round3", {"presence_settings": r3_presence, "structure_settings": r3_structure})):
         start = time.perf_counter()
         tables[method] = verdict_table(corpus.dtm, corpus.codebook, corpus.transform, corpus.documents, models,
                                        refits=refits, language=corpus.language, labels=corpus.labels,
@@ -166,7 +182,8 @@ def evaluate(corpus: BenchCorpus, quick: bool) -> dict:
     out: dict = {"segments": int(corpus.dtm.counts.shape[0]), "terms": int(corpus.dtm.n_terms),
                  "documents": len(set(corpus.documents)), "codes": len(ids), "seconds": {
                      "fits": round(fit_s, 2), "refits": round(refit_s, 2), "verdicts": round(seconds["ours"], 2),
-                     "verdicts_round1": round(seconds["round1"], 2), "verdicts_round2": round(seconds["round2"], 2)},
+                     "verdicts_round1": round(seconds["round1"], 2), "verdicts_round2": round(seconds["round2"], 2),
+                     "verdicts_round3": round(seconds["round3"], 2)},
                  "well_used": {}, "decoys": list(corpus.decoys), "notes": corpus.notes}
     figures = {method: method_figures(t, models, corpus, decoys, dev_decoys) for method, t in tables.items()}
     pres = {method: [v.presence for v in t.presence] for method, t in tables.items()}
@@ -194,7 +211,8 @@ def evaluate(corpus: BenchCorpus, quick: bool) -> dict:
         out["well_used"][str(minimum)] = entry
     for b in baseline.values():
         b.pop("_not_found")
-    out["ours"], out["round1"], out["round2"], out["baseline"] = figures["ours"], figures["round1"], figures["round2"], baseline
+    out["ours"], out["round1"], out["round2"], out["round3"], out["baseline"] = (
+        figures["ours"], figures["round1"], figures["round2"], figures["round3"], baseline)
     out["decoy_verdicts"] = {ids[c]: {"presence": pres["ours"][c], "round1": pres["round1"][c],
                                       "support": tables["ours"].presence[c].support,
                                       "expected_false": tables["ours"].presence[c].expected_false,
@@ -258,6 +276,8 @@ def main() -> None:
     parser.add_argument("--scale", action="store_true", help="only the cost in codes (1,000 and 10,000 codes over 64 segments)")
     parser.add_argument("--development", action="store_true",
                         help="the NHS development half only (where the settings are chosen); writes verdicts_development.json")
+    parser.add_argument("--development-samples", action="store_true",
+                        help="the five development samples of round 4 (DEV_SAMPLES); writes verdicts_development_samples.json")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     logging.getLogger("topicbook").setLevel(logging.ERROR)
@@ -267,7 +287,7 @@ def main() -> None:
     results: dict = {"machine": {"python": sys.version.split()[0], "platform": platform.platform(),
                                  "topicbook": topicbook.__version__},
                      "command": "benchmarks/bench_verdicts.py" + (" --quick" if args.quick else ""),
-                     "settings_chosen_on": f"nhs development half ({NHS_SAMPLE} comments)", "corpora": {}}
+                     "settings_chosen_on": f"nhs development half ({NHS_SAMPLE} comments; round 4: the five DEV_SAMPLES, worst case)", "corpora": {}}
     results["scale_in_codes"] = scale_in_codes()
     if args.scale:
         return
@@ -277,6 +297,10 @@ def main() -> None:
                    ("nhs_development", lambda: with_dev_decoys(load_nhs("development", NHS_SAMPLE)))]
         if args.development:
             loaders = loaders[-1:]
+        if args.development_samples:
+            loaders = [(f"nhs_development_{seed}" + ("" if part is None else f"_part{part}"),
+                        lambda seed=seed, part=part: with_dev_decoys(load_nhs("development", NHS_SAMPLE, seed, part)))
+                       for seed, part in DEV_SAMPLES]
         for key, loader in loaders:
             corpus = loader()
             for variant, data in (("full", corpus), ("names_only", corpus.names_only())):
@@ -284,13 +308,14 @@ def main() -> None:
                 results["corpora"].setdefault(key, {})[variant] = res = evaluate(data, args.quick)
                 w = res["well_used"]["20"]
                 log.info("   well-used %d: present %d (round 1 %d), absent %d; decoys present %d (round 1 %d); "
-                         "match precision %s (round 2 %s, round 1 %s); %.2f s",
+                         "match precision %s (round 3 %s, round 2 %s, round 1 %s); %.2f s",
                          w["codes"], w["ours_present"], w["round1_present"], w["ours_absent"], res["ours"]["decoys_present"],
                          res["round1"]["decoys_present"], res["ours"]["match_precision"]["ratio"],
-                         res["round2"]["match_precision"]["ratio"], res["round1"]["match_precision"]["ratio"],
-                         res["seconds"]["verdicts"])
+                         res["round3"]["match_precision"]["ratio"], res["round2"]["match_precision"]["ratio"],
+                         res["round1"]["match_precision"]["ratio"], res["seconds"]["verdicts"])
     RESULTS.mkdir(parents=True, exist_ok=True)
-    name = "verdicts_development.json" if args.development else "verdicts.json"
+    name = ("verdicts_development_samples.json" if args.development_samples
+            else "verdicts_development.json" if args.development else "verdicts.json")
     (RESULTS / name).write_text(json.dumps(results, indent=1, default=str))
 
 

@@ -201,16 +201,23 @@ def load_pdpilot(tmp: Path) -> BenchCorpus:
                        notes={"codings": human.n_codings, "unmatched": len(human.unmatched)})
 
 
-def load_nhs(half: str, n_sample: int) -> BenchCorpus:
+def load_nhs(half: str, n_sample: int, sample_seed: int = SEED + 1, part: int | None = None) -> BenchCorpus:
     """A seeded sample of `n_sample` NHS comments from one half of the respondents (the split of
-    bench_recovery.py: seed 42; `development` or `report`). A respondent is a document."""
+    bench_recovery.py: seed 42; `development` or `report`). A respondent is a document.
+    sample_seed: the seed of the sample within the half (the benchmark's is SEED + 1). part 0
+    or 1: instead, one of two disjoint halves of the half's comments (a permutation by
+    sample_seed, cut in two; n_sample is ignored). Round 4 chose its settings on several
+    development samples (docs/verdicts.md)."""
     comments, label_frame, base, _ = _bench_recovery().nhs_data()
     rng = np.random.default_rng(SEED)
     people = np.array(sorted(set(comments["respondent"])))
     dev_people = set(rng.choice(people, size=len(people) // 2, replace=False).tolist())
     in_dev = comments["respondent"].isin(dev_people).to_numpy()
     rows = np.flatnonzero(in_dev if half == "development" else ~in_dev)
-    rows = np.sort(np.random.default_rng(SEED + 1).choice(rows, size=min(n_sample, len(rows)), replace=False))
+    if part is None:
+        rows = np.sort(np.random.default_rng(sample_seed).choice(rows, size=min(n_sample, len(rows)), replace=False))
+    else:
+        rows = np.sort(np.array_split(np.random.default_rng(sample_seed).permutation(rows), 2)[part])
     texts_all = comments["text"].to_numpy()[rows].tolist()
     ids = comments["id"].to_numpy()[rows].tolist()
     pre_cfg = PreprocessConfig(lemmatize="lemma", stopwords=True, phrases=True, min_df=2, max_df=0.5)

@@ -25,6 +25,7 @@ from topicbook.align import align
 from topicbook.config import ModelConfig, PreprocessConfig, load_config
 from topicbook.evaluate import stability
 from topicbook.models import fit_model
+from topicbook.pairing import column_correlations
 from topicbook.pipeline import prepare
 from topicbook.preprocess import Preprocessor
 from topicbook.stability import SUBSAMPLE, stability_refits, subsample_dtm, subsample_rows
@@ -39,6 +40,7 @@ from topicbook.verdicts import (
     evidence,
     presence,
     procedural_terms,
+    structure,
     text_coverage,
     topic_matches,
     verdict_table,
@@ -490,3 +492,62 @@ def test_pseudo_codes_drawn_in_a_block_keep_each_codes_weights() -> None:
     assert np.flatnonzero(pseudo[1].any(axis=0)).size > 20  # 50 one-term draws over 40 terms: about 29 distinct
     assert np.array_equal(pseudo, pseudo_block(vectors, 50, np.random.default_rng(0)))
     assert not np.array_equal(pseudo, pseudo_block(vectors, 50, np.random.default_rng(1)))
+
+
+def _one_code_evidence(scores: np.ndarray, evidence_mask: np.ndarray, rng: np.random.Generator):  # type: ignore[no-untyped-def]
+    """Evidence of synthetic codes over len(scores) segments (8 documents), 100 null columns."""
+    from topicbook.verdicts.presence import Evidence
+
+    n, m = scores.shape
+    cutoffs = np.array([scores[~evidence_mask[:, c], c].max() for c in range(m)])
+    return Evidence(tuple(f"c{c}" for c in range(m)), tuple(f"s{i}" for i in range(n)),
+                    tuple(f"d{i % 8}" for i in range(n)), scores, cutoffs, evidence_mask,
+                    np.full((m, 50), int(0.05 * n)), np.full(m, 3), rng.random((n, 100)))
+
+
+def _present(code: str) -> CodePresence:
+    return CodePresence(code, code, "present", 80, 20.0, 25.0, 0.02, 8, 0.5, (), "planted")
+
+
+def test_a_split_over_quoted_topics_needs_part_of_the_best_similarity() -> None:
+    """Topic 0 carries the code; the top quotes of topics 1 and 2 are all its evidence, but only
+    topic 2's weights also follow its scores (topic 1: 10 spikes on noise). Round 4 splits the
+    code over topics 0 and 2; round 3 (no similarity floor) over topic 1 as well."""
+    from topicbook.models import FittedModel
+
+    rng = np.random.default_rng(4)
+    n = 400
+    scores = rng.random((n, 1))
+    evidence_mask = scores > np.quantile(scores, 0.8)
+    theta = np.column_stack([scores[:, 0] + 0.05 * rng.random(n), rng.random(n), 0.3 * scores[:, 0] + rng.random(n)])
+    inside = np.flatnonzero(evidence_mask[:, 0])
+    theta[rng.choice(inside, 10, replace=False), 1] = 3.0
+    theta[rng.choice(inside, 10, replace=False), 2] = 3.0
+    model = FittedModel("planted", "nmf", theta, np.ones((3, 5)) / 5, {})
+    ev = _one_code_evidence(scores, evidence_mask, rng)
+    round_4 = structure(model, ev, [_present("c0")]).codes[0]
+    round_3 = structure(model, ev, [_present("c0")], settings=StructureSettings(lead_ratio=0.6, split_quote_similarity=None)).codes[0]
+    sim = column_correlations(theta, scores)[:, 0]
+    assert sim[1] < 0.2 * sim[0] <= sim[2] < 0.6 * sim[0]  # the planted case
+    assert round_4.status == "split" and round_4.topics == (0, 2), round_4
+    assert round_3.status == "split" and set(round_3.topics) == {0, 1, 2}, round_3
+
+
+def test_a_topic_carries_codes_that_nearly_tie_with_its_best() -> None:
+    """Codes 0 and 1 follow topic 0 almost alike (a near tie: merged), code 2 at about 0.75 of
+    code 0's correlation: round 3 (lead_ratio 0.6) carries all three, round 4 (0.9) the two."""
+    rng = np.random.default_rng(5)
+    n = 400
+    base = rng.random(n)
+    scores = np.column_stack([base, base + 0.05 * rng.random(n), base + 0.55 * rng.random(n)])
+    scores[np.argsort(-base)[:10], 2] = 2.0  # the topic's top quotes are code 2's evidence too
+    evidence_mask = scores > np.quantile(scores, 0.8, axis=0)
+    theta = np.column_stack([base + 0.02 * rng.random(n), rng.random(n)])
+    null = rng.random((n, 100))
+    usable = np.ones(3, dtype=bool)
+    round_3 = topic_matches(theta, scores, null, evidence_mask, usable, StructureSettings(lead_ratio=0.6))
+    round_4 = topic_matches(theta, scores, null, evidence_mask, usable, StructureSettings())
+    ratio = round_3.similarity[0] / round_3.similarity[0, 0]
+    assert ratio[1] >= 0.9 and 0.6 <= ratio[2] < 0.9, ratio  # the planted case
+    assert round_3.matched[0].tolist() == [True, True, True]
+    assert round_4.matched[0].tolist() == [True, True, False]

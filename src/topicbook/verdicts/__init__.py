@@ -22,9 +22,10 @@ Two questions, kept apart:
    discovery rate 5% over the model's topic-code pairs) and the topic's 10 top quotes to hold
    the code's evidence more often than its share of segments (binomial, FDR 5%); matches are
    re-checked in the stability re-fits and marked unstable when they hold in fewer than half.
-   A topic carries only its leading codes (within 0.6 of its best code's correlation), and a
-   code is also split over topics whose top quotes are its evidence nearly as often as in its
-   best match (round 3).
+   A topic carries only its leading codes (within 0.9 of its best code's correlation; round
+   3: 0.6), and a code is also split over topics whose top quotes are its evidence nearly as
+   often as in its best match (round 3) when their correlation is at least 0.2 of its best
+   match's (round 4).
 3. Topics that carry no code are `procedural` when they are interview routine
    (:mod:`.procedural`: a built-in lexicon for en, de, fr, it, es, and the first/last turns of
    interviews), `explained` when their top quotes hold some code's evidence beyond the presence
@@ -37,9 +38,10 @@ presence against human presence, match precision against the code's base rate); 
 
 Settings: round 1's (n_pseudo 50, quantile 0.95, present_quantile 0.8, min_support 3,
 min_documents 2) and round 2's (relative_coverage 0.7, long_code_words 5, full_coverage 0.75;
-match_fdr 0.05, quote_fdr 0.05, top_quotes 10, min_quote_overlap 2) and round 3's (lead_ratio
-0.6, split_quotes) were chosen on the
-development half of a 2,500-comment sample of the NHS comments only, and then kept fixed for
+match_fdr 0.05, quote_fdr 0.05, top_quotes 10, min_quote_overlap 2), round 3's (split_quotes)
+and round 4's (lead_ratio 0.9, split_quote_similarity 0.2; by the worst case over five
+development samples) were chosen on the
+development half of the NHS comments only, and then kept fixed for
 the demo, PDPilot and the NHS report half (benchmarks/bench_verdicts.py, docs/verdicts.md);
 split_ratio 0.6, min_stable 0.5 and the procedural rule were fixed in advance. Round 1's
 method is these settings with relative_coverage, full_coverage, match_fdr and quote_fdr None.

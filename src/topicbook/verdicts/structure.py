@@ -19,6 +19,13 @@ a matched code is also `split` over topics whose top-quote test passes with a sh
 evidence of at least `split_ratio` x that of its best match (a code spread over two themes is
 carried by both topics' quotes even when its correlation with each is halved).
 
+Round 4 (chosen by the worst case over five NHS development samples): `lead_ratio` 0.9 (round
+3: 0.6; a topic carries its best code and the codes that nearly tie with it, so `merged`
+stays a near-tie of codes on one topic), and a split over quoted topics needs a correlation of
+at least `split_quote_similarity` x that of the code's best match (a topic whose top quotes
+contain the code's words but whose weights do not follow its evidence at all is not a part
+of it).
+
 `match_fdr=None` falls back to round 1's rule (the correlation above the topic's
 `match_quantile` of the pseudo-code correlations) and `quote_fdr=None` drops the quote test.
 Codes whose presence is `absent` match nothing.
@@ -27,7 +34,8 @@ Statuses, in this order:
 - `absent`: presence says absent;
 - `split`: at least two topics carry it: matched topics with at least `split_ratio` of its best
   match's similarity, and (split_quotes) topics whose top quotes pass the quote test with at
-  least `split_ratio` of its best match's quote share;
+  least `split_ratio` of its best match's quote share and whose similarity is at least
+  `split_quote_similarity` of its best match's;
 - `own_topic`: one topic carries it and it leads that topic (no other matched code of the
   topic reaches `split_ratio` of its similarity);
 - `merged`: its one topic carries it together with other codes (`with_codes` names the
@@ -85,8 +93,10 @@ class StructureSettings:
     top_quotes: int = 10          # the topic's quotes judged by the top-quote test
     min_quote_overlap: int = 2    # a match needs at least this many of them to be evidence of the code
     # Third round (chosen on the NHS development half; None switches it off):
-    lead_ratio: float | None = 0.6  # a topic carries only codes within this share of its best code's similarity
+    lead_ratio: float | None = 0.9  # a topic carries only codes within this share of its best code's similarity (round 3: 0.6)
     split_quotes: bool = True     # split also over topics whose top quotes are its evidence nearly as often (split_ratio)
+    # Fourth round (chosen on five NHS development samples by the worst case; None switches it off):
+    split_quote_similarity: float | None = 0.2  # ... and whose similarity is at least this share of its best match's
 
 
 @dataclass(frozen=True)
@@ -284,8 +294,9 @@ def _code_status(name: str, c: int, verdict: CodePresence, tm: TopicMatches, by_
     strong = [k for k in mine if sim[k, c] >= settings.split_ratio * best]
     if settings.split_quotes and tm.quoted is not None:  # topics whose top quotes are its evidence as much
         bar = settings.split_ratio * tm.quote_share[strong[0], c]
+        floor = -np.inf if settings.split_quote_similarity is None else settings.split_quote_similarity * best
         strong += [int(k) for k in np.flatnonzero(tm.quoted[:, c])
-                   if k not in strong and tm.quote_share[k, c] >= bar]
+                   if k not in strong and tm.quote_share[k, c] >= bar and sim[k, c] >= floor]
     stab = tuple(round(stability[(k, c)], 3) for k in strong if (k, c) in stability)
     unstable = bool(stab) and min(stab) < settings.min_stable
     fields = dict(topics=tuple(strong), similarity=tuple(round(float(sim[k, c]), 4) for k in strong),
