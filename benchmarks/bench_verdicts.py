@@ -101,10 +101,10 @@ def ratio(pairs: list[tuple[float, float]]) -> dict:
 
 
 def round_1_settings():  # type: ignore[no-untyped-def]
-    """Round 1's method: the round-2 and round-3 rules switched off."""
+    """Round 1's method: the round-2 to round-4 rules switched off (present_quantile back to 0.8)."""
     from topicbook.verdicts import PresenceSettings, StructureSettings
 
-    return (PresenceSettings(relative_coverage=None, full_coverage=None),
+    return (PresenceSettings(present_quantile=0.8, relative_coverage=None, full_coverage=None),
             StructureSettings(match_fdr=None, quote_fdr=None, lead_ratio=None, split_quotes=False))
 
 
@@ -112,14 +112,14 @@ def round_2_settings():  # type: ignore[no-untyped-def]
     """Round 2's method: the round-3 and round-4 rules (leading codes only, split over quoted topics) switched off."""
     from topicbook.verdicts import PresenceSettings, StructureSettings
 
-    return PresenceSettings(), StructureSettings(lead_ratio=None, split_quotes=False, split_quote_similarity=None)
+    return PresenceSettings(present_quantile=0.8), StructureSettings(lead_ratio=None, split_quotes=False, split_quote_similarity=None)
 
 
 def round_3_settings():  # type: ignore[no-untyped-def]
-    """Round 3's method: leading codes within 0.6, split over quoted topics without a similarity floor."""
+    """Round 3's method: presence above the 0.8 quantile, leading codes within 0.6, split over quoted topics without a similarity floor."""
     from topicbook.verdicts import PresenceSettings, StructureSettings
 
-    return PresenceSettings(), StructureSettings(lead_ratio=0.6, split_quote_similarity=None)
+    return PresenceSettings(present_quantile=0.8), StructureSettings(lead_ratio=0.6, split_quote_similarity=None)
 
 
 def method_figures(table, models, corpus: BenchCorpus, decoys: list[int], dev_decoys: list[int]) -> dict:  # type: ignore[no-untyped-def]

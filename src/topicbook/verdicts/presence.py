@@ -35,7 +35,8 @@ Verdict. Every `present` needs at least `min_support` evidence segments from at 
 - otherwise `absent` when the support is no more than the median pseudo-code's count (or the
   code has no term in the vocabulary), `uncertain` in between.
 A parent code (a group) is present when it or any descendant is; its support is the union of
-theirs. `relative_coverage=None` and `full_coverage=None` give round 1's verdict.
+theirs. `relative_coverage=None`, `full_coverage=None` and `present_quantile=0.8` give round
+1's verdict (round 4 lowered `present_quantile` from 0.8 to 0.75).
 
 The character n-gram half of the similarity score is not used here: a pseudo-code cannot keep
 the n-gram structure of real words without keeping the words. Settings (PresenceSettings)
@@ -69,7 +70,7 @@ class PresenceSettings:
 
     n_pseudo: int = 50            # pseudo-codes per code
     quantile: float = 0.95        # null cut-off: this quantile of the pseudo-codes' cosines
-    present_quantile: float = 0.8  # present: support above this quantile of the pseudo-code counts
+    present_quantile: float = 0.75  # present: support above this quantile of the pseudo-code counts (rounds 1-3: 0.8)
     min_documents: int = 2        # present needs support from at least this many documents
     min_support: int = 3          # ... and at least this many segments
     quotes: int = 5               # strongest evidence segments kept per code
