@@ -502,7 +502,7 @@ figures on those corpora had been published before the next round was developed 
 see docs/verdicts.md); no round's own figures on them were seen before its settings were fixed.
 
 Presence. "Well-used" = at least 20 (or 5) human-coded segments in at least 2 documents:
-present / uncertain / absent for round 4 ("ours"; presence is round 2's, so rounds 2-4 agree) and round 1; baseline: codes "not found" per
+present / uncertain / absent for round 4 ("ours": round 2's presence rules with round 4's bar, above 75% of the pseudo-codes instead of 80%; rounds 2 and 3 are in the targets table) and round 1; baseline: codes "not found" per
 model. Decoys called present: ours, round 1 (both model-independent) and per baseline model (a
 decoy the rule does not call "not found").
 
