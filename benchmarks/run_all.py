@@ -890,6 +890,81 @@ codebook over a large vocabulary needs codes x terms x 8 bytes for each).
 RUN_TARGETS = {"demo": 4.0, "nhs": 2.0}
 
 
+def _refit_count_prose() -> str:
+    """The NHS explanation: what the stability re-fits cost and what two instead of three would
+    change (benchmarks/bench_refit_count.py; figures from refit_count.json)."""
+    path = RESULTS / "refit_count.json"
+    if not path.exists():
+        return "What the stability re-fits cost: no results yet (`benchmarks/bench_refit_count.py`)."
+    d = json.loads(path.read_text())
+    rows = []
+    for name, c in d["corpora"].items():
+        for model, st in c["stability"].items():
+            v = c.get("verdicts", {}).get(model)
+            rows.append([f"{name} ({_n(c['segments'])} segments)", model, f"{st['mean_3']:.3f} / {st['mean_2']:.3f}",
+                         f"{st['per_topic_max_abs_difference']:.3f}", f"{st['reappear_mean_3']:.3f} / {st['reappear_mean_2']:.3f}",
+                         f"{st['topics_reappearing_3']} / {st['topics_reappearing_2']} of {st['topics']}",
+                         f"{v['unstable_codes_3']} / {v['unstable_codes_2']} of {v['codes']} (matches: {v['matches']})" if v else "no codebook",
+                         str(v["statuses_changed"]) if v else "n/a"])
+    large = [c for c in d["corpora"].values() if c["segments"] >= 5_000]
+    marks_3 = sum(v["unstable_codes_3"] for c in large for v in c.get("verdicts", {}).values())
+    marks_2 = sum(v["unstable_codes_2"] for c in large for v in c.get("verdicts", {}).values())
+    marks_changed = sum(v["codes_changing_unstable_mark"] for c in large for v in c.get("verdicts", {}).values())
+    topics = sum(st["topics"] for c in large for st in c["stability"].values())
+    topics_changed = sum(st["topics_changing_reappear_mark"] for c in large for st in c["stability"].values())
+    nhs = d["corpora"].get("nhs")
+    text = f"""What the stability re-fits cost, and why there stay three of them at every size
+(`benchmarks/bench_refit_count.py --runs 2`, writes `benchmarks/results/refit_count.json`; load
+average {d.get('load_1min_at_start', float('nan')):.1f} at the start of its last run, {d.get('load_1min_at_end', float('nan')):.1f} at the end). Per corpus the run's models are fitted once with one BLAS
+thread, then their three stability re-fits (seeds seed+1 to seed+3, each on a random 90% of the
+segments, as in a run); a run with two re-fits fits exactly the first two of them, so its figures
+are computed from that subset of the same fits (the figures depend on the seeds only, not on the
+load). The fits are timed in CPU seconds, which a loaded machine stretches far less than wall
+seconds."""
+    if nhs is not None:
+        pool, lda = nhs["pool"], next(iter(nhs["pool"]["fit_cpu_seconds"]))
+        fit, refit = pool["fit_cpu_seconds"][lda], pool["refit_cpu_seconds_mean"][lda]
+        text += f"""
+
+On the NHS table the LDA fit is almost all of the raw fits (F: {fit:.1f} CPU seconds here, one
+thread), and a re-fit,
+on 90% of the segments and without gensim's logged perplexity estimate (which the run's own fit
+keeps: it draws from the fit's random state), takes {refit:.1f} s ({pool['refit_over_fit'][lda]:.2f} F). On the run's two
+workers (the fits first, then the re-fits, each to the first free worker) the fits and three
+re-fits per model take {pool['two_workers_seconds_3_refits']:.1f} s ({pool['two_workers_seconds_3_refits'] / fit:.2f} F): the main fit and one re-fit on one worker, the NMF fit and
+two re-fits on the other; whole fits cannot be shared out more evenly (splitting one over
+processes, gensim's LdaMulticore, gives other topics each time). Start-up, preprocessing and the
+stages after the last re-fit (explorer, figures, writing: they show the stability) come on top,
+and the run's own process (coherence, summaries) shares the two cores with the workers
+meanwhile: with three re-fits, 2x leaves about {2 - pool['two_workers_seconds_3_refits'] / fit:.2f} F for all of that. With two re-fits the workers
+would need {pool['two_workers_seconds_2_refits']:.1f} s ({pool['two_workers_seconds_2_refits'] / fit:.2f} F, {pool['two_workers_seconds_saved']:.1f} s less)."""
+    runs = d.get("nhs_runs")
+    if runs:
+        r3, r2 = runs["stability_seeds_3"], runs["stability_seeds_2"]
+        text += f""" Whole NHS runs
+(`topicbook run --jobs 2`, {runs['repeats']} of each, alternating, load {min(runs['load_1min_at_starts']):.1f} to {max(runs['load_1min_at_starts']):.1f} at their starts): CPU
+seconds with their workers {r3['cpu_seconds']:.1f} with three re-fits and {r2['cpu_seconds']:.1f} with two; wall seconds
+{r3['wall_seconds']:.1f} and {r2['wall_seconds']:.1f} (medians; at that load the wall seconds measure the other sessions more than the runs)."""
+    text += f"""
+
+What two re-fits instead of three change (mean stability: mean matched cosine over topics;
+reappearance: the mean share of re-fits in which a topic's top-10 terms come back with Jaccard
+at least 0.9; unstable codes: codes whose status rests on a match that holds in fewer than half
+of the re-fits, the verdicts' `(unstable)` mark, with the corpus's codebook; NHS: the v7
+framework of the recovery benchmark):
+
+{_table(['corpus', 'model', 'mean stability: 3 / 2 re-fits', 'largest change of a topic', 'reappearance: 3 / 2', 'topics reappearing in at least half: 3 / 2', 'unstable codes: 3 / 2', 'statuses changed'], rows)}
+
+With two re-fits every share is 0, 0.5 or 1, so a match that holds in one of two is no longer
+unstable (one of three was), and a topic that reappears in one of two counts as reappearing half
+the time. On the corpora of 5,000 segments or more, {marks_changed} of {marks_3} unstable marks
+(codes x models) change with two re-fits ({marks_3 - marks_2} lost, {marks_changed - (marks_3 - marks_2)} gained), and {topics_changed} of {topics} topics cross the
+"reappears in at least half" line. Those are verdicts a reader acts on, so `evaluate.stability_seeds` stays 3 by default whatever
+the corpus's size; `stability_seeds: 2` or `0` remain a user's choice for a faster run (README,
+"Evaluation and stability")."""
+    return text
+
+
 def section_run(meta: dict) -> str:
     d = _load("run")
     if d is None:
@@ -943,16 +1018,7 @@ Outputs are byte-identical to `--jobs 1` (tests/test_workers.py). The CPU column
 its workers, from `getrusage`; the raw fits in the benchmark's process) move less with the load
 than wall seconds.
 
-Why the NHS run cannot reach 2x on two cores with the default `evaluate.stability_seeds: 3`:
-its LDA fit is almost all of the raw fits (F), and the three stability re-fits are full LDA fits
-on 90% of the segments (about 0.9 F each, a little less without the perplexity estimate), so
-the LDA work alone is at least (1 + 3 x 0.9) / 2 = 1.85 F of wall time on two cores, even
-perfectly shared; with whole fits on two workers it is about 1.9 F (the main fit on one worker
-while the other does two re-fits, then the third). Preprocessing, start-up and the stages after
-the last re-fit (explorer, figures, writing) come on top, about 0.2-0.3 F. Fewer seeds or
-passes for large corpora would reach it (two seeds: (1 + 2 x 0.9) / 2 = 1.4 F), but that changes
-the stability figures, so it is not the default; the demo, whose fits are short, is dominated by
-the stages around them instead.
+{_refit_count_prose()}
 
 Stage seconds from the runs' manifests (medians; `agreement` includes `learned` and the learning
 curve, `write` includes the explorer and the figures; "start-up and rest" is the wall time no
