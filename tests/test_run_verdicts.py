@@ -240,5 +240,6 @@ def test_run_summary_prints_presence_then_structure_per_model(tmp_path: Path) ->
         assert line == (f"  {name}: {back.models[name].n_topics} topics, {coherence}, diversity {ev.diversity:.2f}, "
                         f"stability {ev.stability.mean:.2f}; codes: {s['own_topic']} own topic, {s['split']} split, "
                         f"{s['merged']} merged, {s['present_without_topic']} present without topic, "
-                        f"{s['absent']} absent{unstable}; topics: {t['emergent']} emergent, {t['procedural']} procedural")
+                        f"{s['absent']} absent{unstable}; topics: {t['explained']} explained, {t['emergent']} emergent, "
+                        f"{t['procedural']} procedural")
     assert not any(re.search(r"not found|codes matched", line) for line in lines)

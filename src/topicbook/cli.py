@@ -278,7 +278,8 @@ def run(ctx: click.Context, config: Path, name: str | None, out_dir: Path, open_
             unstable = verdicts.unstable(model.name)
             topics = verdicts.topic_counts(model.name)
             line += (f"; codes: {codes}" + (f" ({unstable} unstable)" if unstable else "")
-                     + f"; topics: {topics['emergent']} emergent, {topics['procedural']} procedural")
+                     + f"; topics: {topics['explained']} explained, {topics['emergent']} emergent, "
+                        f"{topics['procedural']} procedural")
         _echo(line)
     run_agreement = result.agreement
     if run_agreement is not None and run_agreement.figures:
