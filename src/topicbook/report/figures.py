@@ -121,7 +121,7 @@ def heatmap_figure(model: Mapping[str, Any]) -> Any:
     title = f"{model['name']}: topics x codes (outlined: the topic carries the code)"
     if len(codes) < len(al["codes"]):
         title += f"\n{len(codes)} of {len(al['codes']):,} codes: those a topic carries, then the most correlated with a topic"
-    ax.set_title(title, fontsize=9)
+    ax.set_title(title, fontsize=9, y=1.0)  # y given: where matplotlib puts it, without measuring the tick labels
     return fig
 
 
@@ -163,7 +163,8 @@ def prevalence_figure(model: Mapping[str, Any], field: str) -> Any:
     ax.spines[["top", "right"]].set_visible(False)
     ax.legend(fontsize=7, ncols=min(4, n_levels), frameon=False, loc="upper left", bbox_to_anchor=(0, -0.1))
     fig.subplots_adjust(left=0.08, right=0.98, top=0.9, bottom=0.3)
-    ax.set_title(f"{model['name']}: topic prevalence by {field} (95% bootstrap intervals, documents resampled)", fontsize=9)
+    ax.set_title(f"{model['name']}: topic prevalence by {field} (95% bootstrap intervals, documents resampled)", fontsize=9,
+                 y=1.0)  # as in heatmap_figure
     return fig
 
 
