@@ -1,7 +1,10 @@
-"""A `topicbook run` process does not walk its objects once more on its way out (heap.no_collection_at_exit)."""
+"""The garbage collector around a run: the objects that live through it are left out of its
+full passes (pipeline.run, heap.frozen_heap), and a `topicbook run` process does not walk its
+objects once more on its way out (heap.no_collection_at_exit)."""
 
 from __future__ import annotations
 
+import gc
 import subprocess
 import sys
 from pathlib import Path
@@ -9,8 +12,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from topicbook import heap
+from topicbook import heap, pipeline
 from topicbook.cli import main
+from topicbook.config import load_config
 
 # a cycle that only the collector can free, whose finaliser says so
 PROBE = """
@@ -45,3 +49,23 @@ def test_the_run_command_asks_for_it(tmp_path: Path, monkeypatch: pytest.MonkeyP
     result = CliRunner().invoke(main, ["run", str(config), "--out", str(tmp_path / "runs")])
     assert result.exit_code == 1 and result.output.startswith("Error: ")
     assert calls == ["registered"]
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_run_freezes_what_lives_through_it_and_unfreezes_after(planted: Path, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch, jobs: int) -> None:
+    planted.write_text(planted.read_text(encoding="utf-8") + "evaluate:\n  stability_seeds: 0\n  coherence: [u_mass]\n",
+                       encoding="utf-8")
+    frozen: list[int] = []
+    original = pipeline.analyse
+
+    def watched(*args, **kwargs):  # type: ignore[no-untyped-def]
+        frozen.append(gc.get_freeze_count())
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "analyse", watched)
+    assert gc.get_freeze_count() == 0
+    folder, result = pipeline.run(load_config(planted), out_dir=tmp_path / "runs", jobs=jobs)
+    assert frozen[0] > 0  # the modules, the config and the prepared corpus, at least
+    assert gc.get_freeze_count() == 0  # and nothing left frozen for the caller
+    assert (folder / "manifest.json").exists() and result.models
