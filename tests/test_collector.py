@@ -1,12 +1,15 @@
 """The garbage collector around a run: the objects that live through it are left out of its
 full passes (pipeline.run, heap.frozen_heap), and a `topicbook run` process does not walk its
-objects once more on its way out (heap.no_collection_at_exit)."""
+objects once more on its way out (heap.no_collection_at_exit), nor while it imports the
+libraries (heap.collector_paused)."""
 
 from __future__ import annotations
 
 import gc
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -44,11 +47,21 @@ def test_objects_alive_at_exit_are_left_out_of_the_final_collections() -> None:
 def test_the_run_command_asks_for_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[str] = []
     monkeypatch.setattr(heap, "no_collection_at_exit", lambda: calls.append("registered"))
+    paused = heap.collector_paused
+
+    @contextmanager
+    def watched_pause() -> Iterator[None]:
+        with paused():
+            calls.append("imports with the collector paused")
+            yield
+
+    monkeypatch.setattr(heap, "collector_paused", watched_pause)
     config = tmp_path / "bad.yaml"
     config.write_text("name: x\nmodels: 3\n", encoding="utf-8")
     result = CliRunner().invoke(main, ["run", str(config), "--out", str(tmp_path / "runs")])
     assert result.exit_code == 1 and result.output.startswith("Error: ")
-    assert calls == ["registered"]
+    assert calls == ["registered", "imports with the collector paused"]
+    assert gc.isenabled()
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
