@@ -59,3 +59,14 @@ def test_too_few_positive_terms_go_through_pyldavis() -> None:
     data = prepare_ldavis(tt, dt, lengths, vocab, np.ones(len(vocab)))
     assert data["tinfo"]["Category"].count("Topic1") >= LDAVIS_TERMS
     assert_same(data["mdsDat"]["topics"], list(range(1, 8)))
+
+
+def test_the_assets_are_the_files_pyldavis_urls_names() -> None:
+    from pathlib import Path
+
+    from pyLDAvis import urls
+
+    from topicbook.report.ldavis import ldavis_assets
+
+    named = {"d3": urls.D3_LOCAL, "ldavis": urls.LDAVIS_LOCAL, "css": urls.LDAVIS_CSS_LOCAL}
+    assert ldavis_assets() == {key: Path(path).read_text(encoding="utf-8") for key, path in named.items()}

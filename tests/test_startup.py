@@ -43,3 +43,18 @@ def test_validate_imports_no_gensim_pyldavis_or_matplotlib(planted: Path) -> Non
 
 def test_help_imports_no_heavy_library() -> None:
     assert loaded_by("--help") == {"code": 0, "loaded": []}
+
+
+@pytest.mark.slow
+def test_a_run_reads_the_ldavis_scripts_without_importing_pyldavis(planted: Path, tmp_path: Path) -> None:
+    # an LDA model's topics give every term positive weight, so its intertopic data comes from
+    # its arrays (ldavis.prepare_ldavis): the run needs only pyLDAvis's script files
+    # (ldavis.ldavis_assets), not the package
+    text = planted.read_text(encoding="utf-8")
+    planted.write_text(text.replace("  - type: nmf\n    n_topics: 4\n", ""), encoding="utf-8")
+    assert "nmf" not in planted.read_text(encoding="utf-8")
+    result = loaded_by("-q", "run", str(planted), "--out", str(tmp_path / "runs"), "--jobs", "1")
+    assert result["code"] == 0
+    assert "pyLDAvis" not in result["loaded"] and "matplotlib" in result["loaded"]
+    [folder] = (tmp_path / "runs").iterdir()
+    assert "d3" in (folder / "explorer.html").read_text(encoding="utf-8")

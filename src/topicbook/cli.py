@@ -252,8 +252,11 @@ def run(ctx: click.Context, config: Path, name: str | None, out_dir: Path, open_
     import dataclasses
 
     from topicbook.config import load_config
-    from topicbook.pipeline import run as run_pipeline
+    from topicbook.heap import collector_paused, no_collection_at_exit
 
+    no_collection_at_exit()  # the process ends after the run: no final walk over its objects
+    with collector_paused():  # importing scikit-learn, nltk, ... makes objects that all stay alive
+        from topicbook.pipeline import run as run_pipeline
     cfg = load_config(config)
     if holdout is not None:
         cfg = dataclasses.replace(cfg, codings=dataclasses.replace(cfg.codings, holdout=holdout))

@@ -24,6 +24,7 @@ from topicbook.config import ModelConfig, RunConfig
 from topicbook.deidentify import deidentifier_from_config, deidentify_corpus, pseudonymise_speakers
 from topicbook.errors import ConfigError
 from topicbook.evaluate import ModelEvaluation, coherence, stability, topic_diversity
+from topicbook.heap import frozen_heap
 from topicbook.ingest import read_corpus
 from topicbook.interrupts import watch_interrupts
 from topicbook.logs import CapturedRecord, capture_records, replay
@@ -309,7 +310,9 @@ def run(cfg: RunConfig, *, out_dir: Path, name: str | None = None, command: list
                  len(prepared.dtm.segment_ids), jobs)
         if jobs > 1:
             preload_for_workers(cfg)
-        with thread_limit(threads), worker_pool(jobs) as pool:
+        # the libraries and the prepared corpus stay alive to the end: the collector's full passes
+        # (and the forked workers') leave them out instead of walking them every time
+        with frozen_heap(), thread_limit(threads), worker_pool(jobs) as pool:
             pending = None
             if pool is None:
                 fitted = fit_all(prepared, progress=progress)

@@ -10,6 +10,7 @@ a CDN.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import logging
 import math
@@ -173,11 +174,18 @@ def _rounded(data: dict) -> dict:
     return fix(data)
 
 
-def ldavis_assets() -> dict[str, str]:
-    """d3, LDAvis JS and CSS text from the installed pyLDAvis package."""
-    from pyLDAvis import urls
+# The files pyLDAvis.urls names (D3_LOCAL, LDAVIS_LOCAL, LDAVIS_CSS_LOCAL) for a pyLDAvis 3.x
+# release, in the package's js folder (tests/test_ldavis_data.py checks them against pyLDAvis.urls).
+LDAVIS_ASSET_FILES = {"d3": "d3.v5.min.js", "ldavis": "ldavis.v3.0.0.js", "css": "ldavis.v1.0.0.css"}
 
-    out = {}
-    for key, path in (("d3", urls.D3_LOCAL), ("ldavis", urls.LDAVIS_LOCAL), ("css", urls.LDAVIS_CSS_LOCAL)):
-        out[key] = Path(path).read_text(encoding="utf-8")
-    return out
+
+def ldavis_assets() -> dict[str, str]:
+    """d3, LDAvis JS and CSS text from the installed pyLDAvis package's js folder, found without
+    importing the package (its __init__ imports its compute and display modules, joblib and
+    more: 0.1-0.5 s of a run that needs only these files)."""
+    spec = importlib.util.find_spec("pyLDAvis")
+    folders = list(spec.submodule_search_locations or ()) if spec is not None else []
+    if not folders:  # pragma: no cover - pyLDAvis is a dependency
+        raise ModuleNotFoundError("pyLDAvis is not installed; reinstall topicbook (pip install topicbook).")
+    js = Path(folders[0]) / "js"
+    return {key: (js / name).read_text(encoding="utf-8") for key, name in LDAVIS_ASSET_FILES.items()}
