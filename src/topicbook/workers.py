@@ -116,8 +116,13 @@ class WorkerPool:
         self._executor.shutdown(wait=True)
 
     def terminate(self) -> None:
-        """Cancel the tasks not started, end the workers now and wait until they are gone."""
+        """Cancel the tasks not started, end the workers now and wait until they are gone.
+
+        The executor's manager thread joins the ended workers too; it is waited for last, so
+        that no join of it is still between reaping a worker and recording its exit code when
+        this returns (a `Process.is_alive()` in that window says True for a reaped worker)."""
         processes = list((getattr(self._executor, "_processes", None) or {}).values())
+        manager = getattr(self._executor, "_executor_manager_thread", None)
         self._executor.shutdown(wait=False, cancel_futures=True)
         for process in processes:
             if process.is_alive():
@@ -125,6 +130,8 @@ class WorkerPool:
         for process in processes:
             process.join()
         self._executor.shutdown(wait=True)
+        if manager is not None:
+            manager.join()
 
 
 @contextmanager
