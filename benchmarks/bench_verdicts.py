@@ -6,13 +6,13 @@ NHS comments from each half of the respondents (bench_recovery.py's split). Each
 planted decoy codes from unrelated domains, and every corpus runs twice: full codebook and
 names only.
 
-Settings of topicbook.verdicts (rounds 1-4) were chosen on the NHS *development* half only (its codebook gets
-10 more development-only decoys, verdict_data.DEV_DECOYS, counted apart; round 4 on five
+Settings of topicbook.verdicts (rounds 1-5) were chosen on the NHS *development* half only (its codebook gets
+10 more development-only decoys, verdict_data.DEV_DECOYS, counted apart; rounds 4 and 5 on five
 development samples, `--development-samples`, by the worst case); the demo, PDPilot and the NHS
-*report* half are reported with those settings unchanged. Every corpus is scored five ways in
-the same run: today's method (round 4), round 3's, round 2's and round 1's (the same package
-with the later rules switched off or set back: round_3_settings, round_2_settings,
-round_1_settings) and the per-model rule of align.
+*report* half are reported with those settings unchanged. Every corpus is scored six ways in
+the same run: today's method (round 5), round 4's, round 3's, round 2's and round 1's (the same
+package with the later rules switched off or set back: round_4_settings, round_3_settings,
+round_2_settings, round_1_settings) and the per-model rule of align.
 
 Figures per corpus and codebook variant: well-used codes (>= 20 human-coded segments in >= 2
 documents; also >= 5, since the demo and PDPilot have few such codes) called present / absent;
@@ -104,7 +104,7 @@ def round_1_settings():  # type: ignore[no-untyped-def]
     """Round 1's method: the round-2 to round-4 rules switched off (present_quantile back to 0.8)."""
     from topicbook.verdicts import PresenceSettings, StructureSettings
 
-    return (PresenceSettings(present_quantile=0.8, relative_coverage=None, full_coverage=None),
+    return (PresenceSettings(present_quantile=0.8, relative_coverage=None, full_coverage=None, family_share=None),
             StructureSettings(match_fdr=None, quote_fdr=None, lead_ratio=None, split_quotes=False))
 
 
@@ -112,14 +112,22 @@ def round_2_settings():  # type: ignore[no-untyped-def]
     """Round 2's method: the round-3 and round-4 rules (leading codes only, split over quoted topics) switched off."""
     from topicbook.verdicts import PresenceSettings, StructureSettings
 
-    return PresenceSettings(present_quantile=0.8), StructureSettings(lead_ratio=None, split_quotes=False, split_quote_similarity=None)
+    return (PresenceSettings(present_quantile=0.8, family_share=None),
+            StructureSettings(lead_ratio=None, split_quotes=False, split_quote_similarity=None))
 
 
 def round_3_settings():  # type: ignore[no-untyped-def]
     """Round 3's method: presence above the 0.8 quantile, leading codes within 0.6, split over quoted topics without a similarity floor."""
     from topicbook.verdicts import PresenceSettings, StructureSettings
 
-    return PresenceSettings(present_quantile=0.8), StructureSettings(lead_ratio=0.6, split_quote_similarity=None)
+    return PresenceSettings(present_quantile=0.8, family_share=None), StructureSettings(lead_ratio=0.6, split_quote_similarity=None)
+
+
+def round_4_settings():  # type: ignore[no-untyped-def]
+    """Round 4's method: today's without the word-family route of presence (round 5)."""
+    from topicbook.verdicts import PresenceSettings, StructureSettings
+
+    return PresenceSettings(family_share=None), StructureSettings()
 
 
 def method_figures(table, models, corpus: BenchCorpus, decoys: list[int], dev_decoys: list[int]) -> dict:  # type: ignore[no-untyped-def]
@@ -168,9 +176,11 @@ def evaluate(corpus: BenchCorpus, quick: bool) -> dict:
     r1_presence, r1_structure = round_1_settings()
     r2_presence, r2_structure = round_2_settings()
     r3_presence, r3_structure = round_3_settings()
+    r4_presence, r4_structure = round_4_settings()
     for method, kw in (("ours", {}), ("round1", {"presence_settings": r1_presence, "structure_settings": r1_structure}),
                        ("round2", {"presence_settings": r2_presence, "structure_settings": r2_structure}),
-                       ("round3", {"presence_settings": r3_presence, "structure_settings": r3_structure})):
+                       ("round3", {"presence_settings": r3_presence, "structure_settings": r3_structure}),
+                       ("round4", {"presence_settings": r4_presence, "structure_settings": r4_structure})):
         start = time.perf_counter()
         tables[method] = verdict_table(corpus.dtm, corpus.codebook, corpus.transform, corpus.documents, models,
                                        refits=refits, language=corpus.language, labels=corpus.labels,
@@ -183,7 +193,7 @@ def evaluate(corpus: BenchCorpus, quick: bool) -> dict:
                  "documents": len(set(corpus.documents)), "codes": len(ids), "seconds": {
                      "fits": round(fit_s, 2), "refits": round(refit_s, 2), "verdicts": round(seconds["ours"], 2),
                      "verdicts_round1": round(seconds["round1"], 2), "verdicts_round2": round(seconds["round2"], 2),
-                     "verdicts_round3": round(seconds["round3"], 2)},
+                     "verdicts_round3": round(seconds["round3"], 2), "verdicts_round4": round(seconds["round4"], 2)},
                  "well_used": {}, "decoys": list(corpus.decoys), "notes": corpus.notes}
     figures = {method: method_figures(t, models, corpus, decoys, dev_decoys) for method, t in tables.items()}
     pres = {method: [v.presence for v in t.presence] for method, t in tables.items()}
@@ -211,8 +221,8 @@ def evaluate(corpus: BenchCorpus, quick: bool) -> dict:
         out["well_used"][str(minimum)] = entry
     for b in baseline.values():
         b.pop("_not_found")
-    out["ours"], out["round1"], out["round2"], out["round3"], out["baseline"] = (
-        figures["ours"], figures["round1"], figures["round2"], figures["round3"], baseline)
+    out["ours"], out["round1"], out["round2"], out["round3"], out["round4"], out["baseline"] = (
+        figures["ours"], figures["round1"], figures["round2"], figures["round3"], figures["round4"], baseline)
     out["decoy_verdicts"] = {ids[c]: {"presence": pres["ours"][c], "round1": pres["round1"][c],
                                       "support": tables["ours"].presence[c].support,
                                       "expected_false": tables["ours"].presence[c].expected_false,
@@ -287,7 +297,7 @@ def main() -> None:
     results: dict = {"machine": {"python": sys.version.split()[0], "platform": platform.platform(),
                                  "topicbook": topicbook.__version__},
                      "command": "benchmarks/bench_verdicts.py" + (" --quick" if args.quick else ""),
-                     "settings_chosen_on": f"nhs development half ({NHS_SAMPLE} comments; round 4: the five DEV_SAMPLES, worst case)", "corpora": {}}
+                     "settings_chosen_on": f"nhs development half ({NHS_SAMPLE} comments; rounds 4 and 5: the five DEV_SAMPLES, worst case)", "corpora": {}}
     results["scale_in_codes"] = scale_in_codes()
     if args.scale:
         return
@@ -307,10 +317,11 @@ def main() -> None:
                 log.info("== %s, %s", key, variant)
                 results["corpora"].setdefault(key, {})[variant] = res = evaluate(data, args.quick)
                 w = res["well_used"]["20"]
-                log.info("   well-used %d: present %d (round 1 %d), absent %d; decoys present %d (round 1 %d); "
-                         "match precision %s (round 3 %s, round 2 %s, round 1 %s); %.2f s",
-                         w["codes"], w["ours_present"], w["round1_present"], w["ours_absent"], res["ours"]["decoys_present"],
-                         res["round1"]["decoys_present"], res["ours"]["match_precision"]["ratio"],
+                log.info("   well-used %d: present %d (round 4 %d, round 1 %d), absent %d; decoys present %d (round 4 %d, round 1 %d); "
+                         "match precision %s (round 4 %s, round 3 %s, round 2 %s, round 1 %s); %.2f s",
+                         w["codes"], w["ours_present"], w["round4_present"], w["round1_present"], w["ours_absent"],
+                         res["ours"]["decoys_present"], res["round4"]["decoys_present"],
+                         res["round1"]["decoys_present"], res["ours"]["match_precision"]["ratio"], res["round4"]["match_precision"]["ratio"],
                          res["round3"]["match_precision"]["ratio"], res["round2"]["match_precision"]["ratio"],
                          res["round1"]["match_precision"]["ratio"], res["seconds"]["verdicts"])
     RESULTS.mkdir(parents=True, exist_ok=True)

@@ -56,6 +56,7 @@ from topicbook.codebook import Code, Codebook
 from topicbook.preprocess import DocumentTermMatrix
 from topicbook.scoring import FeatureSpaces, feature_spaces
 from topicbook.verdicts._json import JsonMixin
+from topicbook.verdicts.families import word_families
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +82,9 @@ class PresenceSettings:
     relative_coverage: float | None = 0.7  # a long code needs coverage >= this x the codebook's median
     long_code_words: int = 5      # a code text of at least this many distinct words is "long"
     full_coverage: float | None = 0.75  # a short code with this coverage is present on its support alone
+    # Fifth round (the word-family route; None switches it off, which gives round 4's verdict):
+    family_share: float | None = 0.0055  # family evidence needed, as a share of the segments (round 5)
+    family_prefix: int = 5        # stems this long or longer also join the stems they start (or end) a prefix of
 
 
 @dataclass(frozen=True)
@@ -111,6 +115,7 @@ class CodePresence(JsonMixin):
     children: tuple[str, ...] = ()
     coverage: float | None = None
     evidence_terms: tuple[str, ...] = ()
+    route: str = "words"
 
 
 @dataclass(frozen=True)
@@ -124,6 +129,11 @@ class Evidence:
     documents: (n_segments,) of the rows; null_scores: (n_segments, n_match_null) pseudo-code
     cosines for the topic-match null; coverage, n_words: (n_codes,) text_coverage of the
     codes; evidence_terms: per code, its terms found in most of its (own) evidence segments.
+    family_*: the word-family route (round 5) for the codes at `family_columns` only:
+    family_scores (n_segments, n_family) raw cosines with the family vectors, family_cutoffs
+    (n_family,) their null cut-offs, family_counts (n_family, n_pseudo) the pseudo-codes'
+    counts above them, family_coverage (n_family,) the coverage with families, family_terms
+    per such code its unseen words and the vocabulary terms of their families ("w as a/b").
     """
 
     code_ids: tuple[str, ...]
@@ -138,6 +148,16 @@ class Evidence:
     coverage: np.ndarray | None = None
     n_words: np.ndarray | None = None
     evidence_terms: tuple[tuple[str, ...], ...] = ()
+    family_columns: tuple[int, ...] = ()
+    family_scores: np.ndarray | None = None
+    family_cutoffs: np.ndarray | None = None
+    family_counts: np.ndarray | None = None
+    family_coverage: np.ndarray | None = None
+    family_terms: tuple[tuple[str, ...], ...] = ()
+
+    def family(self, c: int) -> int | None:
+        """The position of code c among the family route's codes (family_* arrays), or None."""
+        return self.family_columns.index(c) if c in self.family_columns else None
 
     def own_mask(self) -> np.ndarray:
         """(n_segments, n_codes): each code's own evidence (without its descendants')."""
@@ -189,60 +209,123 @@ def text_coverage(codebook: Codebook, vocab: Sequence[str], transform: Callable[
     coverage, however often those words occur. n_words: the number of those distinct words.
     """
     index = {t: i for i, t in enumerate(vocab)}
-    unseen = float(np.log1p(n_segments) + 1.0)
     coverage = np.zeros(len(codebook))
     n_words = np.zeros(len(codebook), dtype=int)
     for c, code in enumerate(codebook.codes):
-        words: set[str] = set()
-        for text in (code.name, code.definition, " ".join(code.keywords), *code.examples):
-            if text.strip():
-                words.update(transform(text))
-        weights = np.array([idf[index[w]] if w in index else unseen for w in words])
-        known = np.array([w in index for w in words], dtype=bool)
+        words = _text_words(code, transform)
         n_words[c] = len(words)
-        coverage[c] = float(weights[known].sum() / weights.sum()) if words else 0.0
+        coverage[c] = family_coverage(words, {w: w in index for w in words}, index, idf, n_segments)
     return coverage, n_words
 
 
 def evidence(dtm: DocumentTermMatrix, codebook: Codebook, transform: Callable[[str], list[str]],
              documents: Sequence[str], settings: PresenceSettings = PresenceSettings(),
-             *, space: FeatureSpaces | None = None) -> Evidence:
+             *, space: FeatureSpaces | None = None, language: str = "en") -> Evidence:
     """Raw word cosines of every segment with every code, their null cut-offs, the
-    pseudo-codes' exceedance counts and the codes' text coverage (see the module docstring).
+    pseudo-codes' exceedance counts and the codes' text coverage (see the module docstring),
+    and the word-family route for the codes it can change (:func:`_with_families`).
 
     documents: (n_segments,) document id of each dtm row. `space`: the run's FeatureSpaces of
     the same dtm (:func:`topicbook.scoring.feature_spaces`, the one agreement scoring uses), to
-    avoid building it again; only its word space is used.
+    avoid building it again; only its word space is used. language: the corpus language (its
+    Snowball stemmer makes the word families; other languages: no family route).
     """
     space = space or feature_spaces(dtm)
     V = space.word_vectors(codebook, dtm.vocab, transform)
     scores = np.asarray(space.words @ V.T)
     n_codes = len(codebook)
-    cutoffs = np.zeros(n_codes)
-    null_counts = np.zeros((n_codes, settings.n_pseudo), dtype=int)
     rng = np.random.default_rng(settings.seed)
     with_terms = [c for c in range(n_codes) if np.any(V[c])]
     kept: list[np.ndarray] = []
     per_code = -(-settings.n_match_null // max(len(with_terms), 1))  # ceil
-    n_segments, n_terms = space.words.shape
-    block = max(1, NULL_BLOCK // max(settings.n_pseudo * max(n_terms, n_segments), 1))
-    for lo in range(0, n_codes, block):
-        hi = min(lo + block, n_codes)
-        pseudo = pseudo_block(V[lo:hi], settings.n_pseudo, rng).reshape(-1, n_terms)
-        null = np.asarray(space.words @ pseudo.T).reshape(n_segments, hi - lo, settings.n_pseudo)
-        per = null.transpose(1, 0, 2).reshape(hi - lo, -1)  # (codes, segments x pseudo-codes)
-        has = np.any(V[lo:hi] != 0, axis=1)
-        cutoffs[lo:hi] = np.where(has, np.quantile(per, settings.quantile, axis=1) if per.size else 0.0, np.inf)
-        null_counts[lo:hi] = (null > cutoffs[None, lo:hi, None]).sum(axis=0)
-        kept.extend(null[:, b, :per_code] for b in np.flatnonzero(has))
+    cutoffs, null_counts = _null(space.words, V, settings, rng, kept, per_code)
     pooled = np.hstack(kept) if kept else np.zeros((scores.shape[0], 0))
     null_scores = pooled[:, np.sort(rng.permutation(pooled.shape[1])[:settings.n_match_null])]
     own = scores > cutoffs[None, :]
     mask = _with_descendants(own, codebook)
     coverage, n_words = text_coverage(codebook, dtm.vocab, transform, space.idf, scores.shape[0])
-    return Evidence(tuple(codebook.ids()), tuple(dtm.segment_ids), tuple(documents), scores, cutoffs,
-                    mask, null_counts, (V > 0).sum(axis=1), null_scores, coverage, n_words,
-                    _evidence_terms(space.words, V, own, dtm.vocab, TERMS_SHOWN))
+    ev = Evidence(tuple(codebook.ids()), tuple(dtm.segment_ids), tuple(documents), scores, cutoffs,
+                  mask, null_counts, (V > 0).sum(axis=1), null_scores, coverage, n_words,
+                  _evidence_terms(space.words, V, own, dtm.vocab, TERMS_SHOWN))
+    return _with_families(ev, dtm, codebook, transform, space, settings, language)
+
+
+def _null(words: sp.csr_matrix, V: np.ndarray, settings: PresenceSettings, rng: np.random.Generator,
+          kept: list[np.ndarray] | None = None, per_code: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """The null of the codes `V` (n_codes, n_terms) over the segments `words`: their cut-offs
+    (n_codes,; inf for a code without terms) and each pseudo-code's count of segments above
+    its code's cut-off (n_codes, n_pseudo). With `kept`, the first `per_code` pseudo-code
+    score columns of every code with terms are appended to it (blocks of (n_segments, k))."""
+    n_codes = V.shape[0]
+    cutoffs = np.zeros(n_codes)
+    null_counts = np.zeros((n_codes, settings.n_pseudo), dtype=int)
+    n_segments, n_terms = words.shape
+    block = max(1, NULL_BLOCK // max(settings.n_pseudo * max(n_terms, n_segments), 1))
+    for lo in range(0, n_codes, block):
+        hi = min(lo + block, n_codes)
+        pseudo = pseudo_block(V[lo:hi], settings.n_pseudo, rng).reshape(-1, n_terms)
+        null = np.asarray(words @ pseudo.T).reshape(n_segments, hi - lo, settings.n_pseudo)
+        per = null.transpose(1, 0, 2).reshape(hi - lo, -1)  # (codes, segments x pseudo-codes)
+        has = np.any(V[lo:hi] != 0, axis=1)
+        cutoffs[lo:hi] = np.where(has, np.quantile(per, settings.quantile, axis=1) if per.size else 0.0, np.inf)
+        null_counts[lo:hi] = (null > cutoffs[None, lo:hi, None]).sum(axis=0)
+        if kept is not None:
+            kept.extend(null[:, b, :per_code] for b in np.flatnonzero(has))
+    return cutoffs, null_counts
+
+
+def _with_families(ev: Evidence, dtm: DocumentTermMatrix, codebook: Codebook, transform: Callable[[str], list[str]],
+                   space: FeatureSpaces, settings: PresenceSettings, language: str) -> Evidence:
+    """`ev` with the word-family route (:mod:`.families`) for the codes it can change: codes of
+    fewer than `long_code_words` words whose family coverage reaches `full_coverage` while
+    their own coverage does not. Their family vectors (the code's text with every word replaced
+    by its family) get a null of their own, built as the word route's (pseudo-codes with the
+    same weights on random vocabulary terms, its own random stream)."""
+    if settings.family_share is None or settings.full_coverage is None or ev.coverage is None or ev.n_words is None:
+        return ev
+    families = word_families(dtm.vocab, language, settings.family_prefix)
+    if families is None:
+        return ev
+    index = {t: i for i, t in enumerate(dtm.vocab)}
+    columns, coverage, reached = [], [], []
+    for c, code in enumerate(codebook.codes):
+        if ev.n_words[c] >= settings.long_code_words or ev.coverage[c] >= settings.full_coverage:
+            continue
+        words = _text_words(code, transform)
+        known = {w: w in index or bool(families.family(w)) for w in words}
+        share = family_coverage(words, known, index, space.idf, ev.scores.shape[0])
+        if share >= settings.full_coverage:
+            columns.append(c)
+            coverage.append(share)
+            reached.append(tuple(f"{w} as {'/'.join(families.family(w)[:3])}" for w in sorted(words)
+                                 if w not in index and families.family(w)))
+    if not columns:
+        return ev
+    sub = Codebook(codebook.name, tuple(replace(codebook.codes[c], parent=None) for c in columns))  # their texts only
+    V = space.word_vectors(sub, dtm.vocab, families.transform(transform))
+    cutoffs, counts = _null(space.words, V, settings, np.random.default_rng([settings.seed, 5]))
+    return replace(ev, family_columns=tuple(columns), family_scores=np.asarray(space.words @ V.T),
+                   family_cutoffs=cutoffs, family_counts=counts, family_coverage=np.array(coverage),
+                   family_terms=tuple(reached))
+
+
+def _text_words(code: Code, transform: Callable[[str], list[str]]) -> set[str]:
+    """The distinct words of a code's text (name, definition, keywords, examples) after the corpus preprocessing."""
+    words: set[str] = set()
+    for text in (code.name, code.definition, " ".join(code.keywords), *code.examples):
+        if text.strip():
+            words.update(transform(text))
+    return words
+
+
+def family_coverage(words: set[str], known: dict[str, bool], index: dict[str, int], idf: np.ndarray,
+                    n_segments: int) -> float:
+    """:func:`text_coverage` of one code's `words` with a word counted as used when `known`
+    says so (its family is in the vocabulary); an unseen word weighs as in text_coverage."""
+    unseen = float(np.log1p(n_segments) + 1.0)
+    weights = np.array([idf[index[w]] if w in index else unseen for w in words])
+    used = np.array([known[w] for w in words], dtype=bool)
+    return float(weights[used].sum() / weights.sum()) if words else 0.0
 
 
 def _evidence_terms(words: sp.csr_matrix, V: np.ndarray, own: np.ndarray, vocab: Sequence[str],
@@ -299,6 +382,10 @@ def presence(ev: Evidence, codebook: Codebook, settings: PresenceSettings = Pres
               else np.zeros((2, len(ev.code_ids))))
     own = {code.id: _own_verdict(ev, c, code, docs, settings, bar, float(levels[0, c]), float(levels[1, c]))
            for c, code in enumerate(codebook.codes)}
+    for c in ev.family_columns:  # the second route: a short code the word route does not find present
+        code = codebook.codes[c]
+        if own[code.id].presence != "present":
+            own[code.id] = _family_verdict(ev, c, docs, settings, own[code.id])
     out = []
     for code in codebook.codes:
         verdict, kids = own[code.id], below[code.id]
@@ -376,11 +463,43 @@ def _own_verdict(ev: Evidence, c: int, code: Code, docs: np.ndarray, settings: P
                         coverage=None if coverage is None else round(coverage, 4), evidence_terms=terms)
 
 
-def _quotes(ev: Evidence, c: int, docs: np.ndarray, n: int, mask: np.ndarray) -> tuple[str, ...]:
-    """The `n` strongest evidence segments of code c (rows in `mask`), one per document while
-    other documents remain."""
+def _family_verdict(ev: Evidence, c: int, docs: np.ndarray, settings: PresenceSettings,
+                    word: CodePresence) -> CodePresence:
+    """Code c's verdict through its word families: `present` when the segments above the
+    family null's cut-off are at least `family_share` of all segments (and `min_support`),
+    from at least `min_documents` documents (its family coverage reaches `full_coverage`:
+    that is why it has a family column); otherwise its word-route verdict `word`, unchanged."""
+    j = ev.family(c)
+    if j is None or settings.family_share is None or ev.family_scores is None or ev.family_cutoffs is None \
+            or ev.family_counts is None or ev.family_coverage is None:
+        return word
+    scores = ev.family_scores[:, j]
+    mask = scores > ev.family_cutoffs[j]
+    support, n_docs = int(mask.sum()), len(set(docs[mask]))
+    need = max(settings.min_support, int(np.ceil(settings.family_share * len(scores))))
+    if support < need or n_docs < settings.min_documents:
+        return word
+    counts = ev.family_counts[j]
+    reach = int((counts >= support).sum())
+    terms = "; ".join(f"'{t}'" for t in ev.family_terms[j][:3])
+    why = (f"{support} segments in {n_docs} documents contain its words or words of their families ({terms}); "
+           f"with them the corpus uses {ev.family_coverage[j]:.0%} of the code's text (word families need "
+           f"{need} segments, {settings.family_share:.1%} of all); {reach} of {len(counts)} pseudo-codes reach as many. "
+           f"Its own words alone: {word.support} segments. Read the quotes.")
+    return replace(word, presence="present", support=support, expected_false=round(float(counts.mean()), 3),
+                   null_high=round(float(np.quantile(counts, settings.present_quantile)), 3),
+                   p_value=round(float((1 + reach) / (len(counts) + 1)), 4), documents=n_docs,
+                   cutoff=round(float(ev.family_cutoffs[j]), 5), reason=why,
+                   quotes=_quotes(ev, c, docs, settings.quotes, mask, scores),
+                   coverage=round(float(ev.family_coverage[j]), 4), route="word families")
+
+
+def _quotes(ev: Evidence, c: int, docs: np.ndarray, n: int, mask: np.ndarray,
+            scores: np.ndarray | None = None) -> tuple[str, ...]:
+    """The `n` strongest evidence segments of code c (rows in `mask`; by `scores`, default
+    its word cosines), one per document while other documents remain."""
     rows = np.flatnonzero(mask)
-    rows = rows[np.argsort(-ev.scores[rows, c], kind="stable")]
+    rows = rows[np.argsort(-(ev.scores[rows, c] if scores is None else scores[rows]), kind="stable")]
     chosen: list[np.intp] = []
     rest: list[np.intp] = []
     seen: set[str] = set()

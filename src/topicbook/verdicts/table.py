@@ -192,7 +192,7 @@ def verdict_table(dtm: DocumentTermMatrix, codebook: Codebook, transform: Callab
     analysed: the codes with a structure of their own (default: all); every other code must be
     a group, whose status comes from its subcodes.
     """
-    ev = evidence(dtm, codebook, transform, documents, presence_settings, space=space)
+    ev = evidence(dtm, codebook, transform, documents, presence_settings, space=space, language=language)
     verdicts = presence(ev, codebook, presence_settings)
     ids = codebook.ids()
     below = descendants(codebook)
