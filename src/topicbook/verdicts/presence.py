@@ -38,6 +38,18 @@ A parent code (a group) is present when it or any descendant is; its support is 
 theirs. `relative_coverage=None`, `full_coverage=None` and `present_quantile=0.8` give round
 1's verdict (round 4 lowered `present_quantile` from 0.8 to 0.75).
 
+Second route, word families (round 5; :mod:`.families`): a short code that the word route does
+not find present, whose own coverage is below `full_coverage` but whose coverage counting word
+families (a word the corpus uses only in another form, "cleanliness" as "clean") reaches it,
+is `present` when its family evidence (the segments above the null cut-off of its family
+vector, built as the word route's: pseudo-codes with the family vector's weights on random
+vocabulary terms) is at least `family_share` of all segments and `min_support`, from at least
+`min_documents` documents. This route is a coverage rule, like the short-code rule above, not a
+test against its null (rare words do not beat random vocabulary words; the pseudo-code figures
+are reported, not used); its false presences are held by the share, set on the development
+decoys. Its verdict carries `route="word families"`, and its support, cut-off and null figures
+are the family route's. `family_share=None` gives round 4's verdict.
+
 The character n-gram half of the similarity score is not used here: a pseudo-code cannot keep
 the n-gram structure of real words without keeping the words. Settings (PresenceSettings)
 were chosen on the development half of the NHS comments (see docs/verdicts.md).
@@ -484,7 +496,7 @@ def _family_verdict(ev: Evidence, c: int, docs: np.ndarray, settings: PresenceSe
     terms = "; ".join(f"'{t}'" for t in ev.family_terms[j][:3])
     why = (f"{support} segments in {n_docs} documents contain its words or words of their families ({terms}); "
            f"with them the corpus uses {ev.family_coverage[j]:.0%} of the code's text (word families need "
-           f"{need} segments, {settings.family_share:.1%} of all); {reach} of {len(counts)} pseudo-codes reach as many. "
+           f"{need} segments, {settings.family_share:.2%} of all); {reach} of {len(counts)} pseudo-codes reach as many. "
            f"Its own words alone: {word.support} segments. Read the quotes.")
     return replace(word, presence="present", support=support, expected_false=round(float(counts.mean()), 3),
                    null_high=round(float(np.quantile(counts, settings.present_quantile)), 3),
