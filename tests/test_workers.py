@@ -135,3 +135,23 @@ def test_workers_end_with_a_killed_run() -> None:
     except subprocess.TimeoutExpired:
         pytest.fail("a worker outlived the killed run")
     assert child.returncode == -signal.SIGKILL
+
+
+def test_figures_drawn_in_the_workers_are_the_files_one_process_draws(planted: Path, tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """With --jobs 2 the run's workers draw the figures (report.figures.start_figures) while the
+    run's process writes the explorer: the same files, byte for byte, in PNG and SVG."""
+    cfg = load_config(planted)
+    cfg = dataclasses.replace(cfg, evaluate=dataclasses.replace(cfg.evaluate, stability_seeds=0),
+                              report=dataclasses.replace(cfg.report, figure_formats=["png", "svg"]))
+    one, _ = pipeline.run(cfg, out_dir=tmp_path / "runs", name="one", jobs=1)
+    submitted: list[str] = []
+    submit = WorkerPool.submit
+    monkeypatch.setattr(WorkerPool, "submit", lambda self, fn, *a, **k: submitted.append(fn.__name__) or submit(self, fn, *a, **k))
+    two, _ = pipeline.run(cfg, out_dir=tmp_path / "runs", name="two", jobs=2)
+    files = sorted(p.name for p in (one / "figures").iterdir())
+    assert files == sorted(p.name for p in (two / "figures").iterdir())
+    assert {name.rsplit("_", 2)[0] for name in files} == {"top_terms", "topic_code_heatmap", "prevalence_country"}  # <figure>_<model>_k4
+    assert submitted.count("_draw_in_worker") == len(files) // 2  # every figure, once, in a worker
+    for name in files:
+        assert (one / "figures" / name).read_bytes() == (two / "figures" / name).read_bytes(), name

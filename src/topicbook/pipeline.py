@@ -195,9 +195,14 @@ def fit_in_pool(prepared: Prepared, pool: WorkerPool, *, progress: bool = False)
 def preload_for_workers(cfg: RunConfig) -> None:
     """Import what forked workers will need before forking them, so that each does not import
     it on its own: gensim's LDA when a model needs it (about a second of CPU; the adapter
-    imports it lazily so that `topicbook validate` does not)."""
+    imports it lazily so that `topicbook validate` does not), matplotlib's figure and Agg
+    canvas when the run draws figures (the workers draw them:
+    :func:`topicbook.report.figures.start_figures`)."""
     if any(m.type == "lda" and getattr(m, "engine", "gensim") == "gensim" for m in cfg.models):
         import gensim.models  # noqa: F401 - loaded for the forked workers
+    if cfg.report.explorer and cfg.report.figure_formats:
+        import matplotlib.backends.backend_agg  # noqa: F401 - loaded for the forked workers
+        import matplotlib.figure  # noqa: F401
 
 
 def analyse(prepared: Prepared, fitted: list[FittedModel], jobs: int = 1, *, progress: bool = False,
@@ -319,5 +324,6 @@ def run(cfg: RunConfig, *, out_dir: Path, name: str | None = None, command: list
             else:
                 fitted, pending = fit_in_pool(prepared, pool, progress=progress)
             result = analyse(prepared, fitted, jobs=jobs, progress=progress, pending=pending)
-            folder = write_run(result, out_dir=out_dir, name=name or cfg.name, command=command, record_paths=record_paths)
+            folder = write_run(result, out_dir=out_dir, name=name or cfg.name, command=command, record_paths=record_paths,
+                               pool=pool)
     return folder, result
