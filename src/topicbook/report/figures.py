@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import logging
 import math
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
@@ -286,16 +286,29 @@ class StartedFigures:
 
 
 def start_figures(data: Mapping[str, Any], file_names: Mapping[str, str], pool: WorkerPool | None = None,
-                  folder: str = "figures", formats: Sequence[str] = ("png",)) -> StartedFigures:
-    """Plan the figures of the explorer data (:func:`figure_plan`) and, with `pool`, submit
-    each to the run's forked workers, so that they are drawn while the run's process writes the
-    explorer and the tables (same bytes as drawn here: the same text settings and fonts)."""
-    plan = figure_plan(data, file_names, folder)
+                  folder: str = "figures", formats: Sequence[str] = ("png",), *,
+                  kinds: Collection[str] | None = None, early: StartedFigures | None = None) -> StartedFigures:
+    """Plan the figures of the explorer data (:func:`figure_plan`; `kinds`: only these figures)
+    and, with `pool`, submit each to the run's forked workers, so that they are drawn while the
+    run's process goes on (same bytes as drawn here: the same text settings and fonts).
+
+    `early`: figures started before (from a result without its re-fits and verdicts,
+    :class:`topicbook.report.writer.EarlyReport`); each of them with the same file stem, the
+    same input, formats and fonts is taken over instead of being drawn again."""
+    plan = [p for p in figure_plan(data, file_names, folder) if kinds is None or p.figure in kinds]
     texts = [text for model in data["models"] for text in figure_texts(model)]
     if pool is None or not plan:
         return StartedFigures(plan, texts, formats)
     families, _ = fallback_fonts("".join(texts))
-    futures = [pool.submit(_draw_in_worker, p.figure, p.model, tuple(formats), tuple(families)) for p in plan]
+    drawn_before = {}
+    if early is not None and early.families == families and early.formats == tuple(formats):
+        drawn_before = {(p.stem, p.figure): (p.model, future) for p, future in zip(early.plan, early.futures, strict=True)}
+    futures = []
+    for p in plan:
+        model, future = drawn_before.get((p.stem, p.figure), (None, None))
+        if future is None or model != p.model:
+            future = pool.submit(_draw_in_worker, p.figure, p.model, tuple(formats), tuple(families))
+        futures.append(future)
     return StartedFigures(plan, texts, formats, families, futures)
 
 
