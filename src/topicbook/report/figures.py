@@ -269,12 +269,12 @@ class StartedFigures:
         self.plan, self.texts, self.formats = tuple(plan), tuple(texts), tuple(formats)
         self.families, self.futures = families, tuple(futures)
 
-    def drawn(self, families: Sequence[str]) -> Iterator[list[bytes]]:
+    def drawn(self) -> Iterator[list[bytes]]:
         """Each planned figure's files (bytes per format), in plan order: received from the
-        workers (their log records replayed here), or drawn here under the caller's text
-        settings (:func:`topicbook.report.figure_text.data_text`, whose fallback `families` are
-        those the workers were given: the same texts, the same installed fonts) when none was
-        started."""
+        workers (their log records replayed here), or, when none was started, drawn here under
+        the caller's text settings (:func:`topicbook.report.figure_text.data_text`, which
+        chooses the fallback fonts the workers were given: the same texts, the same installed
+        fonts)."""
         if not self.futures:
             for planned in self.plan:
                 yield draw_figure(planned.figure, planned.model, self.formats)
@@ -328,8 +328,8 @@ def write_figures(data: Mapping[str, Any], write: WriteBytes, file_names: Mappin
     written here, in plan order."""
     started = started or start_figures(data, file_names, None, folder, formats)
     written: list[Path] = []
-    with data_text(started.texts) as families:
-        for planned, files in zip(started.plan, started.drawn(families), strict=True):
+    with data_text(started.texts):
+        for planned, files in zip(started.plan, started.drawn(), strict=True):
             written.extend(write(f"{planned.stem}.{ext}", content) for ext, content in zip(started.formats, files, strict=True))
     log.info("figures: %d files in %s", len(written), folder)
     return written
