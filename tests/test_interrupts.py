@@ -28,6 +28,7 @@ from click.testing import CliRunner
 from conftest import THEMES, write_planted_corpus
 from topicbook.cli import main
 from topicbook.interrupts import interrupted, raise_if_interrupted, watch_interrupts
+from topicbook.workers import fork_available
 
 MESSAGE = "Interrupted: no run folder was completed; partial output was removed.\n"
 
@@ -128,6 +129,7 @@ STAGES = {
     "agreement": ("topicbook.pipeline:evaluate_run", 1),
     "explorer": ("topicbook.report.explorer_data:explorer_data", 1),
     "figures": ("topicbook.report.figures:top_terms_figure", 1),
+    "figures in workers": ("topicbook.report.figures:top_terms_figure", 2),  # drawn in the workers, waited for here
     "write": ("topicbook.report.writer:evaluation_json", 1),
     "commit": ("topicbook.report.run_folder:raise_if_interrupted", 1),  # the check just before the rename
 }
@@ -297,19 +299,37 @@ def _swallowed_interrupt() -> None:
     assert ref() is None
 
 
-def test_a_swallowed_interrupt_ends_the_cli_run_with_130(cheap: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+# Where the run's process swallows the interrupt: drawing a figure (with --jobs 1 the figures are
+# drawn in the run's process), or writing the explorer page while its forked workers draw the
+# figures (--jobs 2: a worker ignores SIGINT, so nothing can be swallowed there; a terminal's
+# Ctrl-C reaches the run's process too: STAGES["figures in workers"]).
+SWALLOWED_AT = {"figures": ("topicbook.report.figures", "top_terms_figure", "1"),
+                "explorer while workers draw": ("topicbook.report.explorer", "render_explorer_html", "2")}
+
+
+@pytest.mark.parametrize("where", list(SWALLOWED_AT))
+def test_a_swallowed_interrupt_ends_the_cli_run_with_130(where: str, cheap: Path, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+
     import topicbook.report.figures as figures
 
-    original = figures.top_terms_figure
+    module_name, attribute, jobs = SWALLOWED_AT[where]
+    module = importlib.import_module(module_name)
+    original = getattr(module, attribute)
 
     def swallowing(*args, **kwargs):  # type: ignore[no-untyped-def]
         _swallowed_interrupt()
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(figures, "top_terms_figure", swallowing)
+    monkeypatch.setattr(module, attribute, swallowing)
+    started: list[object] = []
+    start = figures.start_figures
+    monkeypatch.setattr(figures, "start_figures", lambda *a, **k: started.append(a[2]) or start(*a, **k))
     out = tmp_path / "runs"
     hook = sys.unraisablehook  # pytest's own
-    result = CliRunner().invoke(main, ["-q", "run", str(cheap), "--out", str(out)])
+    result = CliRunner().invoke(main, ["-q", "run", str(cheap), "--out", str(out), "--jobs", jobs])
+    assert started and {pool is not None for pool in started} == {jobs == "2" and fork_available()}  # the workers draw with --jobs 2
     assert (result.exit_code, result.output) == (130, MESSAGE)
     assert leftovers(out) == []
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

@@ -135,3 +135,55 @@ def test_workers_end_with_a_killed_run() -> None:
     except subprocess.TimeoutExpired:
         pytest.fail("a worker outlived the killed run")
     assert child.returncode == -signal.SIGKILL
+
+
+def test_figures_drawn_in_the_workers_are_the_files_one_process_draws(planted: Path, tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """With --jobs 2 the run's workers draw the figures (report.figures.start_figures) while the
+    run's process writes the explorer: the same files, byte for byte, in PNG and SVG."""
+    cfg = load_config(planted)
+    cfg = dataclasses.replace(cfg, evaluate=dataclasses.replace(cfg.evaluate, stability_seeds=0),
+                              report=dataclasses.replace(cfg.report, figure_formats=["png", "svg"]))
+    one, _ = pipeline.run(cfg, out_dir=tmp_path / "runs", name="one", jobs=1)
+    submitted: list[str] = []
+    submit = WorkerPool.submit
+    monkeypatch.setattr(WorkerPool, "submit", lambda self, fn, *a, **k: submitted.append(fn.__name__) or submit(self, fn, *a, **k))
+    two, _ = pipeline.run(cfg, out_dir=tmp_path / "runs", name="two", jobs=2)
+    files = sorted(p.name for p in (one / "figures").iterdir())
+    assert files == sorted(p.name for p in (two / "figures").iterdir())
+    assert {name.rsplit("_", 2)[0] for name in files} == {"top_terms", "topic_code_heatmap", "prevalence_country"}  # <figure>_<model>_k4
+    assert submitted.count("_draw_in_worker") == len(files) // 2  # every figure, once, in a worker
+    for name in files:
+        assert (one / "figures" / name).read_bytes() == (two / "figures" / name).read_bytes(), name
+
+
+@pytest.mark.parametrize("with_codebook", [True, False], ids=["verdicts", "no codebook"])
+def test_the_report_work_started_while_the_re_fits_run_is_taken_over(with_codebook: bool, planted: Path, tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """With forked workers the run starts the explorer's model parts and the figures that need
+    neither the re-fits nor the verdicts before it waits for the re-fits (writer.EarlyReport):
+    those figures are submitted before the wait, each figure is drawn once, and the run's files
+    are those of one process."""
+    from test_threads import _compared_files
+
+    cfg = load_config(planted)
+    cfg = dataclasses.replace(cfg, evaluate=dataclasses.replace(cfg.evaluate, stability_seeds=1, coherence=["u_mass"]))
+    if not with_codebook:
+        cfg = dataclasses.replace(cfg, codebook=dataclasses.replace(cfg.codebook, path=None),
+                                  codings=dataclasses.replace(cfg.codings, path=None))
+    one, _ = pipeline.run(cfg, out_dir=tmp_path / "one", name="study", jobs=1)  # one name: the explorer data has it
+    events: list[str] = []
+    submit, wait = WorkerPool.submit, stability.PendingRefits.result
+    monkeypatch.setattr(WorkerPool, "submit", lambda self, fn, *a, **k: events.append(
+        f"draw {a[0]}" if fn.__name__ == "_draw_in_worker" else fn.__name__) or submit(self, fn, *a, **k))
+    monkeypatch.setattr(stability.PendingRefits, "result", lambda self, **k: events.append("wait") or wait(self, **k))
+    two, _ = pipeline.run(cfg, out_dir=tmp_path / "two", name="study", jobs=2)
+    before = events[:events.index("wait")]
+    early = {"draw prevalence"} if with_codebook else {"draw prevalence", "draw top_terms"}
+    assert {e for e in before if e.startswith("draw")} == early
+    figures = sorted(p.name for p in (one / "figures").iterdir())
+    assert sum(e.startswith("draw") for e in events) == len(figures)  # none drawn twice
+    assert [p.relative_to(one) for p in _compared_files(one)] == [p.relative_to(two) for p in _compared_files(two)]
+    for rel in (p.relative_to(one) for p in _compared_files(one)):
+        if rel.suffix != ".npz":
+            assert (one / rel).read_bytes() == (two / rel).read_bytes(), rel

@@ -31,7 +31,7 @@ from topicbook.logs import CapturedRecord, capture_records, replay
 from topicbook.models import FittedModel, fit_model, model_problem
 from topicbook.preprocess import DocumentTermMatrix, Preprocessor, vectorize
 from topicbook.progress import progress_bar
-from topicbook.report.writer import write_run
+from topicbook.report.writer import EarlyReport, write_run
 from topicbook.results import Prepared, RunResult, Timer
 from topicbook.sampling import read_sample
 from topicbook.scoring import feature_spaces
@@ -195,19 +195,27 @@ def fit_in_pool(prepared: Prepared, pool: WorkerPool, *, progress: bool = False)
 def preload_for_workers(cfg: RunConfig) -> None:
     """Import what forked workers will need before forking them, so that each does not import
     it on its own: gensim's LDA when a model needs it (about a second of CPU; the adapter
-    imports it lazily so that `topicbook validate` does not)."""
+    imports it lazily so that `topicbook validate` does not), matplotlib's figure and Agg
+    canvas when the run draws figures (the workers draw them:
+    :func:`topicbook.report.figures.start_figures`)."""
     if any(m.type == "lda" and getattr(m, "engine", "gensim") == "gensim" for m in cfg.models):
         import gensim.models  # noqa: F401 - loaded for the forked workers
+    if cfg.report.explorer and cfg.report.figure_formats:
+        import matplotlib.backends.backend_agg  # noqa: F401 - loaded for the forked workers
+        import matplotlib.figure  # noqa: F401
 
 
 def analyse(prepared: Prepared, fitted: list[FittedModel], jobs: int = 1, *, progress: bool = False,
-            pending: PendingRefits | None = None) -> RunResult:
+            pending: PendingRefits | None = None,
+            while_waiting: Callable[[RunResult, bool], None] | None = None) -> RunResult:
     """Summaries, evaluation and codebook alignment for every fitted model, then the code scores
     and their agreement with human codings, then the stability (across `evaluate.stability_seeds`
     re-fits: `pending` when they already run in worker processes, :func:`fit_in_pool`; else
     fitted here, in `jobs` processes) and the verdicts (presence per code, structure per model,
     from the same feature spaces and stability re-fits). The stability comes after the scores so
-    that re-fits running in workers overlap them."""
+    that re-fits running in workers overlap them. `while_waiting`: called with the result so far
+    (no stability, no verdicts) and whether verdicts will follow, just before waiting for
+    `pending` (the run starts its report's work that needs neither: :class:`EarlyReport`)."""
     cfg = prepared.cfg
     segments = prepared.segments
     summaries: dict[str, list[TopicSummary]] = {}
@@ -258,8 +266,11 @@ def analyse(prepared: Prepared, fitted: list[FittedModel], jobs: int = 1, *, pro
                                      groups=[group_of[segments[s].document] for s in dtm.segment_ids],
                                      group_column=cfg.codings.group_column, n_suggestions=cfg.codings.suggestions,
                                      stage=prepared.timer.stage, spaces=spaces)
+    with_verdicts = prepared.codebook is not None and analysed is not None and prepared.seeds is not None
     with prepared.timer.stage("stability"):
         if pending is not None:
+            if while_waiting is not None:
+                while_waiting(RunResult(prepared, fitted, summaries, evaluation, alignments, agreement, None), with_verdicts)
             refits = pending.result(progress=progress)
         else:
             refits = stability_refits(cfg.models, prepared.dtm, cfg.seed, cfg.evaluate.stability_seeds,
@@ -318,6 +329,8 @@ def run(cfg: RunConfig, *, out_dir: Path, name: str | None = None, command: list
                 fitted = fit_all(prepared, progress=progress)
             else:
                 fitted, pending = fit_in_pool(prepared, pool, progress=progress)
-            result = analyse(prepared, fitted, jobs=jobs, progress=progress, pending=pending)
-            folder = write_run(result, out_dir=out_dir, name=name or cfg.name, command=command, record_paths=record_paths)
+            early = EarlyReport(pool) if pool is not None else None
+            result = analyse(prepared, fitted, jobs=jobs, progress=progress, pending=pending, while_waiting=early)
+            folder = write_run(result, out_dir=out_dir, name=name or cfg.name, command=command, record_paths=record_paths,
+                               pool=pool, early=early)
     return folder, result

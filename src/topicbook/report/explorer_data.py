@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from topicbook import __version__
 from topicbook.agreement import RunAgreement
 from topicbook.errors import InputError
 from topicbook.ingest import Document
+from topicbook.models import FittedModel
 from topicbook.pairing import cosine_matrix, hungarian
 from topicbook.report.ldavis import prepare_ldavis
 from topicbook.results import RunResult
@@ -208,8 +210,77 @@ def _embed_all_segments(policy: str | bool, texts_chars: int) -> bool:
     return bool(policy)
 
 
-def explorer_data(result: RunResult, run_name: str) -> dict[str, Any]:
-    """Everything the page shows, as plain JSON-ready data (explorer_data.json)."""
+@dataclass(frozen=True)
+class ModelParts:
+    """The parts of one model's explorer data that come from its fit alone: per topic its
+    relevance candidates and highlight terms, its prevalence by metadata, its intertopic (LDAvis)
+    data and each segment's dominant topic ((n_segments,) topic indices)."""
+
+    candidates: list[dict[str, Any]]
+    highlight: list[list[str]]
+    prevalence_by: dict[str, Any]
+    ldavis: dict[str, Any]
+    dominant: np.ndarray
+
+
+def explorer_parts(result: RunResult) -> dict[str, ModelParts]:
+    """Per model name, what :func:`explorer_data` computes from the fitted models, the matrix
+    and the corpus alone: neither the stability re-fits nor the verdicts enter it, so a run
+    computes it while its re-fits are still running (:func:`topicbook.pipeline.analyse`)."""
+    prepared = result.prepared
+    dtm = prepared.dtm
+    doc_of = {s.id: s.document for s in prepared.segmentation.segments}
+    lengths = np.asarray(dtm.counts.sum(axis=1)).ravel().astype(float)
+    term_counts = np.asarray(dtm.counts.sum(axis=0)).ravel().astype(float)
+    term_share = term_counts / max(term_counts.sum(), 1.0)
+    doc_of_rows = [doc_of[s] for s in dtm.segment_ids]
+    metadata = {d.id: d.metadata for d in prepared.corpus.documents}
+    highlight = _Highlighter(dtm)
+    parts = {}
+    for model in result.models:
+        with np.errstate(divide="ignore"):
+            ldavis = prepare_ldavis(model.topic_term, model.doc_topic, lengths, dtm.vocab, term_counts)
+        parts[model.name] = ModelParts(
+            candidates=relevance_candidates(model.topic_term, term_share, dtm.vocab),
+            highlight=highlight.model(model.topic_term, model.doc_topic),
+            prevalence_by=prevalence_by_metadata(model.doc_topic, lengths, doc_of_rows, metadata, seed=prepared.cfg.seed,
+                                                 min_documents=MIN_GROUP_DOCUMENTS),
+            ldavis=ldavis, dominant=np.argmax(model.doc_topic, axis=1))
+    return parts
+
+
+def _topic_entries(result: RunResult, model: FittedModel, parts: ModelParts) -> list[dict[str, Any]]:
+    """The explorer data's topics of one model (its summaries, verdicts and stability)."""
+    ev = result.evaluation[model.name]
+    structure = result.verdicts.model(model.name) if result.verdicts is not None else None
+    stab = ev.stability
+    return [{
+        "id": s.id, "display": s.display_id, "label": s.label,
+        "terms": list(s.top_terms), "weights": [round(w, 5) for w in s.top_weights],
+        "relevant": list(s.relevant_terms), "exclusive": list(s.exclusive_terms),
+        "prevalence": round(s.prevalence, 4), "quotes": list(s.quotes),
+        "seeded": s.seeded_code,
+        "status": structure.topics[s.id].status if structure else None,
+        "codes": list(structure.topics[s.id].codes) if structure else [],
+        "explained_by": list(structure.topics[s.id].explained_by) if structure else [],
+        "coherence": round(ev.coherence["c_v"].per_topic[s.id], 3) if "c_v" in ev.coherence else None,
+        "stability": round(stab.per_topic[s.id], 3) if stab and len(stab.per_topic) == model.n_topics else None,
+        "candidates": parts.candidates[s.id],
+        "highlight": parts.highlight[s.id],
+    } for s in result.summaries[model.name]]
+
+
+def figures_data(result: RunResult, parts: Mapping[str, ModelParts]) -> dict[str, Any]:
+    """What the figures draw of the explorer data (:func:`topicbook.report.figures.figure_input`):
+    per model its name, topics and prevalence by metadata; no alignment (it needs the verdicts).
+    A run draws from it the figures that do not show the verdicts while its re-fits run."""
+    return {"models": [{"name": model.name, "topics": _topic_entries(result, model, parts[model.name]), "alignment": None,
+                        "prevalence_by": parts[model.name].prevalence_by} for model in result.models]}
+
+
+def explorer_data(result: RunResult, run_name: str, parts: Mapping[str, ModelParts] | None = None) -> dict[str, Any]:
+    """Everything the page shows, as plain JSON-ready data (explorer_data.json). `parts`:
+    :func:`explorer_parts` of the same models, when already computed."""
     prepared = result.prepared
     dtm = prepared.dtm
     segments = prepared.segmentation.segments
@@ -217,40 +288,22 @@ def explorer_data(result: RunResult, run_name: str) -> dict[str, Any]:
     cap = cfg.report.quotes_per_topic
     row_of = {sid: i for i, sid in enumerate(dtm.segment_ids)}
     doc_of = {s.id: s.document for s in segments}
-    lengths = np.asarray(dtm.counts.sum(axis=1)).ravel().astype(float)
-    term_counts = np.asarray(dtm.counts.sum(axis=0)).ravel().astype(float)
-    term_share = term_counts / max(term_counts.sum(), 1.0)
     embed_all = _embed_all_segments(cfg.report.transcripts, sum(len(s.text) for s in segments))
     referenced: set[str] = set()
     doc_of_rows = [doc_of[s] for s in dtm.segment_ids]
     metadata = {d.id: d.metadata for d in prepared.corpus.documents}
-    highlight = _Highlighter(dtm)
-    models = []
+    parts = parts if parts is not None else explorer_parts(result)
+    models: list[dict[str, Any]] = []
     for model in result.models:
         summaries = result.summaries[model.name]
         ev = result.evaluation[model.name]
         al = result.alignments.get(model.name)
         structure = result.verdicts.model(model.name) if result.verdicts is not None else None
         stab = ev.stability
-        candidates = relevance_candidates(model.topic_term, term_share, dtm.vocab)
-        distinctive = highlight.model(model.topic_term, model.doc_topic)
-        topics = []
+        part = parts[model.name]
+        topics = _topic_entries(result, model, part)
         for s in summaries:
             referenced.update(s.quotes)
-            topics.append({
-                "id": s.id, "display": s.display_id, "label": s.label,
-                "terms": list(s.top_terms), "weights": [round(w, 5) for w in s.top_weights],
-                "relevant": list(s.relevant_terms), "exclusive": list(s.exclusive_terms),
-                "prevalence": round(s.prevalence, 4), "quotes": list(s.quotes),
-                "seeded": s.seeded_code,
-                "status": structure.topics[s.id].status if structure else None,
-                "codes": list(structure.topics[s.id].codes) if structure else [],
-                "explained_by": list(structure.topics[s.id].explained_by) if structure else [],
-                "coherence": round(ev.coherence["c_v"].per_topic[s.id], 3) if "c_v" in ev.coherence else None,
-                "stability": round(stab.per_topic[s.id], 3) if stab and len(stab.per_topic) == model.n_topics else None,
-                "candidates": candidates[s.id],
-                "highlight": distinctive[s.id],
-            })
         alignment = None
         if al is not None and structure is not None and result.verdicts is not None:
             cells = {f"{k},{c}": ids[:cap] for (k, c), ids in al.cell_quotes.items() if ids and cap}
@@ -267,8 +320,6 @@ def explorer_data(result: RunResult, run_name: str) -> dict[str, Any]:
                 "topic_counts": result.verdicts.topic_counts(model.name),
                 "cells": cells, "keyword_hits": al.keyword_hits,
             }
-        with np.errstate(divide="ignore"):
-            ldavis = prepare_ldavis(model.topic_term, model.doc_topic, lengths, dtm.vocab, term_counts)
         models.append({
             "name": model.name, "type": model.type, "n_topics": model.n_topics,
             "coherence": {m: round(v.mean, 4) for m, v in ev.coherence.items()},
@@ -277,10 +328,9 @@ def explorer_data(result: RunResult, run_name: str) -> dict[str, Any]:
                     if isinstance(v, (int, float, str))},
             "topics": topics, "alignment": alignment,
             "doc_profile": None,  # filled in below, for the listed documents
-            "prevalence_by": prevalence_by_metadata(model.doc_topic, lengths, doc_of_rows, metadata, seed=cfg.seed,
-                                                    min_documents=MIN_GROUP_DOCUMENTS),
-            "ldavis": ldavis,
-            "_dominant": np.argmax(model.doc_topic, axis=1),
+            "prevalence_by": part.prevalence_by,
+            "ldavis": part.ldavis,
+            "_dominant": part.dominant,
         })
     verdicts = _verdicts_data(result, cap)
     if verdicts is not None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import unicodedata
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 
@@ -27,18 +27,26 @@ _NOT_A_FALLBACK = ("Last Resort",)
 def data_text(texts: Iterable[str]) -> Iterator[list[str]]:
     """rc settings for drawing and saving figures that show `texts`; yields the fallback font
     families chosen (empty when the default font has every glyph)."""
-    import matplotlib
-
     families, missing = fallback_fonts("".join(texts))
     if missing:
         shown = ", ".join(f"'{c}'" for c in sorted(missing)[:3])
         log.warning("figures: %d characters of the labels have no glyph in any installed font (first: %s); the PNG figures show "
                     "them as boxes (the SVG files keep the text). Install a font that has them, e.g. Noto Sans CJK (fonts-noto-cjk).",
                     len(missing), shown)
+    with plain_text(families):
+        yield families
+
+
+@contextmanager
+def plain_text(families: Sequence[str]) -> Iterator[None]:
+    """The rc settings of :func:`data_text` with its fallback font `families` already chosen
+    (what a worker process that draws a figure for the run applies)."""
+    import matplotlib
+
     with matplotlib.rc_context({"text.parse_math": False, "text.usetex": False,
           "font.family": [*matplotlib.rcParams["font.family"], *families]}), warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from font", category=UserWarning)
-        yield families
+        yield
 
 
 def fallback_fonts(text: str) -> tuple[list[str], set[str]]:

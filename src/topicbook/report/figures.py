@@ -12,12 +12,18 @@ from __future__ import annotations
 import io
 import logging
 import math
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from topicbook.logs import CapturedRecord, capture_records, replay
 from topicbook.names import name_problem, safe_name, unique_name
-from topicbook.report.figure_text import data_text
+from topicbook.report.figure_text import data_text, fallback_fonts, plain_text
+
+if TYPE_CHECKING:
+    from topicbook.workers import WorkerPool
 
 log = logging.getLogger(__name__)
 
@@ -33,21 +39,20 @@ CARRIED = ("own_topic", "split", "merged")  # structure verdicts whose topics th
 WriteBytes = Callable[[str, bytes], Path]  # RunFolderWriter.write_bytes: relative path, data -> file
 
 
-def _save(fig: Any, write: WriteBytes, stem: str, formats: Sequence[str] = FORMATS) -> list[Path]:
-    """The figure in each of `formats` (png, svg), each handed to `write` as `<stem>.<ext>`
-    (the run folder's writer, which checks where every file goes)."""
+def _saved(fig: Any, formats: Sequence[str] = FORMATS) -> list[bytes]:
+    """The figure's bytes in each of `formats` (png, svg), in that order."""
     import matplotlib
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     FigureCanvasAgg(fig)
-    paths = []
+    files = []
     with matplotlib.rc_context({"svg.hashsalt": "topicbook", "svg.fonttype": "none"}):
         for ext in formats:
             buffer = io.BytesIO()
             meta = {"Date": None} if ext == "svg" else {"Software": None}
             fig.savefig(buffer, format=ext, dpi=150, metadata=meta)
-            paths.append(write(f"{stem}.{ext}", buffer.getvalue()))
-    return paths
+            files.append(buffer.getvalue())
+    return files
 
 
 def _field_part(field: str) -> str:
@@ -188,8 +193,128 @@ def figure_texts(model: Mapping[str, Any]) -> Iterator[str]:
         yield from map(str, p["levels"])
 
 
+@dataclass(frozen=True)
+class PlannedFigure:
+    """One figure of a run: its file stem (`<folder>/<figure>_<file name>`), which figure
+    (top_terms, heatmap, prevalence) and what it draws (:func:`figure_input`)."""
+
+    stem: str
+    figure: str
+    model: Mapping[str, Any]
+
+
+def figure_input(figure: str, model: Mapping[str, Any], field: str | None = None) -> dict[str, Any]:
+    """The part of a model's explorer data that `figure` draws (`field`: the prevalence
+    figure's metadata field): small enough to send to a worker process."""
+    topic_keys = ("display", "label", "terms", "weights", "codes")
+    return {"name": model["name"],
+            "topics": [{k: t[k] for k in topic_keys if k in t} for t in model["topics"]],
+            "alignment": model.get("alignment") if figure == "heatmap" else None,
+            "prevalence_by": {field: model["prevalence_by"][field]} if figure == "prevalence" and field is not None else {}}
+
+
+def figure_plan(data: Mapping[str, Any], file_names: Mapping[str, str], folder: str = "figures") -> list[PlannedFigure]:
+    """Every figure of every model of the explorer data, in the order they are written: per
+    model its top terms, its topic x code heatmap (with a codebook) and its prevalence by the
+    default metadata field (:func:`default_field`, when it has one). A file stem that would
+    repeat gets a suffix (:func:`topicbook.names.unique_name`)."""
+    plan: list[PlannedFigure] = []
+    used: set[str] = set()
+
+    def planned(stem: str, figure: str, model: Mapping[str, Any], field: str | None = None) -> None:
+        stem = unique_name(stem, used)
+        used.add(stem)
+        plan.append(PlannedFigure(f"{folder}/{stem}", figure, figure_input(figure, model, field)))
+
+    for model in data["models"]:
+        name = file_names[model["name"]]
+        planned(f"top_terms_{name}", "top_terms", model)
+        if model.get("alignment"):
+            planned(f"topic_code_heatmap_{name}", "heatmap", model)
+        field = default_field(model.get("prevalence_by") or {})
+        if field is not None:
+            planned(f"prevalence_{_field_part(field)}_{name}", "prevalence", model, field)
+    return plan
+
+
+def draw_figure(figure: str, model: Mapping[str, Any], formats: Sequence[str]) -> list[bytes]:
+    """One figure (`figure`: top_terms, heatmap or prevalence; `model`: its
+    :func:`figure_input`), saved in each of `formats`: the files' bytes, in that order."""
+    if figure == "top_terms":
+        fig = top_terms_figure(model)
+    elif figure == "heatmap":
+        fig = heatmap_figure(model)
+    else:
+        fig = prevalence_figure(model, next(iter(model["prevalence_by"])))
+    return _saved(fig, formats)
+
+
+def _draw_in_worker(figure: str, model: Mapping[str, Any], formats: Sequence[str],
+                    families: Sequence[str]) -> tuple[list[bytes], tuple[CapturedRecord, ...]]:
+    """:func:`draw_figure` in a worker process, under the text settings of the run's process
+    (:func:`topicbook.report.figure_text.plain_text`, with the fallback fonts it chose), with
+    what it logged."""
+    with capture_records() as records, plain_text(families):
+        files = draw_figure(figure, model, formats)
+    return files, tuple(records)
+
+
+class StartedFigures:
+    """The figures of a run, planned (:func:`figure_plan`) and, given a worker pool, already
+    being drawn there (:func:`start_figures`); :func:`write_figures` writes them."""
+
+    def __init__(self, plan: Sequence[PlannedFigure], texts: Sequence[str], formats: Sequence[str],
+                 families: Sequence[str] | None = None,
+                 futures: Sequence[Future[tuple[list[bytes], tuple[CapturedRecord, ...]]]] = ()) -> None:
+        self.plan, self.texts, self.formats = tuple(plan), tuple(texts), tuple(formats)
+        self.families, self.futures = families, tuple(futures)
+
+    def drawn(self) -> Iterator[list[bytes]]:
+        """Each planned figure's files (bytes per format), in plan order: received from the
+        workers (their log records replayed here), or, when none was started, drawn here under
+        the caller's text settings (:func:`topicbook.report.figure_text.data_text`, which
+        chooses the fallback fonts the workers were given: the same texts, the same installed
+        fonts)."""
+        if not self.futures:
+            for planned in self.plan:
+                yield draw_figure(planned.figure, planned.model, self.formats)
+            return
+        for future in self.futures:
+            files, records = future.result()
+            replay(records)
+            yield files
+
+
+def start_figures(data: Mapping[str, Any], file_names: Mapping[str, str], pool: WorkerPool | None = None,
+                  folder: str = "figures", formats: Sequence[str] = ("png",), *,
+                  kinds: Collection[str] | None = None, early: StartedFigures | None = None) -> StartedFigures:
+    """Plan the figures of the explorer data (:func:`figure_plan`; `kinds`: only these figures)
+    and, with `pool`, submit each to the run's forked workers, so that they are drawn while the
+    run's process goes on (same bytes as drawn here: the same text settings and fonts).
+
+    `early`: figures started before (from a result without its re-fits and verdicts,
+    :class:`topicbook.report.writer.EarlyReport`); each of them with the same file stem, the
+    same input, formats and fonts is taken over instead of being drawn again."""
+    plan = [p for p in figure_plan(data, file_names, folder) if kinds is None or p.figure in kinds]
+    texts = [text for model in data["models"] for text in figure_texts(model)]
+    if pool is None or not plan:
+        return StartedFigures(plan, texts, formats)
+    families, _ = fallback_fonts("".join(texts))
+    drawn_before = {}
+    if early is not None and early.families == families and early.formats == tuple(formats):
+        drawn_before = {(p.stem, p.figure): (p.model, future) for p, future in zip(early.plan, early.futures, strict=True)}
+    futures = []
+    for p in plan:
+        model, future = drawn_before.get((p.stem, p.figure), (None, None))
+        if future is None or model != p.model:
+            future = pool.submit(_draw_in_worker, p.figure, p.model, tuple(formats), tuple(families))
+        futures.append(future)
+    return StartedFigures(plan, texts, formats, families, futures)
+
+
 def write_figures(data: Mapping[str, Any], write: WriteBytes, file_names: Mapping[str, str],
-                  folder: str = "figures", formats: Sequence[str] = ("png",)) -> list[Path]:
+                  folder: str = "figures", formats: Sequence[str] = ("png",),
+                  started: StartedFigures | None = None) -> list[Path]:
     """Every figure for every model of the explorer data, handed to `write` as
     `<folder>/<figure>_<file name>.<ext>` for each of `formats` (png, svg; the run's
     `report.figure_formats`); returns the files.
@@ -197,25 +322,15 @@ def write_figures(data: Mapping[str, Any], write: WriteBytes, file_names: Mappin
     `file_names`: each model's safe file name (:func:`topicbook.names.safe_unique_names`), so
     two models never share a figure; a figure name that would still repeat gets a suffix.
     Texts are drawn as plain text (no mathtext, no TeX) with fonts that have their glyphs
-    (see :mod:`topicbook.report.figure_text`)."""
+    (see :mod:`topicbook.report.figure_text`). `started`: the same figures already planned
+    and perhaps being drawn in worker processes (:func:`start_figures` with the same data,
+    names, folder and formats); they are drawn here otherwise. Either way the files are
+    written here, in plan order."""
+    started = started or start_figures(data, file_names, None, folder, formats)
     written: list[Path] = []
-    used: set[str] = set()
-
-    def save(fig: Any, stem: str) -> None:
-        stem = unique_name(stem, used)
-        used.add(stem)
-        written.extend(_save(fig, write, f"{folder}/{stem}", formats))
-
-    with data_text(text for model in data["models"] for text in figure_texts(model)):
-        for model in data["models"]:
-            name = file_names[model["name"]]
-            save(top_terms_figure(model), f"top_terms_{name}")
-            heat = heatmap_figure(model)
-            if heat is not None:
-                save(heat, f"topic_code_heatmap_{name}")
-            field = default_field(model.get("prevalence_by") or {})
-            if field is not None:
-                save(prevalence_figure(model, field), f"prevalence_{_field_part(field)}_{name}")
+    with data_text(started.texts):
+        for planned, files in zip(started.plan, started.drawn(), strict=True):
+            written.extend(write(f"{planned.stem}.{ext}", content) for ext, content in zip(started.formats, files, strict=True))
     log.info("figures: %d files in %s", len(written), folder)
     return written
 

@@ -73,6 +73,7 @@ from topicbook.report.run_folder import (
 )
 from topicbook.results import RunResult
 from topicbook.verdicts.table import STRUCTURE_COLUMNS
+from topicbook.workers import WorkerPool
 
 log = logging.getLogger(__name__)
 
@@ -267,13 +268,44 @@ def model_file_names(result: RunResult) -> dict[str, str]:
     return dict(zip(names, safe_unique_names(names, what="models[{i}].name"), strict=True))
 
 
+class EarlyReport:
+    """The report's work that needs neither the stability re-fits nor the verdicts, started
+    while the re-fits run in forked workers (:func:`topicbook.pipeline.analyse` calls it, with the
+    result so far): the explorer's model parts (:func:`explorer_data.explorer_parts`), computed
+    in the run's process, and the figures that show neither (:func:`explorer_data.figures_data`:
+    every figure when the run has no verdicts to wait for, else the prevalence figures),
+    submitted to the workers, where the first one free draws them. :func:`write_run` takes both
+    over; what it computes from the final result is the same."""
+
+    def __init__(self, pool: WorkerPool) -> None:
+        self.pool = pool
+        self.parts: dict[str, explorer_data.ModelParts] | None = None
+        self.figures: figures.StartedFigures | None = None
+        self.seconds = 0.0  # spent here, in the run's process (added to the explorer stage)
+
+    def __call__(self, so_far: RunResult, verdicts_to_come: bool) -> None:
+        started = time.perf_counter()
+        cfg = so_far.prepared.cfg
+        if cfg.report.explorer:
+            self.parts = explorer_data.explorer_parts(so_far)
+            if cfg.report.figure_formats:
+                self.figures = figures.start_figures(explorer_data.figures_data(so_far, self.parts), model_file_names(so_far),
+                                                     self.pool, formats=cfg.report.figure_formats,
+                                                     kinds=("prevalence",) if verdicts_to_come else None)
+        self.seconds = time.perf_counter() - started
+
+
 @frozen_heap()  # the result: millions of objects at 10^4 codes, none of them garbage
 def write_run(result: RunResult, *, out_dir: Path, name: str, command: list[str] | None = None,
-              record_paths: bool = False) -> Path:
+              record_paths: bool = False, pool: WorkerPool | None = None, early: EarlyReport | None = None) -> Path:
     """Write every output into a partial folder and commit it; returns the final folder.
 
     No file records an absolute path of this machine unless `record_paths` (the manifest then
-    has the command as typed and a `paths` section).
+    has the command as typed and a `paths` section). `pool`: the run's forked workers, which
+    draw the figures while this process writes the tables and the explorer (the explorer data
+    is computed first, for them); the files are the same and are written in the same order.
+    `early`: the work started while the stability re-fits ran (:class:`EarlyReport`, for this
+    result), taken over.
     """
     prepared = result.prepared
     cfg = prepared.cfg
@@ -281,6 +313,15 @@ def write_run(result: RunResult, *, out_dir: Path, name: str, command: list[str]
     file_names = model_file_names(result)
     folder = RunFolderWriter(out_dir, name, utc_stamp())
     try:
+        data = drawing = None
+        if cfg.report.explorer:
+            with prepared.timer.stage("explorer"):
+                data = explorer_data.explorer_data(result, run_name=name, parts=early.parts if early else None)
+            if early is not None:  # its share of the explorer's work, done while the re-fits ran
+                prepared.timer.seconds["explorer"] = round(prepared.timer.seconds["explorer"] + early.seconds, 4)
+            if cfg.report.figure_formats:  # drawn in the workers (with a pool) while this process writes
+                drawing = figures.start_figures(data, file_names, pool, formats=cfg.report.figure_formats,
+                                                early=early.figures if early else None)
         base = cfg.source.parent if cfg.source else Path.cwd()
         folder.write_text(CONFIG_FILE, dump_config(cfg, relative_to=base))
         folder.write_lines(DOCUMENTS, document_lines(result))
@@ -302,16 +343,16 @@ def write_run(result: RunResult, *, out_dir: Path, name: str, command: list[str]
             folder.write_json(KEYWORD_REPORT, [k.to_json() for k in prepared.keywords])
         if result.agreement is not None:
             write_agreement_files(folder, result)
-        if cfg.report.explorer:
+        if data is not None:
             with prepared.timer.stage("explorer"):
-                data = explorer_data.explorer_data(result, run_name=name)
                 folder.write_text(explorer.DATA_FILE, json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False))
                 folder.write_text("explorer.html", explorer.render_explorer_html(data))
                 for model in result.models:
                     folder.write_text(f"ldavis_{file_names[model.name]}.html", explorer.render_ldavis_html(data, model.name))
-            if cfg.report.figure_formats:
+            if drawing is not None:
                 with prepared.timer.stage("figures"):
-                    figures.write_figures(data, folder.write_bytes, file_names, formats=cfg.report.figure_formats)
+                    figures.write_figures(data, folder.write_bytes, file_names, formats=cfg.report.figure_formats,
+                                          started=drawing)
         prepared.timer.seconds["write"] = round(time.perf_counter() - started, 4)
         full_command = command or command_line()
         manifest = Manifest(
