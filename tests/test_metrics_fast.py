@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import cohen_kappa_score, roc_auc_score
 
-from topicbook.metrics import LengthFloor, _kappa, agreement, kappa_from_counts, roc_aucs
+from topicbook.metrics import LengthFloor, _kappa, agreement, kappa_from_counts, roc_auc, roc_aucs
 
 CODES = ["a", "b", "c", "d", "e"]
 
@@ -32,14 +32,29 @@ def test_kappa_is_cohen_kappa_score_to_the_last_bit() -> None:
     assert kappa_from_counts(0, 0, 5, 5) == cohen_kappa_score([1] * 10, [0] * 5 + [1] * 5) == 0.0
 
 
-def test_roc_aucs_are_one_roc_auc_score_per_column() -> None:
+def test_roc_auc_is_roc_auc_score_to_the_last_bit() -> None:
     rng = np.random.default_rng(1)
-    truth = rng.random((120, 6)) < [0.05, 0.2, 0.5, 0.8, 0.3, 0.1]
-    scores = rng.random((120, 6))
-    scores[:, 1] = np.round(scores[:, 1], 1)  # ties
-    scores[:, 2] = scores[:, 2] * 1e-9 + 3.0
-    assert roc_aucs(truth, scores) == [float(roc_auc_score(truth[:, c], scores[:, c])) for c in range(6)]
-    assert roc_aucs(truth[:, :1], scores[:, :1]) == [float(roc_auc_score(truth[:, 0], scores[:, 0]))]
+    checked = 0
+    for n in (2, 3, 5, 17, 90, 229, 2000):
+        for share in (0.01, 0.1, 0.5, 0.9):
+            truth = rng.random(n) < share
+            if truth.all() or not truth.any():
+                truth[0], truth[-1] = True, False
+            for kind in ("float", "ties", "few", "tiny", "int", "same", "signal"):
+                score = {"float": rng.normal(size=n), "ties": np.round(rng.random(n), 1),
+                         "few": rng.integers(0, 3, size=n).astype(float), "tiny": 3.0 + rng.random(n) * 1e-12,
+                         "int": rng.integers(5, 400, size=n).astype(float), "same": np.full(n, 0.25),
+                         "signal": truth + rng.normal(scale=0.7, size=n)}[kind]
+                assert roc_auc(truth, score) == roc_auc_score(truth, score), (n, share, kind)
+                checked += 1
+    assert checked == 196
+    truth = rng.random((60, 4)) < 0.3
+    truth[0], truth[1] = True, False
+    scores = rng.random((60, 4))
+    assert roc_aucs(truth, scores) == [roc_auc_score(truth[:, c], scores[:, c]) for c in range(4)]
+    scores[3, 2] = np.nan
+    with pytest.raises(ValueError):  # what roc_auc_score says about a NaN score
+        roc_aucs(truth, scores)
 
 
 def _data(seed: int = 4) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

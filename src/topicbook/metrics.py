@@ -26,6 +26,7 @@ from typing import Any
 
 import krippendorff
 import numpy as np
+from scipy.integrate import trapezoid
 from scipy.stats import bootstrap
 from sklearn.metrics import roc_auc_score
 
@@ -138,12 +139,30 @@ def _prf(truth: np.ndarray, pred: np.ndarray) -> tuple[float, float, float, int,
 
 
 def roc_aucs(truth: np.ndarray, scores: np.ndarray) -> list[float]:
-    """ROC AUC of each column: truth (n, C) bool, every column with both classes; scores (n, C).
-    One roc_auc_score call with average=None (scikit-learn's per-label loop: the figures of one
-    call per column, checking the inputs once instead of C times)."""
-    if truth.shape[1] == 1:
-        return [float(roc_auc_score(truth[:, 0], scores[:, 0]))]
-    return [float(x) for x in roc_auc_score(truth, scores, average=None)]
+    """ROC AUC of each column: truth (n, C) bool, every column with both classes; scores (n, C)
+    finite. scikit-learn's roc_auc_score arithmetic (:func:`roc_auc`), column by column."""
+    if not np.isfinite(scores).all():  # roc_auc_score's own error for NaN or infinite scores
+        return [float(roc_auc_score(truth[:, c], scores[:, c])) for c in range(truth.shape[1])]
+    return [roc_auc(truth[:, c], scores[:, c]) for c in range(truth.shape[1])]
+
+
+def roc_auc(truth: np.ndarray, score: np.ndarray) -> float:
+    """roc_auc_score(truth, score) for bool `truth` with both classes and finite float `score`
+    (n,), computed as scikit-learn computes it (true and false positives at each distinct
+    score, highest first; collinear points dropped; trapezoid area under the normalised curve),
+    without its input checks, which cost ~3 ms a call against ~30 microseconds for the figure;
+    tests/test_metrics_fast.py compares the two to the last bit."""
+    order = np.argsort(score, kind="stable")[::-1]
+    ranked = score[order]
+    last = np.r_[np.flatnonzero(np.diff(ranked)), len(ranked) - 1]  # the last row of each distinct score
+    tps = np.cumsum(np.asarray(truth, dtype=bool)[order].astype(np.float64))[last]
+    fps = 1 + last.astype(np.float64) - tps
+    if len(fps) > 2:  # roc_curve's drop_intermediate
+        corners = np.flatnonzero(np.r_[True, np.logical_or(np.diff(fps, 2), np.diff(tps, 2)), True])
+        fps, tps = fps[corners], tps[corners]
+    tps = np.r_[0.0, tps]
+    fps = np.r_[0.0, fps]
+    return float(trapezoid(tps / tps[-1], fps / fps[-1]))
 
 
 def _kappa(truth: np.ndarray, pred: np.ndarray) -> float:
@@ -219,7 +238,7 @@ class LengthFloor:
             both = [c for c in range(y.shape[1]) if y[:, c].any() and not y[:, c].all()]
             self._aucs = dict.fromkeys(range(y.shape[1]))
             if both:
-                lengths = np.repeat(np.asarray(self.lengths[self.evaluate])[:, None], len(both), axis=1)
+                lengths = np.repeat(np.asarray(self.lengths[self.evaluate], dtype=float)[:, None], len(both), axis=1)
                 self._aucs.update(zip(both, roc_aucs(y[:, both], lengths), strict=True))
         return self._aucs[code]
 
