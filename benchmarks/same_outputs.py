@@ -18,7 +18,6 @@ Exit code 0 when every corpus gives the same run folder, 1 otherwise.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import re
@@ -37,30 +36,15 @@ VOLATILE = ("created_utc", "command", "timings_seconds")  # manifest.json keys t
 
 
 def planted_config(folder: Path) -> Path:
-    """tests/conftest.py's planted interviews, with a quote coding per theme turn (as
-    tests/test_agreement.py codes them) and half the coded documents held out."""
+    """tests/conftest.py's planted interviews, coded by quotes as tests/test_agreement.py codes
+    them (every respondent turn by its planted theme), half the coded documents held out."""
     from tests.conftest import write_planted_corpus
+    from tests.test_agreement import _planted_codings
 
     config = write_planted_corpus(folder)
-    themes = {"gardening": {"tomato", "soil", "compost", "seedling", "harvest"},
-              "music": {"guitar", "chord", "melody", "concert", "rhythm"},
-              "cooking": {"recipe", "oven", "flour", "dough", "pastry"}}
-    rows = []
-    for path in sorted((folder / "interviews").glob("*.txt")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if not line.strip() or line.startswith("Interviewer"):
-                continue
-            body = line.split(":", 1)[1].strip()
-            words = {w.strip(".,").lower() for w in body.split()}
-            code = next((c for c, kw in themes.items() if words & kw), None)
-            if code:
-                rows.append([path.stem, code, " ".join(body.split()[:6])])
-    with (folder / "codings.csv").open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["document", "code", "text"])
-        writer.writerows(rows)
-    config.write_text(config.read_text(encoding="utf-8") + "codings:\n  path: codings.csv\n  holdout: 0.5\n"
-                      "  min_positives: 3\n  resamples: 200\ncache:\n  enabled: false\n", encoding="utf-8")
+    _planted_codings(config, holdout=0.5)
+    config.write_text(config.read_text(encoding="utf-8") + "  resamples: 200\ncache:\n  enabled: false\n",
+                      encoding="utf-8")
     return config
 
 
