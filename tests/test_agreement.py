@@ -69,6 +69,26 @@ def test_find_quote_returns_original_offsets() -> None:
     assert find_quote(DOC, "...") is None
 
 
+def test_quotes_of_one_document_normalise_it_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from topicbook import codings as codings_module
+
+    calls: list[int] = []
+    real = codings_module.normalise_with_map
+
+    def counted(text: str) -> tuple[str, list[int]]:
+        if text == DOC:
+            calls.append(1)
+        return real(text)
+
+    monkeypatch.setattr(codings_module, "normalise_with_map", counted)
+    path = codings(tmp_path, 'document,code,text\nd,garden,"grew tomatoes"\nd,music,"played the guitar"\n'
+                             'd,garden,"in my ALLOTMENT"\nd,music,"a quote nobody said"\n')
+    human = read_codings(path, documents={"d": DOC}, segments=SEGS, segment_ids=["d#1", "d#2"], codebook=BOOK)
+    assert human.labels.tolist() == [[True, False], [False, True]]
+    assert [u["reason"] for u in human.unmatched] == ["quote not found in the document"]
+    assert len(calls) == 1  # four quotes, one normalisation of their document
+
+
 def test_metrics_on_a_known_case() -> None:
     labels = np.array([[1, 0], [1, 0], [0, 1], [0, 1], [0, 0], [0, 0]], dtype=bool)
     perfect = labels.astype(float) + np.array([[0.1], [0.2], [0.3], [0.4], [0.5], [0.6]]) * 0.01

@@ -23,7 +23,7 @@ LAYERS = [
     {"preprocess", "cache"},
     {"codes", "qdc", "codebook", "codebook_formats"},
     {"models"},
-    {"summarize", "evaluate", "stability"},
+    {"summarize", "cooccurrence", "evaluate", "stability"},
     {"align", "scoring", "sampling", "codings", "metrics", "learning", "intrusion", "verdicts", "agreement"},
     {"results"},
     {"report"},

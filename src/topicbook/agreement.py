@@ -39,6 +39,7 @@ from topicbook.learning import (
 )
 from topicbook.metrics import (
     CONFIDENCE,
+    LengthFloor,
     MethodAgreement,
     agreement,
     holdout_split,
@@ -256,9 +257,10 @@ def evaluate_run(dtm: DocumentTermMatrix, texts: Sequence[str], documents: Seque
     figures: dict[str, MethodAgreement] = {}
     thresholds = {}
     intervals: dict[str, Any] = {"documents": docs, "resamples": resamples, "seed": seed}
+    floor = LengthFloor(labels, lengths, evaluate)  # the same for every method: computed once
     for name, s in scores.items():
         figures[name] = agreement(s, labels, lengths, code_ids, evaluate=evaluate,
-                                  calibrate=calibrate, min_positives=min_positives, **intervals)
+                                  calibrate=calibrate, min_positives=min_positives, floor=floor, **intervals)
         thresholds[name] = prevalence_thresholds(s[calibrate], labels[calibrate])
     base = RunAgreement(code_ids, dtm.segment_ids, scores, thresholds, figures, human, tuple(sorted(held)),
                         resamples=resamples, coded=coded, reviewed=tuple(reviewed), reviewed_source=reviewed_source)
@@ -271,7 +273,7 @@ def evaluate_run(dtm: DocumentTermMatrix, texts: Sequence[str], documents: Seque
         learned = learn_scores(spaces, scores[prior], labels, coded, group_of.tolist(), dtm.segment_ids, code_ids,
                                seed=seed)
         fig = learned_agreement(learned, labels, lengths, min_positives=min_positives, evaluate=evaluate,
-                                calibrate=calibrate if held else None, **intervals)
+                                calibrate=calibrate if held else None, floor=floor, **intervals)
     # `learned` first: in scores.npz, autocode.csv, autocode_scores.csv and agreement.json
     scores = {LEARNED: learned.scores, **scores}
     thresholds = {LEARNED: learned.thresholds, **thresholds}
@@ -302,8 +304,9 @@ def _sample_agreement(sample: Sample | None, source: str, scores: Mapping[str, n
         return None
     rows = sample_rows(sample, segment_ids, source)
     honest = learned is not None and bool(learned.out_of_fold[rows].all())
+    floor = LengthFloor(labels, lengths, rows)
     figures = {name: agreement(s, labels, lengths, code_ids, evaluate=rows, calibrate=calibrate,
-                               min_positives=min_positives, **intervals)
+                               min_positives=min_positives, floor=floor, **intervals)
                for name, s in scores.items() if name != LEARNED or honest}
     docs = np.asarray(intervals["documents"])
     return SampleAgreement(sample, source, int(rows.sum()), len(set(docs[rows])), figures)

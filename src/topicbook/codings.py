@@ -156,13 +156,14 @@ def normalise(text: str) -> str:
     return normalise_with_map(text)[0].strip()
 
 
-def find_quote(document: str, quote: str) -> tuple[int, int] | None:
+def find_quote(document: str, quote: str, *, normalised: tuple[str, list[int]] | None = None) -> tuple[int, int] | None:
     """(start, end) character offsets of `quote` in `document`, tolerant of case, whitespace
-    and punctuation; None when it does not occur (or has no letters or digits)."""
+    and punctuation; None when it does not occur (or has no letters or digits). `normalised`:
+    `normalise_with_map(document)` when the caller has it (several quotes of one document)."""
     needle = normalise(quote)
     if not needle:
         return None
-    hay, where = normalise_with_map(document)
+    hay, where = normalised if normalised is not None else normalise_with_map(document)
     pos = hay.find(needle)
     if pos < 0:
         return None
@@ -206,6 +207,7 @@ class _Builder:
         self.n = 0
         self.docs: set[str] = set()
         self.spans: list[Coding] = []
+        self.normalised: dict[str, tuple[str, list[int]]] = {}  # document text -> normalise_with_map
 
     def code_id(self, code: str) -> str | None:
         found = self.lookup.find(code)
@@ -251,7 +253,9 @@ class _Builder:
             self.n += 1
             self.miss(line, document, code, quote, "unknown document")
             return
-        span = find_quote(doc_text, quote)
+        if doc_text not in self.normalised:  # once per document, not once per quote
+            self.normalised[doc_text] = normalise_with_map(doc_text)
+        span = find_quote(doc_text, quote, normalised=self.normalised[doc_text])
         if span is None:
             self.n += 1
             if self.code_id(code) is not None:

@@ -58,7 +58,7 @@ from scipy.stats import rankdata
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
-from topicbook.metrics import MethodAgreement, agreement, prevalence_thresholds
+from topicbook.metrics import LengthFloor, MethodAgreement, agreement, prevalence_thresholds
 from topicbook.scoring import FeatureSpaces, standardise
 from topicbook.threads import one_thread
 
@@ -428,7 +428,7 @@ def learn_scores(spaces: FeatureSpaces, prior: np.ndarray, labels: np.ndarray, c
 def learned_agreement(result: LearnedScores, labels: np.ndarray, lengths: np.ndarray, *,
                       min_positives: int = 1, evaluate: np.ndarray | None = None,
                       calibrate: np.ndarray | None = None, documents: np.ndarray | None = None,
-                      resamples: int = 0, seed: int = 0) -> MethodAgreement | None:
+                      resamples: int = 0, seed: int = 0, floor: LengthFloor | None = None) -> MethodAgreement | None:
     """Agreement figures of the learned score on the coded segments, from their out-of-fold
     scores only (:func:`topicbook.metrics.agreement`); None without a grouped CV (fewer than
     two coded documents), since every coded segment was then seen in training.
@@ -436,14 +436,15 @@ def learned_agreement(result: LearnedScores, labels: np.ndarray, lengths: np.nda
     evaluate, calibrate: (n_segments,) bool masks inside the coded segments (a run's held-out
     documents and the others); default: all coded segments, thresholds at their prevalence.
     documents, resamples, seed: bootstrap intervals over the evaluated documents, as
-    :func:`topicbook.metrics.agreement` gives them to every method."""
+    :func:`topicbook.metrics.agreement` gives them to every method; floor: the other methods'
+    length-floor AUCs on the same evaluated rows (:class:`topicbook.metrics.LengthFloor`)."""
     if not result.folds:
         return None
     evaluate = result.coded if evaluate is None else np.asarray(evaluate, dtype=bool)
     if (evaluate & ~result.coded).any() or (calibrate is not None and (calibrate & ~result.coded).any()):
         raise ValueError("learned_agreement: evaluate and calibrate must lie inside the coded segments (out-of-fold scores).")
     return agreement(result.scores, labels, lengths, result.code_ids, evaluate=evaluate, calibrate=calibrate,
-                     min_positives=min_positives, documents=documents, resamples=resamples, seed=seed)
+                     min_positives=min_positives, documents=documents, resamples=resamples, seed=seed, floor=floor)
 
 
 # --------------------------------------------------------------------------- learning curve
@@ -569,7 +570,9 @@ def learning_curve(spaces: FeatureSpaces, prior: np.ndarray, labels: np.ndarray,
         sizes = curve_sizes(min(len(d) for d in train_docs), max_points)
     fold_docs = tuple(tuple(sorted(set(groups_arr[t].tolist()))) for t in folds)
     reuse = result.scores if result is not None and result.kappa == kappa and result.folds == fold_docs else None
-    base = agreement(z_prior, labels, lengths, code_ids, evaluate=coded, min_positives=min_positives)
+    # the curve reads AUC and F1 only: no per-code kappa, Krippendorff's alpha or length AUC
+    base = agreement(z_prior, labels, lengths, code_ids, evaluate=coded, min_positives=min_positives,
+                     reliability=False)
     rng = np.random.default_rng(seed)
     points: list[CurvePoint] = []
     skipped: list[int] = []
@@ -602,7 +605,8 @@ def learning_curve(spaces: FeatureSpaces, prior: np.ndarray, labels: np.ndarray,
             train, npos, ndocs = fit
             blended, _ = _blend(z_prior, _regressions(X, labels, train, npos, settings, seed), ndocs, kappa)
             pooled[test] = blended[test]
-        learned = agreement(pooled, labels, lengths, code_ids, evaluate=coded, min_positives=min_positives)
+        learned = agreement(pooled, labels, lengths, code_ids, evaluate=coded, min_positives=min_positives,
+                            reliability=False)
         points.append(CurvePoint(int(m), learned.macro_roc_auc, learned.micro_f1, base.macro_roc_auc,
                                  base.micro_f1, learned.n_segments, learned.n_codes))
     if skipped:

@@ -26,8 +26,9 @@ from typing import Any
 
 import krippendorff
 import numpy as np
+from scipy.integrate import trapezoid
 from scipy.stats import bootstrap
-from sklearn.metrics import cohen_kappa_score, roc_auc_score
+from sklearn.metrics import roc_auc_score
 
 from topicbook.scoring import standardise
 
@@ -137,17 +138,63 @@ def _prf(truth: np.ndarray, pred: np.ndarray) -> tuple[float, float, float, int,
     return p, r, f, tp, fp, fn
 
 
-def _auc(truth: np.ndarray, score: np.ndarray) -> float | None:
-    if truth.all() or not truth.any():
-        return None
-    return float(roc_auc_score(truth, score))
+def roc_aucs(truth: np.ndarray, scores: np.ndarray) -> list[float]:
+    """ROC AUC of each column: truth (n, C) bool, every column with both classes; scores (n, C)
+    finite. scikit-learn's roc_auc_score arithmetic (:func:`roc_auc`), column by column."""
+    if not np.isfinite(scores).all():  # roc_auc_score's own error for NaN or infinite scores
+        return [float(roc_auc_score(truth[:, c], scores[:, c])) for c in range(truth.shape[1])]
+    return [roc_auc(truth[:, c], scores[:, c]) for c in range(truth.shape[1])]
+
+
+def roc_auc(truth: np.ndarray, score: np.ndarray) -> float:
+    """roc_auc_score(truth, score) for bool `truth` with both classes and finite float `score`
+    (n,), computed as scikit-learn computes it (true and false positives at each distinct
+    score, highest first; collinear points dropped; trapezoid area under the normalised curve),
+    without its input checks, which cost ~3 ms a call against ~30 microseconds for the figure;
+    tests/test_metrics_fast.py compares the two to the last bit."""
+    order = np.argsort(score, kind="stable")[::-1]
+    ranked = score[order]
+    last = np.r_[np.flatnonzero(np.diff(ranked)), len(ranked) - 1]  # the last row of each distinct score
+    tps = np.cumsum(np.asarray(truth, dtype=bool)[order].astype(np.float64))[last]
+    fps = 1 + last.astype(np.float64) - tps
+    if len(fps) > 2:  # roc_curve's drop_intermediate
+        corners = np.flatnonzero(np.r_[True, np.logical_or(np.diff(fps, 2), np.diff(tps, 2)), True])
+        fps, tps = fps[corners], tps[corners]
+    tps = np.r_[0.0, tps]
+    fps = np.r_[0.0, fps]
+    return float(trapezoid(tps / tps[-1], fps / fps[-1]))
 
 
 def _kappa(truth: np.ndarray, pred: np.ndarray) -> float:
+    """Cohen's kappa of two bool decision arrays (any shape): 1 when every decision agrees, 0
+    where kappa is undefined. scikit-learn's cohen_kappa_score, from the 2 x 2 counts."""
     if (truth == pred).all():
         return 1.0
-    value = cohen_kappa_score(truth.ravel(), pred.ravel())
-    return float(value) if np.isfinite(value) else 0.0
+    truth, pred = np.asarray(truth, dtype=bool).ravel(), np.asarray(pred, dtype=bool).ravel()
+    tp = int((truth & pred).sum())
+    fp = int(pred.sum()) - tp
+    fn = int(truth.sum()) - tp
+    return kappa_from_counts(len(truth) - tp - fp - fn, fp, fn, tp)
+
+
+def kappa_from_counts(tn: int, fp: int, fn: int, tp: int) -> float:
+    """Cohen's kappa of two coders' binary decisions from their 2 x 2 counts, with
+    cohen_kappa_score's arithmetic (the same float, without its ~2 ms of input checks per
+    call; tests/test_agreement.py compares them); 0.0 where kappa is undefined."""
+    confusion = np.array([[tn, fp], [fn, tp]], dtype=np.int64).astype(np.float64)
+    sum0 = np.sum(confusion, axis=0)
+    sum1 = np.sum(confusion, axis=1)
+    denominator = np.sum(sum0)
+    if denominator == 0:
+        return 0.0
+    expected = np.outer(sum0, sum1) / denominator
+    weights = np.ones((2, 2), dtype=np.float64)
+    np.fill_diagonal(weights, 0)
+    disagreement = np.sum(weights * expected)
+    if disagreement == 0:
+        return 0.0
+    value = float(1 - np.sum(weights * confusion) / disagreement)
+    return value if np.isfinite(value) else 0.0
 
 
 def _r(x: float | None, digits: int = 4) -> float | None:
@@ -163,10 +210,43 @@ def krippendorff_alpha(truth: np.ndarray, pred: np.ndarray) -> float | None:
     return float(krippendorff.alpha(reliability_data=data, level_of_measurement="nominal"))
 
 
+class LengthFloor:
+    """The length-floor AUC of each code on one set of evaluated rows: the ROC AUC of segment
+    length alone for the code's human labels. It is the same for every method scored on those
+    rows, so a caller scoring several methods makes one and passes it to each
+    :func:`agreement` call (`floor=`); the AUCs are computed once, when first asked for.
+
+    labels: (n_segments, n_codes) bool; lengths: (n_segments,); evaluate: (n_segments,) bool
+    mask of the rows (None: all)."""
+
+    def __init__(self, labels: np.ndarray, lengths: np.ndarray, evaluate: np.ndarray | None = None) -> None:
+        self.labels = labels
+        self.lengths = lengths
+        self.evaluate = np.ones(labels.shape[0], dtype=bool) if evaluate is None else np.asarray(evaluate, dtype=bool)
+        self._aucs: dict[int, float | None] | None = None
+
+    def matches(self, labels: np.ndarray, lengths: np.ndarray, evaluate: np.ndarray) -> bool:
+        """Whether this floor is that of these labels, lengths and evaluated rows."""
+        return ((labels is self.labels or np.array_equal(labels, self.labels))
+                and (lengths is self.lengths or np.array_equal(lengths, self.lengths))
+                and np.array_equal(evaluate, self.evaluate))
+
+    def auc(self, code: int) -> float | None:
+        """The length AUC of code column `code` on the evaluated rows (None with one class)."""
+        if self._aucs is None:  # every code at once, when first asked
+            y = np.asarray(self.labels[self.evaluate], dtype=bool)
+            both = [c for c in range(y.shape[1]) if y[:, c].any() and not y[:, c].all()]
+            self._aucs = dict.fromkeys(range(y.shape[1]))
+            if both:
+                lengths = np.repeat(np.asarray(self.lengths[self.evaluate], dtype=float)[:, None], len(both), axis=1)
+                self._aucs.update(zip(both, roc_aucs(y[:, both], lengths), strict=True))
+        return self._aucs[code]
+
+
 def agreement(scores: np.ndarray, labels: np.ndarray, lengths: np.ndarray, code_ids: Sequence[str], *,
               evaluate: np.ndarray | None = None, calibrate: np.ndarray | None = None,
               min_positives: int = 1, documents: np.ndarray | None = None, resamples: int = 0,
-              seed: int = 0) -> MethodAgreement:
+              seed: int = 0, floor: LengthFloor | None = None, reliability: bool = True) -> MethodAgreement:
     """Agreement figures of one method.
 
     scores, labels: (n_segments, n_codes); lengths: (n_segments,) tokens per segment.
@@ -175,12 +255,20 @@ def agreement(scores: np.ndarray, labels: np.ndarray, lengths: np.ndarray, code_
     Codes with fewer than `min_positives` positives among the evaluated rows are left out.
     documents: (n_segments,) document id per row; with `resamples` > 0, every method-level
     figure gets a bootstrap interval over the evaluated documents (seeded by `seed`).
+    floor: the length-floor AUCs of these labels, lengths and evaluated rows (:class:`LengthFloor`;
+    made here when not given), shared by the methods scored on the same rows.
+    reliability: False leaves out each code's kappa, Krippendorff's alpha and length AUC (None
+    in the result, and so their macro means), for callers that read only the AUC and F1 figures.
     Returns macro_roc_auc, macro_f1, micro_f1 (= micro_f1_at_prevalence), top1_macro_f1,
     kappa, macro_krippendorff_alpha, length_floor_auc, ci_low / ci_high, per_code, confusion.
     """
     n = scores.shape[0]
     evaluate = np.ones(n, dtype=bool) if evaluate is None else evaluate
     calibrate = evaluate if calibrate is None else calibrate
+    if floor is None:
+        floor = LengthFloor(labels, lengths, evaluate)
+    elif not floor.matches(labels, lengths, evaluate):
+        raise ValueError("agreement: `floor` was made for other labels, lengths or evaluated rows.")
     y = labels[evaluate]
     keep = [c for c in range(len(code_ids)) if y[:, c].sum() >= max(min_positives, 1) and not y[:, c].all()]
     thresholds = prevalence_thresholds(scores[calibrate], labels[calibrate])
@@ -193,6 +281,7 @@ def agreement(scores: np.ndarray, labels: np.ndarray, lengths: np.ndarray, code_
         top1[np.arange(len(best)), best] = True
     per_code: dict[str, CodeAgreement] = {}
     tp = fp = fn = 0
+    aucs = dict(zip(keep, roc_aucs(y[:, keep], s[:, keep]), strict=True)) if keep else {}
     for c in keep:
         truth = y[:, c]
         p, r, f, a, b, d = _prf(truth, pred[:, c])
@@ -200,10 +289,10 @@ def agreement(scores: np.ndarray, labels: np.ndarray, lengths: np.ndarray, code_
         per_code[code_ids[c]] = CodeAgreement(
             positives=int(truth.sum()), predicted=int(pred[:, c].sum()),
             precision=_r(p), recall=_r(r), f1=_r(f),
-            roc_auc=_r(_auc(truth, s[:, c])), length_auc=_r(_auc(truth, lengths[evaluate])),
+            roc_auc=_r(aucs[c]), length_auc=_r(floor.auc(c)) if reliability else None,
             top1_f1=_r(_prf(truth, top1[:, c])[2]),
-            kappa=_r(_kappa(truth, pred[:, c])), threshold=_r(thresholds[c], 6),
-            krippendorff_alpha=_r(krippendorff_alpha(truth, pred[:, c])),
+            kappa=_r(_kappa(truth, pred[:, c])) if reliability else None, threshold=_r(thresholds[c], 6),
+            krippendorff_alpha=_r(krippendorff_alpha(truth, pred[:, c])) if reliability else None,
         )
     micro_p = tp / (tp + fp) if tp + fp else 0.0
     micro_r = tp / (tp + fn) if tp + fn else 0.0
