@@ -942,7 +942,9 @@ workers (the fits first, then the re-fits, each to the first free worker) the fi
 re-fits per model take {pool['two_workers_seconds_3_refits']:.1f} s ({pool['two_workers_seconds_3_refits'] / fit:.2f} F): the main fit and one re-fit on one worker, the NMF fit and
 two re-fits on the other; whole fits cannot be shared out more evenly (splitting one over
 processes, gensim's LdaMulticore, gives other topics each time). Start-up, preprocessing and the
-stages after the last re-fit (explorer, figures, writing: they show the stability) come on top,
+stages after the last re-fit (the explorer's final assembly, the figures that show the codes, the
+writing: they show the stability and the verdicts; the explorer's model parts and the other figures
+are prepared while the re-fits run) come on top,
 and the run's own process (coherence, summaries) shares the two cores with the workers
 meanwhile: with three re-fits, 2x leaves about {2 - pool['two_workers_seconds_3_refits'] / fit:.2f} F for all of that. With two re-fits the workers
 would need {pool['two_workers_seconds_2_refits']:.1f} s ({pool['two_workers_seconds_2_refits'] / fit:.2f} F, {pool['two_workers_seconds_saved']:.1f} s less)."""
