@@ -85,7 +85,12 @@ def run_benchmarks(names: list[str]) -> dict:
 
 
 def _load(name: str) -> dict | None:
-    path = RESULTS / BENCHMARKS[name][1]
+    return _load_file(BENCHMARKS[name][1])
+
+
+def _load_file(file_name: str) -> dict | None:
+    """A results file of benchmarks/results, or None before its benchmark has run."""
+    path = RESULTS / file_name
     return json.loads(path.read_text()) if path.exists() else None
 
 
@@ -545,10 +550,9 @@ so a run pays nothing extra for them.
 def _development_samples() -> str:
     """Rounds 4 and 5's choice: rounds 5, 4, 3 and 2 on the five development samples (bench_verdicts.py
     --development-samples; verdicts_development_samples.json), or '' before that run."""
-    path = RESULTS / "verdicts_development_samples.json"
-    if not path.exists():
+    d = _load_file("verdicts_development_samples.json")
+    if d is None:
         return ""
-    d = json.loads(path.read_text())
     rows = []
     for key, variants in d["corpora"].items():
         for variant, r in variants.items():
@@ -594,10 +598,9 @@ def _develop_table(dev: dict) -> str:
 
 
 def _posthoc_text(learning: dict) -> str:
-    path = RESULTS / "learning_posthoc.json"
-    if not path.exists():
+    d = _load_file("learning_posthoc.json")
+    if d is None:
         return ""
-    d = json.loads(path.read_text())
     rows, gains = [], {}
     for corpus, shares in d["posthoc"].items():
         for share, by_kappa in shares.items():
@@ -901,10 +904,9 @@ RUN_TARGETS = {"demo": 4.0, "nhs": 2.0}
 def _refit_count_prose() -> str:
     """The NHS explanation: what the stability re-fits cost and what two instead of three would
     change (benchmarks/bench_refit_count.py; figures from refit_count.json)."""
-    path = RESULTS / "refit_count.json"
-    if not path.exists():
+    d = _load_file("refit_count.json")
+    if d is None:
         return "What the stability re-fits cost: no results yet (`benchmarks/bench_refit_count.py`)."
-    d = json.loads(path.read_text())
     rows = []
     for name, c in d["corpora"].items():
         for model, st in c["stability"].items():
